@@ -1,0 +1,21 @@
+#pragma once
+
+// Who is calling: the verified claims of the `authorization: Bearer <JWT>`
+// metadata of a gRPC call. The user id used by every store call comes only
+// from here, never from a request body.
+
+#include "absl/status/statusor.h"
+#include "common/jwt/jwt_verifier.h"
+#include "grpcpp/server_context.h"
+
+namespace todo::common::jwt {
+
+// UNAUTHENTICATED when the header is missing, repeated, not a Bearer token, or
+// the token does not verify.
+absl::StatusOr<Claims> AuthenticateCaller(const grpc::ServerContext& context,
+                                          const JwtVerifier& verifier);
+
+// The bearer token of an `authorization` header value, or INVALID_ARGUMENT.
+absl::StatusOr<absl::string_view> BearerToken(absl::string_view header_value);
+
+}  // namespace todo::common::jwt

@@ -1,0 +1,86 @@
+#pragma once
+
+// Structured logging: one JSON object per line on stderr, e.g.
+//   {"ts":"2026-11-23T08:00:00.123Z","level":"info","service":"tasks",
+//    "event":"server_started","request_id":"…","port":50052}
+//
+// Debian 12's Abseil has no absl/log, hence this small logger. It is
+// thread-safe. Fields whose key names a secret (password, secret, token,
+// authorization, api_key) are always written as "[redacted]".
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace todo::common::logging {
+
+enum class Level { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
+
+// Parses LOG_LEVEL words: debug, info, warning (or warn), error; any case.
+absl::StatusOr<Level> ParseLevel(absl::string_view text);
+
+// One key/value of a log line; numbers and booleans print unquoted.
+class Field {
+ public:
+  Field(absl::string_view key, absl::string_view value);
+  Field(absl::string_view key, const std::string& value) : Field(key, absl::string_view(value)) {}
+  Field(absl::string_view key, const char* value) : Field(key, absl::string_view(value)) {}
+  Field(absl::string_view key, int64_t value);
+  Field(absl::string_view key, int value) : Field(key, static_cast<int64_t>(value)) {}
+  Field(absl::string_view key, uint64_t value);
+  Field(absl::string_view key, double value);
+  Field(absl::string_view key, bool value);
+
+  const std::string& key() const { return key_; }
+  // Already JSON-encoded.
+  const std::string& json_value() const { return json_value_; }
+
+ private:
+  std::string key_;
+  std::string json_value_;
+};
+
+// Process-wide settings, set once in main before threads start.
+void SetMinLevel(Level level);
+void SetServiceName(absl::string_view service);
+// Replaces stderr as the destination of complete lines (tests).
+void SetSinkForTest(std::function<void(absl::string_view line)> sink);
+
+bool IsEnabled(Level level);
+void Log(Level level, absl::string_view event, std::initializer_list<Field> fields = {});
+
+inline void Debug(absl::string_view event, std::initializer_list<Field> fields = {}) {
+  Log(Level::kDebug, event, fields);
+}
+inline void Info(absl::string_view event, std::initializer_list<Field> fields = {}) {
+  Log(Level::kInfo, event, fields);
+}
+inline void Warning(absl::string_view event, std::initializer_list<Field> fields = {}) {
+  Log(Level::kWarning, event, fields);
+}
+inline void Error(absl::string_view event, std::initializer_list<Field> fields = {}) {
+  Log(Level::kError, event, fields);
+}
+
+// Tags every line logged on this thread with a request id while alive.
+class ScopedRequestId {
+ public:
+  explicit ScopedRequestId(absl::string_view request_id);
+  ~ScopedRequestId();
+  ScopedRequestId(const ScopedRequestId&) = delete;
+  ScopedRequestId& operator=(const ScopedRequestId&) = delete;
+
+  static absl::string_view Current();
+
+ private:
+  std::string previous_;
+};
+
+// Appends `text` as a JSON string literal (quotes included) to `out`.
+void AppendJsonString(absl::string_view text, std::string& out);
+
+}  // namespace todo::common::logging

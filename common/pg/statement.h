@@ -1,0 +1,61 @@
+#pragma once
+
+// A named, parameterized SQL statement and the values bound to it.
+//
+// Statements are constants next to their use; the name is both the
+// prepared-statement name on each connection and the label in logs:
+//
+//   constexpr Statement kSelectTask{"tasks_select_task",
+//       "SELECT ... FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
+//   pool_conn->Execute(kSelectTask, Params().Add(user_id).Add(id));
+//
+// Values are sent in text format; NULL is an unset optional.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace todo::common::pg {
+
+struct Statement {
+  const char* name;
+  const char* sql;
+};
+
+class Params {
+ public:
+  Params& Add(absl::string_view value) {
+    values_.emplace_back(std::string(value));
+    return *this;
+  }
+  Params& Add(const std::string& value) { return Add(absl::string_view(value)); }
+  Params& Add(const char* value) { return Add(absl::string_view(value)); }
+  Params& Add(int64_t value);
+  Params& Add(int value) { return Add(static_cast<int64_t>(value)); }
+  Params& Add(bool value);
+  Params& Add(double value);
+  // As timestamptz text in UTC with microseconds.
+  Params& Add(absl::Time value);
+  // As a Postgres text[] literal.
+  Params& AddTextArray(absl::Span<const std::string> values);
+  Params& AddNull() {
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
+  template <typename T>
+  Params& AddOptional(const std::optional<T>& value) {
+    return value.has_value() ? Add(*value) : AddNull();
+  }
+
+  const std::vector<std::optional<std::string>>& values() const { return values_; }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+}  // namespace todo::common::pg

@@ -1,0 +1,57 @@
+#pragma once
+
+// gRPC server bootstrap shared by every service: the standard health service
+// (grpc.health.v1, starting NOT_SERVING), server reflection, message-size
+// limits, keepalive, port 0, and a graceful stop.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server.h"
+
+namespace todo::common::server {
+
+struct ServerOptions {
+  std::string listen_address = "0.0.0.0";
+  // 0 picks a free port; port() tells which.
+  int port = 0;
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+  int max_send_message_bytes = 16 * 1024 * 1024;
+  // Threads serving synchronous RPCs (libpq blocks, so RPCs run on these).
+  int max_threads = 64;
+  // How long in-flight RPCs may run after a stop request before being cancelled.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+class GrpcServer {
+ public:
+  // Starts serving `services` (not owned; they must outlive the server).
+  // FAILED_PRECONDITION when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const ServerOptions& options, const std::vector<grpc::Service*>& services);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // "127.0.0.1:<port>" when listening on every interface, for local clients.
+  std::string local_target() const;
+  grpc::HealthCheckServiceInterface* health() const;
+  grpc::Server& server() { return *server_; }
+
+  // Marks every service NOT_SERVING, stops accepting calls, lets in-flight ones
+  // finish within the grace period, then cancels the rest. Idempotent.
+  void Shutdown();
+
+ private:
+  GrpcServer(std::unique_ptr<grpc::Server> server, int port, ServerOptions options);
+
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+  ServerOptions options_;
+  bool shut_down_ = false;
+};
+
+}  // namespace todo::common::server
