@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/strings/ascii.h"
+#include "common/logging/log.h"
 #include "common/pg/sql_error.h"
 
 namespace todo::common::pg {
@@ -60,7 +62,16 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectOption
 }
 
 Connection::Connection(pg_conn* conn)
-    : conn_(conn), opened_at_(absl::Now()), last_used_at_(opened_at_) {}
+    : conn_(conn), opened_at_(absl::Now()), last_used_at_(opened_at_) {
+  // libpq prints server notices on stderr by default; keep logs JSON.
+  PQsetNoticeProcessor(
+      conn_,
+      [](void*, const char* message) {
+        logging::Debug("postgres_notice",
+                       {{"message", absl::StripTrailingAsciiWhitespace(message)}});
+      },
+      nullptr);
+}
 
 Connection::~Connection() { PQfinish(conn_); }
 
@@ -112,17 +123,19 @@ bool Connection::LooksAlive() {
   if (PQstatus(conn_) != CONNECTION_OK) {
     return false;
   }
-  pollfd descriptor{PQsocket(conn_), POLLIN, 0};
+  pollfd descriptor{PQsocket(conn_), POLLIN | POLLRDHUP, 0};
   const int ready = poll(&descriptor, 1, 0);
   if (ready == 0) {
     return true;  // nothing pending: the usual case for an idle connection
   }
-  // Something arrived while idle: a notice, or the server's farewell before it
-  // closed the socket. Consuming it tells the two apart.
-  if (PQconsumeInput(conn_) == 0) {
+  // The server closed its end (restart, pg_terminate_backend, idle timeout):
+  // its farewell message may still be buffered, but the link is gone.
+  if ((descriptor.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
     return false;
   }
-  return PQstatus(conn_) == CONNECTION_OK && (descriptor.revents & (POLLHUP | POLLERR)) == 0;
+  // Something else arrived while idle (a notice); consuming it keeps the
+  // socket quiet for the next check.
+  return PQconsumeInput(conn_) != 0 && PQstatus(conn_) == CONNECTION_OK;
 }
 
 bool Connection::IsReusable() const {

@@ -1,0 +1,159 @@
+#include "common/server/grpc_server.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/harness/in_process_server.h"
+#include "tests/harness/status_matchers.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
+
+namespace todo::common::server {
+namespace {
+
+using ::testing::HasSubstr;
+using ::todo::testing::InProcessServer;
+using ::todo::testing::StatusIs;
+using ::todo::tasks::v1::GetTaskRequest;
+using ::todo::tasks::v1::Task;
+using ::todo::tasks::v1::TasksService;
+
+// GetTask waits until released, so a test can hold a call in flight.
+class SlowTasks final : public TasksService::Service {
+ public:
+  grpc::Status GetTask(grpc::ServerContext*, const GetTaskRequest* request,
+                       Task* response) override {
+    started_.Notify();
+    release_.WaitForNotificationWithTimeout(absl::Seconds(10));
+    response->set_id(request->id());
+    return grpc::Status::OK;
+  }
+  absl::Notification started_;
+  absl::Notification release_;
+};
+
+grpc::ClientContext* WithDeadline(grpc::ClientContext& context, absl::Duration timeout) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return &context;
+}
+
+TEST(GrpcServerTest, ListensOnAFreePortWhenAskedForPortZero) {
+  SlowTasks service;
+  InProcessServer first({&service});
+  InProcessServer second({});
+  EXPECT_GT(first.server().port(), 0);
+  EXPECT_NE(first.server().port(), second.server().port());
+}
+
+TEST(GrpcServerTest, ServesReflectionSoGrpcurlCanListServices) {
+  SlowTasks service;
+  InProcessServer server({&service});
+  grpc::GenericStub stub(server.NewChannel());
+  grpc::ClientContext context;
+  grpc::CompletionQueue queue;
+  // ServerReflectionRequest{list_services: ""} is field 7, length 0.
+  const char request_bytes[] = {0x3a, 0x00};
+  auto call = stub.PrepareCall(WithDeadline(context, absl::Seconds(5)),
+                               "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                               &queue);
+  void* tag = nullptr;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  grpc::Slice slice(request_bytes, sizeof(request_bytes));
+  grpc::ByteBuffer request(&slice, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(queue.Next(&tag, &ok) && ok);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& piece : slices) {
+    bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+  }
+  EXPECT_THAT(bytes, HasSubstr("todo.tasks.v1.TasksService"));
+  EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
+  context.TryCancel();
+  call->Finish(nullptr, reinterpret_cast<void*>(4));
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+}
+
+TEST(GrpcServerTest, RefusesMessagesAboveTheReceiveLimit) {
+  SlowTasks service;
+  service.release_.Notify();
+  auto options = InProcessServer::DefaultOptions();
+  options.max_receive_message_bytes = 1024;
+  InProcessServer server({&service}, options);
+  auto stub = TasksService::NewStub(server.NewChannel());
+  GetTaskRequest request;
+  request.set_user_id(std::string(4096, 'x'));
+  Task task;
+  grpc::ClientContext context;
+  EXPECT_THAT(stub->GetTask(WithDeadline(context, absl::Seconds(5)), request, &task),
+              StatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED));
+}
+
+TEST(GrpcServerTest, ShutdownLetsInFlightCallsFinishAndRefusesNewOnes) {
+  SlowTasks service;
+  InProcessServer server({&service});
+  auto channel = server.NewChannel();
+  auto stub = TasksService::NewStub(channel);
+  grpc::Status in_flight_status;
+  Task in_flight_task;
+  std::thread caller([&] {
+    GetTaskRequest request;
+    request.set_id(7);
+    grpc::ClientContext context;
+    in_flight_status =
+        stub->GetTask(WithDeadline(context, absl::Seconds(10)), request, &in_flight_task);
+  });
+  ASSERT_TRUE(service.started_.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  std::thread releaser([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    service.release_.Notify();
+  });
+  server.Shutdown();  // blocks until the in-flight call is done
+  caller.join();
+  releaser.join();
+  EXPECT_TRUE(in_flight_status.ok()) << in_flight_status.error_message();
+  EXPECT_EQ(in_flight_task.id(), 7);
+
+  grpc::ClientContext late;
+  Task task;
+  EXPECT_THAT(stub->GetTask(WithDeadline(late, absl::Seconds(2)), GetTaskRequest(), &task),
+              StatusIs(grpc::StatusCode::UNAVAILABLE));
+}
+
+TEST(GrpcServerTest, CancelsCallsThatOutliveTheGracePeriod) {
+  SlowTasks service;
+  auto options = InProcessServer::DefaultOptions();
+  options.shutdown_grace = absl::Milliseconds(200);
+  InProcessServer server({&service}, options);
+  auto stub = TasksService::NewStub(server.NewChannel());
+  grpc::Status status;
+  std::thread caller([&] {
+    grpc::ClientContext context;
+    Task task;
+    status = stub->GetTask(WithDeadline(context, absl::Seconds(10)), GetTaskRequest(), &task);
+  });
+  ASSERT_TRUE(service.started_.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  const absl::Time start = absl::Now();
+  std::thread shutdown([&] { server.Shutdown(); });
+  caller.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_FALSE(status.ok());
+  service.release_.Notify();
+  shutdown.join();
+}
+
+}  // namespace
+}  // namespace todo::common::server

@@ -1,0 +1,240 @@
+#include "tests/harness/postgres_instance.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/connection.h"
+
+namespace todo::testing {
+namespace {
+
+std::string FindBinDir() {
+  if (const char* configured = std::getenv("PG_BIN_DIR"); configured != nullptr) {
+    return configured;
+  }
+  glob_t matches;
+  std::vector<std::string> dirs;
+  if (glob("/usr/lib/postgresql/*/bin/initdb", 0, nullptr, &matches) == 0) {
+    for (size_t i = 0; i < matches.gl_pathc; ++i) {
+      dirs.push_back(std::filesystem::path(matches.gl_pathv[i]).parent_path());
+    }
+  }
+  globfree(&matches);
+  if (dirs.empty()) {
+    return "";
+  }
+  // Highest major version wins (versions sort numerically by length first).
+  std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  return dirs.back();
+}
+
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::string Quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PostgresInstance>> PostgresInstance::Start() {
+  std::unique_ptr<PostgresInstance> instance(new PostgresInstance());
+  instance->bin_dir_ = FindBinDir();
+  if (instance->bin_dir_.empty()) {
+    return absl::FailedPreconditionError(
+        "no PostgreSQL server binaries (apt-get install postgresql, or set PG_BIN_DIR)");
+  }
+  char dir_template[] = "/tmp/todo-pgtest-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) {
+    return absl::InternalError("cannot create a temporary folder");
+  }
+  const std::string root = dir_template;
+  instance->data_dir_ = root + "/data";
+  std::filesystem::create_directory(instance->data_dir_);
+  if (geteuid() == 0) {
+    passwd* postgres = getpwnam("postgres");
+    if (postgres == nullptr) {
+      return absl::FailedPreconditionError("running as root but there is no postgres user");
+    }
+    // /tmp is world-traversable; the folders must belong to postgres.
+    if (chown(root.c_str(), postgres->pw_uid, postgres->pw_gid) != 0 ||
+        chown(instance->data_dir_.c_str(), postgres->pw_uid, postgres->pw_gid) != 0) {
+      return absl::InternalError("cannot hand the data folder to the postgres user");
+    }
+  }
+
+  // The reaper: cleans up once the write end of the pipe closes, which is when
+  // this process ends however it ends.
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return absl::InternalError("pipe failed");
+  }
+  const std::string cleanup = absl::StrCat(
+      Quote(instance->bin_dir_ + "/pg_ctl"), " -D ", Quote(instance->data_dir_),
+      " -m immediate stop >/dev/null 2>&1; rm -rf ", Quote(root));
+  const std::string cleanup_command =
+      geteuid() == 0 ? absl::StrCat("runuser -u postgres -- sh -c ", Quote(cleanup),
+                                    "; rm -rf ", Quote(root))
+                     : cleanup;
+  const pid_t reaper = fork();
+  if (reaper == 0) {
+    close(pipe_fds[1]);
+    char byte;
+    while (read(pipe_fds[0], &byte, 1) > 0) {
+    }
+    execl("/bin/sh", "sh", "-c", cleanup_command.c_str(), static_cast<char*>(nullptr));
+    _exit(0);
+  }
+  close(pipe_fds[0]);
+  instance->reaper_pipe_ = pipe_fds[1];
+  instance->reaper_pid_ = reaper;
+
+  if (absl::Status status = instance->RunAsOwner(absl::StrCat(
+          Quote(instance->bin_dir_ + "/initdb"), " -D ", Quote(instance->data_dir_),
+          " -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync"));
+      !status.ok()) {
+    return status;
+  }
+  // A port found free can be taken before the server binds it; try a few.
+  absl::Status started;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    instance->port_ = FreeLoopbackPort();
+    started = instance->StartServer();
+    if (started.ok()) {
+      return instance;
+    }
+  }
+  return started;
+}
+
+absl::Status PostgresInstance::RunAsOwner(const std::string& command) const {
+  const std::string log = data_dir_ + "/../harness.log";
+  const std::string full =
+      geteuid() == 0 ? absl::StrCat("runuser -u postgres -- sh -c ", Quote(command + " >>" +
+                                                                             log + " 2>&1"))
+                     : absl::StrCat(command, " >>", Quote(log), " 2>&1");
+  const int rc = std::system(full.c_str());
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat("command failed (", rc, "): ", command,
+                                            "; see ", log));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresInstance::StartServer() {
+  const std::string options = absl::StrCat(
+      "-p ", port_, " -k ", data_dir_,
+      " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+      " -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB");
+  absl::Status status = RunAsOwner(absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ",
+                                                Quote(data_dir_), " -l ",
+                                                Quote(data_dir_ + "/../server.log"),
+                                                " -w -t 60 -o ", Quote(options), " start"));
+  running_ = status.ok();
+  return status;
+}
+
+absl::Status PostgresInstance::Stop() {
+  absl::Status status = RunAsOwner(absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ",
+                                                Quote(data_dir_), " -m fast -w stop"));
+  running_ = false;
+  return status;
+}
+
+absl::Status PostgresInstance::StartAgain() { return StartServer(); }
+
+PostgresInstance::~PostgresInstance() {
+  if (running_) {
+    RunAsOwner(absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ", Quote(data_dir_),
+                            " -m immediate -w stop"))
+        .IgnoreError();
+  }
+  // Closing the pipe wakes the reaper, which removes the folder.
+  if (reaper_pipe_ >= 0) {
+    close(reaper_pipe_);
+  }
+  if (reaper_pid_ > 0) {
+    waitpid(reaper_pid_, nullptr, 0);
+  }
+}
+
+std::string PostgresInstance::Dsn(const std::string& database) const {
+  return absl::StrCat("host=127.0.0.1 port=", port_, " user=postgres dbname=", database);
+}
+
+absl::StatusOr<std::string> PostgresInstance::CreateDatabase() {
+  const std::string name = absl::StrCat("test_", getpid(), "_", next_database_++);
+  common::pg::ConnectOptions options;
+  options.dsn = Dsn();
+  absl::StatusOr<std::unique_ptr<common::pg::Connection>> admin =
+      common::pg::Connection::Open(options);
+  if (!admin.ok()) {
+    return admin.status();
+  }
+  if (absl::Status status = (*admin)->ExecuteScript(
+          "create_database", absl::StrCat("CREATE DATABASE ", name, " TEMPLATE template0"));
+      !status.ok()) {
+    return status;
+  }
+  return Dsn(name);
+}
+
+namespace {
+PostgresInstance* shared_instance = nullptr;
+}  // namespace
+
+PostgresInstance& SharedPostgres() {
+  if (shared_instance == nullptr) {
+    absl::StatusOr<std::unique_ptr<PostgresInstance>> started = PostgresInstance::Start();
+    if (!started.ok()) {
+      std::fprintf(stderr, "cannot start a test PostgreSQL server: %s\n",
+                   std::string(started.status().message()).c_str());
+      std::abort();
+    }
+    shared_instance = started->release();
+    // Normal exit (tests passed or failed) stops the server here; abnormal
+    // ends are covered by the reaper.
+    std::atexit([] {
+      delete shared_instance;
+      shared_instance = nullptr;
+    });
+  }
+  return *shared_instance;
+}
+
+}  // namespace todo::testing
