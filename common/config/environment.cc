@@ -76,8 +76,7 @@ absl::StatusOr<int64_t> Environment::GetInt(const EnvVar& var, int64_t min, int6
     return text.status();
   }
   int64_t value = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &value) || value < min ||
-      value > max) {
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &value) || value < min || value > max) {
     return BadValue(var, *text, absl::StrCat("expected an integer in [", min, ", ", max, "]"));
   }
   return value;
@@ -123,8 +122,7 @@ absl::StatusOr<absl::Duration> Environment::GetSeconds(const EnvVar& var, absl::
   return absl::Seconds(seconds);
 }
 
-absl::StatusOr<std::string> Environment::GetFirstOf(
-    absl::Span<const EnvVar> names_in_order) const {
+absl::StatusOr<std::string> Environment::GetFirstOf(absl::Span<const EnvVar> names_in_order) const {
   for (const EnvVar& var : names_in_order) {
     if (auto value = Lookup(var.name)) {
       return *value;
@@ -138,14 +136,13 @@ absl::StatusOr<std::string> Environment::GetFirstOf(
 
 std::string FormatHelp(absl::string_view binary, absl::string_view summary,
                        absl::Span<const EnvVar> vars) {
-  std::string text = absl::StrCat("Usage: ", binary, "\n", summary,
-                                  "\n\nConfigured by environment variables:\n");
+  std::string text =
+      absl::StrCat("Usage: ", binary, "\n", summary, "\n\nConfigured by environment variables:\n");
   for (const EnvVar& var : vars) {
     const std::string default_text =
         var.default_value == nullptr
             ? "required"
-            : (var.secret ? "default hidden"
-                          : absl::StrCat("default \"", var.default_value, "\""));
+            : (var.secret ? "default hidden" : absl::StrCat("default \"", var.default_value, "\""));
     absl::StrAppendFormat(&text, "  %-24s %s (%s)\n", var.name, var.doc, default_text);
   }
   return text;

@@ -7,8 +7,7 @@ namespace todo::common::jwt {
 
 absl::StatusOr<absl::string_view> BearerToken(absl::string_view header_value) {
   constexpr absl::string_view kScheme = "bearer ";
-  if (header_value.size() <= kScheme.size() ||
-      !absl::StartsWithIgnoreCase(header_value, kScheme)) {
+  if (header_value.size() <= kScheme.size() || !absl::StartsWithIgnoreCase(header_value, kScheme)) {
     return absl::InvalidArgumentError("not a Bearer authorization");
   }
   return absl::StripAsciiWhitespace(header_value.substr(kScheme.size()));

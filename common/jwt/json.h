@@ -19,7 +19,6 @@ absl::StatusOr<google::protobuf::Struct> ParseJsonObject(absl::string_view text)
 // The member as a string / number, if present with that type.
 std::optional<std::string> StringMember(const google::protobuf::Struct& object,
                                         const std::string& name);
-std::optional<double> NumberMember(const google::protobuf::Struct& object,
-                                   const std::string& name);
+std::optional<double> NumberMember(const google::protobuf::Struct& object, const std::string& name);
 
 }  // namespace todo::common::jwt

@@ -50,7 +50,7 @@ absl::StatusOr<std::shared_ptr<EVP_PKEY>> RsaKey(const std::string& n_b64,
                 nullptr),
       BN_free);
   std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> builder(OSSL_PARAM_BLD_new(),
-                                                                         OSSL_PARAM_BLD_free);
+                                                                          OSSL_PARAM_BLD_free);
   if (!modulus || !exponent || !builder ||
       !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) ||
       !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, exponent.get())) {
@@ -137,9 +137,8 @@ bool VerifySignature(const PublicKey& key, absl::string_view data, absl::string_
                           data.size()) == 1;
 }
 
-JwksCache::JwksCache(std::string url, const http_client::CurlClient& http,
-                     const time::Clock& clock, absl::Duration min_refresh_interval,
-                     absl::Duration max_age)
+JwksCache::JwksCache(std::string url, const http_client::CurlClient& http, const time::Clock& clock,
+                     absl::Duration min_refresh_interval, absl::Duration max_age)
     : url_(std::move(url)),
       http_(http),
       clock_(clock),
@@ -159,8 +158,8 @@ absl::StatusOr<std::shared_ptr<const PublicKey>> JwksCache::Find(absl::string_vi
     if (clock_.Now() - last_attempt_ >= min_refresh_interval_) {
       last_attempt_ = clock_.Now();
       if (absl::Status refreshed = Refresh(); !refreshed.ok()) {
-        logging::Warning("jwks_refresh_failed", {{"url", url_},
-                                                  {"error", std::string(refreshed.message())}});
+        logging::Warning("jwks_refresh_failed",
+                         {{"url", url_}, {"error", std::string(refreshed.message())}});
       }
     }
   }

@@ -53,8 +53,7 @@ class JwtVerifier {
 
  private:
   absl::Status VerifySignature(absl::string_view algorithm, absl::string_view kid,
-                               absl::string_view signing_input,
-                               absl::string_view signature) const;
+                               absl::string_view signing_input, absl::string_view signature) const;
 
   const JwtVerifierOptions options_;
   const time::Clock* const clock_;

@@ -91,10 +91,10 @@ Field::Field(absl::string_view key, absl::string_view value) : key_(key) {
   AppendJsonString(IsSecretKey(key) ? "[redacted]" : value, json_value_);
 }
 Field::Field(absl::string_view key, int64_t value) : key_(key), json_value_(absl::StrCat(value)) {}
-Field::Field(absl::string_view key, uint64_t value)
-    : key_(key), json_value_(absl::StrCat(value)) {}
+Field::Field(absl::string_view key, uint64_t value) : key_(key), json_value_(absl::StrCat(value)) {}
 Field::Field(absl::string_view key, double value) : key_(key), json_value_(absl::StrCat(value)) {}
-Field::Field(absl::string_view key, bool value) : key_(key), json_value_(value ? "true" : "false") {}
+Field::Field(absl::string_view key, bool value)
+    : key_(key), json_value_(value ? "true" : "false") {}
 
 void SetMinLevel(Level level) { min_level.store(static_cast<int>(level)); }
 

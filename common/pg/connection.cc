@@ -5,9 +5,9 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "absl/strings/ascii.h"
 #include "common/logging/log.h"
 #include "common/pg/sql_error.h"
 
@@ -33,13 +33,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectOption
       absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
   std::string server_options = "-c TimeZone=UTC";
   if (options.statement_timeout > absl::ZeroDuration()) {
-    absl::StrAppend(&server_options, " -c statement_timeout=",
-                    absl::ToInt64Milliseconds(options.statement_timeout));
+    absl::StrAppend(&server_options,
+                    " -c statement_timeout=", absl::ToInt64Milliseconds(options.statement_timeout));
   }
   // Later keywords win over what the DSN says, so these settings always hold.
-  const char* keywords[] = {"dbname",     "connect_timeout", "application_name",
-                            "options",    "keepalives",      "keepalives_idle",
-                            "keepalives_interval", nullptr};
+  const char* keywords[] = {"dbname",     "connect_timeout", "application_name",    "options",
+                            "keepalives", "keepalives_idle", "keepalives_interval", nullptr};
   const char* values[] = {options.dsn.c_str(),
                           timeout.c_str(),
                           options.application_name.c_str(),
@@ -96,8 +95,8 @@ absl::StatusOr<Result> Connection::Execute(const Statement& statement, const Par
     }
     prepared_.insert(statement.name);
   }
-  pg_result* result = PQexecPrepared(conn_, statement.name, arrays.count(), arrays.data(),
-                                     nullptr, nullptr, /*resultFormat=*/0);
+  pg_result* result = PQexecPrepared(conn_, statement.name, arrays.count(), arrays.data(), nullptr,
+                                     nullptr, /*resultFormat=*/0);
   return Finish(result, statement.name);
 }
 
@@ -115,9 +114,10 @@ absl::Status Connection::ExecuteScript(absl::string_view label, absl::string_vie
   return Finish(PQexec(conn_, text.c_str()), label).status();
 }
 
-absl::Status Connection::Ping() { return ExecuteScript("ping", "").ok()
-                                             ? absl::OkStatus()
-                                             : absl::UnavailableError("database ping failed"); }
+absl::Status Connection::Ping() {
+  return ExecuteScript("ping", "").ok() ? absl::OkStatus()
+                                        : absl::UnavailableError("database ping failed");
+}
 
 bool Connection::LooksAlive() {
   if (PQstatus(conn_) != CONNECTION_OK) {

@@ -45,9 +45,9 @@ absl::StatusOr<PooledConnection> ConnectionPool::Checkout(absl::Duration timeout
         if (released_.WaitWithDeadline(&mutex_, deadline) && absl::Now() >= deadline) {
           if (idle_.empty() && open_ >= capacity) {
             --waiting_;
-            return absl::UnavailableError(absl::StrCat(
-                "no database connection became free within ",
-                absl::FormatDuration(timeout), " (pool of ", capacity, ")"));
+            return absl::UnavailableError(absl::StrCat("no database connection became free within ",
+                                                       absl::FormatDuration(timeout), " (pool of ",
+                                                       capacity, ")"));
           }
         }
       }
@@ -113,9 +113,9 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::OpenWithBackoff() {
     next_connect_attempt_ = absl::InfinitePast();
     return opened;
   }
-  backoff_ = std::min(options_.reconnect_backoff_max,
-                      backoff_ == absl::ZeroDuration() ? options_.reconnect_backoff_initial
-                                                       : backoff_ * 2);
+  backoff_ = std::min(options_.reconnect_backoff_max, backoff_ == absl::ZeroDuration()
+                                                          ? options_.reconnect_backoff_initial
+                                                          : backoff_ * 2);
   next_connect_attempt_ = absl::Now() + backoff_;
   last_connect_error_ = opened.status();
   logging::Warning("database_connect_failed",
@@ -125,8 +125,8 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::OpenWithBackoff() {
 }
 
 void ConnectionPool::Return(std::unique_ptr<Connection> connection) {
-  const bool reusable = connection->IsReusable() &&
-                        absl::Now() - connection->opened_at() <= options_.recycle;
+  const bool reusable =
+      connection->IsReusable() && absl::Now() - connection->opened_at() <= options_.recycle;
   std::unique_ptr<Connection> to_close;
   {
     absl::MutexLock lock(&mutex_);

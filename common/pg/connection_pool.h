@@ -61,7 +61,7 @@ class PooledConnection {
 };
 
 struct PoolStats {
-  int open = 0;    // connections that exist (idle + in use + being opened)
+  int open = 0;  // connections that exist (idle + in use + being opened)
   int idle = 0;
   int waiting = 0;  // callers blocked in Checkout
 };

@@ -55,15 +55,13 @@ absl::StatusOr<MigrationReport> ApplyLocked(Connection& connection, const std::s
                                             const std::vector<Migration>& migrations) {
   RETURN_IF_ERROR(connection.ExecuteScript(
       "migrator_create_schema",
-      absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", schema,
-                   ";\nCREATE TABLE IF NOT EXISTS ", schema,
+      absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", schema, ";\nCREATE TABLE IF NOT EXISTS ", schema,
                    ".schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, "
                    "applied_at timestamptz NOT NULL DEFAULT now())")));
   ASSIGN_OR_RETURN(Result applied_rows,
-                   connection.ExecuteOnce(
-                       "migrator_select_applied",
-                       absl::StrCat("SELECT version, checksum FROM ", schema,
-                                    ".schema_migrations")));
+                   connection.ExecuteOnce("migrator_select_applied",
+                                          absl::StrCat("SELECT version, checksum FROM ", schema,
+                                                       ".schema_migrations")));
   absl::flat_hash_map<std::string, std::string> applied;
   for (int row = 0; row < applied_rows.rows(); ++row) {
     applied.emplace(applied_rows.GetText(row, 0), applied_rows.GetText(row, 1));
@@ -74,9 +72,9 @@ absl::StatusOr<MigrationReport> ApplyLocked(Connection& connection, const std::s
     const std::string checksum = MigrationChecksum(migration.sql);
     if (auto it = applied.find(migration.version); it != applied.end()) {
       if (it->second != checksum) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "migration ", schema, "/", migration.version,
-            " was changed after it was applied; add a new migration instead"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("migration ", schema, "/", migration.version,
+                         " was changed after it was applied; add a new migration instead"));
       }
       ++report.already_applied;
       continue;
@@ -86,9 +84,8 @@ absl::StatusOr<MigrationReport> ApplyLocked(Connection& connection, const std::s
         "migrator_search_path", absl::StrCat("SET LOCAL search_path TO ", schema, ", public")));
     if (absl::Status status = connection.ExecuteScript(migration.version, migration.sql);
         !status.ok()) {
-      return absl::Status(status.code(), absl::StrCat("migration ", schema, "/",
-                                                      migration.version, " failed: ",
-                                                      status.message()));
+      return absl::Status(status.code(), absl::StrCat("migration ", schema, "/", migration.version,
+                                                      " failed: ", status.message()));
     }
     RETURN_IF_ERROR(connection
                         .ExecuteOnce("migrator_record",
@@ -118,8 +115,7 @@ std::string MigrationChecksum(const std::string& sql) {
 absl::StatusOr<MigrationReport> Migrate(const MigratorOptions& options,
                                         const std::vector<Migration>& migrations) {
   if (!IsValidSchemaName(options.schema)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid schema name \"", options.schema, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("invalid schema name \"", options.schema, "\""));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, ConnectWithBackoff(options));
   const std::string lock_key = absl::StrCat("todo-grpc/migrations/", options.schema);

@@ -143,8 +143,8 @@ std::string FormatTimestamp(absl::Time time) {
 absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {
   // Postgres prints "+00" offsets; absl's %z wants "+0000".
   std::string normalized(text);
-  if (normalized.size() >= 3 && (normalized[normalized.size() - 3] == '+' ||
-                                 normalized[normalized.size() - 3] == '-')) {
+  if (normalized.size() >= 3 &&
+      (normalized[normalized.size() - 3] == '+' || normalized[normalized.size() - 3] == '-')) {
     normalized += "00";
   }
   absl::Time time;

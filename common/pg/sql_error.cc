@@ -33,8 +33,7 @@ absl::StatusCode StatusCodeForSqlState(absl::string_view sqlstate) {
 
 absl::Status StatusFromFailure(pg_conn* conn, const pg_result* result,
                                absl::string_view statement) {
-  const char* state =
-      result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = result != nullptr ? PQresultErrorMessage(result) : "";
   if (message.empty() && conn != nullptr) {
     message = PQerrorMessage(conn);

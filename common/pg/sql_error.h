@@ -25,8 +25,7 @@ namespace todo::common::pg {
 absl::StatusCode StatusCodeForSqlState(absl::string_view sqlstate);
 
 // Status for a failed `result` (may be null) of `statement` on `conn`.
-absl::Status StatusFromFailure(pg_conn* conn, const pg_result* result,
-                               absl::string_view statement);
+absl::Status StatusFromFailure(pg_conn* conn, const pg_result* result, absl::string_view statement);
 
 // The SQLSTATE carried by a status made by StatusFromFailure, or "".
 std::string SqlStateOf(const absl::Status& status);

@@ -44,8 +44,7 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) {
     return absl::OkStatus();
   }
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 }  // namespace todo::common

@@ -15,11 +15,11 @@
 #define TODO_STATUS_CONCAT_INNER_(a, b) a##b
 #define TODO_STATUS_CONCAT_(a, b) TODO_STATUS_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
+#define RETURN_IF_ERROR(expr)                                       \
+  do {                                                              \
     if (::absl::Status todo_status_ = (expr); !todo_status_.ok()) { \
-      return todo_status_;                                      \
-    }                                                           \
+      return todo_status_;                                          \
+    }                                                               \
   } while (false)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

@@ -1,10 +1,9 @@
-#include "common/pg/connection_pool.h"
-
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/pg/connection_pool.h"
 #include "common/pg/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,8 +24,7 @@ constexpr Statement kCreateTable{
     "tags text[] NOT NULL DEFAULT '{}', at timestamptz)"};
 constexpr Statement kInsert{"test_insert",
                             "INSERT INTO items (id, name, tags, at) VALUES ($1, $2, $3, $4)"};
-constexpr Statement kSelect{"test_select",
-                            "SELECT id, name, tags, at FROM items WHERE id = $1"};
+constexpr Statement kSelect{"test_select", "SELECT id, name, tags, at FROM items WHERE id = $1"};
 constexpr Statement kCount{"test_count", "SELECT count(*) FROM items"};
 constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1)"};
 constexpr Statement kBackendPid{"test_backend_pid", "SELECT pg_backend_pid()"};
@@ -95,9 +93,9 @@ TEST_F(ConnectionPoolTest, RollsBackATransactionThatIsNotCommitted) {
     ASSERT_THAT((*conn)->Execute(kCreateTable).status(), IsOk());
     auto tx = Transaction::Begin(**conn);
     ASSERT_THAT(tx, IsOk());
-    ASSERT_THAT(tx->Execute(kInsert, Params().Add(int64_t{1}).Add("a").AddTextArray({}).AddNull())
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        tx->Execute(kInsert, Params().Add(int64_t{1}).Add("a").AddTextArray({}).AddNull()).status(),
+        IsOk());
   }
   auto conn = pool.Checkout();
   ASSERT_THAT(conn, IsOk());
@@ -105,9 +103,9 @@ TEST_F(ConnectionPoolTest, RollsBackATransactionThatIsNotCommitted) {
   {
     auto tx = Transaction::Begin(**conn);
     ASSERT_THAT(tx, IsOk());
-    ASSERT_THAT(tx->Execute(kInsert, Params().Add(int64_t{2}).Add("b").AddTextArray({}).AddNull())
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        tx->Execute(kInsert, Params().Add(int64_t{2}).Add("b").AddTextArray({}).AddNull()).status(),
+        IsOk());
     ASSERT_THAT(tx->Commit(), IsOk());
   }
   EXPECT_EQ(*(*conn)->Execute(kCount)->GetInt64(0, 0), 1);

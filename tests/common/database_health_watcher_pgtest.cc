@@ -1,10 +1,9 @@
-#include "common/health/database_health_watcher.h"
-
 #include "absl/time/clock.h"
+#include "common/health/database_health_watcher.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/harness/in_process_server.h"
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/status_matchers.h"

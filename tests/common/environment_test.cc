@@ -75,11 +75,10 @@ TEST(EnvironmentTest, PrefersTheServiceSpecificVariable) {
   constexpr EnvVar kSpecific{"TASKS_DATABASE_URL", nullptr, "tasks database"};
   constexpr EnvVar kShared{"DATABASE_URL", "postgresql:///todo", "shared database"};
   const EnvVar order[] = {kSpecific, kShared};
-  EXPECT_THAT(Environment::FromMap({{"DATABASE_URL", "a"}, {"TASKS_DATABASE_URL", "b"}})
-                  .GetFirstOf(order),
-              IsOkAndHolds("b"));
-  EXPECT_THAT(Environment::FromMap({{"DATABASE_URL", "a"}}).GetFirstOf(order),
-              IsOkAndHolds("a"));
+  EXPECT_THAT(
+      Environment::FromMap({{"DATABASE_URL", "a"}, {"TASKS_DATABASE_URL", "b"}}).GetFirstOf(order),
+      IsOkAndHolds("b"));
+  EXPECT_THAT(Environment::FromMap({{"DATABASE_URL", "a"}}).GetFirstOf(order), IsOkAndHolds("a"));
   EXPECT_THAT(Environment::FromMap({}).GetFirstOf(order), IsOkAndHolds("postgresql:///todo"));
 }
 

@@ -17,11 +17,11 @@ namespace todo::common::server {
 namespace {
 
 using ::testing::HasSubstr;
-using ::todo::testing::InProcessServer;
-using ::todo::testing::StatusIs;
 using ::todo::tasks::v1::GetTaskRequest;
 using ::todo::tasks::v1::Task;
 using ::todo::tasks::v1::TasksService;
+using ::todo::testing::InProcessServer;
+using ::todo::testing::StatusIs;
 
 // GetTask waits until released, so a test can hold a call in flight.
 class SlowTasks final : public TasksService::Service {
@@ -58,9 +58,9 @@ TEST(GrpcServerTest, ServesReflectionSoGrpcurlCanListServices) {
   grpc::CompletionQueue queue;
   // ServerReflectionRequest{list_services: ""} is field 7, length 0.
   const char request_bytes[] = {0x3a, 0x00};
-  auto call = stub.PrepareCall(WithDeadline(context, absl::Seconds(5)),
-                               "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-                               &queue);
+  auto call =
+      stub.PrepareCall(WithDeadline(context, absl::Seconds(5)),
+                       "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
   void* tag = nullptr;
   bool ok = false;
   call->StartCall(reinterpret_cast<void*>(1));

@@ -135,9 +135,9 @@ TEST_F(JwtVerifierTest, RefusesATamperedPayload) {
   const std::string token = SignHs256Token(Claims(), kSecret);
   const size_t first_dot = token.find('.');
   const size_t second_dot = token.find('.', first_dot + 1);
-  const std::string forged = absl::StrCat(token.substr(0, first_dot), ".",
-                                          B64(R"({"sub":"admin","exp":9999999999})"),
-                                          token.substr(second_dot));
+  const std::string forged =
+      absl::StrCat(token.substr(0, first_dot), ".", B64(R"({"sub":"admin","exp":9999999999})"),
+                   token.substr(second_dot));
   EXPECT_THAT(Hs256Verifier().Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
@@ -217,12 +217,12 @@ class JwksTest : public JwtVerifierTest {
 };
 
 TEST_F(JwksTest, AcceptsEdDsaAndRs256TokensFromTheKeySet) {
-  auto ed = verifier_.Verify(
-      Token(R"({"alg":"EdDSA","kid":"ed-1"})", Claims(), ed_key_.get(), nullptr));
+  auto ed =
+      verifier_.Verify(Token(R"({"alg":"EdDSA","kid":"ed-1"})", Claims(), ed_key_.get(), nullptr));
   ASSERT_THAT(ed, IsOk());
   EXPECT_EQ(ed->subject, "user-1");
-  EXPECT_THAT(verifier_.Verify(Token(R"({"alg":"RS256","kid":"rsa-1"})", Claims(),
-                                     rsa_key_.get(), EVP_sha256())),
+  EXPECT_THAT(verifier_.Verify(Token(R"({"alg":"RS256","kid":"rsa-1"})", Claims(), rsa_key_.get(),
+                                     EVP_sha256())),
               IsOk());
   // HS256 keeps working beside the key set.
   EXPECT_THAT(verifier_.Verify(SignHs256Token(Claims(), kSecret)), IsOk());
@@ -232,34 +232,32 @@ TEST_F(JwksTest, AcceptsEdDsaAndRs256TokensFromTheKeySet) {
 
 TEST_F(JwksTest, RefusesATokenSignedByAKeyOutsideTheSet) {
   KeyPtr stranger = Generate("ED25519");
-  EXPECT_THAT(verifier_.Verify(
-                  Token(R"({"alg":"EdDSA","kid":"ed-1"})", Claims(), stranger.get(), nullptr)),
-              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
+  EXPECT_THAT(
+      verifier_.Verify(Token(R"({"alg":"EdDSA","kid":"ed-1"})", Claims(), stranger.get(), nullptr)),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
 }
 
 TEST_F(JwksTest, RefusesAnAlgThatDoesNotMatchTheKey) {
-  EXPECT_THAT(verifier_.Verify(Token(R"({"alg":"RS256","kid":"ed-1"})", Claims(),
-                                     rsa_key_.get(), EVP_sha256())),
+  EXPECT_THAT(verifier_.Verify(
+                  Token(R"({"alg":"RS256","kid":"ed-1"})", Claims(), rsa_key_.get(), EVP_sha256())),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("match")));
 }
 
 TEST_F(JwksTest, RefusesThePublicKeyUsedAsAnHmacSecret) {
   // Algorithm confusion: sign HS256 with the RSA public key's bytes (what a
   // naive verifier would feed to HMAC), pointing at the RSA kid.
-  const std::string public_key_as_secret = absl::StrCat(
-      BigNumB64(rsa_key_.get(), OSSL_PKEY_PARAM_RSA_N), BigNumB64(rsa_key_.get(),
-                                                                   OSSL_PKEY_PARAM_RSA_E));
+  const std::string public_key_as_secret =
+      absl::StrCat(BigNumB64(rsa_key_.get(), OSSL_PKEY_PARAM_RSA_N),
+                   BigNumB64(rsa_key_.get(), OSSL_PKEY_PARAM_RSA_E));
   const std::string input =
       absl::StrCat(B64(R"({"alg":"HS256","kid":"rsa-1"})"), ".", B64(Claims()));
-  const std::string token =
-      absl::StrCat(input, ".", B64(HmacSha256(public_key_as_secret, input)));
+  const std::string token = absl::StrCat(input, ".", B64(HmacSha256(public_key_as_secret, input)));
   EXPECT_THAT(verifier_.Verify(token), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(JwksTest, RefetchesForAnUnknownKidAtMostOncePerInterval) {
   for (int i = 0; i < 20; ++i) {
-    EXPECT_THAT(verifier_.Verify(Token(absl::StrCat(R"({"alg":"EdDSA","kid":"forged-)", i,
-                                                    R"("})"),
+    EXPECT_THAT(verifier_.Verify(Token(absl::StrCat(R"({"alg":"EdDSA","kid":"forged-)", i, R"("})"),
                                        Claims(), ed_key_.get(), nullptr)),
                 StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("kid")));
   }
@@ -292,8 +290,7 @@ TEST(ParseJwksTest, SkipsUnsupportedAndEncryptionKeysAndRejectsNonSets) {
   ASSERT_EQ(keys->size(), 1u);
   EXPECT_EQ((*keys)[0].kid, "good");
   EXPECT_THAT(ParseJwks("[]").status(), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseJwks(R"({"nokeys":1})").status(),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseJwks(R"({"nokeys":1})").status(), StatusIs(absl::StatusCode::kInvalidArgument));
   // Short RSA moduli are not keys we trust.
   KeyPtr weak = Generate("RSA", 1024);
   auto weak_keys = ParseJwks(absl::StrCat(R"({"keys":[)", RsaJwk(weak.get(), "weak"), "]}"));

@@ -101,7 +101,9 @@ TEST_F(LogTest, DropsLinesBelowTheLevel) {
 }
 
 TEST_F(LogTest, EscapesControlCharacters) {
-  Info("binary", {{"value", std::string("a\x01" "b", 3)}});
+  Info("binary", {{"value", std::string("a\x01"
+                                        "b",
+                                        3)}});
   EXPECT_THAT(Lines().at(0), HasSubstr("a\\u0001b"));
 }
 

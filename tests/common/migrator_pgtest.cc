@@ -1,10 +1,9 @@
-#include "common/pg/migrator.h"
-
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "common/pg/connection.h"
+#include "common/pg/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/postgres_instance.h"
@@ -89,8 +88,7 @@ TEST_F(MigratorTest, RollsBackAFailedMigrationEntirely) {
       {"0001_half", "CREATE TABLE half (id int); SELECT * FROM no_such_table;"}};
   EXPECT_THAT(Migrate(options_, broken).status(),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("0001_half")));
-  EXPECT_EQ(Count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'half'"),
-            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM information_schema.tables WHERE table_name = 'half'"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM notes_svc.schema_migrations"), 0);
 }
 
@@ -141,8 +139,7 @@ TEST_F(MigratorTest, StopsWaitingWhenAskedTo) {
   options_.connect.dsn = "host=127.0.0.1 port=1 user=postgres dbname=postgres";
   std::atomic<int> polls{0};
   options_.should_stop = [&] { return ++polls > 3; };
-  EXPECT_THAT(Migrate(options_, TwoMigrations()).status(),
-              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_THAT(Migrate(options_, TwoMigrations()).status(), StatusIs(absl::StatusCode::kCancelled));
 }
 
 // Last: it stops the shared server.

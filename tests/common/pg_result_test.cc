@@ -1,5 +1,4 @@
 #include "common/pg/result.h"
-
 #include "common/pg/sql_error.h"
 #include "common/pg/statement.h"
 #include "gmock/gmock.h"
@@ -25,12 +24,17 @@ TEST(TimestampTest, FormatsAndParsesUtcWithMicroseconds) {
 
 TEST(ParamsTest, RendersTextArraysWithQuoting) {
   const Params params = Params().AddTextArray({"home", "a \"b\"", "c\\d", ""});
-  EXPECT_THAT(params.values(), ElementsAre(Optional(std::string(R"({"home","a \"b\"","c\\d",""})"))));
+  EXPECT_THAT(params.values(),
+              ElementsAre(Optional(std::string(R"({"home","a \"b\"","c\\d",""})"))));
 }
 
 TEST(ParamsTest, RendersScalarsAndNull) {
-  const Params params = Params().Add(int64_t{-5}).Add(true).Add("x").AddNull().AddOptional(
-      std::optional<std::string>());
+  const Params params = Params()
+                            .Add(int64_t{-5})
+                            .Add(true)
+                            .Add("x")
+                            .AddNull()
+                            .AddOptional(std::optional<std::string>());
   ASSERT_EQ(params.values().size(), 5u);
   EXPECT_EQ(*params.values()[0], "-5");
   EXPECT_EQ(*params.values()[1], "t");

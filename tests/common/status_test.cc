@@ -1,7 +1,6 @@
-#include "common/status/grpc_status.h"
-
 #include <string>
 
+#include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -49,8 +49,9 @@ void Serve(tcp::socket socket, const LoopbackHttpServer::Handler& handler,
   }
   const CannedResponse response = handler(exchange);
   absl::SleepFor(response.delay);
-  std::string head = absl::StrCat("HTTP/1.1 ", response.status, " Status\r\nContent-Type: ",
-                                  response.content_type, "\r\nConnection: close\r\n");
+  std::string head =
+      absl::StrCat("HTTP/1.1 ", response.status, " Status\r\nContent-Type: ", response.content_type,
+                   "\r\nConnection: close\r\n");
   if (response.chunks.empty()) {
     absl::StrAppend(&head, "Content-Length: ", response.body.size(), "\r\n\r\n", response.body);
     asio::write(socket, asio::buffer(head), error);
@@ -88,10 +89,9 @@ LoopbackHttpServer::LoopbackHttpServer(Handler handler) : state_(std::make_uniqu
         break;
       }
       absl::MutexLock lock(&state_->mutex);
-      state_->connections.emplace_back(
-          [this, socket = std::move(socket)]() mutable {
-            Serve(std::move(socket), state_->handler, request_count_);
-          });
+      state_->connections.emplace_back([this, socket = std::move(socket)]() mutable {
+        Serve(std::move(socket), state_->handler, request_count_);
+      });
     }
   });
 }

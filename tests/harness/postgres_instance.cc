@@ -104,29 +104,43 @@ absl::StatusOr<std::unique_ptr<PostgresInstance>> PostgresInstance::Start() {
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return absl::InternalError("pipe failed");
   }
-  const std::string cleanup = absl::StrCat(
-      Quote(instance->bin_dir_ + "/pg_ctl"), " -D ", Quote(instance->data_dir_),
-      " -m immediate stop >/dev/null 2>&1; rm -rf ", Quote(root));
-  const std::string cleanup_command =
-      geteuid() == 0 ? absl::StrCat("runuser -u postgres -- sh -c ", Quote(cleanup),
-                                    "; rm -rf ", Quote(root))
-                     : cleanup;
+  // initdb or pg_ctl may still be running when the test process dies (they are
+  // processes of their own), so stop and remove a few times, a second apart.
+  const std::string once =
+      absl::StrCat(Quote(instance->bin_dir_ + "/pg_ctl"), " -D ", Quote(instance->data_dir_),
+                   " -m immediate stop >/dev/null 2>&1; rm -rf ", Quote(root));
+  const std::string as_owner = geteuid() == 0 ? absl::StrCat("runuser -u postgres -- sh -c ",
+                                                             Quote(once), "; rm -rf ", Quote(root))
+                                              : once;
+  // The reaper is a shell in a session of its own (a timeout that kills the
+  // test's process group leaves it alone). It reads the pipe on fd 3: "q" means
+  // the test process cleaned up itself; end-of-file means it died.
+  const std::string reaper_script =
+      absl::StrCat("byte=$(head -c 1 <&3); [ \"$byte\" = q ] && exit 0; ",
+                   "for attempt in 1 2 3; do ", as_owner, "; sleep 1; done");
   const pid_t reaper = fork();
   if (reaper == 0) {
-    close(pipe_fds[1]);
-    char byte;
-    while (read(pipe_fds[0], &byte, 1) > 0) {
+    setsid();
+    if (pipe_fds[0] == 3) {
+      fcntl(3, F_SETFD, 0);
+    } else {
+      dup2(pipe_fds[0], 3);  // the copy does not inherit close-on-exec
     }
-    execl("/bin/sh", "sh", "-c", cleanup_command.c_str(), static_cast<char*>(nullptr));
+    const int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(null_fd, STDOUT_FILENO);  // holding the test's output would make ctest wait
+    dup2(null_fd, STDERR_FILENO);
+    execl("/bin/sh", "sh", "-c", reaper_script.c_str(), static_cast<char*>(nullptr));
     _exit(0);
   }
   close(pipe_fds[0]);
+  instance->root_dir_ = root;
   instance->reaper_pipe_ = pipe_fds[1];
   instance->reaper_pid_ = reaper;
 
-  if (absl::Status status = instance->RunAsOwner(absl::StrCat(
-          Quote(instance->bin_dir_ + "/initdb"), " -D ", Quote(instance->data_dir_),
-          " -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync"));
+  if (absl::Status status = instance->RunAsOwner(
+          absl::StrCat(Quote(instance->bin_dir_ + "/initdb"), " -D ", Quote(instance->data_dir_),
+                       " -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync"));
       !status.ok()) {
     return status;
   }
@@ -144,34 +158,31 @@ absl::StatusOr<std::unique_ptr<PostgresInstance>> PostgresInstance::Start() {
 
 absl::Status PostgresInstance::RunAsOwner(const std::string& command) const {
   const std::string log = data_dir_ + "/../harness.log";
-  const std::string full =
-      geteuid() == 0 ? absl::StrCat("runuser -u postgres -- sh -c ", Quote(command + " >>" +
-                                                                             log + " 2>&1"))
-                     : absl::StrCat(command, " >>", Quote(log), " 2>&1");
+  const std::string full = geteuid() == 0 ? absl::StrCat("runuser -u postgres -- sh -c ",
+                                                         Quote(command + " >>" + log + " 2>&1"))
+                                          : absl::StrCat(command, " >>", Quote(log), " 2>&1");
   const int rc = std::system(full.c_str());
   if (rc != 0) {
-    return absl::InternalError(absl::StrCat("command failed (", rc, "): ", command,
-                                            "; see ", log));
+    return absl::InternalError(absl::StrCat("command failed (", rc, "): ", command, "; see ", log));
   }
   return absl::OkStatus();
 }
 
 absl::Status PostgresInstance::StartServer() {
-  const std::string options = absl::StrCat(
-      "-p ", port_, " -k ", data_dir_,
-      " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-      " -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB");
-  absl::Status status = RunAsOwner(absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ",
-                                                Quote(data_dir_), " -l ",
-                                                Quote(data_dir_ + "/../server.log"),
-                                                " -w -t 60 -o ", Quote(options), " start"));
+  const std::string options =
+      absl::StrCat("-p ", port_, " -k ", data_dir_,
+                   " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                   " -c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB");
+  absl::Status status = RunAsOwner(
+      absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ", Quote(data_dir_), " -l ",
+                   Quote(data_dir_ + "/../server.log"), " -w -t 60 -o ", Quote(options), " start"));
   running_ = status.ok();
   return status;
 }
 
 absl::Status PostgresInstance::Stop() {
-  absl::Status status = RunAsOwner(absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ",
-                                                Quote(data_dir_), " -m fast -w stop"));
+  absl::Status status = RunAsOwner(
+      absl::StrCat(Quote(bin_dir_ + "/pg_ctl"), " -D ", Quote(data_dir_), " -m fast -w stop"));
   running_ = false;
   return status;
 }
@@ -184,8 +195,13 @@ PostgresInstance::~PostgresInstance() {
                             " -m immediate -w stop"))
         .IgnoreError();
   }
-  // Closing the pipe wakes the reaper, which removes the folder.
+  std::error_code ignored;
+  std::filesystem::remove_all(root_dir_, ignored);
   if (reaper_pipe_ >= 0) {
+    const char done = 'q';
+    if (write(reaper_pipe_, &done, 1) != 1) {
+      // The reaper will clean up (again) on end-of-file; nothing is lost.
+    }
     close(reaper_pipe_);
   }
   if (reaper_pid_ > 0) {

@@ -40,6 +40,7 @@ class PostgresInstance {
   absl::Status StartServer();
 
   std::string bin_dir_;
+  std::string root_dir_;
   std::string data_dir_;
   int port_ = 0;
   int next_database_ = 0;

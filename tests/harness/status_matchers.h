@@ -25,8 +25,7 @@ absl::Status AsStatus(const absl::StatusOr<T>& status_or) {
   return status_or.status();
 }
 inline absl::Status AsStatus(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 }  // namespace internal

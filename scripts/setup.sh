@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what todo-grpc needs to build, test and run, from Debian 12's
+# packages only. Re-runnable: does nothing when everything is there.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config ccache git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  libabsl-dev libpq-dev libboost-dev libcurl4-openssl-dev libssl-dev libargon2-dev
+  golang-github-gogo-googleapis-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql postgresql-contrib
+  python3 python3-grpcio python3-protobuf
+  clang-format npm
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+# A node/npm installed outside Debian (nodesource, nvm) serves as well.
+if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/npm}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing packages: ${missing[*]}" >&2
+    echo "setup: run as root, or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian postgresql package starts a cluster of its own on port 5432; we
+# never use it (tests and the run command start private servers).
+exit 0
