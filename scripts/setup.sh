@@ -16,15 +16,14 @@ PACKAGES=(
 
 missing=()
 for package in "${PACKAGES[@]}"; do
+  # A node/npm installed outside Debian (nodesource, nvm) serves as well.
+  if [[ $package == npm ]] && command -v npm >/dev/null 2>&1; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$package")
   fi
 done
-# A node/npm installed outside Debian (nodesource, nvm) serves as well.
-if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null 2>&1; then
-  missing=("${missing[@]/npm}")
-fi
-missing=(${missing[@]+"${missing[@]}"})
 
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -ne 0 ]]; then

@@ -1,0 +1,22 @@
+#include "services/tasks/errors.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace todo::tasks::error {
+
+absl::Status TaskNotFound(int64_t id) {
+  return absl::NotFoundError(absl::StrCat("task ", id, " not found"));
+}
+
+absl::Status InvalidField(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+absl::Status StaleEtag(int64_t id) {
+  return absl::AbortedError(
+      absl::StrCat("task ", id, " was changed by someone else; fetch it and retry"));
+}
+
+absl::Status UserNotFound() { return absl::NotFoundError("user not found"); }
+
+}  // namespace todo::tasks::error

@@ -1,0 +1,84 @@
+// todo-tasks: the tasks service. Wiring only; see tasks_service.h.
+
+#include <cstdio>
+#include <memory>
+
+#include "common/config/environment.h"
+#include "common/health/database_health_watcher.h"
+#include "common/http_client/curl_client.h"
+#include "common/logging/log.h"
+#include "common/pg/migrator.h"
+#include "common/server/termination_signal.h"
+#include "services/tasks/migrations.h"
+#include "services/tasks/tasks_config.h"
+
+namespace {
+
+using namespace todo;  // NOLINT(google-build-using-namespace): main only wires
+
+int Run() {
+  common::logging::SetServiceName("tasks");
+  absl::StatusOr<tasks::TasksConfig> config =
+      tasks::LoadTasksConfig(common::config::Environment::FromProcess());
+  if (!config.ok()) {
+    common::logging::Error("invalid_configuration", {{"error", config.status().message()}});
+    return 2;
+  }
+  common::logging::SetMinLevel(config->log_level);
+
+  common::pg::MigratorOptions migrator{config->pool.connect, tasks::kSchema};
+  migrator.should_stop = &common::server::TerminationSignal::Pending;
+  absl::StatusOr<common::pg::MigrationReport> migrated =
+      common::pg::Migrate(migrator, tasks::TasksMigrations());
+  if (!migrated.ok()) {
+    const bool stopped = migrated.status().code() == absl::StatusCode::kCancelled;
+    common::logging::Log(stopped ? common::logging::Level::kInfo : common::logging::Level::kError,
+                         "migration_failed", {{"error", migrated.status().message()}});
+    return stopped ? 0 : 1;
+  }
+
+  common::pg::ConnectionPool pool(config->pool);
+  common::http_client::CurlClient http;
+  std::unique_ptr<common::jwt::JwksCache> jwks;
+  if (!config->jwks_url.empty()) {
+    jwks = std::make_unique<common::jwt::JwksCache>(config->jwks_url, http,
+                                                    common::time::Clock::Real());
+  }
+  const common::jwt::JwtVerifier verifier(config->jwt, &common::time::Clock::Real(), jwks.get());
+  tasks::TasksStore store(&pool, &common::time::Clock::Real());
+  tasks::TasksServiceImpl service(&store, &verifier, config->service);
+
+  absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
+      common::server::GrpcServer::Start(config->server, {&service});
+  if (!server.ok()) {
+    common::logging::Error("server_start_failed", {{"error", server.status().message()}});
+    return 1;
+  }
+  common::health::DatabaseHealthWatcher watcher({config->pool.connect,
+                                                 {tasks::v1::TasksService::service_full_name()},
+                                                 config->health_interval},
+                                                (*server)->health());
+  watcher.Start();
+
+  const int signal = common::server::TerminationSignal::Wait();
+  common::logging::Info("termination_requested", {{"signal", signal}});
+  service.StopStreams();
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the blocked mask.
+  todo::common::server::TerminationSignal::BlockInThisThread();
+  if (todo::common::config::WantsHelp(argc, argv)) {
+    std::fputs(todo::common::config::FormatHelp(
+                   "todo-tasks", "The tasks service (todo.tasks.v1.TasksService) over gRPC.",
+                   todo::tasks::TasksEnvVars())
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+  return Run();
+}

@@ -1,0 +1,280 @@
+#include "services/tasks/task_query.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/tasks/errors.h"
+#include "services/tasks/limits.h"
+#include "services/tasks/task_rules.h"
+
+namespace todo::tasks {
+
+const char kTaskColumns[] =
+    "id, title, description, status, priority, tags, category, due_date, remind_at, "
+    "recurrence, created_at, updated_at, completed_at, version";
+
+namespace {
+
+struct SortSpec {
+  const char* name;
+  SortKey key;
+  // SQL expression ordered on, and how its value is cast back from text.
+  const char* expression;
+  const char* cast;
+};
+
+constexpr SortSpec kSorts[] = {
+    {"created_at", SortKey::kCreatedAt, "created_at", "timestamptz"},
+    {"updated_at", SortKey::kUpdatedAt, "updated_at", "timestamptz"},
+    {"due_date", SortKey::kDueDate, "due_date", "timestamptz"},
+    {"priority", SortKey::kPriority, "priority", "smallint"},
+    {"title", SortKey::kTitle, "lower(title)", "text"},
+};
+
+const SortSpec& SpecOf(SortKey key) {
+  for (const SortSpec& spec : kSorts) {
+    if (spec.key == key) return spec;
+  }
+  return kSorts[0];
+}
+
+absl::StatusOr<std::pair<SortKey, bool>> ParseOrderBy(absl::string_view text) {
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::StripAsciiWhitespace(text), ' ', absl::SkipEmpty());
+  if (words.empty()) {
+    return std::make_pair(SortKey::kCreatedAt, true);
+  }
+  if (words.size() > 2 || (words.size() == 2 && absl::AsciiStrToLower(words[1]) != "desc" &&
+                           absl::AsciiStrToLower(words[1]) != "asc")) {
+    return error::InvalidField("order_by", "expected \"<field>\" or \"<field> desc\"");
+  }
+  for (const SortSpec& spec : kSorts) {
+    if (words[0] == spec.name) {
+      return std::make_pair(spec.key,
+                            words.size() == 2 && absl::AsciiStrToLower(words[1]) == "desc");
+    }
+  }
+  return error::InvalidField("order_by",
+                             "must be one of due_date, priority, title, created_at, updated_at");
+}
+
+// "Buy MILK!" -> "buy:* & milk:*". Splits on everything but letters and digits
+// (bytes of multi-byte UTF-8 characters count as letters), so no tsquery
+// operator can get through.
+std::string SearchQuery(absl::string_view q) {
+  std::vector<std::string> words;
+  std::string word;
+  const auto flush = [&] {
+    if (!word.empty()) {
+      words.push_back(absl::StrCat(absl::AsciiStrToLower(word), ":*"));
+      word.clear();
+    }
+  };
+  for (char c : q) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(byte) || byte >= 0x80) {
+      word += c;
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return absl::StrJoin(words, " & ");
+}
+
+std::string Fingerprint(const TaskQuery& query) {
+  const std::string canonical = absl::StrCat(
+      query.status ? Word(*query.status) : "", "|", query.priority ? Word(*query.priority) : "",
+      "|", absl::StrJoin(query.tags, ","), "|", query.category.value_or("\x01"), "|", query.search,
+      "|", query.due_after ? absl::FormatTime(*query.due_after) : "", "|",
+      query.due_before ? absl::FormatTime(*query.due_before) : "", "|", SpecOf(query.sort).name,
+      query.descending ? " desc" : "");
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : canonical) {
+    hash = (hash ^ c) * 1099511628211ULL;
+  }
+  return absl::StrFormat("%016x", hash);
+}
+
+absl::Status BadToken() { return error::InvalidField("page_token", "is not valid for this query"); }
+
+absl::StatusOr<PageCursor> DecodePageToken(absl::string_view token,
+                                           const std::string& fingerprint) {
+  if (token.size() > kMaxPageTokenBytes) {
+    return BadToken();
+  }
+  std::string payload;
+  if (!absl::WebSafeBase64Unescape(token, &payload)) {
+    return BadToken();
+  }
+  const std::vector<std::string> parts = absl::StrSplit(payload, '.');
+  if (parts.size() != 4 || parts[0] != "v1" || parts[1] != fingerprint) {
+    return BadToken();
+  }
+  PageCursor cursor;
+  if (parts[2] != "-") {
+    std::string key;
+    if (!absl::WebSafeBase64Unescape(parts[2], &key)) {
+      return BadToken();
+    }
+    cursor.key = std::move(key);
+  }
+  if (!absl::SimpleAtoi(parts[3], &cursor.id) || cursor.id <= 0) {
+    return BadToken();
+  }
+  return cursor;
+}
+
+// Appends "$n" for a new parameter.
+std::string Bind(common::pg::Params& params, const std::string& value) {
+  params.Add(value);
+  return absl::StrCat("$", params.values().size());
+}
+
+std::string Filters(absl::string_view user_id, const TaskQuery& query, common::pg::Params& params) {
+  std::string where = absl::StrCat("user_id = ", Bind(params, std::string(user_id)));
+  if (query.status) {
+    absl::StrAppend(&where, " AND status = ", Bind(params, std::string(Word(*query.status))));
+  }
+  if (query.priority) {
+    absl::StrAppend(&where, " AND priority = ",
+                    Bind(params, absl::StrCat(static_cast<int>(*query.priority))), "::smallint");
+  }
+  if (!query.tags.empty()) {
+    params.AddTextArray(query.tags);
+    absl::StrAppend(&where, " AND tags @> $", params.values().size(), "::text[]");
+  }
+  if (query.category) {
+    absl::StrAppend(&where, " AND category = ", Bind(params, *query.category));
+  }
+  if (!query.search.empty()) {
+    absl::StrAppend(&where, " AND search @@ to_tsquery('simple', ", Bind(params, query.search),
+                    ")");
+  }
+  if (query.due_after) {
+    params.Add(*query.due_after);
+    absl::StrAppend(&where, " AND due_date >= $", params.values().size());
+  }
+  if (query.due_before) {
+    params.Add(*query.due_before);
+    absl::StrAppend(&where, " AND due_date < $", params.values().size());
+  }
+  return where;
+}
+
+}  // namespace
+
+absl::StatusOr<TaskQuery> ParseListQuery(const ListTasksInput& input) {
+  TaskQuery query;
+  const std::string status = absl::AsciiStrToLower(absl::StripAsciiWhitespace(input.status));
+  if (!status.empty() && status != "all") {
+    query.status = ParseTaskStatus(status);
+    if (!query.status) {
+      return error::InvalidField("status",
+                                 "must be one of pending, in_progress, completed, cancelled, all");
+    }
+  }
+  const std::string priority = absl::AsciiStrToLower(absl::StripAsciiWhitespace(input.priority));
+  if (!priority.empty()) {
+    query.priority = ParsePriority(priority);
+    if (!query.priority) {
+      return error::InvalidField("priority", "must be one of low, medium, high");
+    }
+  }
+  TaskFields tag_check;
+  tag_check.title = "x";
+  tag_check.tags = input.tags;
+  if (absl::Status status = NormalizeAndValidate(tag_check); !status.ok()) {
+    return error::InvalidField("tag", status.message().substr(sizeof("tags: ") - 1));
+  }
+  query.tags = std::move(tag_check.tags);
+  const absl::string_view category = absl::StripAsciiWhitespace(input.category);
+  if (!category.empty()) {
+    if (CountCharacters(category) > kMaxCategoryChars) {
+      return error::InvalidField("category", "is too long");
+    }
+    query.category = std::string(category);
+  }
+  if (CountCharacters(input.q) > kMaxSearchChars) {
+    return error::InvalidField("q",
+                               absl::StrCat("must be at most ", kMaxSearchChars, " characters"));
+  }
+  query.search = SearchQuery(input.q);
+  if (query.search.empty() && !absl::StripAsciiWhitespace(input.q).empty()) {
+    return error::InvalidField("q", "has no words to search for");
+  }
+  query.due_after = input.due_after;
+  query.due_before = input.due_before;
+  auto order = ParseOrderBy(input.order_by);
+  if (!order.ok()) {
+    return order.status();
+  }
+  query.sort = order->first;
+  query.descending = order->second;
+  if (input.page_size < 0 || input.page_size > kMaxPageSize) {
+    return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
+  }
+  query.page_size = input.page_size == 0 ? kDefaultPageSize : input.page_size;
+  query.fingerprint = Fingerprint(query);
+  if (!input.page_token.empty()) {
+    auto cursor = DecodePageToken(input.page_token, query.fingerprint);
+    if (!cursor.ok()) {
+      return cursor.status();
+    }
+    query.after = *std::move(cursor);
+  }
+  return query;
+}
+
+std::string EncodePageToken(const TaskQuery& query, const PageCursor& last_row) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat("v1.", query.fingerprint, ".",
+                   last_row.key ? absl::WebSafeBase64Escape(*last_row.key) : std::string("-"), ".",
+                   last_row.id));
+}
+
+SqlText BuildListSql(absl::string_view user_id, const TaskQuery& query) {
+  SqlText text;
+  std::string where = Filters(user_id, query, text.params);
+  const SortSpec& spec = SpecOf(query.sort);
+  const char* comparison = query.descending ? "<" : ">";
+  const bool nullable = query.sort == SortKey::kDueDate;
+  if (query.after) {
+    const std::string id = Bind(text.params, absl::StrCat(query.after->id));
+    if (!query.after->key) {
+      // Only undated tasks remain, after the last one by id.
+      absl::StrAppend(&where, " AND ", spec.expression, " IS NULL AND id ", comparison, " ", id,
+                      "::bigint");
+    } else {
+      const std::string key = Bind(text.params, *query.after->key);
+      absl::StrAppend(&where, " AND ((", spec.expression, ", id) ", comparison, " (", key,
+                      "::", spec.cast, ", ", id, "::bigint)",
+                      nullable ? absl::StrCat(" OR ", spec.expression, " IS NULL") : "", ")");
+    }
+  }
+  const char* direction = query.descending ? " DESC" : " ASC";
+  text.sql =
+      absl::StrCat("SELECT ", kTaskColumns, ", ", spec.expression, "::text FROM tasks.tasks WHERE ",
+                   where, " ORDER BY ", spec.expression, direction, nullable ? " NULLS LAST" : "",
+                   ", id", direction, " LIMIT ", query.page_size + 1);
+  return text;
+}
+
+std::optional<SqlText> BuildCountSql(absl::string_view user_id, const TaskQuery& query) {
+  const bool counters_answer = query.priority == std::nullopt && query.tags.empty() &&
+                               !query.category && query.search.empty() && !query.due_after &&
+                               !query.due_before;
+  if (counters_answer) {
+    return std::nullopt;
+  }
+  SqlText text;
+  const std::string where = Filters(user_id, query, text.params);
+  text.sql = absl::StrCat("SELECT count(*) FROM tasks.tasks WHERE ", where);
+  return text;
+}
+
+}  // namespace todo::tasks

@@ -1,0 +1,270 @@
+#include "services/tasks/tasks_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/jwt/caller.h"
+#include "common/logging/log.h"
+#include "common/server/rpc.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "services/tasks/errors.h"
+#include "services/tasks/limits.h"
+#include "services/tasks/task_proto.h"
+#include "services/tasks/task_rules.h"
+
+namespace todo::tasks {
+
+using common::server::FinishRpc;
+
+TasksServiceImpl::TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
+                                   TasksServiceOptions options)
+    : store_(store), verifier_(verifier), options_(options) {}
+
+absl::StatusOr<std::string> TasksServiceImpl::Caller(const grpc::ServerContext& context,
+                                                     absl::string_view path_user_id) const {
+  ASSIGN_OR_RETURN(common::jwt::Claims claims,
+                   common::jwt::AuthenticateCaller(context, *verifier_));
+  if (!path_user_id.empty() && path_user_id != claims.subject) {
+    return error::UserNotFound();
+  }
+  return std::move(claims.subject);
+}
+
+absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(
+    const grpc::ServerContext& context, absl::string_view operation) const {
+  std::string request_id = common::server::RequestIdOf(context);
+  if (request_id.empty()) {
+    return std::optional<RequestKey>();
+  }
+  if (request_id.size() > kMaxRequestIdBytes) {
+    return error::InvalidField("x-request-id",
+                               absl::StrCat("must be at most ", kMaxRequestIdBytes, " bytes"));
+  }
+  return std::optional<RequestKey>(RequestKey{std::string(operation), std::move(request_id)});
+}
+
+// --- RPCs: authenticate, delegate, finish. ---
+
+grpc::Status TasksServiceImpl::CreateTask(grpc::ServerContext* context,
+                                          const v1::CreateTaskRequest* request,
+                                          v1::Task* response) {
+  return FinishRpc("CreateTask", context, response, [&] { return Create(*context, *request); });
+}
+
+grpc::Status TasksServiceImpl::GetTask(grpc::ServerContext* context,
+                                       const v1::GetTaskRequest* request, v1::Task* response) {
+  return FinishRpc("GetTask", context, response,
+                   [&] { return Get(*context, request->user_id(), request->id()); });
+}
+
+grpc::Status TasksServiceImpl::ListTasks(grpc::ServerContext* context,
+                                         const v1::ListTasksRequest* request,
+                                         v1::ListTasksResponse* response) {
+  return FinishRpc("ListTasks", context, response, [&] { return List(*context, *request); });
+}
+
+grpc::Status TasksServiceImpl::UpdateTask(grpc::ServerContext* context,
+                                          const v1::UpdateTaskRequest* request,
+                                          v1::Task* response) {
+  return FinishRpc("UpdateTask", context, response, [&] { return Update(*context, *request); });
+}
+
+grpc::Status TasksServiceImpl::ReplaceTask(grpc::ServerContext* context,
+                                           const v1::ReplaceTaskRequest* request,
+                                           v1::Task* response) {
+  return FinishRpc("ReplaceTask", context, response, [&] { return Replace(*context, *request); });
+}
+
+grpc::Status TasksServiceImpl::DeleteTask(grpc::ServerContext* context,
+                                          const v1::DeleteTaskRequest* request,
+                                          google::protobuf::Empty* response) {
+  return FinishRpc("DeleteTask", context, response,
+                   [&] { return Delete(*context, request->user_id(), request->id()); });
+}
+
+grpc::Status TasksServiceImpl::CompleteTask(grpc::ServerContext* context,
+                                            const v1::CompleteTaskRequest* request,
+                                            v1::Task* response) {
+  return FinishRpc("CompleteTask", context, response,
+                   [&] { return SetCompletion(*context, "", request->id(), true, "complete"); });
+}
+
+grpc::Status TasksServiceImpl::ReopenTask(grpc::ServerContext* context,
+                                          const v1::ReopenTaskRequest* request,
+                                          v1::Task* response) {
+  return FinishRpc("ReopenTask", context, response,
+                   [&] { return SetCompletion(*context, "", request->id(), false, "reopen"); });
+}
+
+grpc::Status TasksServiceImpl::ToggleTaskCompletion(grpc::ServerContext* context,
+                                                    const v1::ToggleTaskCompletionRequest* request,
+                                                    v1::Task* response) {
+  return FinishRpc("ToggleTaskCompletion", context, response, [&] {
+    return SetCompletion(*context, request->user_id(), request->id(), std::nullopt, "toggle");
+  });
+}
+
+grpc::Status TasksServiceImpl::PurgeUserTasks(grpc::ServerContext* context,
+                                              const v1::PurgeUserTasksRequest*,
+                                              v1::PurgeUserTasksResponse* response) {
+  return FinishRpc("PurgeUserTasks", context, response, [&] { return Purge(*context); });
+}
+
+grpc::Status TasksServiceImpl::StreamReminders(grpc::ServerContext* context,
+                                               const v1::StreamRemindersRequest*,
+                                               grpc::ServerWriter<v1::Reminder>* writer) {
+  const common::logging::ScopedRequestId request_id(common::server::RequestIdOf(*context));
+  absl::StatusOr<std::string> user = Caller(*context);
+  if (!user.ok()) {
+    return common::ToGrpcStatus(user.status(), "StreamReminders");
+  }
+  const auto deliver = [&](const std::vector<DueReminder>& due) {
+    for (const DueReminder& reminder : due) {
+      v1::Reminder message;
+      message.set_task_id(reminder.task_id);
+      message.set_title(reminder.title);
+      v1::Task times;  // reuse the task's timestamp conversion
+      TaskRecord record;
+      record.fields.due_date = reminder.due_date;
+      record.fields.remind_at = reminder.remind_at;
+      times = ToProto(record);
+      *message.mutable_remind_at() = times.remind_at();
+      if (reminder.due_date) {
+        *message.mutable_due_date() = times.due_date();
+      }
+      if (!writer->Write(message)) {
+        return false;  // the caller is gone: keep these due for the next stream
+      }
+    }
+    return true;
+  };
+  while (!context->IsCancelled() && !stopping_.HasBeenNotified()) {
+    absl::StatusOr<int> delivered = store_->DeliverDueReminders(*user, kRemindersPerPoll, deliver);
+    if (!delivered.ok()) {
+      if (delivered.status().code() != absl::StatusCode::kUnavailable) {
+        return common::ToGrpcStatus(delivered.status(), "StreamReminders");
+      }
+      // The database is away: keep the stream, try again on the next tick.
+    }
+    if (delivered.ok() && *delivered == kRemindersPerPoll) {
+      continue;  // more may be waiting
+    }
+    stopping_.WaitForNotificationWithTimeout(options_.reminder_poll_interval);
+  }
+  return grpc::Status::OK;
+}
+
+// --- Transport-free methods. ---
+
+absl::StatusOr<v1::Task> TasksServiceImpl::Create(const grpc::ServerContext& context,
+                                                  const v1::CreateTaskRequest& request) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context, request.user_id()));
+  ASSIGN_OR_RETURN(const std::optional<RequestKey> key, KeyOf(context, "create"));
+  ASSIGN_OR_RETURN(TaskFields fields, FieldsFromProto(request.task()));
+  RETURN_IF_ERROR(NormalizeAndValidate(fields));
+  ASSIGN_OR_RETURN(const TaskRecord task, store_->Create(user, fields, key));
+  return ToProto(task);
+}
+
+absl::StatusOr<v1::Task> TasksServiceImpl::Get(const grpc::ServerContext& context,
+                                               absl::string_view path_user, int64_t id) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context, path_user));
+  ASSIGN_OR_RETURN(const TaskRecord task, store_->Get(user, id));
+  return ToProto(task);
+}
+
+absl::StatusOr<v1::ListTasksResponse> TasksServiceImpl::List(const grpc::ServerContext& context,
+                                                             const v1::ListTasksRequest& request) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context, request.user_id()));
+  ASSIGN_OR_RETURN(const ListTasksInput input, ListInputFromProto(request));
+  ASSIGN_OR_RETURN(const TaskQuery query, ParseListQuery(input));
+  ASSIGN_OR_RETURN(const TaskPage page, store_->List(user, query));
+  v1::ListTasksResponse response;
+  for (const TaskRecord& task : page.tasks) {
+    *response.add_tasks() = ToProto(task);
+  }
+  response.set_next_page_token(page.next_page_token);
+  response.set_total_size(static_cast<int32_t>(page.total_size));
+  return response;
+}
+
+absl::StatusOr<v1::Task> TasksServiceImpl::Update(const grpc::ServerContext& context,
+                                                  const v1::UpdateTaskRequest& request) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context));
+  ASSIGN_OR_RETURN(const TaskPatch patch, PatchFromProto(request.task(), request.update_mask()));
+  const int64_t id = request.task().id();
+  ASSIGN_OR_RETURN(
+      const TaskRecord task,
+      store_->Update(user, id,
+                     [&](const TaskRecord& current, TaskFields& fields) -> absl::StatusOr<bool> {
+                       if (!patch.expected_etag.empty() && patch.expected_etag != Etag(current)) {
+                         return error::StaleEtag(id);
+                       }
+                       RETURN_IF_ERROR(ApplyPatch(patch, fields));
+                       return true;
+                     }));
+  return ToProto(task);
+}
+
+absl::StatusOr<v1::Task> TasksServiceImpl::Replace(const grpc::ServerContext& context,
+                                                   const v1::ReplaceTaskRequest& request) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context, request.user_id()));
+  ASSIGN_OR_RETURN(TaskFields replacement, FieldsFromProto(request.task()));
+  RETURN_IF_ERROR(NormalizeAndValidate(replacement));
+  const std::string& etag = request.task().etag();
+  ASSIGN_OR_RETURN(
+      const TaskRecord task,
+      store_->Update(user, request.id(),
+                     [&](const TaskRecord& current, TaskFields& fields) -> absl::StatusOr<bool> {
+                       if (!etag.empty() && etag != Etag(current)) {
+                         return error::StaleEtag(request.id());
+                       }
+                       fields = replacement;
+                       return true;
+                     }));
+  return ToProto(task);
+}
+
+absl::StatusOr<google::protobuf::Empty> TasksServiceImpl::Delete(const grpc::ServerContext& context,
+                                                                 absl::string_view path_user,
+                                                                 int64_t id) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context, path_user));
+  RETURN_IF_ERROR(store_->Delete(user, id));
+  return google::protobuf::Empty();
+}
+
+absl::StatusOr<v1::Task> TasksServiceImpl::SetCompletion(const grpc::ServerContext& context,
+                                                         absl::string_view path_user, int64_t id,
+                                                         std::optional<bool> completed,
+                                                         absl::string_view operation) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context, path_user));
+  ASSIGN_OR_RETURN(const std::optional<RequestKey> key, KeyOf(context, operation));
+  ASSIGN_OR_RETURN(const TaskRecord task,
+                   store_->Update(
+                       user, id,
+                       [&](const TaskRecord& current, TaskFields& fields) -> absl::StatusOr<bool> {
+                         // Complete: to completed. Reopen: back to pending from any status.
+                         const bool want_completed =
+                             completed.value_or(!current.fields.completed());
+                         const TaskStatus target =
+                             want_completed ? TaskStatus::kCompleted : TaskStatus::kPending;
+                         if (current.fields.status == target) {
+                           return false;  // already so: idempotent
+                         }
+                         fields.status = target;
+                         return true;
+                       },
+                       key));
+  return ToProto(task);
+}
+
+absl::StatusOr<v1::PurgeUserTasksResponse> TasksServiceImpl::Purge(
+    const grpc::ServerContext& context) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context));
+  ASSIGN_OR_RETURN(const int64_t deleted, store_->Purge(user));
+  common::logging::Info("user_tasks_purged", {{"deleted", deleted}});
+  v1::PurgeUserTasksResponse response;
+  response.set_deleted_count(deleted);
+  return response;
+}
+
+}  // namespace todo::tasks

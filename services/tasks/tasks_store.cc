@@ -1,0 +1,349 @@
+#include "services/tasks/tasks_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/transaction.h"
+#include "common/status/status_macros.h"
+#include "services/tasks/errors.h"
+#include "services/tasks/recurrence.h"
+
+namespace todo::tasks {
+namespace {
+
+using common::pg::Params;
+using common::pg::Result;
+using common::pg::Statement;
+using common::pg::Transaction;
+
+#define TASK_COLUMNS                                                                            \
+  "id, title, description, status, priority, tags, category, due_date, remind_at, recurrence, " \
+  "created_at, updated_at, completed_at, version"
+
+constexpr Statement kInsertTask{
+    "tasks_insert",
+    "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, category, "
+    "due_date, remind_at, recurrence, completed_at, created_at, updated_at, spawned_from) "
+    "VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, $12, $13) "
+    "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TASK_COLUMNS};
+constexpr Statement kSelectTask{
+    "tasks_select", "SELECT " TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
+constexpr Statement kSelectTaskForUpdate{
+    "tasks_select_for_update",
+    "SELECT " TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2 FOR UPDATE"};
+constexpr Statement kUpdateTask{
+    "tasks_update",
+    "UPDATE tasks.tasks SET title = $3, description = $4, status = $5, priority = $6::smallint, "
+    "tags = $7::text[], category = $8, due_date = $9, remind_at = $10, recurrence = $11, "
+    "completed_at = $12, updated_at = $13, version = version + 1, "
+    "reminder_delivered_at = CASE WHEN remind_at IS DISTINCT FROM $10 THEN NULL "
+    "ELSE reminder_delivered_at END "
+    "WHERE user_id = $1 AND id = $2 RETURNING " TASK_COLUMNS};
+constexpr Statement kDeleteTask{"tasks_delete",
+                                "DELETE FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
+constexpr Statement kPurgeTasks{"tasks_purge", "DELETE FROM tasks.tasks WHERE user_id = $1"};
+constexpr Statement kPurgeKeys{"tasks_purge_keys",
+                               "DELETE FROM tasks.idempotency_keys WHERE user_id = $1"};
+constexpr Statement kPurgeCounts{"tasks_purge_counts",
+                                 "DELETE FROM tasks.task_counts WHERE user_id = $1"};
+constexpr Statement kCountByStatus{"tasks_count_by_status",
+                                   "SELECT coalesce(sum(count), 0) FROM tasks.task_counts "
+                                   "WHERE user_id = $1 AND ($2::text IS NULL OR status = $2)"};
+// Keys older than 24 hours no longer count; they go when their user next
+// writes with a key.
+constexpr Statement kExpireKeys{
+    "tasks_expire_keys",
+    "DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $2"};
+constexpr Statement kClaimKey{
+    "tasks_claim_key",
+    "INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, created_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1"};
+// The first result, rebuilt from the snapshot taken when it was made.
+constexpr Statement kReplayKey{
+    "tasks_replay_key",
+    "SELECT " TASK_COLUMNS
+    " FROM tasks.idempotency_keys k, "
+    "jsonb_populate_record(NULL::tasks.tasks, k.result) "
+    "WHERE k.user_id = $1 AND k.operation = $2 AND k.request_id = $3 AND k.result IS NOT NULL"};
+constexpr Statement kSaveKeyResult{
+    "tasks_save_key_result",
+    "UPDATE tasks.idempotency_keys SET task_id = $4, result = "
+    "(SELECT to_jsonb(t) FROM tasks.tasks t WHERE t.user_id = $1 AND t.id = $4) "
+    "WHERE user_id = $1 AND operation = $2 AND request_id = $3"};
+constexpr Statement kTakeDueReminders{
+    "tasks_take_due_reminders",
+    "UPDATE tasks.tasks SET reminder_delivered_at = $2 WHERE id IN ("
+    "SELECT id FROM tasks.tasks WHERE user_id = $1 AND remind_at <= $2 "
+    "AND remind_at IS NOT NULL AND reminder_delivered_at IS NULL "
+    "AND status NOT IN ('completed', 'cancelled') "
+    "ORDER BY remind_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "RETURNING id, title, remind_at, due_date"};
+
+#undef TASK_COLUMNS
+
+absl::StatusOr<TaskRecord> ReadTask(const Result& result, int row) {
+  TaskRecord task;
+  ASSIGN_OR_RETURN(task.id, result.GetInt64(row, 0));
+  TaskFields& fields = task.fields;
+  fields.title = std::string(result.GetText(row, 1));
+  fields.description = std::string(result.GetText(row, 2));
+  fields.status = ParseTaskStatus(result.GetText(row, 3)).value_or(TaskStatus::kPending);
+  ASSIGN_OR_RETURN(const int64_t priority, result.GetInt64(row, 4));
+  fields.priority = static_cast<Priority>(priority);
+  ASSIGN_OR_RETURN(fields.tags, result.GetTextArray(row, 5));
+  fields.category = std::string(result.GetText(row, 6));
+  ASSIGN_OR_RETURN(fields.due_date, result.GetOptionalTime(row, 7));
+  ASSIGN_OR_RETURN(fields.remind_at, result.GetOptionalTime(row, 8));
+  fields.recurrence = ParseRecurrence(result.GetText(row, 9)).value_or(Recurrence::kNone);
+  ASSIGN_OR_RETURN(task.created_at, result.GetTime(row, 10));
+  ASSIGN_OR_RETURN(task.updated_at, result.GetTime(row, 11));
+  ASSIGN_OR_RETURN(task.completed_at, result.GetOptionalTime(row, 12));
+  ASSIGN_OR_RETURN(task.version, result.GetInt64(row, 13));
+  return task;
+}
+
+absl::StatusOr<TaskRecord> ReadSingle(const Result& result, int64_t id) {
+  if (result.rows() == 0) {
+    return error::TaskNotFound(id);
+  }
+  return ReadTask(result, 0);
+}
+
+Params InsertParams(absl::string_view user_id, const TaskFields& fields, absl::Time now,
+                    std::optional<int64_t> spawned_from) {
+  Params params;
+  params.Add(user_id)
+      .Add(fields.title)
+      .Add(fields.description)
+      .Add(Word(fields.status))
+      .Add(static_cast<int64_t>(fields.priority))
+      .AddTextArray(fields.tags)
+      .Add(fields.category)
+      .AddOptional(fields.due_date)
+      .AddOptional(fields.remind_at)
+      .Add(Word(fields.recurrence))
+      .AddOptional(fields.completed() ? std::optional<absl::Time>(now) : std::nullopt)
+      .Add(now)
+      .AddOptional(spawned_from);
+  return params;
+}
+
+// The next occurrence of `done`: same fields, pending, due one period later
+// (from its due date, or from now when it had none); the reminder keeps its
+// distance to the due date.
+TaskFields NextOccurrenceOf(const TaskRecord& done, absl::Time now) {
+  TaskFields next = done.fields;
+  next.status = TaskStatus::kPending;
+  const Recurrence period = done.fields.recurrence;
+  if (next.due_date) {
+    const absl::Time due = NextOccurrence(*next.due_date, period);
+    if (next.remind_at) {
+      next.remind_at = *next.remind_at + (due - *next.due_date);
+    }
+    next.due_date = due;
+  } else {
+    next.due_date = NextOccurrence(now, period);
+    if (next.remind_at) {
+      next.remind_at = NextOccurrence(*next.remind_at, period);
+    }
+  }
+  return next;
+}
+
+// Claims `key` for this transaction; returns the first result when the
+// request was already done.
+absl::StatusOr<std::optional<TaskRecord>> ClaimOrReplay(Transaction& tx, absl::string_view user_id,
+                                                        const RequestKey& key, absl::Time now) {
+  RETURN_IF_ERROR(
+      tx.Execute(kExpireKeys, Params().Add(user_id).Add(now - absl::Hours(24))).status());
+  ASSIGN_OR_RETURN(
+      Result claimed,
+      tx.Execute(kClaimKey, Params().Add(user_id).Add(key.operation).Add(key.request_id).Add(now)));
+  if (claimed.rows() == 1) {
+    return std::optional<TaskRecord>();
+  }
+  ASSIGN_OR_RETURN(
+      Result replay,
+      tx.Execute(kReplayKey, Params().Add(user_id).Add(key.operation).Add(key.request_id)));
+  if (replay.rows() == 0) {
+    return absl::AbortedError("the same request is still being processed; retry");
+  }
+  ASSIGN_OR_RETURN(TaskRecord first, ReadTask(replay, 0));
+  return std::optional<TaskRecord>(std::move(first));
+}
+
+absl::Status SaveResult(Transaction& tx, absl::string_view user_id, const RequestKey& key,
+                        int64_t task_id) {
+  return tx
+      .Execute(kSaveKeyResult,
+               Params().Add(user_id).Add(key.operation).Add(key.request_id).Add(task_id))
+      .status();
+}
+
+}  // namespace
+
+TasksStore::TasksStore(common::pg::ConnectionPool* pool, const common::time::Clock* clock)
+    : pool_(pool), clock_(clock) {}
+
+absl::StatusOr<TaskRecord> TasksStore::Create(absl::string_view user_id, const TaskFields& fields,
+                                              const std::optional<RequestKey>& key) {
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  if (!key) {
+    ASSIGN_OR_RETURN(Result inserted,
+                     conn->Execute(kInsertTask, InsertParams(user_id, fields, now, std::nullopt)));
+    return ReadTask(inserted, 0);
+  }
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  ASSIGN_OR_RETURN(std::optional<TaskRecord> replay, ClaimOrReplay(tx, user_id, *key, now));
+  if (replay) {
+    return *std::move(replay);
+  }
+  ASSIGN_OR_RETURN(Result inserted,
+                   tx.Execute(kInsertTask, InsertParams(user_id, fields, now, std::nullopt)));
+  ASSIGN_OR_RETURN(TaskRecord task, ReadTask(inserted, 0));
+  RETURN_IF_ERROR(SaveResult(tx, user_id, *key, task.id));
+  RETURN_IF_ERROR(tx.Commit());
+  return task;
+}
+
+absl::StatusOr<TaskRecord> TasksStore::Get(absl::string_view user_id, int64_t id) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(Result result, conn->Execute(kSelectTask, Params().Add(user_id).Add(id)));
+  return ReadSingle(result, id);
+}
+
+absl::StatusOr<TaskPage> TasksStore::List(absl::string_view user_id, const TaskQuery& query) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  const SqlText list = BuildListSql(user_id, query);
+  ASSIGN_OR_RETURN(Result rows, conn->ExecuteOnce("tasks_list", list.sql, list.params));
+  TaskPage page;
+  const int returned = std::min(rows.rows(), query.page_size);
+  for (int row = 0; row < returned; ++row) {
+    ASSIGN_OR_RETURN(TaskRecord task, ReadTask(rows, row));
+    page.tasks.push_back(std::move(task));
+  }
+  if (rows.rows() > query.page_size) {
+    const int last = returned - 1;
+    PageCursor cursor;
+    cursor.key = rows.GetOptionalText(last, 14);
+    ASSIGN_OR_RETURN(cursor.id, rows.GetInt64(last, 0));
+    page.next_page_token = EncodePageToken(query, cursor);
+  }
+  if (std::optional<SqlText> count = BuildCountSql(user_id, query)) {
+    ASSIGN_OR_RETURN(Result counted, conn->ExecuteOnce("tasks_count", count->sql, count->params));
+    ASSIGN_OR_RETURN(page.total_size, counted.GetInt64(0, 0));
+  } else {
+    ASSIGN_OR_RETURN(
+        Result counted,
+        conn->Execute(
+            kCountByStatus,
+            Params().Add(user_id).AddOptional(
+                query.status ? std::optional<std::string>(Word(*query.status)) : std::nullopt)));
+    ASSIGN_OR_RETURN(page.total_size, counted.GetInt64(0, 0));
+  }
+  return page;
+}
+
+absl::StatusOr<TaskRecord> TasksStore::Update(absl::string_view user_id, int64_t id,
+                                              const Change& change,
+                                              const std::optional<RequestKey>& key) {
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  if (key) {
+    ASSIGN_OR_RETURN(std::optional<TaskRecord> replay, ClaimOrReplay(tx, user_id, *key, now));
+    if (replay) {
+      return *std::move(replay);
+    }
+  }
+  ASSIGN_OR_RETURN(Result locked, tx.Execute(kSelectTaskForUpdate, Params().Add(user_id).Add(id)));
+  ASSIGN_OR_RETURN(const TaskRecord current, ReadSingle(locked, id));
+  TaskFields fields = current.fields;
+  ASSIGN_OR_RETURN(const bool changed, change(current, fields));
+  TaskRecord updated = current;
+  if (changed) {
+    std::optional<absl::Time> completed_at;
+    if (fields.completed()) {
+      completed_at = current.fields.completed() ? current.completed_at : now;
+    }
+    Params params;
+    params.Add(user_id)
+        .Add(id)
+        .Add(fields.title)
+        .Add(fields.description)
+        .Add(Word(fields.status))
+        .Add(static_cast<int64_t>(fields.priority))
+        .AddTextArray(fields.tags)
+        .Add(fields.category)
+        .AddOptional(fields.due_date)
+        .AddOptional(fields.remind_at)
+        .Add(Word(fields.recurrence))
+        .AddOptional(completed_at)
+        .Add(now);
+    ASSIGN_OR_RETURN(Result written, tx.Execute(kUpdateTask, params));
+    ASSIGN_OR_RETURN(updated, ReadSingle(written, id));
+    const bool just_completed = !current.fields.completed() && fields.completed();
+    if (just_completed && fields.recurrence != Recurrence::kNone) {
+      // ON CONFLICT (spawned_from) DO NOTHING: a task that was completed,
+      // reopened and completed again does not spawn a second successor.
+      RETURN_IF_ERROR(tx.Execute(kInsertTask, InsertParams(user_id, NextOccurrenceOf(updated, now),
+                                                           now, updated.id))
+                          .status());
+    }
+  }
+  if (key) {
+    RETURN_IF_ERROR(SaveResult(tx, user_id, *key, id));
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  return updated;
+}
+
+absl::Status TasksStore::Delete(absl::string_view user_id, int64_t id) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(Result deleted, conn->Execute(kDeleteTask, Params().Add(user_id).Add(id)));
+  if (deleted.affected_rows() == 0) {
+    return error::TaskNotFound(id);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> TasksStore::Purge(absl::string_view user_id) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  ASSIGN_OR_RETURN(Result deleted, tx.Execute(kPurgeTasks, Params().Add(user_id)));
+  RETURN_IF_ERROR(tx.Execute(kPurgeKeys, Params().Add(user_id)).status());
+  RETURN_IF_ERROR(tx.Execute(kPurgeCounts, Params().Add(user_id)).status());
+  RETURN_IF_ERROR(tx.Commit());
+  return deleted.affected_rows();
+}
+
+absl::StatusOr<int> TasksStore::DeliverDueReminders(
+    absl::string_view user_id, int limit,
+    const std::function<bool(const std::vector<DueReminder>&)>& deliver) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
+  ASSIGN_OR_RETURN(Result taken, tx.Execute(kTakeDueReminders,
+                                            Params().Add(user_id).Add(clock_->Now()).Add(limit)));
+  if (taken.rows() == 0) {
+    return 0;
+  }
+  std::vector<DueReminder> reminders;
+  for (int row = 0; row < taken.rows(); ++row) {
+    DueReminder reminder;
+    ASSIGN_OR_RETURN(reminder.task_id, taken.GetInt64(row, 0));
+    reminder.title = std::string(taken.GetText(row, 1));
+    ASSIGN_OR_RETURN(reminder.remind_at, taken.GetTime(row, 2));
+    ASSIGN_OR_RETURN(reminder.due_date, taken.GetOptionalTime(row, 3));
+    reminders.push_back(std::move(reminder));
+  }
+  // Ordered by remind_at, as the caller expects.
+  std::sort(reminders.begin(), reminders.end(), [](const DueReminder& a, const DueReminder& b) {
+    return a.remind_at != b.remind_at ? a.remind_at < b.remind_at : a.task_id < b.task_id;
+  });
+  if (!deliver(reminders)) {
+    return 0;  // the transaction rolls back: they stay due for the next stream
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  return static_cast<int>(reminders.size());
+}
+
+}  // namespace todo::tasks

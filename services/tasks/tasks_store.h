@@ -1,0 +1,81 @@
+#pragma once
+
+// The tasks schema in Postgres. Every method takes the caller's user id first
+// and every statement filters on it, so another user's task is simply not
+// found. Thread-safe (connections come from the pool).
+//
+// Errors: NOT_FOUND (error::TaskNotFound), INVALID_ARGUMENT from the task
+// rules, ABORTED on a stale etag or a lost race, UNAVAILABLE while the
+// database cannot be reached, INTERNAL otherwise.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/pg/connection_pool.h"
+#include "common/time/clock.h"
+#include "services/tasks/task.h"
+#include "services/tasks/task_query.h"
+
+namespace todo::tasks {
+
+// Identifies a retried request: the same user, operation and `x-request-id`
+// within 24 hours returns the first result and changes nothing.
+struct RequestKey {
+  std::string operation;
+  std::string request_id;
+};
+
+struct TaskPage {
+  std::vector<TaskRecord> tasks;
+  std::string next_page_token;
+  int64_t total_size = 0;
+};
+
+struct DueReminder {
+  int64_t task_id = 0;
+  std::string title;
+  absl::Time remind_at;
+  std::optional<absl::Time> due_date;
+};
+
+class TasksStore {
+ public:
+  // Both must outlive the store.
+  TasksStore(common::pg::ConnectionPool* pool, const common::time::Clock* clock);
+
+  // `fields` must have passed NormalizeAndValidate.
+  absl::StatusOr<TaskRecord> Create(absl::string_view user_id, const TaskFields& fields,
+                                    const std::optional<RequestKey>& key);
+  absl::StatusOr<TaskRecord> Get(absl::string_view user_id, int64_t id);
+  absl::StatusOr<TaskPage> List(absl::string_view user_id, const TaskQuery& query);
+
+  // Changes a task under a row lock: `change` edits the stored fields (and may
+  // refuse with an error); false from it means "nothing to change", and the
+  // task is returned as it is. A change that completes a recurring task
+  // creates its next occurrence in the same transaction, at most once per task.
+  using Change = std::function<absl::StatusOr<bool>(const TaskRecord& current, TaskFields& fields)>;
+  absl::StatusOr<TaskRecord> Update(absl::string_view user_id, int64_t id, const Change& change,
+                                    const std::optional<RequestKey>& key = std::nullopt);
+
+  absl::Status Delete(absl::string_view user_id, int64_t id);
+  // Removes every task of the user; returns how many.
+  absl::StatusOr<int64_t> Purge(absl::string_view user_id);
+
+  // Takes up to `limit` reminders of the user due at `now` that were never
+  // delivered and hands them to `deliver`. They count as delivered only if
+  // `deliver` returns true; otherwise they stay due. Rows being delivered
+  // by another stream (another replica) are skipped, so none goes out twice.
+  absl::StatusOr<int> DeliverDueReminders(
+      absl::string_view user_id, int limit,
+      const std::function<bool(const std::vector<DueReminder>&)>& deliver);
+
+ private:
+  common::pg::ConnectionPool* const pool_;
+  const common::time::Clock* const clock_;
+};
+
+}  // namespace todo::tasks
