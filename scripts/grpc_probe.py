@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Pokes a running todo-grpc service without its protos, as grpcurl would.
 
   grpc_probe.py HOST:PORT list                     services, via server reflection
