@@ -257,10 +257,10 @@ SqlText BuildListSql(absl::string_view user_id, const TaskQuery& query) {
     }
   }
   const char* direction = query.descending ? " DESC" : " ASC";
-  text.sql =
-      absl::StrCat("SELECT ", kTaskColumns, ", ", spec.expression, "::text FROM tasks.tasks WHERE ",
-                   where, " ORDER BY ", spec.expression, direction, nullable ? " NULLS LAST" : "",
-                   ", id", direction, " LIMIT ", query.page_size + 1);
+  text.sql = absl::StrCat("SELECT ", kTaskColumns, ", ", spec.expression,
+                          "::text AS sort_key FROM tasks.tasks WHERE ", where, " ORDER BY ",
+                          spec.expression, direction, nullable ? " NULLS LAST" : "", ", id",
+                          direction, " LIMIT ", query.page_size + 1);
   return text;
 }
 

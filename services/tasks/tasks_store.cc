@@ -60,9 +60,9 @@ constexpr Statement kClaimKey{
 constexpr Statement kReplayKey{
     "tasks_replay_key",
     "SELECT " TASK_COLUMNS
-    " FROM tasks.idempotency_keys k, "
-    "jsonb_populate_record(NULL::tasks.tasks, k.result) "
-    "WHERE k.user_id = $1 AND k.operation = $2 AND k.request_id = $3 AND k.result IS NOT NULL"};
+    " FROM (SELECT (jsonb_populate_record(NULL::tasks.tasks, result)).* "
+    "FROM tasks.idempotency_keys WHERE user_id = $1 AND operation = $2 AND request_id = $3 "
+    "AND result IS NOT NULL) AS first_result"};
 constexpr Statement kSaveKeyResult{
     "tasks_save_key_result",
     "UPDATE tasks.idempotency_keys SET task_id = $4, result = "

@@ -7,8 +7,7 @@ namespace todo::tasks {
 namespace {
 
 absl::Time Utc(int year, int month, int day, int hour = 9, int minute = 30) {
-  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, 0),
-                         absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, 0), absl::UTCTimeZone());
 }
 
 TEST(NextOccurrenceTest, AdvancesByADayAndAWeek) {

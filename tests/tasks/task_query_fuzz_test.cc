@@ -62,7 +62,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 TEST(TaskQueryFuzzTest, SurvivesMutatedInputs) {
   std::vector<std::string> corpus = {
       std::string("\x07pending\x04high\x04home\x04work\x05chore\x04milk\x08title asc\x01\x05"),
-      std::string("\x03all\x00\x00\x00\x00\x00\x0c""due_date desc\x00", 22),
+      std::string("\x03all\x00\x00\x00\x00\x00\x0c"
+                  "due_date desc\x00",
+                  22),
       "\x01\xff\x02\xc3\xa9\x03&|!" + absl::WebSafeBase64Escape("v1.0000000000000000.-.1"),
   };
   std::mt19937 random(20261123);
