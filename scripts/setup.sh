@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib
   python3 python3-grpcio python3-protobuf
-  clang-format npm
+  clang-format npm nghttp2-client
 )
 
 missing=()

@@ -2,9 +2,11 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "common/jwt/hs256.h"
@@ -98,6 +100,35 @@ absl::Status JwtVerifier::VerifySignature(absl::string_view algorithm, absl::str
 }
 
 absl::StatusOr<Claims> JwtVerifier::Verify(absl::string_view token) const {
+  if (options_.cache_lifetime <= absl::ZeroDuration() || token.size() > options_.max_token_bytes) {
+    return VerifyUncached(token);
+  }
+  CacheShard& shard = cache_[absl::HashOf(token) % kCacheShards];
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&shard.mutex);
+    auto it = shard.entries.find(token);
+    if (it != shard.entries.end()) {
+      if (now <= it->second.valid_until) {
+        return it->second.claims;
+      }
+      shard.entries.erase(it);
+    }
+  }
+  absl::StatusOr<Claims> claims = VerifyUncached(token);
+  if (claims.ok()) {
+    const absl::Time valid_until =
+        std::min(now + options_.cache_lifetime, claims->expires_at + options_.leeway);
+    absl::MutexLock lock(&shard.mutex);
+    if (shard.entries.size() >= options_.cache_capacity / kCacheShards) {
+      shard.entries.clear();
+    }
+    shard.entries.insert_or_assign(std::string(token), CachedClaims{*claims, valid_until});
+  }
+  return claims;
+}
+
+absl::StatusOr<Claims> JwtVerifier::VerifyUncached(absl::string_view token) const {
   if (token.empty()) {
     return Unauthenticated("empty");
   }

@@ -12,10 +12,13 @@
 // Every failure is UNAUTHENTICATED with a short reason that names no secret.
 // Thread-safe.
 
+#include <array>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/jwt/jwks.h"
 #include "common/time/clock.h"
@@ -33,6 +36,11 @@ struct JwtVerifierOptions {
   absl::Duration leeway = absl::Seconds(30);
   // Longer tokens are refused before any decoding.
   size_t max_token_bytes = 8 * 1024;
+  // Verified tokens are remembered this long (never past their `exp`), so a
+  // client reusing its token pays for signature and JSON work once. Zero
+  // disables the cache.
+  absl::Duration cache_lifetime = absl::Seconds(60);
+  size_t cache_capacity = 16 * 1024;
 };
 
 struct Claims {
@@ -52,12 +60,27 @@ class JwtVerifier {
   absl::StatusOr<Claims> Verify(absl::string_view token) const;
 
  private:
+  // Tokens that verified, by token text. Sharded so concurrent calls rarely
+  // share a lock; a full shard is simply emptied.
+  struct CachedClaims {
+    Claims claims;
+    absl::Time valid_until;
+  };
+  struct CacheShard {
+    absl::Mutex mutex;
+    absl::flat_hash_map<std::string, CachedClaims> entries ABSL_GUARDED_BY(mutex);
+  };
+  static constexpr size_t kCacheShards = 16;
+
+  absl::StatusOr<Claims> VerifyUncached(absl::string_view token) const;
+
   absl::Status VerifySignature(absl::string_view algorithm, absl::string_view kid,
                                absl::string_view signing_input, absl::string_view signature) const;
 
   const JwtVerifierOptions options_;
   const time::Clock* const clock_;
   JwksCache* const jwks_;
+  mutable std::array<CacheShard, kCacheShards> cache_;
 };
 
 }  // namespace todo::common::jwt

@@ -23,6 +23,11 @@ struct ServerOptions {
   int max_send_message_bytes = 16 * 1024 * 1024;
   // Threads serving synchronous RPCs (libpq blocks, so RPCs run on these).
   int max_threads = 64;
+  // Idle threads kept polling for new calls. gRPC's default (at most 2) makes
+  // the sync server create and destroy a thread for nearly every call under
+  // concurrent load; keeping more costs only their stacks.
+  int min_pollers = 2;
+  int max_pollers = 16;
   // How long in-flight RPCs may run after a stop request before being cancelled.
   absl::Duration shutdown_grace = absl::Seconds(10);
 };

@@ -239,28 +239,36 @@ std::string EncodePageToken(const TaskQuery& query, const PageCursor& last_row) 
 
 SqlText BuildListSql(absl::string_view user_id, const TaskQuery& query) {
   SqlText text;
-  std::string where = Filters(user_id, query, text.params);
+  const std::string filters = Filters(user_id, query, text.params);
   const SortSpec& spec = SpecOf(query.sort);
   const char* comparison = query.descending ? "<" : ">";
   const bool nullable = query.sort == SortKey::kDueDate;
+  std::string keyset = "TRUE";
   if (query.after) {
     const std::string id = Bind(text.params, absl::StrCat(query.after->id));
     if (!query.after->key) {
       // Only undated tasks remain, after the last one by id.
-      absl::StrAppend(&where, " AND ", spec.expression, " IS NULL AND id ", comparison, " ", id,
-                      "::bigint");
+      keyset = absl::StrCat(spec.expression, " IS NULL AND id ", comparison, " ", id, "::bigint");
     } else {
       const std::string key = Bind(text.params, *query.after->key);
-      absl::StrAppend(&where, " AND ((", spec.expression, ", id) ", comparison, " (", key,
-                      "::", spec.cast, ", ", id, "::bigint)",
-                      nullable ? absl::StrCat(" OR ", spec.expression, " IS NULL") : "", ")");
+      keyset = absl::StrCat("((", spec.expression, ", id) ", comparison, " (", key, "::", spec.cast,
+                            ", ", id, "::bigint)",
+                            nullable ? absl::StrCat(" OR ", spec.expression, " IS NULL") : "", ")");
     }
   }
+  // A search selects its matches through the text index first and sorts
+  // them after: the planner underestimates how selective a prefix query is
+  // and would otherwise walk the sort index through every task of the user
+  // (100 ms at 100,000 tasks). OFFSET 0 keeps the subquery from being merged.
+  const std::string source = query.search.empty()
+                                 ? absl::StrCat("tasks.tasks WHERE ", filters, " AND ")
+                                 : absl::StrCat("(SELECT * FROM tasks.tasks WHERE ", filters,
+                                                " OFFSET 0) AS matches WHERE ");
   const char* direction = query.descending ? " DESC" : " ASC";
   text.sql = absl::StrCat("SELECT ", kTaskColumns, ", ", spec.expression,
-                          "::text AS sort_key FROM tasks.tasks WHERE ", where, " ORDER BY ",
-                          spec.expression, direction, nullable ? " NULLS LAST" : "", ", id",
-                          direction, " LIMIT ", query.page_size + 1);
+                          "::text AS sort_key FROM ", source, keyset, " ORDER BY ", spec.expression,
+                          direction, nullable ? " NULLS LAST" : "", ", id", direction, " LIMIT ",
+                          query.page_size + 1);
   return text;
 }
 

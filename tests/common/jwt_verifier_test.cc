@@ -188,6 +188,24 @@ TEST_F(JwtVerifierTest, RefusesGarbageQuicklyAndAHugeTokenBeforeDecoding) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("too large")));
 }
 
+TEST_F(JwtVerifierTest, ACachedTokenStillExpiresOnTime) {
+  const JwtVerifier verifier = Hs256Verifier();
+  const std::string token = SignHs256Token(Claims("", /*exp_offset=*/40), kSecret);
+  EXPECT_THAT(verifier.Verify(token), IsOk());
+  EXPECT_THAT(verifier.Verify(token), IsOk());  // from the cache
+  clock_.Advance(absl::Seconds(40 + 31));       // past exp and the 30 s leeway
+  EXPECT_THAT(verifier.Verify(token),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST_F(JwtVerifierTest, NeverCachesARefusal) {
+  const JwtVerifier verifier = Hs256Verifier();
+  const std::string forged = SignHs256Token(Claims(), "another-secret-of-32-characters!");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(verifier.Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+}
+
 class JwksTest : public JwtVerifierTest {
  protected:
   JwksTest()
