@@ -24,9 +24,9 @@ int Run() {
     common::logging::Error("invalid_configuration", {{"error", config.status().message()}});
     return 2;
   }
-  common::logging::SetMinLevel(config->log_level);
+  common::logging::SetMinLevel(config->common.log_level);
 
-  common::pg::MigratorOptions migrator{config->pool.connect, tasks::kSchema};
+  common::pg::MigratorOptions migrator{config->common.pool.connect, tasks::kSchema};
   migrator.should_stop = &common::server::TerminationSignal::Pending;
   absl::StatusOr<common::pg::MigrationReport> migrated =
       common::pg::Migrate(migrator, tasks::TasksMigrations());
@@ -37,24 +37,25 @@ int Run() {
     return stopped ? 0 : 1;
   }
 
-  common::pg::ConnectionPool pool(config->pool);
+  common::pg::ConnectionPool pool(config->common.pool);
   common::http_client::CurlClient http;
   std::unique_ptr<common::jwt::JwksCache> jwks;
-  if (!config->jwks_url.empty()) {
-    jwks = std::make_unique<common::jwt::JwksCache>(config->jwks_url, http,
+  if (!config->common.jwks_url.empty()) {
+    jwks = std::make_unique<common::jwt::JwksCache>(config->common.jwks_url, http,
                                                     common::time::Clock::Real());
   }
-  const common::jwt::JwtVerifier verifier(config->jwt, &common::time::Clock::Real(), jwks.get());
+  const common::jwt::JwtVerifier verifier(config->common.jwt, &common::time::Clock::Real(),
+                                          jwks.get());
   tasks::TasksStore store(&pool, &common::time::Clock::Real());
   tasks::TasksServiceImpl service(&store, &verifier, config->service);
 
   absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
-      common::server::GrpcServer::Start(config->server, {&service});
+      common::server::GrpcServer::Start(config->common.server, {&service});
   if (!server.ok()) {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;
   }
-  common::health::DatabaseHealthWatcher watcher({config->pool.connect,
+  common::health::DatabaseHealthWatcher watcher({config->common.pool.connect,
                                                  {tasks::v1::TasksService::service_full_name()},
                                                  config->health_interval},
                                                 (*server)->health());

@@ -1,0 +1,44 @@
+#pragma once
+
+// The settings every gRPC service reads the same way (api.md,
+// "Configuration"): listen address and port, its Postgres pool, token
+// verification and log level. A service's own config adds its knobs on top.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/config/environment.h"
+#include "common/jwt/jwt_verifier.h"
+#include "common/logging/log.h"
+#include "common/pg/connection_pool.h"
+#include "common/server/grpc_server.h"
+
+namespace todo::common::settings {
+
+struct ServiceSettings {
+  server::ServerOptions server;
+  pg::PoolOptions pool;
+  jwt::JwtVerifierOptions jwt;
+  // Empty: only HS256 tokens are accepted.
+  std::string jwks_url;
+  logging::Level log_level = logging::Level::kInfo;
+};
+
+// Names and defaults that differ per service.
+struct ServiceIdentity {
+  // e.g. "tasks": reads TASKS_DATABASE_URL before DATABASE_URL and names its
+  // connections todo-tasks.
+  std::string name;
+  int default_port = 0;
+  int max_request_bytes = 4 * 1024 * 1024;
+};
+
+// The variables read by LoadServiceSettings, for --help.
+std::vector<config::EnvVar> ServiceEnvVars(const ServiceIdentity& identity);
+
+// INVALID_ARGUMENT naming the variable when a value is missing or bad.
+absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& env,
+                                                    const ServiceIdentity& identity);
+
+}  // namespace todo::common::settings

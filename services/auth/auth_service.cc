@@ -1,0 +1,158 @@
+#include "services/auth/auth_service.h"
+
+#include <algorithm>
+
+#include "absl/time/clock.h"
+#include "common/jwt/caller.h"
+#include "common/logging/log.h"
+#include "common/server/rpc.h"
+#include "common/status/status_macros.h"
+#include "services/auth/account_rules.h"
+#include "services/auth/errors.h"
+#include "services/auth/limits.h"
+
+namespace todo::auth {
+namespace {
+
+using common::server::FinishRpc;
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+  out->set_seconds(absl::ToUnixSeconds(time));
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(out->seconds()))));
+}
+
+v1::User UserOf(const Account& account) {
+  v1::User user;
+  user.set_id(account.id);
+  user.set_email(account.email);
+  user.set_name(account.name);
+  ToProto(account.created_at, user.mutable_created_at());
+  ToProto(account.updated_at, user.mutable_updated_at());
+  return user;
+}
+
+// How long a sign-in for an email with `failures` recent failures waits.
+absl::Duration Slowdown(const SignInThrottle& throttle, int failures) {
+  if (failures < throttle.free_failures) {
+    return absl::ZeroDuration();
+  }
+  absl::Duration delay = throttle.first_delay;
+  for (int extra = throttle.free_failures; extra < failures && delay < throttle.max_delay;
+       ++extra) {
+    delay *= 2;
+  }
+  return std::min(delay, throttle.max_delay);
+}
+
+}  // namespace
+
+AuthServiceImpl::AuthServiceImpl(AuthStore* store, PasswordHasher* hasher,
+                                 const TokenIssuer* issuer,
+                                 const common::jwt::JwtVerifier* verifier,
+                                 const UserDataPurger* purger, const common::time::Clock* clock,
+                                 SignInThrottle throttle)
+    : store_(store),
+      hasher_(hasher),
+      issuer_(issuer),
+      verifier_(verifier),
+      purger_(purger),
+      clock_(clock),
+      throttle_(throttle) {}
+
+grpc::Status AuthServiceImpl::SignUp(grpc::ServerContext* context, const v1::SignUpRequest* request,
+                                     v1::AuthResponse* response) {
+  return FinishRpc("SignUp", context, response, [&] { return SignUp(*request); });
+}
+
+grpc::Status AuthServiceImpl::SignIn(grpc::ServerContext* context, const v1::SignInRequest* request,
+                                     v1::AuthResponse* response) {
+  return FinishRpc("SignIn", context, response, [&] { return SignIn(*request); });
+}
+
+grpc::Status AuthServiceImpl::GetMe(grpc::ServerContext* context, const v1::GetMeRequest*,
+                                    v1::User* response) {
+  return FinishRpc("GetMe", context, response, [&] { return GetMe(*context); });
+}
+
+grpc::Status AuthServiceImpl::DeleteMe(grpc::ServerContext* context, const v1::DeleteMeRequest*,
+                                       google::protobuf::Empty* response) {
+  return FinishRpc("DeleteMe", context, response, [&] { return DeleteMe(*context); });
+}
+
+v1::AuthResponse AuthServiceImpl::Respond(const Account& account) const {
+  const IssuedToken token = issuer_->Issue(account.id, account.email, account.name);
+  v1::AuthResponse response;
+  *response.mutable_user() = UserOf(account);
+  response.set_access_token(token.token);
+  ToProto(token.expires_at, response.mutable_expires_at());
+  return response;
+}
+
+absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignUp(const v1::SignUpRequest& request) {
+  ASSIGN_OR_RETURN(const std::string email, NormalizeEmail(request.email()));
+  RETURN_IF_ERROR(ValidatePassword(request.password()));
+  ASSIGN_OR_RETURN(const std::string name, NormalizeName(request.name()));
+  ASSIGN_OR_RETURN(const std::string hash, hasher_->Hash(request.password()));
+  ASSIGN_OR_RETURN(const Account account, store_->CreateAccount(email, name, hash));
+  common::logging::Info("account_created", {{"user_id", account.id}});
+  return Respond(account);
+}
+
+absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignIn(const v1::SignInRequest& request) {
+  ASSIGN_OR_RETURN(const std::string email, NormalizeEmail(request.email()));
+  if (request.password().size() > kMaxPasswordBytes) {
+    return error::InvalidField("password", "is too long");
+  }
+  const std::string key = LowerEmail(email);
+  ASSIGN_OR_RETURN(const FailureState before, store_->Failures(key, throttle_.window));
+  if (before.locked_until && *before.locked_until > clock_->Now()) {
+    return error::TooManyAttempts();
+  }
+  absl::SleepFor(Slowdown(throttle_, before.failures));
+
+  ASSIGN_OR_RETURN(const std::optional<Account> account, store_->FindByEmail(key));
+  // An unknown email does the same hashing work as a wrong password, so the
+  // answer and its timing tell nothing about which accounts exist.
+  const bool verified = account ? hasher_->Verify(account->password_hash, request.password())
+                                : hasher_->VerifyUnknownAccount(request.password());
+  if (!verified) {
+    ASSIGN_OR_RETURN(
+        const FailureState after,
+        store_->RecordFailure(key, throttle_.window, throttle_.lock_failures, throttle_.lockout));
+    if (after.locked_until) {
+      common::logging::Warning("sign_in_locked", {{"failures", after.failures}});
+    }
+    return error::WrongCredentials();
+  }
+  if (before.failures > 0) {
+    RETURN_IF_ERROR(store_->ClearFailures(key));
+  }
+  return Respond(*account);
+}
+
+absl::StatusOr<v1::User> AuthServiceImpl::GetMe(const grpc::ServerContext& context) {
+  ASSIGN_OR_RETURN(const common::jwt::Claims claims,
+                   common::jwt::AuthenticateCaller(context, *verifier_));
+  ASSIGN_OR_RETURN(const Account account, store_->GetAccount(claims.subject));
+  return UserOf(account);
+}
+
+absl::StatusOr<google::protobuf::Empty> AuthServiceImpl::DeleteMe(
+    const grpc::ServerContext& context) {
+  ASSIGN_OR_RETURN(const common::jwt::Claims claims,
+                   common::jwt::AuthenticateCaller(context, *verifier_));
+  ASSIGN_OR_RETURN(const Account account, store_->GetAccount(claims.subject));
+  const auto header = context.client_metadata().find("authorization");
+  ASSIGN_OR_RETURN(
+      const absl::string_view token,
+      common::jwt::BearerToken(absl::string_view(header->second.data(), header->second.size())));
+  // The account goes last: if a service cannot purge now, the user can retry.
+  RETURN_IF_ERROR(purger_->PurgeAll(token));
+  RETURN_IF_ERROR(store_->DeleteAccount(account.id));
+  RETURN_IF_ERROR(store_->ClearFailures(LowerEmail(account.email)));
+  common::logging::Info("account_deleted", {{"user_id", account.id}});
+  return google::protobuf::Empty();
+}
+
+}  // namespace todo::auth

@@ -1,0 +1,86 @@
+// todo-auth: accounts, sign-in and tokens. Wiring only; see auth_service.h.
+
+#include <cstdio>
+#include <memory>
+
+#include "common/config/environment.h"
+#include "common/health/database_health_watcher.h"
+#include "common/http_client/curl_client.h"
+#include "common/logging/log.h"
+#include "common/pg/migrator.h"
+#include "common/server/termination_signal.h"
+#include "services/auth/auth_config.h"
+#include "services/auth/auth_service.h"
+#include "services/auth/migrations.h"
+
+namespace {
+
+using namespace todo;  // NOLINT(google-build-using-namespace): main only wires
+
+int Run() {
+  common::logging::SetServiceName("auth");
+  absl::StatusOr<auth::AuthConfig> config =
+      auth::LoadAuthConfig(common::config::Environment::FromProcess());
+  if (!config.ok()) {
+    common::logging::Error("invalid_configuration", {{"error", config.status().message()}});
+    return 2;
+  }
+  common::logging::SetMinLevel(config->common.log_level);
+
+  common::pg::MigratorOptions migrator{config->common.pool.connect, auth::kSchema};
+  migrator.should_stop = &common::server::TerminationSignal::Pending;
+  absl::StatusOr<common::pg::MigrationReport> migrated =
+      common::pg::Migrate(migrator, auth::AuthMigrations());
+  if (!migrated.ok()) {
+    const bool stopped = migrated.status().code() == absl::StatusCode::kCancelled;
+    common::logging::Log(stopped ? common::logging::Level::kInfo : common::logging::Level::kError,
+                         "migration_failed", {{"error", migrated.status().message()}});
+    return stopped ? 0 : 1;
+  }
+
+  const common::time::Clock& clock = common::time::Clock::Real();
+  common::pg::ConnectionPool pool(config->common.pool);
+  common::http_client::CurlClient http;
+  std::unique_ptr<common::jwt::JwksCache> jwks;
+  if (!config->common.jwks_url.empty()) {
+    jwks = std::make_unique<common::jwt::JwksCache>(config->common.jwks_url, http, clock);
+  }
+  const common::jwt::JwtVerifier verifier(config->common.jwt, &clock, jwks.get());
+  auth::AuthStore store(&pool, &clock);
+  auth::PasswordHasher hasher(config->argon2);
+  const auth::TokenIssuer issuer(config->tokens, &clock);
+  const auth::UserDataPurger purger(config->tasks_address, config->chat_address);
+  auth::AuthServiceImpl service(&store, &hasher, &issuer, &verifier, &purger, &clock);
+
+  absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
+      common::server::GrpcServer::Start(config->common.server, {&service});
+  if (!server.ok()) {
+    common::logging::Error("server_start_failed", {{"error", server.status().message()}});
+    return 1;
+  }
+  common::health::DatabaseHealthWatcher watcher(
+      {config->common.pool.connect, {auth::v1::AuthService::service_full_name()}},
+      (*server)->health());
+  watcher.Start();
+
+  const int signal = common::server::TerminationSignal::Wait();
+  common::logging::Info("termination_requested", {{"signal", signal}});
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the blocked mask.
+  todo::common::server::TerminationSignal::BlockInThisThread();
+  if (todo::common::config::WantsHelp(argc, argv)) {
+    std::fputs(todo::common::config::FormatHelp(
+                   "todo-auth", "Accounts, sign-in and tokens (todo.auth.v1.AuthService).",
+                   todo::auth::AuthEnvVars())
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+  return Run();
+}
