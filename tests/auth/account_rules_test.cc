@@ -1,0 +1,47 @@
+#include "services/auth/account_rules.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/status_matchers.h"
+
+namespace todo::auth {
+namespace {
+
+using ::testing::StartsWith;
+using ::todo::testing::IsOkAndHolds;
+using ::todo::testing::StatusIs;
+
+TEST(NormalizeEmailTest, TrimsAndKeepsCase) {
+  EXPECT_THAT(NormalizeEmail("  Ada@Example.COM \n"), IsOkAndHolds("Ada@Example.COM"));
+  EXPECT_EQ(LowerEmail("Ada@Example.COM"), "ada@example.com");
+}
+
+TEST(NormalizeEmailTest, RefusesWhatIsNotAnAddress) {
+  for (const std::string& email : std::vector<std::string>{
+           "", "   ", "no-at-sign", "@example.com", "ada@", "a@b@c", "ada lovelace@example.com",
+           std::string("ada\x01@example.com"), std::string(250, 'a') + "@example.com"}) {
+    EXPECT_THAT(NormalizeEmail(email),
+                StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("email:")))
+        << email;
+  }
+}
+
+TEST(ValidatePasswordTest, Needs8To1024Bytes) {
+  EXPECT_THAT(ValidatePassword("1234567"),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("password:")));
+  EXPECT_TRUE(ValidatePassword("12345678").ok());
+  EXPECT_TRUE(ValidatePassword(std::string(1024, 'p')).ok());
+  EXPECT_THAT(ValidatePassword(std::string(10 * 1024, 'p')),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("password:")));
+}
+
+TEST(NormalizeNameTest, TrimsAndLimitsTo100Characters) {
+  EXPECT_THAT(NormalizeName("  Ada  "), IsOkAndHolds("Ada"));
+  EXPECT_THAT(NormalizeName(" "),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("name:")));
+  EXPECT_THAT(NormalizeName(std::string(101, 'n')),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("name:")));
+}
+
+}  // namespace
+}  // namespace todo::auth

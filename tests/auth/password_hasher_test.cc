@@ -1,0 +1,92 @@
+#include "services/auth/password_hasher.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "common/jwt/jwt_verifier.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/auth/token_issuer.h"
+#include "tests/harness/status_matchers.h"
+
+namespace todo::auth {
+namespace {
+
+using ::testing::StartsWith;
+using ::todo::testing::IsOk;
+
+Argon2Params Cheap() {
+  Argon2Params params;
+  params.time_cost = 1;
+  params.memory_kib = 256;
+  params.max_concurrent = 2;
+  return params;
+}
+
+TEST(PasswordHasherTest, HashesAsArgon2idAndVerifies) {
+  PasswordHasher hasher(Cheap());
+  auto hash = hasher.Hash("correct horse battery staple");
+  ASSERT_THAT(hash, IsOk());
+  EXPECT_THAT(*hash, StartsWith("$argon2id$v=19$m=256,t=1,p=1$"));
+  EXPECT_TRUE(hasher.Verify(*hash, "correct horse battery staple"));
+  EXPECT_FALSE(hasher.Verify(*hash, "correct horse battery stable"));
+  EXPECT_FALSE(hasher.Verify("not a hash", "anything"));
+  EXPECT_FALSE(hasher.VerifyUnknownAccount("no account has this password"));
+}
+
+TEST(PasswordHasherTest, SaltsEveryHash) {
+  PasswordHasher hasher(Cheap());
+  EXPECT_NE(*hasher.Hash("same password"), *hasher.Hash("same password"));
+}
+
+TEST(PasswordHasherTest, DefaultCostIsAtLeastFiftyMilliseconds) {
+  PasswordHasher hasher{Argon2Params()};
+  const absl::Time start = absl::Now();
+  ASSERT_THAT(hasher.Hash("measure me please"), IsOk());
+  // Not a timing target: a guard that the default parameters are not weak.
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(25));
+}
+
+TEST(PasswordHasherTest, RunsNoMoreHashesAtOnceThanAllowed) {
+  Argon2Params params = Cheap();
+  params.memory_kib = 8192;
+  params.max_concurrent = 1;
+  PasswordHasher hasher(params);
+  // With one slot, N hashes in parallel take about N times one hash.
+  const absl::Time one_start = absl::Now();
+  ASSERT_THAT(hasher.Hash("x"), IsOk());
+  const absl::Duration one = absl::Now() - one_start;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { hasher.Hash("x").IgnoreError(); });
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_GE(absl::Now() - start, one * 3);
+}
+
+TEST(TokenIssuerTest, IssuesTokensTheSharedVerifierAccepts) {
+  common::time::FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  TokenOptions options;
+  options.secret = "issuer-test-secret-with-32-characters!";
+  options.lifetime = absl::Hours(24 * 7);
+  options.issuer = "todo-auth";
+  const TokenIssuer issuer(options, &clock);
+  const IssuedToken issued = issuer.Issue("6f1c-uuid", "ada@example.com", "Ada \"The\" First");
+  EXPECT_EQ(issued.expires_at, clock.Now() + absl::Hours(24 * 7));
+
+  common::jwt::JwtVerifierOptions verify;
+  verify.hs256_secret = options.secret;
+  verify.issuer = "todo-auth";
+  const common::jwt::JwtVerifier verifier(verify, &clock);
+  auto claims = verifier.Verify(issued.token);
+  ASSERT_THAT(claims, IsOk());
+  EXPECT_EQ(claims->subject, "6f1c-uuid");
+  EXPECT_EQ(claims->email, "ada@example.com");
+  EXPECT_EQ(claims->name, "Ada \"The\" First");
+  EXPECT_EQ(claims->expires_at, issued.expires_at);
+}
+
+}  // namespace
+}  // namespace todo::auth
