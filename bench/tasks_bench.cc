@@ -34,6 +34,7 @@
 #include "common/pg/migrator.h"
 #include "grpcpp/grpcpp.h"
 #include "services/tasks/migrations.h"
+#include "tests/harness/ports.h"
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/tokens.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
@@ -165,21 +166,6 @@ double PgbenchRate(int port, const std::string& database, const std::string& scr
   return 0;
 }
 
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 // Requests per second from h2load (nghttp2-client), a lean C load generator
 // like pgbench: kClients connections, one call in flight on each, every call
 // the same pre-encoded gRPC frame. 0 when h2load is not installed. h2load
@@ -293,7 +279,7 @@ int main(int argc, char** argv) {
     reader_ids = {*rows->GetInt64(0, 0), *rows->GetInt64(0, 1)};
   }
 
-  const int port = FreeLoopbackPort();
+  const int port = todo::testing::FreeLoopbackPort();
   const pid_t service = StartService(*dsn, port);
   const std::string target = absl::StrCat("127.0.0.1:", port);
   auto probe =

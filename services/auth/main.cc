@@ -4,10 +4,9 @@
 #include <memory>
 
 #include "common/config/environment.h"
-#include "common/health/database_health_watcher.h"
 #include "common/http_client/curl_client.h"
+#include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
-#include "common/pg/migrator.h"
 #include "common/server/termination_signal.h"
 #include "services/auth/auth_config.h"
 #include "services/auth/auth_service.h"
@@ -27,15 +26,9 @@ int Run() {
   }
   common::logging::SetMinLevel(config->common.log_level);
 
-  common::pg::MigratorOptions migrator{config->common.pool.connect, auth::kSchema};
-  migrator.should_stop = &common::server::TerminationSignal::Pending;
-  absl::StatusOr<common::pg::MigrationReport> migrated =
-      common::pg::Migrate(migrator, auth::AuthMigrations());
-  if (!migrated.ok()) {
-    const bool stopped = migrated.status().code() == absl::StatusCode::kCancelled;
-    common::logging::Log(stopped ? common::logging::Level::kInfo : common::logging::Level::kError,
-                         "migration_failed", {{"error", migrated.status().message()}});
-    return stopped ? 0 : 1;
+  if (std::optional<int> exit_code = common::lifecycle::ApplyMigrations(
+          config->common.pool.connect, auth::kSchema, auth::AuthMigrations())) {
+    return *exit_code;
   }
 
   const common::time::Clock& clock = common::time::Clock::Real();
@@ -58,15 +51,8 @@ int Run() {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;
   }
-  common::health::DatabaseHealthWatcher watcher(
-      {config->common.pool.connect, {auth::v1::AuthService::service_full_name()}},
-      (*server)->health());
-  watcher.Start();
-
-  const int signal = common::server::TerminationSignal::Wait();
-  common::logging::Info("termination_requested", {{"signal", signal}});
-  (*server)->Shutdown();
-  return 0;
+  return common::lifecycle::ServeUntilTerminated(**server, config->common.pool.connect,
+                                                 auth::v1::AuthService::service_full_name());
 }
 
 }  // namespace

@@ -4,10 +4,9 @@
 #include <memory>
 
 #include "common/config/environment.h"
-#include "common/health/database_health_watcher.h"
 #include "common/http_client/curl_client.h"
+#include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
-#include "common/pg/migrator.h"
 #include "common/server/termination_signal.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_config.h"
@@ -26,15 +25,9 @@ int Run() {
   }
   common::logging::SetMinLevel(config->common.log_level);
 
-  common::pg::MigratorOptions migrator{config->common.pool.connect, tasks::kSchema};
-  migrator.should_stop = &common::server::TerminationSignal::Pending;
-  absl::StatusOr<common::pg::MigrationReport> migrated =
-      common::pg::Migrate(migrator, tasks::TasksMigrations());
-  if (!migrated.ok()) {
-    const bool stopped = migrated.status().code() == absl::StatusCode::kCancelled;
-    common::logging::Log(stopped ? common::logging::Level::kInfo : common::logging::Level::kError,
-                         "migration_failed", {{"error", migrated.status().message()}});
-    return stopped ? 0 : 1;
+  if (std::optional<int> exit_code = common::lifecycle::ApplyMigrations(
+          config->common.pool.connect, tasks::kSchema, tasks::TasksMigrations())) {
+    return *exit_code;
   }
 
   common::pg::ConnectionPool pool(config->common.pool);
@@ -55,17 +48,9 @@ int Run() {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;
   }
-  common::health::DatabaseHealthWatcher watcher({config->common.pool.connect,
-                                                 {tasks::v1::TasksService::service_full_name()},
-                                                 config->health_interval},
-                                                (*server)->health());
-  watcher.Start();
-
-  const int signal = common::server::TerminationSignal::Wait();
-  common::logging::Info("termination_requested", {{"signal", signal}});
-  service.StopStreams();
-  (*server)->Shutdown();
-  return 0;
+  return common::lifecycle::ServeUntilTerminated(**server, config->common.pool.connect,
+                                                 tasks::v1::TasksService::service_full_name(),
+                                                 [&] { service.StopStreams(); });
 }
 
 }  // namespace

@@ -15,7 +15,6 @@ namespace todo::tasks {
 struct TasksConfig {
   common::settings::ServiceSettings common;
   TasksServiceOptions service;
-  absl::Duration health_interval = absl::Seconds(1);
 };
 
 // Every variable todo-tasks reads, for --help.

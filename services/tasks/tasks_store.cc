@@ -107,11 +107,9 @@ absl::StatusOr<TaskRecord> ReadSingle(const Result& result, int64_t id) {
   return ReadTask(result, 0);
 }
 
-Params InsertParams(absl::string_view user_id, const TaskFields& fields, absl::Time now,
-                    std::optional<int64_t> spawned_from) {
-  Params params;
-  params.Add(user_id)
-      .Add(fields.title)
+// The editable fields, as $n..$n+7 of kInsertTask and kUpdateTask.
+Params& AddFields(Params& params, const TaskFields& fields) {
+  return params.Add(fields.title)
       .Add(fields.description)
       .Add(Word(fields.status))
       .Add(static_cast<int64_t>(fields.priority))
@@ -119,7 +117,14 @@ Params InsertParams(absl::string_view user_id, const TaskFields& fields, absl::T
       .Add(fields.category)
       .AddOptional(fields.due_date)
       .AddOptional(fields.remind_at)
-      .Add(Word(fields.recurrence))
+      .Add(Word(fields.recurrence));
+}
+
+Params InsertParams(absl::string_view user_id, const TaskFields& fields, absl::Time now,
+                    std::optional<int64_t> spawned_from) {
+  Params params;
+  params.Add(user_id);
+  AddFields(params, fields)
       .AddOptional(fields.completed() ? std::optional<absl::Time>(now) : std::nullopt)
       .Add(now)
       .AddOptional(spawned_from);
@@ -266,19 +271,8 @@ absl::StatusOr<TaskRecord> TasksStore::Update(absl::string_view user_id, int64_t
       completed_at = current.fields.completed() ? current.completed_at : now;
     }
     Params params;
-    params.Add(user_id)
-        .Add(id)
-        .Add(fields.title)
-        .Add(fields.description)
-        .Add(Word(fields.status))
-        .Add(static_cast<int64_t>(fields.priority))
-        .AddTextArray(fields.tags)
-        .Add(fields.category)
-        .AddOptional(fields.due_date)
-        .AddOptional(fields.remind_at)
-        .Add(Word(fields.recurrence))
-        .AddOptional(completed_at)
-        .Add(now);
+    params.Add(user_id).Add(id);
+    AddFields(params, fields).AddOptional(completed_at).Add(now);
     ASSIGN_OR_RETURN(Result written, tx.Execute(kUpdateTask, params));
     ASSIGN_OR_RETURN(updated, ReadSingle(written, id));
     const bool just_completed = !current.fields.completed() && fields.completed();

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/pg/connection.h"
+#include "tests/harness/ports.h"
 
 namespace todo::testing {
 namespace {
@@ -40,22 +41,6 @@ std::string FindBinDir() {
     return a.size() != b.size() ? a.size() < b.size() : a < b;
   });
   return dirs.back();
-}
-
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 std::string Quote(const std::string& text) {

@@ -1,0 +1,37 @@
+#include "common/lifecycle/service_lifecycle.h"
+
+#include "common/health/database_health_watcher.h"
+#include "common/logging/log.h"
+#include "common/server/termination_signal.h"
+
+namespace todo::common::lifecycle {
+
+std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std::string& schema,
+                                   const std::vector<pg::Migration>& migrations) {
+  pg::MigratorOptions options{connect, schema};
+  options.should_stop = &server::TerminationSignal::Pending;
+  absl::StatusOr<pg::MigrationReport> migrated = pg::Migrate(options, migrations);
+  if (migrated.ok()) {
+    return std::nullopt;
+  }
+  const bool stopped = migrated.status().code() == absl::StatusCode::kCancelled;
+  logging::Log(stopped ? logging::Level::kInfo : logging::Level::kError, "migration_failed",
+               {{"schema", schema}, {"error", migrated.status().message()}});
+  return stopped ? 0 : 1;
+}
+
+int ServeUntilTerminated(server::GrpcServer& server, const pg::ConnectOptions& database,
+                         const std::string& service_name,
+                         const std::function<void()>& before_shutdown) {
+  health::DatabaseHealthWatcher watcher({database, {service_name}}, server.health());
+  watcher.Start();
+  const int signal = server::TerminationSignal::Wait();
+  logging::Info("termination_requested", {{"signal", signal}});
+  if (before_shutdown) {
+    before_shutdown();
+  }
+  server.Shutdown();
+  return 0;
+}
+
+}  // namespace todo::common::lifecycle
