@@ -66,10 +66,17 @@ if [[ -z ${BETTER_AUTH_SECRET:-} ]]; then
 fi
 export DATABASE_URL BETTER_AUTH_SECRET
 export LOG_LEVEL=${LOG_LEVEL:-info}
-export AUTH_ADDR=127.0.0.1:50051 TASKS_ADDR=127.0.0.1:50052 CHAT_ADDR=127.0.0.1:50053
 
 # name, binary, gRPC port (services/<name>/todo-<name> in the release build).
 SERVICES=("auth 50051" "tasks 50052" "chat 50053")
+# Each service is told where the others are (AUTH_ADDR, TASKS_ADDR, ...),
+# but only those that are built: a peer that does not exist yet is not asked.
+for entry in "${SERVICES[@]}"; do
+  read -r name port <<<"$entry"
+  if [[ -x "$REPO_ROOT/build/release/services/$name/todo-$name" ]]; then
+    export "${name^^}_ADDR=127.0.0.1:$port"
+  fi
+done
 pids=()
 started=()
 

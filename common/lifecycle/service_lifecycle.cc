@@ -34,4 +34,12 @@ int ServeUntilTerminated(server::GrpcServer& server, const pg::ConnectOptions& d
   return 0;
 }
 
+ServiceBasics::ServiceBasics(const settings::ServiceSettings& settings, const time::Clock& clock)
+    : pool_(settings.pool) {
+  if (!settings.jwks_url.empty()) {
+    jwks_ = std::make_unique<jwt::JwksCache>(settings.jwks_url, http_, clock);
+  }
+  verifier_ = std::make_unique<jwt::JwtVerifier>(settings.jwt, &clock, jwks_.get());
+}
+
 }  // namespace todo::common::lifecycle

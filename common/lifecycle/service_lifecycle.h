@@ -8,13 +8,19 @@
 // main must have called TerminationSignal::BlockInThisThread first.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/http_client/curl_client.h"
+#include "common/jwt/jwks.h"
+#include "common/jwt/jwt_verifier.h"
 #include "common/pg/connection.h"
+#include "common/pg/connection_pool.h"
 #include "common/pg/migrator.h"
 #include "common/server/grpc_server.h"
+#include "common/settings/service_settings.h"
 
 namespace todo::common::lifecycle {
 
@@ -29,5 +35,22 @@ std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std:
 int ServeUntilTerminated(server::GrpcServer& server, const pg::ConnectOptions& database,
                          const std::string& service_name,
                          const std::function<void()>& before_shutdown = {});
+
+// What every service builds from its settings the same way: the database
+// pool, and token verification (HS256, plus a JWKS cache when JWKS_URL is
+// set). Owns them; lives as long as main's Run.
+class ServiceBasics {
+ public:
+  ServiceBasics(const settings::ServiceSettings& settings, const time::Clock& clock);
+
+  pg::ConnectionPool& pool() { return pool_; }
+  const jwt::JwtVerifier& verifier() const { return *verifier_; }
+
+ private:
+  pg::ConnectionPool pool_;
+  http_client::CurlClient http_;
+  std::unique_ptr<jwt::JwksCache> jwks_;
+  std::unique_ptr<jwt::JwtVerifier> verifier_;
+};
 
 }  // namespace todo::common::lifecycle

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "common/config/environment.h"
-#include "common/http_client/curl_client.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
 #include "common/server/termination_signal.h"
@@ -32,18 +31,12 @@ int Run() {
   }
 
   const common::time::Clock& clock = common::time::Clock::Real();
-  common::pg::ConnectionPool pool(config->common.pool);
-  common::http_client::CurlClient http;
-  std::unique_ptr<common::jwt::JwksCache> jwks;
-  if (!config->common.jwks_url.empty()) {
-    jwks = std::make_unique<common::jwt::JwksCache>(config->common.jwks_url, http, clock);
-  }
-  const common::jwt::JwtVerifier verifier(config->common.jwt, &clock, jwks.get());
-  auth::AuthStore store(&pool, &clock);
+  common::lifecycle::ServiceBasics basics(config->common, clock);
+  auth::AuthStore store(&basics.pool(), &clock);
   auth::PasswordHasher hasher(config->argon2);
   const auth::TokenIssuer issuer(config->tokens, &clock);
   const auth::UserDataPurger purger(config->tasks_address, config->chat_address);
-  auth::AuthServiceImpl service(&store, &hasher, &issuer, &verifier, &purger, &clock);
+  auth::AuthServiceImpl service(&store, &hasher, &issuer, &basics.verifier(), &purger, &clock);
 
   absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
       common::server::GrpcServer::Start(config->common.server, {&service});

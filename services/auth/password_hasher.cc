@@ -2,38 +2,70 @@
 
 #include <argon2.h>
 #include <openssl/rand.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 
 namespace todo::auth {
 
-// Holds one of the max_concurrent places for the duration of a hash.
-class PasswordHasher::Slot {
- public:
-  explicit Slot(PasswordHasher& hasher) : hasher_(hasher) {
-    absl::MutexLock lock(&hasher_.mutex_);
-    hasher_.mutex_.Await(absl::Condition(
-        +[](PasswordHasher* h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(h->mutex_) {
-          return h->running_ < h->params_.max_concurrent;
-        },
-        &hasher_));
-    ++hasher_.running_;
-  }
-  ~Slot() {
-    absl::MutexLock lock(&hasher_.mutex_);
-    --hasher_.running_;
-  }
-
- private:
-  PasswordHasher& hasher_;
-};
-
 PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
+  for (int i = 0; i < std::max(1, params_.max_concurrent); ++i) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
   // Any password will do: nobody can sign in against the dummy.
   absl::StatusOr<std::string> dummy = Hash("no account has this password");
   dummy_hash_ = dummy.ok() ? *dummy : "";
+}
+
+PasswordHasher::~PasswordHasher() {
+  {
+    absl::MutexLock lock(&mutex_);
+    stopping_ = true;
+  }
+  for (std::thread& worker : workers_) {
+    worker.join();
+  }
+}
+
+void PasswordHasher::WorkerLoop() {
+  // Lower priority for this thread only (Linux: per-thread nice). Raising
+  // nice needs no privilege; failing to is harmless.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  while (true) {
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mutex_);
+      mutex_.Await(absl::Condition(
+          +[](PasswordHasher* hasher) ABSL_EXCLUSIVE_LOCKS_REQUIRED(hasher->mutex_) {
+            return hasher->stopping_ || !hasher->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) {
+        return;  // stopping, and nothing left to do
+      }
+      work = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    work();
+  }
+}
+
+void PasswordHasher::RunOnWorker(const std::function<void()>& work) {
+  absl::Notification done;
+  {
+    absl::MutexLock lock(&mutex_);
+    queue_.push_back([&] {
+      work();
+      done.Notify();
+    });
+  }
+  done.WaitForNotification();
 }
 
 absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) {
@@ -45,10 +77,12 @@ absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) {
   const size_t length = argon2_encodedlen(params_.time_cost, params_.memory_kib,
                                           params_.parallelism, sizeof(salt), kHashBytes, Argon2_id);
   std::vector<char> encoded(length);
-  const Slot slot(*this);
-  const int rc = argon2id_hash_encoded(params_.time_cost, params_.memory_kib, params_.parallelism,
-                                       password.data(), password.size(), salt, sizeof(salt),
-                                       kHashBytes, encoded.data(), encoded.size());
+  int rc = ARGON2_OK;
+  RunOnWorker([&] {
+    rc = argon2id_hash_encoded(params_.time_cost, params_.memory_kib, params_.parallelism,
+                               password.data(), password.size(), salt, sizeof(salt), kHashBytes,
+                               encoded.data(), encoded.size());
+  });
   if (rc != ARGON2_OK) {
     return absl::InternalError(absl::StrCat("argon2: ", argon2_error_message(rc)));
   }
@@ -57,8 +91,11 @@ absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) {
 
 bool PasswordHasher::Verify(absl::string_view encoded_hash, absl::string_view password) {
   const std::string encoded(encoded_hash);
-  const Slot slot(*this);
-  return argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
+  bool verified = false;
+  RunOnWorker([&] {
+    verified = argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
+  });
+  return verified;
 }
 
 bool PasswordHasher::VerifyUnknownAccount(absl::string_view password) {

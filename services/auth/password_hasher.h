@@ -1,11 +1,19 @@
 #pragma once
 
 // Argon2id password hashing (libargon2), in the PHC string format
-// ($argon2id$v=19$m=...,t=...,p=...$salt$hash), with at most
-// `max_concurrent` hashes computing at once: a burst of sign-ins queues here
-// instead of taking every CPU from the service's other RPCs. Thread-safe.
+// ($argon2id$v=19$m=...,t=...,p=...$salt$hash).
+//
+// Hashing runs on `max_concurrent` worker threads of its own at a lower CPU
+// priority (nice +10), never on the request threads: a flood of sign-ins
+// queues here and uses only the CPU the service's other RPCs leave idle, so
+// GetMe and friends keep their latency. Callers block until their hash is
+// done. Thread-safe.
 
+#include <deque>
+#include <functional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -18,13 +26,16 @@ struct Argon2Params {
   uint32_t time_cost = 4;
   uint32_t memory_kib = 19456;
   uint32_t parallelism = 1;
-  // Hashes computing at once; the rest wait.
+  // Hashing threads, i.e. hashes computing at once; the rest wait.
   int max_concurrent = 2;
 };
 
 class PasswordHasher {
  public:
   explicit PasswordHasher(Argon2Params params);
+  ~PasswordHasher();
+  PasswordHasher(const PasswordHasher&) = delete;
+  PasswordHasher& operator=(const PasswordHasher&) = delete;
 
   // A fresh random salt each time.
   absl::StatusOr<std::string> Hash(absl::string_view password);
@@ -37,12 +48,16 @@ class PasswordHasher {
   const Argon2Params& params() const { return params_; }
 
  private:
-  class Slot;
+  // Runs `work` on a hashing thread and waits for it to finish.
+  void RunOnWorker(const std::function<void()>& work);
+  void WorkerLoop();
 
   const Argon2Params params_;
   std::string dummy_hash_;
   absl::Mutex mutex_;
-  int running_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace todo::auth

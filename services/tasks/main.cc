@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "common/config/environment.h"
-#include "common/http_client/curl_client.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
 #include "common/server/termination_signal.h"
@@ -30,17 +29,10 @@ int Run() {
     return *exit_code;
   }
 
-  common::pg::ConnectionPool pool(config->common.pool);
-  common::http_client::CurlClient http;
-  std::unique_ptr<common::jwt::JwksCache> jwks;
-  if (!config->common.jwks_url.empty()) {
-    jwks = std::make_unique<common::jwt::JwksCache>(config->common.jwks_url, http,
-                                                    common::time::Clock::Real());
-  }
-  const common::jwt::JwtVerifier verifier(config->common.jwt, &common::time::Clock::Real(),
-                                          jwks.get());
-  tasks::TasksStore store(&pool, &common::time::Clock::Real());
-  tasks::TasksServiceImpl service(&store, &verifier, config->service);
+  const common::time::Clock& clock = common::time::Clock::Real();
+  common::lifecycle::ServiceBasics basics(config->common, clock);
+  tasks::TasksStore store(&basics.pool(), &clock);
+  tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);
 
   absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
       common::server::GrpcServer::Start(config->common.server, {&service});

@@ -1,6 +1,11 @@
 #include "services/auth/password_hasher.h"
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -64,6 +69,35 @@ TEST(PasswordHasherTest, RunsNoMoreHashesAtOnceThanAllowed) {
   for (int i = 0; i < 4; ++i) threads.emplace_back([&] { hasher.Hash("x").IgnoreError(); });
   for (std::thread& thread : threads) thread.join();
   EXPECT_GE(absl::Now() - start, one * 3);
+}
+
+// Nice values of this process's threads, from /proc/self/task/*/stat.
+std::vector<int> ThreadNiceValues() {
+  std::vector<int> values;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the ")" closing the thread name; nice is field 19.
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    for (int index = 3; index <= 19 && fields >> field; ++index) {
+      if (index == 19) values.push_back(std::stoi(field));
+    }
+  }
+  return values;
+}
+
+TEST(PasswordHasherTest, HashesOnLowPriorityThreadsOfItsOwn) {
+  Argon2Params params = Cheap();
+  params.max_concurrent = 3;
+  const auto niced = [] {
+    const std::vector<int> values = ThreadNiceValues();
+    return std::count(values.begin(), values.end(), 10);
+  };
+  const auto before = niced();
+  PasswordHasher hasher(params);
+  EXPECT_EQ(niced(), before + 3);
+  EXPECT_TRUE(hasher.Verify(*hasher.Hash("x-password"), "x-password"));
 }
 
 TEST(TokenIssuerTest, IssuesTokensTheSharedVerifierAccepts) {
