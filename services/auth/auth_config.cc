@@ -18,7 +18,7 @@ constexpr EnvVar kChatAddress{"CHAT_ADDR", "",
 constexpr EnvVar kTimeCost{"ARGON2_TIME_COST", "4", "Argon2id passes"};
 constexpr EnvVar kMemoryKib{"ARGON2_MEMORY_KIB", "19456", "Argon2id memory per hash, KiB"};
 constexpr EnvVar kMaxConcurrent{"ARGON2_MAX_CONCURRENT", "0",
-                                "hashes computing at once (0: one per CPU)"};
+                                "hashes computing at once (0: one less than the CPUs, at least 1)"};
 
 common::settings::ServiceIdentity Identity() { return {"auth", 50051, kMaxRequestBytes}; }
 
@@ -48,7 +48,7 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(const common::config::Environment& env
   config.argon2.memory_kib = static_cast<uint32_t>(memory);
   config.argon2.max_concurrent =
       concurrent > 0 ? static_cast<int>(concurrent)
-                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
   return config;
 }
 

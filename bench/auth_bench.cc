@@ -1,0 +1,292 @@
+// Auth benchmarks (issue 4), each measured side by side in one run:
+//   1. Token verification per call, HS256 and EdDSA, cached (a client reusing
+//      its token) and uncached, as a share of one GetTask call's latency
+//      against the real todo-tasks binary (target: under 5%).
+//   2. Sign-in throughput of todo-auth (bounded by Argon2id by design).
+//   3. GetMe p99 alone vs under a flood of sign-ins (target: at most 2x).
+// Run: build/ci/bench/auth_bench [seconds per phase]
+
+#include <openssl/evp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/jwt/hs256.h"
+#include "common/jwt/jwt_verifier.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/harness/loopback_http_server.h"
+#include "tests/harness/ports.h"
+#include "tests/harness/postgres_instance.h"
+#include "tests/harness/tokens.h"
+#include "todo/auth/v1/auth.grpc.pb.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
+
+namespace {
+
+namespace auth_v1 = todo::auth::v1;
+namespace tasks_v1 = todo::tasks::v1;
+
+void Die(const std::string& message) {
+  std::fprintf(stderr, "auth_bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+pid_t Spawn(const char* binary, std::vector<std::string> env_strings) {
+  std::vector<char*> env;
+  for (std::string& entry : env_strings) env.push_back(entry.data());
+  env.push_back(nullptr);
+  char* argv[] = {const_cast<char*>(binary), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, binary, nullptr, nullptr, argv, env.data()) != 0) {
+    Die(absl::StrCat("cannot start ", binary));
+  }
+  return pid;
+}
+
+template <typename Check>
+void WaitUntil(Check check, const char* what) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (check()) return;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  Die(absl::StrCat(what, " did not come up"));
+}
+
+grpc::ClientContext* Prepare(grpc::ClientContext& context, const std::string& token = "") {
+  if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  return &context;
+}
+
+// Mean time of one call of `work`, over `iterations`.
+template <typename Work>
+absl::Duration PerCall(int iterations, Work work) {
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < iterations; ++i) work(i);
+  return (absl::Now() - start) / iterations;
+}
+
+absl::Duration Percentile(std::vector<absl::Duration> samples, double fraction) {
+  if (samples.empty()) return absl::ZeroDuration();
+  std::sort(samples.begin(), samples.end());
+  return samples[std::min(samples.size() - 1, static_cast<size_t>(samples.size() * fraction))];
+}
+
+// GetMe latencies from 2 client threads for `duration`.
+std::vector<absl::Duration> GetMeLatencies(const std::string& target, const std::string& token,
+                                           absl::Duration duration) {
+  std::vector<absl::Duration> samples;
+  absl::Mutex mutex;
+  std::vector<std::thread> clients;
+  const absl::Time stop = absl::Now() + duration;
+  for (int i = 0; i < 2; ++i) {
+    clients.emplace_back([&, i] {
+      grpc::ChannelArguments args;
+      args.SetInt("todo.bench.connection", i);
+      auto stub = auth_v1::AuthService::NewStub(
+          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+      std::vector<absl::Duration> local;
+      while (absl::Now() < stop) {
+        grpc::ClientContext context;
+        auth_v1::User user;
+        const absl::Time start = absl::Now();
+        const grpc::Status status = stub->GetMe(Prepare(context, token), {}, &user);
+        if (!status.ok()) Die("GetMe: " + status.error_message());
+        local.push_back(absl::Now() - start);
+        absl::SleepFor(absl::Milliseconds(2));  // a steady, light stream of calls
+      }
+      absl::MutexLock lock(&mutex);
+      samples.insert(samples.end(), local.begin(), local.end());
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  return samples;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  const absl::Duration phase = absl::Seconds(argc > 1 ? std::atoi(argv[1]) : 10);
+  auto postgres = todo::testing::PostgresInstance::Start();
+  if (!postgres.ok()) Die(std::string(postgres.status().message()));
+  auto dsn = (*postgres)->CreateDatabase();
+  if (!dsn.ok()) Die(std::string(dsn.status().message()));
+
+  const int tasks_port = todo::testing::FreeLoopbackPort();
+  const int auth_port = todo::testing::FreeLoopbackPort();
+  const std::string secret = absl::StrCat("BETTER_AUTH_SECRET=", todo::testing::kTestSecret);
+  const pid_t tasks =
+      Spawn(TODO_TASKS_BINARY,
+            {absl::StrCat("DATABASE_URL=", *dsn), absl::StrCat("GRPC_PORT=", tasks_port),
+             "LISTEN_ADDRESS=127.0.0.1", secret, "LOG_LEVEL=warning"});
+  const pid_t auth = Spawn(
+      TODO_AUTH_BINARY, {absl::StrCat("DATABASE_URL=", *dsn), absl::StrCat("GRPC_PORT=", auth_port),
+                         absl::StrCat("TASKS_ADDR=127.0.0.1:", tasks_port),
+                         "LISTEN_ADDRESS=127.0.0.1", secret, "LOG_LEVEL=warning"});
+  const std::string auth_target = absl::StrCat("127.0.0.1:", auth_port);
+  auto auth_stub = auth_v1::AuthService::NewStub(
+      grpc::CreateChannel(auth_target, grpc::InsecureChannelCredentials()));
+  auto tasks_stub = tasks_v1::TasksService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", tasks_port), grpc::InsecureChannelCredentials()));
+
+  auth_v1::AuthResponse account;
+  WaitUntil(
+      [&] {
+        grpc::ClientContext context;
+        auth_v1::SignUpRequest request;
+        request.set_email("bench@example.com");
+        request.set_password("bench password");
+        request.set_name("Bench");
+        return auth_stub->SignUp(Prepare(context), request, &account).ok();
+      },
+      "todo-auth");
+  const std::string token = account.access_token();
+  tasks_v1::Task task;
+  WaitUntil(
+      [&] {
+        grpc::ClientContext context;
+        tasks_v1::CreateTaskRequest request;
+        request.mutable_task()->set_title("reference task");
+        return tasks_stub->CreateTask(Prepare(context, token), request, &task).ok();
+      },
+      "todo-tasks");
+  std::printf("auth_bench: %s per phase\n", absl::FormatDuration(phase).c_str());
+
+  // 1. Verification cost vs one GetTask.
+  const absl::Duration get_task = PerCall(2000, [&](int) {
+    grpc::ClientContext context;
+    tasks_v1::GetTaskRequest request;
+    request.set_id(task.id());
+    tasks_v1::Task got;
+    if (!tasks_stub->GetTask(Prepare(context, token), request, &got).ok()) Die("GetTask");
+  });
+  todo::common::time::SystemClock clock;
+  todo::common::jwt::JwtVerifierOptions cached_options;
+  cached_options.hs256_secret = todo::testing::kTestSecret;
+  todo::common::jwt::JwtVerifierOptions uncached_options = cached_options;
+  uncached_options.cache_lifetime = absl::ZeroDuration();
+
+  EVP_PKEY* ed_key = nullptr;
+  {
+    EVP_PKEY_CTX* context = EVP_PKEY_CTX_new_from_name(nullptr, "ED25519", nullptr);
+    EVP_PKEY_keygen_init(context);
+    EVP_PKEY_keygen(context, &ed_key);
+    EVP_PKEY_CTX_free(context);
+  }
+  unsigned char raw[32];
+  size_t raw_length = sizeof(raw);
+  EVP_PKEY_get_raw_public_key(ed_key, raw, &raw_length);
+  todo::testing::LoopbackHttpServer jwks_server([&](const todo::testing::HttpExchange&) {
+    todo::testing::CannedResponse response;
+    response.body = absl::StrCat(
+        R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1","x":")",
+        absl::WebSafeBase64Escape(std::string(reinterpret_cast<char*>(raw), raw_length)),
+        R"("}]})");
+    return response;
+  });
+  todo::common::http_client::CurlClient http;
+  todo::common::jwt::JwksCache jwks(jwks_server.Url("/jwks"), http, clock);
+  const std::string claims =
+      absl::StrCat(R"({"sub":"u1","exp":)", absl::ToUnixSeconds(absl::Now()) + 3600, "}");
+  const std::string signing_input =
+      absl::StrCat(absl::WebSafeBase64Escape(R"({"alg":"EdDSA","kid":"k1"})"), ".",
+                   absl::WebSafeBase64Escape(claims));
+  std::string signature(64, '\0');
+  {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    size_t length = signature.size();
+    EVP_DigestSignInit(context, nullptr, nullptr, nullptr, ed_key);
+    EVP_DigestSign(context, reinterpret_cast<unsigned char*>(signature.data()), &length,
+                   reinterpret_cast<const unsigned char*>(signing_input.data()),
+                   signing_input.size());
+    EVP_MD_CTX_free(context);
+  }
+  const std::string ed_token =
+      absl::StrCat(signing_input, ".", absl::WebSafeBase64Escape(signature));
+  const std::string hs_token =
+      todo::common::jwt::SignHs256Token(claims, todo::testing::kTestSecret);
+
+  const auto verify_cost = [&](const todo::common::jwt::JwtVerifierOptions& options,
+                               const std::string& jwt, bool with_jwks) {
+    todo::common::jwt::JwtVerifier verifier(options, &clock, with_jwks ? &jwks : nullptr);
+    if (!verifier.Verify(jwt).ok()) Die("verification failed");
+    return PerCall(20000, [&](int) { verifier.Verify(jwt).IgnoreError(); });
+  };
+  struct Row {
+    const char* name;
+    absl::Duration cost;
+  };
+  const Row rows[] = {
+      {"HS256 cached  ", verify_cost(cached_options, hs_token, false)},
+      {"HS256 uncached", verify_cost(uncached_options, hs_token, false)},
+      {"EdDSA cached  ", verify_cost(cached_options, ed_token, true)},
+      {"EdDSA uncached", verify_cost(uncached_options, ed_token, true)},
+  };
+  std::printf("  GetTask call (sequential, loopback): %s\n",
+              absl::FormatDuration(get_task).c_str());
+  for (const Row& row : rows) {
+    std::printf("  verify %s %9s per call = %5.2f%% of a GetTask (target < 5%%)\n", row.name,
+                absl::FormatDuration(row.cost).c_str(),
+                100.0 * absl::FDivDuration(row.cost, get_task));
+  }
+
+  // 3 (first half): GetMe latency with nothing else going on.
+  const std::vector<absl::Duration> quiet = GetMeLatencies(auth_target, token, phase);
+
+  // 2 and 3: a sign-in flood from 8 threads, with GetMe running beside it.
+  std::atomic<int64_t> sign_ins{0};
+  std::atomic<bool> flooding{true};
+  std::vector<std::thread> flood;
+  for (int i = 0; i < 8; ++i) {
+    flood.emplace_back([&, i] {
+      grpc::ChannelArguments args;
+      args.SetInt("todo.bench.connection", 100 + i);
+      auto stub = auth_v1::AuthService::NewStub(
+          grpc::CreateCustomChannel(auth_target, grpc::InsecureChannelCredentials(), args));
+      while (flooding.load()) {
+        grpc::ClientContext context;
+        auth_v1::SignInRequest request;
+        request.set_email("bench@example.com");
+        request.set_password("bench password");
+        auth_v1::AuthResponse response;
+        if (stub->SignIn(Prepare(context), request, &response).ok()) ++sign_ins;
+      }
+    });
+  }
+  absl::SleepFor(absl::Seconds(1));  // let the flood fill the hashing queue
+  const int64_t sign_ins_before = sign_ins.load();
+  const absl::Time flood_start = absl::Now();
+  const std::vector<absl::Duration> flooded = GetMeLatencies(auth_target, token, phase);
+  const double sign_in_rate =
+      (sign_ins.load() - sign_ins_before) / absl::ToDoubleSeconds(absl::Now() - flood_start);
+  flooding.store(false);
+  for (std::thread& thread : flood) thread.join();
+
+  std::printf("  SignIn throughput under the flood: %.1f/s (Argon2id-bound by design)\n",
+              sign_in_rate);
+  const absl::Duration quiet_p99 = Percentile(quiet, 0.99);
+  const absl::Duration flooded_p99 = Percentile(flooded, 0.99);
+  std::printf("  GetMe p50 %s -> %s, p99 %s alone, %s under the flood: ratio %.2f (target <= 2)\n",
+              absl::FormatDuration(Percentile(quiet, 0.5)).c_str(),
+              absl::FormatDuration(Percentile(flooded, 0.5)).c_str(),
+              absl::FormatDuration(quiet_p99).c_str(), absl::FormatDuration(flooded_p99).c_str(),
+              absl::FDivDuration(flooded_p99, quiet_p99));
+
+  EVP_PKEY_free(ed_key);
+  kill(auth, SIGTERM);
+  kill(tasks, SIGTERM);
+  waitpid(auth, nullptr, 0);
+  waitpid(tasks, nullptr, 0);
+  return 0;
+}
