@@ -241,6 +241,39 @@ int main(int argc, char** argv) {
                 100.0 * absl::FDivDuration(row.cost, get_task));
   }
 
+  // Timing of a wrong password vs an unknown email (each on a fresh email, so
+  // the failure throttle never applies): both run one Argon2 verification.
+  {
+    std::vector<absl::Duration> wrong_password;
+    std::vector<absl::Duration> unknown_email;
+    for (int i = 0; i < 10; ++i) {
+      const std::string email = absl::StrCat("timing", i, "@example.com");
+      grpc::ClientContext signup_context;
+      auth_v1::SignUpRequest signup;
+      signup.set_email(email);
+      signup.set_password("the right password");
+      signup.set_name("Timing");
+      auth_v1::AuthResponse response;
+      if (!auth_stub->SignUp(Prepare(signup_context), signup, &response).ok()) Die("sign-up");
+      for (auto* samples : {&wrong_password, &unknown_email}) {
+        grpc::ClientContext context;
+        auth_v1::SignInRequest request;
+        request.set_email(samples == &wrong_password ? email
+                                                     : absl::StrCat("nobody", i, "@example.com"));
+        request.set_password("a wrong password");
+        const absl::Time start = absl::Now();
+        auth_stub->SignIn(Prepare(context), request, &response).IgnoreError();
+        samples->push_back(absl::Now() - start);
+      }
+    }
+    const absl::Duration password_median = Percentile(wrong_password, 0.5);
+    const absl::Duration email_median = Percentile(unknown_email, 0.5);
+    std::printf(
+        "  SignIn failure, median of 10: wrong password %s, unknown email %s (ratio %.2f)\n",
+        absl::FormatDuration(password_median).c_str(), absl::FormatDuration(email_median).c_str(),
+        absl::FDivDuration(email_median, password_median));
+  }
+
   // 3 (first half): GetMe latency with nothing else going on.
   const std::vector<absl::Duration> quiet = GetMeLatencies(auth_target, token, phase);
 
