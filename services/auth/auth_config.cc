@@ -15,8 +15,8 @@ constexpr EnvVar kTasksAddress{"TASKS_ADDR", "127.0.0.1:50052",
                                "tasks service, for deleting a user's tasks"};
 constexpr EnvVar kChatAddress{"CHAT_ADDR", "",
                               "chat service, for deleting a user's conversations (optional)"};
-constexpr EnvVar kTimeCost{"ARGON2_TIME_COST", "4", "Argon2id passes"};
-constexpr EnvVar kMemoryKib{"ARGON2_MEMORY_KIB", "19456", "Argon2id memory per hash, KiB"};
+constexpr EnvVar kTimeCost{"ARGON2_TIME_COST", "3", "Argon2id passes"};
+constexpr EnvVar kMemoryKib{"ARGON2_MEMORY_KIB", "32768", "Argon2id memory per hash, KiB"};
 constexpr EnvVar kMaxConcurrent{"ARGON2_MAX_CONCURRENT", "0",
                                 "hashes computing at once (0: one less than the CPUs, at least 1)"};
 
