@@ -1,8 +1,12 @@
 // Fuzz target for ListTasks parsing: filters, order_by and page tokens from
 // arbitrary bytes must give a query or INVALID_ARGUMENT, never a crash.
 //
-// Built as a libFuzzer target with clang (-DTODO_FUZZ=ON), and here as a
-// bounded deterministic test: a seed corpus plus mutations of it.
+// Built as a libFuzzer target with clang
+//   cmake -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DTODO_FUZZ=ON
+//   cmake --build build/fuzz --target task_query_fuzzer
+//   build/fuzz/tests/tasks/task_query_fuzzer -max_total_time=60
+// and, in every build, as a bounded deterministic test: a seed corpus plus
+// mutations of it.
 
 #include <cstddef>
 #include <cstdint>
