@@ -9,8 +9,8 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
+#include "common/jwt/flat_json.h"
 #include "common/jwt/hs256.h"
-#include "common/jwt/json.h"
 
 namespace todo::common::jwt {
 namespace {
@@ -30,28 +30,21 @@ bool DecodeSegment(absl::string_view segment, std::string* out) {
   return absl::WebSafeBase64Unescape(segment, out);
 }
 
-bool AudienceMatches(const google::protobuf::Struct& claims, const std::string& audience) {
-  auto it = claims.fields().find("aud");
-  if (it == claims.fields().end()) {
+bool AudienceMatches(const FlatJsonObject& claims, const std::string& audience) {
+  const FlatJsonValue* aud = claims.Find("aud");
+  if (aud == nullptr) {
     return false;
   }
-  if (it->second.has_string_value()) {
-    return it->second.string_value() == audience;
+  if (aud->kind == FlatJsonValue::Kind::kString) {
+    return aud->string == audience;
   }
-  if (it->second.has_list_value()) {
-    for (const auto& value : it->second.list_value().values()) {
-      if (value.has_string_value() && value.string_value() == audience) {
-        return true;
-      }
-    }
-  }
-  return false;
+  return aud->kind == FlatJsonValue::Kind::kArray &&
+         std::find(aud->strings.begin(), aud->strings.end(), audience) != aud->strings.end();
 }
 
-absl::StatusOr<absl::Time> TimeClaim(const google::protobuf::Struct& claims,
-                                     const std::string& name) {
-  std::optional<double> seconds = NumberMember(claims, name);
-  if (!seconds.has_value() || !std::isfinite(*seconds) || std::abs(*seconds) > 1e11) {
+absl::StatusOr<absl::Time> TimeClaim(const FlatJsonObject& claims, absl::string_view name) {
+  std::optional<double> seconds = claims.Number(name);
+  if (!seconds.has_value() || std::abs(*seconds) > 1e11) {
     return Unauthenticated(absl::StrCat("bad ", name));
   }
   return absl::FromUnixSeconds(static_cast<int64_t>(*seconds));
@@ -146,29 +139,29 @@ absl::StatusOr<Claims> JwtVerifier::VerifyUncached(absl::string_view token) cons
       !DecodeSegment(parts[2], &signature)) {
     return Unauthenticated("bad base64url");
   }
-  absl::StatusOr<google::protobuf::Struct> header = ParseJsonObject(header_json);
+  absl::StatusOr<FlatJsonObject> header = FlatJsonObject::Parse(header_json);
   if (!header.ok()) {
     return Unauthenticated("bad header");
   }
-  const std::string algorithm = StringMember(*header, "alg").value_or("");
-  const std::string kid = StringMember(*header, "kid").value_or("");
+  const std::string algorithm = header->String("alg").value_or("");
+  const std::string kid = header->String("kid").value_or("");
   const absl::string_view signing_input(token.data(), parts[0].size() + 1 + parts[1].size());
   if (absl::Status status = VerifySignature(algorithm, kid, signing_input, signature);
       !status.ok()) {
     return status;
   }
 
-  absl::StatusOr<google::protobuf::Struct> payload = ParseJsonObject(payload_json);
+  absl::StatusOr<FlatJsonObject> payload = FlatJsonObject::Parse(payload_json);
   if (!payload.ok()) {
     return Unauthenticated("bad claims");
   }
   Claims claims;
-  claims.subject = StringMember(*payload, "sub").value_or("");
+  claims.subject = payload->String("sub").value_or("");
   if (claims.subject.empty() || claims.subject.size() > 255) {
     return Unauthenticated("missing sub");
   }
-  claims.email = StringMember(*payload, "email").value_or("");
-  claims.name = StringMember(*payload, "name").value_or("");
+  claims.email = payload->String("email").value_or("");
+  claims.name = payload->String("name").value_or("");
   const absl::Time now = clock_->Now();
   absl::StatusOr<absl::Time> expires = TimeClaim(*payload, "exp");
   if (!expires.ok()) {
@@ -178,14 +171,14 @@ absl::StatusOr<Claims> JwtVerifier::VerifyUncached(absl::string_view token) cons
     return Unauthenticated("expired");
   }
   claims.expires_at = *expires;
-  if (payload->fields().contains("nbf")) {
+  if (payload->Has("nbf")) {
     absl::StatusOr<absl::Time> not_before = TimeClaim(*payload, "nbf");
     if (!not_before.ok()) return not_before.status();
     if (now + options_.leeway < *not_before) {
       return Unauthenticated("not yet valid");
     }
   }
-  if (payload->fields().contains("iat")) {
+  if (payload->Has("iat")) {
     absl::StatusOr<absl::Time> issued = TimeClaim(*payload, "iat");
     if (!issued.ok()) return issued.status();
     if (now + options_.leeway < *issued) {
@@ -193,7 +186,7 @@ absl::StatusOr<Claims> JwtVerifier::VerifyUncached(absl::string_view token) cons
     }
     claims.issued_at = *issued;
   }
-  if (!options_.issuer.empty() && StringMember(*payload, "iss") != options_.issuer) {
+  if (!options_.issuer.empty() && payload->String("iss") != options_.issuer) {
     return Unauthenticated("wrong issuer");
   }
   if (!options_.audience.empty() && !AudienceMatches(*payload, options_.audience)) {

@@ -188,6 +188,13 @@ TEST_F(JwtVerifierTest, RefusesGarbageQuicklyAndAHugeTokenBeforeDecoding) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("too large")));
 }
 
+TEST_F(JwtVerifierTest, RefusesClaimsThatNameASubjectTwice) {
+  const std::string claims =
+      absl::StrCat(R"({"sub":"alice","sub":"admin","exp":)", absl::ToUnixSeconds(kNow) + 3600, "}");
+  EXPECT_THAT(Hs256Verifier().Verify(SignHs256Token(claims, kSecret)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST_F(JwtVerifierTest, ACachedTokenStillExpiresOnTime) {
   const JwtVerifier verifier = Hs256Verifier();
   const std::string token = SignHs256Token(Claims("", /*exp_offset=*/40), kSecret);

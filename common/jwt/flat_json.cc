@@ -1,0 +1,275 @@
+#include "common/jwt/flat_json.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+
+namespace todo::common::jwt {
+namespace {
+
+constexpr int kMaxDepth = 16;
+
+class Parser {
+ public:
+  explicit Parser(absl::string_view text) : text_(text) {}
+
+  bool AtEnd() {
+    SkipSpace();
+    return position_ == text_.size();
+  }
+
+  void SkipSpace() {
+    while (position_ < text_.size() && (text_[position_] == ' ' || text_[position_] == '\t' ||
+                                        text_[position_] == '\n' || text_[position_] == '\r')) {
+      ++position_;
+    }
+  }
+
+  bool Consume(char expected) {
+    SkipSpace();
+    if (position_ < text_.size() && text_[position_] == expected) {
+      ++position_;
+      return true;
+    }
+    return false;
+  }
+
+  bool Peek(char expected) {
+    SkipSpace();
+    return position_ < text_.size() && text_[position_] == expected;
+  }
+
+  // A JSON string, unescaped into `out` (UTF-8).
+  bool ParseString(std::string& out) {
+    if (!Consume('"')) return false;
+    while (position_ < text_.size()) {
+      const unsigned char c = static_cast<unsigned char>(text_[position_++]);
+      if (c == '"') return true;
+      if (c < 0x20) return false;
+      if (c != '\\') {
+        out.push_back(static_cast<char>(c));
+        continue;
+      }
+      if (position_ >= text_.size()) return false;
+      const char escape = text_[position_++];
+      switch (escape) {
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u': {
+          uint32_t code = 0;
+          if (!Hex4(code)) return false;
+          if (code >= 0xD800 && code <= 0xDBFF) {
+            uint32_t low = 0;
+            if (position_ + 1 >= text_.size() || text_[position_] != '\\' ||
+                text_[position_ + 1] != 'u') {
+              return false;
+            }
+            position_ += 2;
+            if (!Hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+          } else if (code >= 0xDC00 && code <= 0xDFFF) {
+            return false;
+          }
+          AppendUtf8(code, out);
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+
+  bool ParseNumber(double& out) {
+    SkipSpace();
+    const size_t start = position_;
+    if (position_ < text_.size() && text_[position_] == '-') ++position_;
+    if (position_ >= text_.size() || !absl::ascii_isdigit(text_[position_])) return false;
+    if (text_[position_] == '0') {
+      ++position_;
+    } else {
+      while (position_ < text_.size() && absl::ascii_isdigit(text_[position_])) ++position_;
+    }
+    if (position_ < text_.size() && text_[position_] == '.') {
+      ++position_;
+      if (position_ >= text_.size() || !absl::ascii_isdigit(text_[position_])) return false;
+      while (position_ < text_.size() && absl::ascii_isdigit(text_[position_])) ++position_;
+    }
+    if (position_ < text_.size() && (text_[position_] == 'e' || text_[position_] == 'E')) {
+      ++position_;
+      if (position_ < text_.size() && (text_[position_] == '+' || text_[position_] == '-')) {
+        ++position_;
+      }
+      if (position_ >= text_.size() || !absl::ascii_isdigit(text_[position_])) return false;
+      while (position_ < text_.size() && absl::ascii_isdigit(text_[position_])) ++position_;
+    }
+    return absl::SimpleAtod(text_.substr(start, position_ - start), &out) && std::isfinite(out);
+  }
+
+  bool ParseLiteral(absl::string_view word) {
+    SkipSpace();
+    if (text_.substr(position_, word.size()) != word) return false;
+    position_ += word.size();
+    return true;
+  }
+
+  bool ParseValue(FlatJsonValue& value, int depth) {
+    if (depth > kMaxDepth) return false;
+    SkipSpace();
+    if (position_ >= text_.size()) return false;
+    switch (text_[position_]) {
+      case '"':
+        value.kind = FlatJsonValue::Kind::kString;
+        return ParseString(value.string);
+      case 't':
+        value.kind = FlatJsonValue::Kind::kBool;
+        value.boolean = true;
+        return ParseLiteral("true");
+      case 'f':
+        value.kind = FlatJsonValue::Kind::kBool;
+        return ParseLiteral("false");
+      case 'n':
+        value.kind = FlatJsonValue::Kind::kNull;
+        return ParseLiteral("null");
+      case '[':
+        value.kind = FlatJsonValue::Kind::kArray;
+        return ParseArray(value, depth);
+      case '{':
+        value.kind = FlatJsonValue::Kind::kObject;
+        return SkipObject(depth);
+      default:
+        value.kind = FlatJsonValue::Kind::kNumber;
+        return ParseNumber(value.number);
+    }
+  }
+
+  bool ParseArray(FlatJsonValue& array, int depth) {
+    Consume('[');
+    if (Consume(']')) return true;
+    do {
+      FlatJsonValue element;
+      if (!ParseValue(element, depth + 1)) return false;
+      if (element.kind == FlatJsonValue::Kind::kString) {
+        array.strings.push_back(std::move(element.string));
+      }
+    } while (Consume(','));
+    return Consume(']');
+  }
+
+  bool SkipObject(int depth) {
+    Consume('{');
+    if (Consume('}')) return true;
+    do {
+      std::string name;
+      FlatJsonValue ignored;
+      if (!ParseString(name) || !Consume(':') || !ParseValue(ignored, depth + 1)) return false;
+    } while (Consume(','));
+    return Consume('}');
+  }
+
+ private:
+  bool Hex4(uint32_t& code) {
+    if (position_ + 4 > text_.size()) return false;
+    for (int i = 0; i < 4; ++i) {
+      const char c = text_[position_++];
+      code <<= 4;
+      if (c >= '0' && c <= '9') {
+        code |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        code |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        code |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t code, std::string& out) {
+    if (code < 0x80) {
+      out.push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    }
+  }
+
+  absl::string_view text_;
+  size_t position_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<FlatJsonObject> FlatJsonObject::Parse(absl::string_view text) {
+  Parser parser(text);
+  FlatJsonObject object;
+  const absl::Status malformed = absl::InvalidArgumentError("malformed JSON object");
+  if (!parser.Consume('{')) return malformed;
+  if (!parser.Consume('}')) {
+    do {
+      std::string name;
+      FlatJsonValue value;
+      if (!parser.ParseString(name) || !parser.Consume(':') || !parser.ParseValue(value, 1)) {
+        return malformed;
+      }
+      if (!object.members_.emplace(std::move(name), std::move(value)).second) {
+        return absl::InvalidArgumentError("duplicate member in JSON object");
+      }
+    } while (parser.Consume(','));
+    if (!parser.Consume('}')) return malformed;
+  }
+  if (!parser.AtEnd()) return malformed;
+  return object;
+}
+
+const FlatJsonValue* FlatJsonObject::Find(absl::string_view name) const {
+  auto it = members_.find(name);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> FlatJsonObject::String(absl::string_view name) const {
+  const FlatJsonValue* value = Find(name);
+  if (value == nullptr || value->kind != FlatJsonValue::Kind::kString) return std::nullopt;
+  return value->string;
+}
+
+std::optional<double> FlatJsonObject::Number(absl::string_view name) const {
+  const FlatJsonValue* value = Find(name);
+  if (value == nullptr || value->kind != FlatJsonValue::Kind::kNumber) return std::nullopt;
+  return value->number;
+}
+
+}  // namespace todo::common::jwt

@@ -1,0 +1,85 @@
+#include "common/jwt/flat_json.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/status_matchers.h"
+
+namespace todo::common::jwt {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Optional;
+using ::todo::testing::IsOk;
+using ::todo::testing::StatusIs;
+
+TEST(FlatJsonObjectTest, ReadsTheMembersOfAClaimsObject) {
+  auto object = FlatJsonObject::Parse(
+      R"( {"sub":"u-1","exp":1767225600,"iat":1.7e9,"email_verified":true,"nbf":null,)"
+      R"("aud":["a",2,"b"],"ext":{"x":[{"y":1}]},"neg":-0.5} )");
+  ASSERT_THAT(object, IsOk());
+  EXPECT_THAT(object->String("sub"), Optional(std::string("u-1")));
+  EXPECT_THAT(object->Number("exp"), Optional(1767225600.0));
+  EXPECT_THAT(object->Number("iat"), Optional(1.7e9));
+  EXPECT_THAT(object->Number("neg"), Optional(-0.5));
+  EXPECT_EQ(object->Find("email_verified")->kind, FlatJsonValue::Kind::kBool);
+  EXPECT_TRUE(object->Has("nbf"));
+  EXPECT_EQ(object->Number("nbf"), std::nullopt);  // null is not a number
+  EXPECT_THAT(object->Find("aud")->strings, ElementsAre("a", "b"));
+  EXPECT_EQ(object->Find("ext")->kind, FlatJsonValue::Kind::kObject);
+  EXPECT_EQ(object->String("missing"), std::nullopt);
+  EXPECT_EQ(object->String("exp"), std::nullopt);  // wrong type
+}
+
+TEST(FlatJsonObjectTest, UnescapesStringsToUtf8) {
+  auto object =
+      FlatJsonObject::Parse(R"({"name":"Ad\u00e9 \"A\" \\ \/ \n\t","emoji":"\ud83d\ude00"})");
+  ASSERT_THAT(object, IsOk());
+  EXPECT_THAT(object->String("name"), Optional(std::string("Ad\xC3\xA9 \"A\" \\ / \n\t")));
+  EXPECT_THAT(object->String("emoji"), Optional(std::string("\xF0\x9F\x98\x80")));
+}
+
+TEST(FlatJsonObjectTest, RefusesAnythingButOneWellFormedObject) {
+  for (const std::string& text : std::vector<std::string>{"",
+                                                          "[]",
+                                                          "\"x\"",
+                                                          "{",
+                                                          "{\"a\":1",
+                                                          "{\"a\":1}x",
+                                                          "{\"a\":1}{}",
+                                                          "{\"a\"}",
+                                                          "{\"a\":}",
+                                                          "{a:1}",
+                                                          "{\"a\":01}",
+                                                          "{\"a\":1.}",
+                                                          "{\"a\":.5}",
+                                                          "{\"a\":1e}",
+                                                          "{\"a\":tru}",
+                                                          "{\"a\":\"x}",
+                                                          "{\"a\":\"\\x\"}",
+                                                          "{\"a\":\"\\ud800\"}",
+                                                          "{\"a\":\"\\udc00\"}",
+                                                          "{\"a\":\"bad\ncontrol\"}",
+                                                          "{\"a\":1,}",
+                                                          "{\"a\":[1,]}",
+                                                          "{\"a\":1e999}"}) {
+    EXPECT_THAT(FlatJsonObject::Parse(text), StatusIs(absl::StatusCode::kInvalidArgument)) << text;
+  }
+}
+
+TEST(FlatJsonObjectTest, RefusesADuplicatedMember) {
+  EXPECT_THAT(FlatJsonObject::Parse(R"({"sub":"alice","sub":"admin"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(FlatJsonObjectTest, RefusesDeepNestingInsteadOfRecursingForEver) {
+  std::string deep = "{\"a\":";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  EXPECT_THAT(FlatJsonObject::Parse(deep), StatusIs(absl::StatusCode::kInvalidArgument));
+  std::string fine = "{\"a\":";
+  for (int i = 0; i < 10; ++i) fine += "[";
+  for (int i = 0; i < 10; ++i) fine += "]";
+  EXPECT_THAT(FlatJsonObject::Parse(fine + "}"), IsOk());
+}
+
+}  // namespace
+}  // namespace todo::common::jwt
