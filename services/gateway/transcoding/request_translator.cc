@@ -1,0 +1,254 @@
+#include "services/gateway/transcoding/request_translator.h"
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/gateway/transcoding/percent_encoding.h"
+
+namespace todo::gateway::transcoding {
+namespace {
+
+namespace pb = google::protobuf;
+
+struct Binding {
+  std::vector<const pb::FieldDescriptor*> fields;
+  std::string value;
+};
+
+void AppendJsonString(absl::string_view text, std::string& out) {
+  out.push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppend(&out, "\\u00",
+                          absl::string_view("0123456789abcdef", 16).substr(c >> 4, 1),
+                          absl::string_view("0123456789abcdef", 16).substr(c & 15, 1));
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// Envoy says "<field>: invalid value ..."; protobuf 3.21 says
+// "(<field>): invalid value ..." (transcoding.md 16.2 b).
+std::string EnvoyMessage(absl::string_view message) {
+  if (absl::StartsWith(message, "(")) {
+    const size_t close = message.find("):");
+    if (close != absl::string_view::npos) {
+      return absl::StrCat(message.substr(1, close - 1), message.substr(close + 1));
+    }
+  }
+  return std::string(message);
+}
+
+// Query pieces in order: "name=value" split at the first '='; pieces with no
+// '=' or an empty name are dropped (transcoding.md 4.1).
+std::vector<std::pair<std::string, std::string>> QueryPieces(absl::string_view query,
+                                                             bool plus_as_space) {
+  std::vector<std::pair<std::string, std::string>> pieces;
+  for (absl::string_view piece : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    const size_t equals = piece.find('=');
+    if (equals == absl::string_view::npos || equals == 0) continue;
+    pieces.emplace_back(std::string(piece.substr(0, equals)),
+                        UnescapeQueryValue(piece.substr(equals + 1), plus_as_space));
+  }
+  return pieces;
+}
+
+// A query name component that did not resolve is tried again decoded, when
+// it holds a valid %XX (transcoding.md 4.4).
+absl::StatusOr<std::vector<const pb::FieldDescriptor*>> ResolveQueryName(
+    const pb::Descriptor& message, absl::string_view name) {
+  std::vector<std::string> path = absl::StrSplit(name, '.');
+  auto fields = TranscoderConfig::ResolveFieldPath(message, path);
+  if (fields.ok() || !absl::StrContains(name, "%")) return fields;
+  for (std::string& component : path) component = UnescapeAll(component);
+  auto decoded = TranscoderConfig::ResolveFieldPath(message, path);
+  return decoded.ok() ? decoded : fields;
+}
+
+// Whether the body set the singular field a binding names.
+bool BodySets(const pb::Message& body, const std::vector<const pb::FieldDescriptor*>& fields) {
+  const pb::Message* current = &body;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const pb::Reflection& reflection = *current->GetReflection();
+    const pb::FieldDescriptor* field = fields[i];
+    if (field->is_repeated()) return false;
+    if (i + 1 == fields.size()) return reflection.HasField(*current, field);
+    if (!reflection.HasField(*current, field)) return false;
+    current = &reflection.GetMessage(*current, field);
+  }
+  return false;
+}
+
+// Renders the bindings as one JSON object: nested objects for field paths,
+// arrays for repeated fields, every value a JSON string.
+std::string BindingsJson(const std::vector<Binding>& bindings) {
+  struct Node {
+    std::vector<std::pair<const pb::FieldDescriptor*, std::unique_ptr<Node>>> children;
+    std::vector<std::string> values;
+  };
+  Node root;
+  for (const Binding& binding : bindings) {
+    Node* node = &root;
+    for (const pb::FieldDescriptor* field : binding.fields) {
+      auto it = std::find_if(node->children.begin(), node->children.end(),
+                             [&](const auto& child) { return child.first == field; });
+      if (it == node->children.end()) {
+        node->children.emplace_back(field, std::make_unique<Node>());
+        it = std::prev(node->children.end());
+      }
+      node = it->second.get();
+    }
+    if (binding.fields.back()->is_repeated()) {
+      node->values.push_back(binding.value);
+    } else {
+      node->values = {binding.value};  // the last one wins
+    }
+  }
+  std::string json;
+  const std::function<void(const Node&)> render = [&](const Node& node) {
+    json += '{';
+    bool first = true;
+    for (const auto& [field, child] : node.children) {
+      if (!first) json += ',';
+      first = false;
+      AppendJsonString(field->name(), json);
+      json += ':';
+      if (!child->children.empty()) {
+        render(*child);
+      } else if (field->is_repeated()) {
+        json += '[';
+        for (size_t i = 0; i < child->values.size(); ++i) {
+          if (i > 0) json += ',';
+          AppendJsonString(child->values[i], json);
+        }
+        json += ']';
+      } else {
+        AppendJsonString(child->values.back(), json);
+      }
+    }
+    json += '}';
+  };
+  render(root);
+  return json;
+}
+
+// Case-insensitive enum parsing: upper-case and '-' -> '_' (5.8).
+std::string EnumWord(absl::string_view value) {
+  std::string word = absl::AsciiStrToUpper(value);
+  std::replace(word.begin(), word.end(), '-', '_');
+  return word;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::string_view query,
+                                             absl::string_view body,
+                                             const RequestTranslatorOptions& options) {
+  const Route& route = *match.route;
+  const pb::Descriptor& type = *route.method->input_type();
+  pb::DynamicMessageFactory factory;
+  const pb::Message* prototype = factory.GetPrototype(&type);
+
+  // The body, as the request message (or the named field of it).
+  std::unique_ptr<pb::Message> from_body(prototype->New());
+  {
+    // No bytes at all is {}; whitespace alone is invalid JSON (5.3).
+    std::string json(body.empty() ? absl::string_view("{}") : body);
+    for (auto it = route.body_field_path.rbegin(); it != route.body_field_path.rend(); ++it) {
+      std::string wrapped;
+      AppendJsonString((*it)->name(), wrapped);
+      json = absl::StrCat("{", wrapped, ":", json, "}");
+    }
+    pb::util::JsonParseOptions lenient;
+    lenient.ignore_unknown_fields = true;
+    lenient.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
+    const auto parsed = pb::util::JsonStringToMessage(json, from_body.get(), lenient);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
+    }
+    // Unknown fields are ignored, unknown enum words are not (5.5); the
+    // lenient parser drops both, so a strict parse tells them apart.
+    std::unique_ptr<pb::Message> strict_copy(prototype->New());
+    pb::util::JsonParseOptions strict;
+    strict.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
+    const auto strict_parsed = pb::util::JsonStringToMessage(json, strict_copy.get(), strict);
+    if (!strict_parsed.ok() && absl::StrContains(strict_parsed.message().ToString(), "invalid value")) {
+      return absl::InvalidArgumentError(EnvoyMessage(strict_parsed.message().ToString()));
+    }
+  }
+
+  // Path variables, then query parameters.
+  std::vector<Binding> bindings;
+  for (const VariableBinding& variable : match.bindings) {
+    auto fields = TranscoderConfig::ResolveFieldPath(type, variable.field_path);
+    if (!fields.ok()) return fields.status();
+    bindings.push_back({*std::move(fields), variable.value});
+  }
+  for (auto& [name, value] : QueryPieces(query, options.query_param_unescape_plus)) {
+    if (options.ignored_query_parameters.contains(name)) continue;
+    auto fields = ResolveQueryName(type, name);
+    if (!fields.ok()) {
+      if (options.ignore_unknown_query_parameters) continue;
+      return fields.status();
+    }
+    bindings.push_back({*std::move(fields), std::move(value)});
+  }
+  std::vector<Binding> kept;
+  for (Binding& binding : bindings) {
+    if (BodySets(*from_body, binding.fields)) {
+      if (options.reject_binding_body_field_collisions) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "The binding value ", binding.value, " of the field ", binding.fields.back()->name(),
+            " is conflicting with the value in the body."));
+      }
+      continue;  // the body wins
+    }
+    if (options.case_insensitive_enum_parsing && binding.fields.back()->enum_type() != nullptr) {
+      binding.value = EnumWord(binding.value);
+    }
+    kept.push_back(std::move(binding));
+  }
+
+  std::unique_ptr<pb::Message> from_bindings(prototype->New());
+  if (!kept.empty()) {
+    const auto parsed = pb::util::JsonStringToMessage(BindingsJson(kept), from_bindings.get());
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
+    }
+  }
+  // Wire-format concatenation merges: the body first, then the bindings, so
+  // repeated binding values follow the body's.
+  return absl::StrCat(from_body->SerializeAsString(), from_bindings->SerializeAsString());
+}
+
+}  // namespace todo::gateway::transcoding
