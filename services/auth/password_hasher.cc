@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 
 namespace todo::auth {
@@ -23,9 +24,19 @@ constexpr int kHashingNice = 19;
 }  // namespace
 
 PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
-  for (int i = 0; i < std::max(1, params_.max_concurrent); ++i) {
-    workers_.emplace_back([this] { WorkerLoop(); });
+  const int workers = std::max(1, params_.max_concurrent);
+  // Every worker has lowered its priority before the hasher is used.
+  absl::BlockingCounter started(workers);
+  for (int i = 0; i < workers; ++i) {
+    workers_.emplace_back([this, &started] {
+      // Lower priority for this thread only (Linux: per-thread nice).
+      // Raising nice needs no privilege; failing to is harmless.
+      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kHashingNice);
+      started.DecrementCount();
+      WorkerLoop();
+    });
   }
+  started.Wait();
   // Any password will do: nobody can sign in against the dummy.
   absl::StatusOr<std::string> dummy = Hash("no account has this password");
   dummy_hash_ = dummy.ok() ? *dummy : "";
@@ -42,9 +53,6 @@ PasswordHasher::~PasswordHasher() {
 }
 
 void PasswordHasher::WorkerLoop() {
-  // Lower priority for this thread only (Linux: per-thread nice). Raising
-  // nice needs no privilege; failing to is harmless.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kHashingNice);
   while (true) {
     std::function<void()> work;
     {

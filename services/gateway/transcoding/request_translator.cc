@@ -202,7 +202,8 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
     pb::util::JsonParseOptions strict;
     strict.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
     const auto strict_parsed = pb::util::JsonStringToMessage(json, strict_copy.get(), strict);
-    if (!strict_parsed.ok() && absl::StrContains(strict_parsed.message().ToString(), "invalid value")) {
+    if (!strict_parsed.ok() &&
+        absl::StrContains(strict_parsed.message().ToString(), "invalid value")) {
       return absl::InvalidArgumentError(EnvoyMessage(strict_parsed.message().ToString()));
     }
   }
