@@ -1,0 +1,72 @@
+#include "services/gateway/transcoding/response_translator.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver_util.h"
+#include "google/rpc/status.pb.h"
+
+namespace todo::gateway::transcoding {
+namespace {
+
+namespace pb = google::protobuf;
+constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
+
+}  // namespace
+
+int HttpStatusForGrpcCode(int code) {
+  static constexpr int kHttpStatus[] = {200, 499, 500, 400, 504, 404, 409, 403, 429,
+                                        400, 409, 400, 501, 500, 503, 500, 401};
+  if (code < 0 || code >= static_cast<int>(sizeof(kHttpStatus) / sizeof(kHttpStatus[0]))) {
+    return 500;
+  }
+  return kHttpStatus[code];
+}
+
+ResponseTranslator::ResponseTranslator(const pb::DescriptorPool* pool, PrintOptions options)
+    : pool_(pool),
+      resolver_(pb::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix, pool)),
+      options_(options) {}
+
+ResponseTranslator::~ResponseTranslator() = default;
+
+absl::StatusOr<std::string> ResponseTranslator::MessageJson(const pb::Descriptor& type,
+                                                            absl::string_view bytes) const {
+  pb::util::JsonPrintOptions print;
+  print.add_whitespace = options_.add_whitespace;
+  print.always_print_primitive_fields = options_.always_print_primitive_fields;
+  print.always_print_enums_as_ints = options_.always_print_enums_as_ints;
+  print.preserve_proto_field_names = options_.preserve_proto_field_names;
+  std::string json;
+  const auto status = pb::util::BinaryToJsonString(
+      resolver_.get(), absl::StrCat(kTypeUrlPrefix, "/", type.full_name()), std::string(bytes),
+      &json, print);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print ", type.full_name(), ": ", status.message().ToString()));
+  }
+  return json;
+}
+
+std::optional<std::string> ResponseTranslator::StatusJson(int code, absl::string_view message,
+                                                          absl::string_view details_bin) const {
+  google::rpc::Status status;
+  std::string decoded;
+  if (details_bin.empty() || !absl::Base64Unescape(details_bin, &decoded) ||
+      !status.ParseFromString(decoded)) {
+    status.Clear();
+    status.set_code(code);
+    status.set_message(std::string(message));
+  }
+  const pb::Descriptor* type = pool_->FindMessageTypeByName("google.rpc.Status");
+  if (type == nullptr) {
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> json = MessageJson(*type, status.SerializeAsString());
+  if (!json.ok()) {
+    return std::nullopt;
+  }
+  return *std::move(json);
+}
+
+}  // namespace todo::gateway::transcoding
