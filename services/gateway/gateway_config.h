@@ -1,0 +1,42 @@
+#pragma once
+
+// Configuration of todo-gateway. Environment variables give the process
+// settings (port, upstream addresses, CORS, timeouts); the transcoder options
+// come from the JSON file named by GATEWAY_CONFIG, written in the field names
+// of Envoy's v3 GrpcJsonTranscoder message (proto_descriptor, services,
+// print_options, convert_grpc_status, request_validation_options, ...) plus
+// "upstreams": {"<service>": "host:port"}. Without GATEWAY_CONFIG the shipped
+// profile applies: Envoy's Profile S (transcoding.md 0.1) with
+// print_options {preserve_proto_field_names, always_print_primitive_fields}.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/config/environment.h"
+#include "common/logging/log.h"
+#include "services/gateway/gateway_handler.h"
+#include "services/gateway/http_server.h"
+
+namespace todo::gateway {
+
+struct GatewayConfig {
+  HttpServerOptions http;
+  GatewayOptions gateway;
+  transcoding::RouteOptions routes;
+  std::string descriptor_set_path;
+  // service full name -> address
+  std::map<std::string, std::string> upstreams;
+  common::logging::Level log_level = common::logging::Level::kInfo;
+};
+
+std::vector<common::config::EnvVar> GatewayEnvVars();
+
+// INVALID_ARGUMENT naming the variable or the JSON key that is wrong.
+absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environment& env);
+
+// Applies a GATEWAY_CONFIG document (Envoy's field names) over `config`.
+absl::Status ApplyTranscoderJson(absl::string_view json, GatewayConfig& config);
+
+}  // namespace todo::gateway
