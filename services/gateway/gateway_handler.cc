@@ -270,7 +270,10 @@ HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::st
     if (!sink.write(piece)) return !(client_gone = true);
     return true;
   };
-  absl::StatusOr<UpstreamReply> reply = upstreams_->CallServerStreaming(service, call, on_message);
+  call.timeout = absl::InfiniteDuration();  // a stream lives as long as its client
+  const auto alive = [&] { return sink.alive ? sink.alive() : true; };
+  absl::StatusOr<UpstreamReply> reply =
+      upstreams_->CallServerStreaming(service, call, on_message, alive);
   if (!reply.ok()) return Text(503, reply.status().message());
   if (started) {
     // 9.4: once the head is out, the array is closed normally.

@@ -46,6 +46,8 @@ struct HttpResponse {
 struct StreamSink {
   std::function<bool(const HttpResponse& head)> start;
   std::function<bool(absl::string_view piece)> write;
+  // False once the client has gone away or the server is stopping.
+  std::function<bool()> alive;
 };
 
 struct GatewayOptions {

@@ -1,5 +1,6 @@
 #include "services/gateway/http_server.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -132,6 +133,14 @@ static void Serve(HttpServer::State& state, tcp::socket socket) {
     if (error) {
       if (error == http::error::header_limit) {
         WriteAll(socket, Head(PlainError(431, ""), false, false));
+      } else if (error == http::error::body_limit) {
+        // The declared Content-Length is over the limit: refused before the
+        // body is read (transcoding.md 11.1).
+        const HttpResponse too_big =
+            PlainError(413,
+                       "Request rejected because the transcoder's internal buffer size exceeds the "
+                       "configured limit.");
+        WriteAll(socket, Head(too_big, false, false) + too_big.body);
       } else if (error != http::error::end_of_stream && error != asio::error::eof &&
                  error != asio::error::would_block && error != asio::error::try_again &&
                  error != asio::error::connection_reset && error != asio::error::bad_descriptor) {
@@ -178,6 +187,12 @@ static void Serve(HttpServer::State& state, tcp::socket socket) {
         sink.start = [&](const HttpResponse& head) {
           head_sent = true;
           return WriteAll(socket, Head(head, keep_alive, /*chunked=*/true));
+        };
+        sink.alive = [&] {
+          pollfd descriptor{handle, POLLRDHUP, 0};
+          poll(&descriptor, 1, 0);
+          return !state.stopping.load() &&
+                 (descriptor.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
         };
         sink.write = [&](absl::string_view piece) {
           if (piece.empty()) return true;

@@ -27,7 +27,9 @@ std::string FromBuffer(const grpc::ByteBuffer& buffer) {
 }
 
 void Prepare(grpc::ClientContext& context, const UpstreamCall& call) {
-  context.set_deadline(absl::ToChronoTime(absl::Now() + call.timeout));
+  if (call.timeout != absl::InfiniteDuration()) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + call.timeout));
+  }
   for (const auto& [key, value] : call.metadata) context.AddMetadata(key, value);
 }
 
@@ -46,6 +48,25 @@ bool Await(grpc::CompletionQueue& queue) {
   void* tag = nullptr;
   bool ok = false;
   return queue.Next(&tag, &ok) && ok;
+}
+
+// Like Await, but asks `alive` every 250 ms while waiting and cancels the
+// call once it answers false (the operation then completes, failed).
+bool AwaitWhileAlive(grpc::CompletionQueue& queue, grpc::ClientContext& context,
+                     const std::function<bool()>& alive) {
+  void* tag = nullptr;
+  bool ok = false;
+  bool cancelled = false;
+  while (true) {
+    const auto state =
+        queue.AsyncNext(&tag, &ok, absl::ToChronoTime(absl::Now() + absl::Milliseconds(250)));
+    if (state == grpc::CompletionQueue::GOT_EVENT) return ok;
+    if (state == grpc::CompletionQueue::SHUTDOWN) return false;
+    if (!cancelled && !alive()) {
+      context.TryCancel();
+      cancelled = true;
+    }
+  }
 }
 
 // Every event must be taken off a queue before it is destroyed.
@@ -108,7 +129,7 @@ absl::StatusOr<UpstreamReply> UpstreamChannels::CallUnary(absl::string_view serv
 
 absl::StatusOr<UpstreamReply> UpstreamChannels::CallServerStreaming(
     absl::string_view service, const UpstreamCall& call,
-    const std::function<bool(const std::string&)>& on_message) {
+    const std::function<bool(const std::string&)>& on_message, const std::function<bool()>& alive) {
   auto it = stubs_.find(service);
   if (it == stubs_.end()) {
     return absl::NotFoundError(absl::StrCat("no upstream for ", service));
@@ -119,19 +140,19 @@ absl::StatusOr<UpstreamReply> UpstreamChannels::CallServerStreaming(
   auto rpc = it->second->PrepareCall(&context, call.method_path, &queue);
   rpc->StartCall(reinterpret_cast<void*>(1));
   UpstreamReply reply;
-  bool alive = Await(queue);
-  if (alive) {
+  bool open = Await(queue);
+  if (open) {
     rpc->Write(ToBuffer(call.request_bytes), reinterpret_cast<void*>(2));
-    alive = Await(queue);
+    open = Await(queue);
   }
-  if (alive) {
+  if (open) {
     rpc->WritesDone(reinterpret_cast<void*>(3));
-    alive = Await(queue);
+    open = Await(queue);
   }
-  while (alive) {
+  while (open) {
     grpc::ByteBuffer message;
     rpc->Read(&message, reinterpret_cast<void*>(4));
-    if (!Await(queue)) break;
+    if (!AwaitWhileAlive(queue, context, alive)) break;
     ++reply.streamed;
     if (!on_message(FromBuffer(message))) {
       context.TryCancel();

@@ -22,6 +22,7 @@ struct UpstreamCall {
   std::string method_path;
   std::string request_bytes;
   std::vector<std::pair<std::string, std::string>> metadata;
+  // InfiniteDuration: no deadline (streams live as long as their client).
   absl::Duration timeout = absl::Seconds(15);
 };
 
@@ -45,10 +46,13 @@ class UpstreamChannels {
   // NOT_FOUND when no upstream serves the service.
   absl::StatusOr<UpstreamReply> CallUnary(absl::string_view service, const UpstreamCall& call);
   // Server streaming: `on_message` gets each response message as it arrives
-  // and may return false to stop (the client went away).
+  // and may return false to stop; `alive` is asked about every 250 ms while
+  // nothing arrives, and false from it cancels the call (the client went
+  // away, or the gateway is stopping).
   absl::StatusOr<UpstreamReply> CallServerStreaming(
       absl::string_view service, const UpstreamCall& call,
-      const std::function<bool(const std::string&)>& on_message);
+      const std::function<bool(const std::string&)>& on_message,
+      const std::function<bool()>& alive);
 
   std::vector<std::string> services() const;
   std::shared_ptr<grpc::Channel> ChannelFor(absl::string_view service) const;
