@@ -12,7 +12,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -40,6 +42,9 @@ struct HttpServer::State {
   // Open connections: native handle -> busy with a request.
   absl::flat_hash_map<int, bool> connections ABSL_GUARDED_BY(mutex);
   int threads ABSL_GUARDED_BY(mutex) = 0;
+  // Connection threads, joined once done (never detached: a detached thread
+  // could still be unlocking `mutex` while Shutdown frees the state).
+  std::vector<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> workers;
   bool shut_down = false;
 };
 
@@ -120,7 +125,7 @@ void SetReadTimeout(tcp::socket& socket, absl::Duration timeout) {
 
 }  // namespace
 
-static void Serve(HttpServer::State& state, tcp::socket socket) {
+static void Serve(HttpServer::State& state, tcp::socket socket, std::atomic<bool>& done) {
   const int handle = socket.native_handle();
   SetReadTimeout(socket, state.options.idle_timeout);
   boost::beast::flat_buffer buffer;
@@ -225,9 +230,12 @@ static void Serve(HttpServer::State& state, tcp::socket socket) {
   }
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
-  absl::MutexLock lock(&state.mutex);
-  state.connections.erase(handle);
-  --state.threads;
+  {
+    absl::MutexLock lock(&state.mutex);
+    state.connections.erase(handle);
+    --state.threads;
+  }
+  done.store(true);
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
@@ -271,7 +279,21 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
         ++raw->threads;
         raw->connections[socket.native_handle()] = false;
       }
-      std::thread(Serve, std::ref(*raw), std::move(socket)).detach();
+      // Reap finished connection threads, then start this one.
+      auto& workers = raw->workers;
+      for (auto it = workers.begin(); it != workers.end();) {
+        if (it->second->load()) {
+          it->first.join();
+          it = workers.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      workers.emplace_back(std::thread([raw, done, socket = std::move(socket)]() mutable {
+                             Serve(*raw, std::move(socket), *done);
+                           }),
+                           done);
     }
   });
   common::logging::Info("http_server_started", {{"port", state->port}});
@@ -305,6 +327,10 @@ void HttpServer::Shutdown() {
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
+  for (auto& [worker, done] : state_->workers) {
+    worker.join();
+  }
+  state_->workers.clear();
   boost::system::error_code ignored;
   state_->acceptor.close(ignored);
   common::logging::Info("http_server_stopped");
