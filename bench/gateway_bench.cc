@@ -1,0 +1,311 @@
+// Gateway benchmarks (issue 5), measured side by side in one run:
+//   1. Peak GetTask throughput through todo-gateway (HTTP/1.1, h2load --h1)
+//      and directly over gRPC (h2load), same 8 connections.
+//   2. The cost of the hop at 50% of the gateway's peak: GetTask latency
+//      p50/p99 via REST vs directly via gRPC, paced by the same clients
+//      (target: at most +1 ms p50, +3 ms p99).
+//   3. todo-gateway resident memory, idle and at its peak under load
+//      (target: at most 64 MB).
+// Run: build/ci/bench/gateway_bench [seconds per phase]
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/pg/migrator.h"
+#include "grpcpp/grpcpp.h"
+#include "services/tasks/migrations.h"
+#include "tests/harness/ports.h"
+#include "tests/harness/postgres_instance.h"
+#include "tests/harness/tokens.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
+
+namespace {
+
+namespace v1 = todo::tasks::v1;
+constexpr int kClients = 8;
+
+void Die(const std::string& message) {
+  std::fprintf(stderr, "gateway_bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+pid_t Spawn(const char* binary, std::vector<std::string> env_strings) {
+  std::vector<char*> env;
+  for (std::string& entry : env_strings) env.push_back(entry.data());
+  env.push_back(nullptr);
+  char* argv[] = {const_cast<char*>(binary), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, binary, nullptr, nullptr, argv, env.data()) != 0) Die("spawn failed");
+  return pid;
+}
+
+long RssKb(pid_t pid, const char* field) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (absl::StartsWith(line, field)) {
+      std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+      long kb = 0;
+      if (words.size() >= 2 && absl::SimpleAtoi(words[1], &kb)) return kb;
+    }
+  }
+  return 0;
+}
+
+std::string Run(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) Die("popen");
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  pclose(pipe);
+  return output;
+}
+
+double H2loadRate(const std::string& arguments) {
+  const std::string output = Run(absl::StrCat("h2load ", arguments, " 2>&1"));
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, "finished in")) {
+      const std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
+      double rate = 0;
+      if (words.size() > 3 && absl::SimpleAtod(words[3], &rate)) return rate;
+    }
+  }
+  Die("h2load printed no rate:\n" + output);
+  return 0;
+}
+
+// A minimal HTTP/1.1 keep-alive client: GET, read one response.
+class HttpConnection {
+ public:
+  explicit HttpConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) Die("connect");
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  ~HttpConnection() { close(fd_); }
+
+  // The status code.
+  int Get(const std::string& path, const std::string& token) {
+    const std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: bench\r\n",
+                                             "Authorization: Bearer ", token, "\r\n\r\n");
+    if (write(fd_, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+      Die("write");
+    }
+    std::string data;
+    char buffer[4096];
+    size_t header_end = std::string::npos;
+    size_t length = 0;
+    while (true) {
+      const ssize_t got = read(fd_, buffer, sizeof(buffer));
+      if (got <= 0) Die("read");
+      data.append(buffer, got);
+      if (header_end == std::string::npos) {
+        header_end = data.find("\r\n\r\n");
+        if (header_end == std::string::npos) continue;
+        const size_t at = data.find("content-length: ");
+        if (at == std::string::npos ||
+            !absl::SimpleAtoi(data.substr(at + 16, data.find('\r', at) - at - 16), &length)) {
+          Die("no content-length");
+        }
+      }
+      if (data.size() >= header_end + 4 + length) break;
+    }
+    int status = 0;
+    absl::SimpleAtoi(data.substr(9, 3), &status);
+    return status;
+  }
+
+ private:
+  int fd_;
+};
+
+struct Latencies {
+  std::vector<absl::Duration> samples;
+  absl::Duration Percentile(double fraction) {
+    std::sort(samples.begin(), samples.end());
+    return samples.empty() ? absl::ZeroDuration()
+                           : samples[std::min(samples.size() - 1,
+                                              static_cast<size_t>(samples.size() * fraction))];
+  }
+};
+
+// Calls `call` from kClients threads at `rate` calls per second in total
+// (each thread on its own schedule, so a slow call does not hide behind the
+// next one), for `duration`.
+template <typename MakeCall>
+Latencies Paced(double rate, absl::Duration duration, MakeCall make_call) {
+  Latencies all;
+  std::mutex mutex;
+  std::vector<std::thread> threads;
+  const absl::Duration interval = absl::Seconds(kClients / rate);
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto call = make_call(i);
+      std::vector<absl::Duration> local;
+      const absl::Time start = absl::Now() + interval * i / kClients;
+      for (int n = 0;; ++n) {
+        const absl::Time due = start + interval * n;
+        if (due > start + duration) break;
+        absl::SleepFor(due - absl::Now());
+        const absl::Time begin = absl::Now();
+        call();
+        local.push_back(absl::Now() - begin);
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      all.samples.insert(all.samples.end(), local.begin(), local.end());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return all;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  const absl::Duration phase = absl::Seconds(argc > 1 ? std::atoi(argv[1]) : 10);
+  auto postgres = todo::testing::PostgresInstance::Start();
+  if (!postgres.ok()) Die(std::string(postgres.status().message()));
+  auto dsn = (*postgres)->CreateDatabase();
+  if (!dsn.ok()) Die(std::string(dsn.status().message()));
+  todo::common::pg::MigratorOptions migrator;
+  migrator.connect.dsn = *dsn;
+  migrator.schema = todo::tasks::kSchema;
+  if (!todo::common::pg::Migrate(migrator, todo::tasks::TasksMigrations()).ok()) Die("migrate");
+
+  const int tasks_port = todo::testing::FreeLoopbackPort();
+  const int http_port = todo::testing::FreeLoopbackPort();
+  const std::string secret = absl::StrCat("BETTER_AUTH_SECRET=", todo::testing::kTestSecret);
+  const pid_t tasks = Spawn(TODO_TASKS_BINARY,
+                            {absl::StrCat("DATABASE_URL=", *dsn),
+                             absl::StrCat("GRPC_PORT=", tasks_port), "LISTEN_ADDRESS=127.0.0.1",
+                             secret, "LOG_LEVEL=warning", absl::StrCat("DB_POOL_SIZE=", kClients)});
+  const pid_t gateway =
+      Spawn(TODO_GATEWAY_BINARY,
+            {absl::StrCat("HTTP_PORT=", http_port), "LISTEN_ADDRESS=127.0.0.1",
+             absl::StrCat("TASKS_ADDR=127.0.0.1:", tasks_port), "LOG_LEVEL=warning"});
+  const std::string grpc_target = absl::StrCat("127.0.0.1:", tasks_port);
+  auto stub = v1::TasksService::NewStub(
+      grpc::CreateChannel(grpc_target, grpc::InsecureChannelCredentials()));
+  const std::string token = todo::testing::MintToken("bench-user", absl::Now(), absl::Hours(2));
+  v1::Task task;
+  for (int attempt = 0;; ++attempt) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    v1::CreateTaskRequest request;
+    request.mutable_task()->set_title("Benchmark task");
+    if (stub->CreateTask(&context, request, &task).ok()) break;
+    if (attempt > 100) Die("todo-tasks did not come up");
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  const std::string path = absl::StrCat("/v1/tasks/", task.id());
+  for (int attempt = 0;; ++attempt) {
+    bool up = false;
+    {
+      int probe = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(http_port));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      up = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+      close(probe);
+    }
+    if (up && HttpConnection(http_port).Get(path, token) == 200) break;
+    if (attempt > 100) Die("todo-gateway did not come up");
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  const long idle_rss = RssKb(gateway, "VmRSS:");
+  std::printf("gateway_bench: %d connections, %s per phase\n", kClients,
+              absl::FormatDuration(phase).c_str());
+
+  // 1. Peak throughput, closed loop, h2load on both paths.
+  std::string frame(5, '\0');
+  {
+    v1::GetTaskRequest request;
+    request.set_id(task.id());
+    const std::string body = request.SerializeAsString();
+    frame[4] = static_cast<char>(body.size());
+    frame += body;
+    std::ofstream("/tmp/todo-gateway-bench.frame", std::ios::binary) << frame;
+  }
+  const std::string seconds = absl::StrCat(absl::ToInt64Seconds(phase));
+  const double rest_peak = H2loadRate(absl::StrCat("--h1 -c ", kClients, " -m 1 -t 2 -D ", seconds,
+                                                   " -H 'authorization: Bearer ", token,
+                                                   "' http://127.0.0.1:", http_port, path));
+  const long loaded_rss = RssKb(gateway, "VmHWM:");
+  const double grpc_peak = H2loadRate(absl::StrCat(
+      "-c ", kClients, " -m 1 -t 2 -D ", seconds,
+      " -d /tmp/todo-gateway-bench.frame -H 'content-type: application/grpc' -H 'te: trailers' "
+      "-H 'authorization: Bearer ",
+      token, "' http://", grpc_target, "/todo.tasks.v1.TasksService/GetTask"));
+  std::printf("  peak GetTask: REST via gateway %.0f/s, gRPC direct %.0f/s (ratio %.2f)\n",
+              rest_peak, grpc_peak, rest_peak / grpc_peak);
+
+  // 2. The hop at 50% of the gateway's peak, same pacing on both paths.
+  const double rate = rest_peak / 2;
+  Latencies rest = Paced(rate, phase, [&](int) {
+    auto connection = std::make_shared<HttpConnection>(http_port);
+    return [&, connection] {
+      if (connection->Get(path, token) != 200) Die("REST GetTask failed");
+    };
+  });
+  Latencies direct = Paced(rate, phase, [&](int i) {
+    grpc::ChannelArguments args;
+    args.SetInt("todo.bench.connection", i);
+    auto own = std::shared_ptr<v1::TasksService::Stub>(v1::TasksService::NewStub(
+        grpc::CreateCustomChannel(grpc_target, grpc::InsecureChannelCredentials(), args)));
+    return [&, own] {
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + token);
+      v1::GetTaskRequest request;
+      request.set_id(task.id());
+      v1::Task got;
+      if (!own->GetTask(&context, request, &got).ok()) Die("gRPC GetTask failed");
+    };
+  });
+  const absl::Duration rest_p50 = rest.Percentile(0.5), rest_p99 = rest.Percentile(0.99);
+  const absl::Duration direct_p50 = direct.Percentile(0.5), direct_p99 = direct.Percentile(0.99);
+  std::printf("  at %.0f/s (50%% of the gateway's peak): REST p50 %s p99 %s, gRPC p50 %s p99 %s\n",
+              rate, absl::FormatDuration(rest_p50).c_str(), absl::FormatDuration(rest_p99).c_str(),
+              absl::FormatDuration(direct_p50).c_str(), absl::FormatDuration(direct_p99).c_str());
+  std::printf("  the hop costs p50 +%s (target <= 1ms), p99 +%s (target <= 3ms)\n",
+              absl::FormatDuration(rest_p50 - direct_p50).c_str(),
+              absl::FormatDuration(rest_p99 - direct_p99).c_str());
+  std::printf(
+      "  todo-gateway resident memory: idle %.1f MB, peak under load %.1f MB (target <= 64)\n",
+      idle_rss / 1024.0, std::max(loaded_rss, RssKb(gateway, "VmHWM:")) / 1024.0);
+
+  kill(gateway, SIGTERM);
+  kill(tasks, SIGTERM);
+  int status = 0;
+  waitpid(gateway, &status, 0);
+  std::printf("  todo-gateway exit after SIGTERM: %d\n",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  waitpid(tasks, nullptr, 0);
+  return 0;
+}
