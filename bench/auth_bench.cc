@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/bench_support.h"
 #include "common/jwt/hs256.h"
 #include "common/jwt/jwt_verifier.h"
 #include "grpcpp/grpcpp.h"
@@ -35,23 +36,8 @@ namespace {
 
 namespace auth_v1 = todo::auth::v1;
 namespace tasks_v1 = todo::tasks::v1;
-
-void Die(const std::string& message) {
-  std::fprintf(stderr, "auth_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-pid_t Spawn(const char* binary, std::vector<std::string> env_strings) {
-  std::vector<char*> env;
-  for (std::string& entry : env_strings) env.push_back(entry.data());
-  env.push_back(nullptr);
-  char* argv[] = {const_cast<char*>(binary), nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, binary, nullptr, nullptr, argv, env.data()) != 0) {
-    Die(absl::StrCat("cannot start ", binary));
-  }
-  return pid;
-}
+using todo::bench::Die;
+using todo::bench::Spawn;
 
 template <typename Check>
 void WaitUntil(Check check, const char* what) {

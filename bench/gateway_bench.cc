@@ -29,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/bench_support.h"
 #include "common/pg/migrator.h"
 #include "grpcpp/grpcpp.h"
 #include "services/tasks/migrations.h"
@@ -40,58 +41,11 @@
 namespace {
 
 namespace v1 = todo::tasks::v1;
+using todo::bench::Die;
+using todo::bench::H2loadRate;
+using todo::bench::MemoryKb;
+using todo::bench::Spawn;
 constexpr int kClients = 8;
-
-void Die(const std::string& message) {
-  std::fprintf(stderr, "gateway_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-pid_t Spawn(const char* binary, std::vector<std::string> env_strings) {
-  std::vector<char*> env;
-  for (std::string& entry : env_strings) env.push_back(entry.data());
-  env.push_back(nullptr);
-  char* argv[] = {const_cast<char*>(binary), nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, binary, nullptr, nullptr, argv, env.data()) != 0) Die("spawn failed");
-  return pid;
-}
-
-long RssKb(pid_t pid, const char* field) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (absl::StartsWith(line, field)) {
-      std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
-      long kb = 0;
-      if (words.size() >= 2 && absl::SimpleAtoi(words[1], &kb)) return kb;
-    }
-  }
-  return 0;
-}
-
-std::string Run(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) Die("popen");
-  std::string output;
-  char buffer[512];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  pclose(pipe);
-  return output;
-}
-
-double H2loadRate(const std::string& arguments) {
-  const std::string output = Run(absl::StrCat("h2load ", arguments, " 2>&1"));
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    if (absl::StartsWith(line, "finished in")) {
-      const std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
-      double rate = 0;
-      if (words.size() > 3 && absl::SimpleAtod(words[3], &rate)) return rate;
-    }
-  }
-  Die("h2load printed no rate:\n" + output);
-  return 0;
-}
 
 // A minimal HTTP/1.1 keep-alive client: GET, read one response.
 class HttpConnection {
@@ -239,7 +193,7 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   absl::SleepFor(absl::Milliseconds(300));
-  const long idle_rss = RssKb(gateway, "VmRSS:");
+  const long idle_rss = MemoryKb(gateway, "VmRSS:");
   std::printf("gateway_bench: %d connections, %s per phase\n", kClients,
               absl::FormatDuration(phase).c_str());
 
@@ -257,7 +211,7 @@ int main(int argc, char** argv) {
   const double rest_peak = H2loadRate(absl::StrCat("--h1 -c ", kClients, " -m 1 -t 2 -D ", seconds,
                                                    " -H 'authorization: Bearer ", token,
                                                    "' http://127.0.0.1:", http_port, path));
-  const long loaded_rss = RssKb(gateway, "VmHWM:");
+  const long loaded_rss = MemoryKb(gateway, "VmHWM:");
   const double grpc_peak = H2loadRate(absl::StrCat(
       "-c ", kClients, " -m 1 -t 2 -D ", seconds,
       " -d /tmp/todo-gateway-bench.frame -H 'content-type: application/grpc' -H 'te: trailers' "
@@ -298,7 +252,7 @@ int main(int argc, char** argv) {
               absl::FormatDuration(rest_p99 - direct_p99).c_str());
   std::printf(
       "  todo-gateway resident memory: idle %.1f MB, peak under load %.1f MB (target <= 64)\n",
-      idle_rss / 1024.0, std::max(loaded_rss, RssKb(gateway, "VmHWM:")) / 1024.0);
+      idle_rss / 1024.0, std::max(loaded_rss, MemoryKb(gateway, "VmHWM:")) / 1024.0);
 
   kill(gateway, SIGTERM);
   kill(tasks, SIGTERM);

@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/bench_support.h"
 #include "common/pg/connection.h"
 #include "common/pg/migrator.h"
 #include "grpcpp/grpcpp.h"
@@ -43,6 +44,7 @@ extern char** environ;
 
 namespace {
 
+using todo::bench::Die;
 using todo::tasks::v1::TasksService;
 namespace v1 = todo::tasks::v1;
 
@@ -50,11 +52,6 @@ constexpr int kClients = 8;
 constexpr char kReader[] = "bench-reader";
 constexpr char kSmallUser[] = "bench-1k";
 constexpr char kLargeUser[] = "bench-100k";
-
-void Die(const std::string& message) {
-  std::fprintf(stderr, "tasks_bench: %s\n", message.c_str());
-  std::exit(1);
-}
 
 std::string PgBin() {
   const char* dir = std::getenv("PG_BIN_DIR");
@@ -76,37 +73,11 @@ void Sql(todo::common::pg::Connection& connection, const std::string& sql) {
 }
 
 pid_t StartService(const std::string& dsn, int port) {
-  std::vector<std::string> env_strings = {
-      absl::StrCat("TASKS_DATABASE_URL=", dsn),
-      absl::StrCat("GRPC_PORT=", port),
-      "LISTEN_ADDRESS=127.0.0.1",
-      absl::StrCat("BETTER_AUTH_SECRET=", todo::testing::kTestSecret),
-      absl::StrCat("DB_POOL_SIZE=", kClients),
-      "LOG_LEVEL=warning"};
-  std::vector<char*> env;
-  for (std::string& entry : env_strings) env.push_back(entry.data());
-  env.push_back(nullptr);
-  char* argv[] = {const_cast<char*>(TODO_TASKS_BINARY), nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, TODO_TASKS_BINARY, nullptr, nullptr, argv, env.data()) != 0) {
-    Die("cannot start todo-tasks");
-  }
-  return pid;
-}
-
-long RssKb(pid_t pid, const char* field) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) {
-      long kb = 0;
-      absl::SimpleAtoi(absl::StripAsciiWhitespace(
-                           line.substr(strlen(field) + 1, line.size() - strlen(field) - 4)),
-                       &kb);
-      return kb;
-    }
-  }
-  return 0;
+  return todo::bench::Spawn(
+      TODO_TASKS_BINARY,
+      {absl::StrCat("TASKS_DATABASE_URL=", dsn), absl::StrCat("GRPC_PORT=", port),
+       "LISTEN_ADDRESS=127.0.0.1", absl::StrCat("BETTER_AUTH_SECRET=", todo::testing::kTestSecret),
+       absl::StrCat("DB_POOL_SIZE=", kClients), "LOG_LEVEL=warning"});
 }
 
 // Requests per second of `call` from kClients threads, each with its own
@@ -148,13 +119,8 @@ double PgbenchRate(int port, const std::string& database, const std::string& scr
   std::ofstream(path) << script;
   const std::string command = absl::StrCat(
       PgBin(), "/pgbench -h 127.0.0.1 -p ", port, " -U postgres -n -M prepared -c ", kClients,
-      " -j 2 -T ", absl::ToInt64Seconds(duration), " -f ", path, " ", database, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) Die("cannot run pgbench");
-  std::string output;
-  char buffer[512];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  pclose(pipe);
+      " -j 2 -T ", absl::ToInt64Seconds(duration), " -f ", path, " ", database);
+  const std::string output = todo::bench::RunCommand(command);
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
     if (absl::StartsWith(line, "tps = ")) {
       double tps = 0;
@@ -170,35 +136,20 @@ double PgbenchRate(int port, const std::string& database, const std::string& scr
 // like pgbench: kClients connections, one call in flight on each, every call
 // the same pre-encoded gRPC frame. 0 when h2load is not installed. h2load
 // counts HTTP statuses, not grpc-status, so callers check the call once first.
-double H2loadRate(int port, const std::string& method, const google::protobuf::Message& request,
-                  const std::string& token, absl::Duration duration) {
+double GrpcH2loadRate(int port, const std::string& method, const google::protobuf::Message& request,
+                      const std::string& token, absl::Duration duration) {
   const std::string body = request.SerializeAsString();
   std::string frame(5, '\0');
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 4; ++i) {
     frame[1 + i] = static_cast<char>((body.size() >> (8 * (3 - i))) & 0xFF);
+  }
   frame += body;
   const std::string path = "/tmp/todo-tasks-bench.frame";
   std::ofstream(path, std::ios::binary) << frame;
-  const std::string command = absl::StrCat(
-      "h2load -c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(duration), " -d ", path,
+  return todo::bench::H2loadRate(absl::StrCat(
+      "-c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(duration), " -d ", path,
       " -H 'content-type: application/grpc' -H 'te: trailers' -H 'authorization: Bearer ", token,
-      "' http://127.0.0.1:", port, "/todo.tasks.v1.TasksService/", method, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return 0;
-  std::string output;
-  char buffer[512];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  pclose(pipe);
-  // "finished in 8.00s, 12345.67 req/s, 1.23MB/s"
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    if (absl::StartsWith(line, "finished in")) {
-      const std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
-      double rate = 0;
-      if (words.size() > 3 && absl::SimpleAtod(words[3], &rate)) return rate;
-    }
-  }
-  Die("h2load printed no rate:\n" + output);
-  return 0;
+      "' http://127.0.0.1:", port, "/todo.tasks.v1.TasksService/", method));
 }
 
 grpc::ClientContext* Authorized(grpc::ClientContext& context, const std::string& token) {
@@ -295,7 +246,7 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   absl::SleepFor(absl::Milliseconds(500));
-  const long idle_rss = RssKb(service, "VmRSS:");
+  const long idle_rss = todo::bench::MemoryKb(service, "VmRSS:");
 
   std::printf("tasks_bench: %d clients, %s per phase, Postgres on 127.0.0.1:%d\n", kClients,
               absl::FormatDuration(phase).c_str(), (*postgres)->port());
@@ -318,7 +269,7 @@ int main(int argc, char** argv) {
     }
     const double get_rate =
         use_h2load
-            ? H2loadRate(port, "GetTask", get_request, reader_token, phase)
+            ? GrpcH2loadRate(port, "GetTask", get_request, reader_token, phase)
             : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64& random) {
                 v1::GetTaskRequest request;
                 request.set_id(reader_ids[0] + static_cast<int64_t>(random() % 1000));
@@ -354,7 +305,7 @@ int main(int argc, char** argv) {
     }
     const double create_rate =
         use_h2load
-            ? H2loadRate(port, "CreateTask", create_request, writer_token, phase)
+            ? GrpcH2loadRate(port, "CreateTask", create_request, writer_token, phase)
             : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64&) {
                 v1::Task task;
                 grpc::ClientContext context;
@@ -392,7 +343,7 @@ int main(int argc, char** argv) {
 
   std::printf(
       "  todo-tasks resident memory: idle %.1f MB, peak under load %.1f MB (target <= 64)\n",
-      idle_rss / 1024.0, RssKb(service, "VmHWM:") / 1024.0);
+      idle_rss / 1024.0, todo::bench::MemoryKb(service, "VmHWM:") / 1024.0);
   kill(service, SIGTERM);
   int status = 0;
   waitpid(service, &status, 0);

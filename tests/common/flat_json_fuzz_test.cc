@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -27,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 #ifndef TODO_LIBFUZZER
 #include "gtest/gtest.h"
+#include "tests/harness/mutation_fuzzing.h"
 
 TEST(FlatJsonFuzzTest, SurvivesMutatedInputs) {
   const std::vector<std::string> corpus = {
@@ -34,26 +34,7 @@ TEST(FlatJsonFuzzTest, SurvivesMutatedInputs) {
       R"({"sub":"u","exp":1767225600,"aud":["a","b"],"x":{"y":[1,2.5e3,null,true]}})",
       R"({"name":"\ud83d\ude00 \"q\" \\","n":-0.0})",
   };
-  std::mt19937 random(20261123);
-  const std::string alphabet = "{}[]\":,\\u0123456789abcdefnrtlsE+-. \x01\xff";
-  for (int round = 0; round < 50000; ++round) {
-    std::string input = corpus[round % corpus.size()];
-    const int edits = 1 + static_cast<int>(random() % 6);
-    for (int edit = 0; edit < edits; ++edit) {
-      const size_t at = input.empty() ? 0 : random() % input.size();
-      const char c = alphabet[random() % alphabet.size()];
-      switch (random() % 3) {
-        case 0:
-          if (!input.empty()) input[at] = c;
-          break;
-        case 1:
-          input.insert(at, 1, c);
-          break;
-        default:
-          if (!input.empty()) input.erase(at, 1);
-      }
-    }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-  }
+  todo::testing::RunMutations(corpus, "{}[]\":,\\u0123456789abcdefnrtlsE+-. \x01\xff", 50000,
+                              LLVMFuzzerTestOneInput);
 }
 #endif

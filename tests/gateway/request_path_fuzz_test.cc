@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -61,6 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 #ifndef TODO_LIBFUZZER
 #include "gtest/gtest.h"
+#include "tests/harness/mutation_fuzzing.h"
 
 TEST(RequestPathFuzzTest, SurvivesMutatedRequests) {
   const std::vector<std::string> corpus = {
@@ -71,26 +71,7 @@ TEST(RequestPathFuzzTest, SurvivesMutatedRequests) {
       "POST /v1/tasks/42:complete\n{\"note\":\"done\",\"completedTime\":\"2024-01-01T00:00:00Z\"}",
       "PUT /v1/tasks/42/title\n\"Renamed\"",
   };
-  std::mt19937 random(20261123);
-  const std::string alphabet = "/?&=%.:{}[]\",0123456789abcxyzT+-\\ \x80\xff";
-  for (int round = 0; round < 100000; ++round) {
-    std::string input = corpus[round % corpus.size()];
-    const int edits = 1 + static_cast<int>(random() % 5);
-    for (int edit = 0; edit < edits; ++edit) {
-      const size_t at = input.empty() ? 0 : random() % input.size();
-      const char c = alphabet[random() % alphabet.size()];
-      switch (random() % 3) {
-        case 0:
-          if (!input.empty()) input[at] = c;
-          break;
-        case 1:
-          input.insert(at, 1, c);
-          break;
-        default:
-          if (!input.empty()) input.erase(at, 1);
-      }
-    }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-  }
+  todo::testing::RunMutations(corpus, "/?&=%.:{}[]\",0123456789abcxyzT+-\\ \x80\xff", 100000,
+                              LLVMFuzzerTestOneInput);
 }
 #endif

@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -62,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 #ifndef TODO_LIBFUZZER
 #include "gtest/gtest.h"
+#include "tests/harness/mutation_fuzzing.h"
 
 TEST(TaskQueryFuzzTest, SurvivesMutatedInputs) {
   std::vector<std::string> corpus = {
@@ -71,24 +71,6 @@ TEST(TaskQueryFuzzTest, SurvivesMutatedInputs) {
                   22),
       "\x01\xff\x02\xc3\xa9\x03&|!" + absl::WebSafeBase64Escape("v1.0000000000000000.-.1"),
   };
-  std::mt19937 random(20261123);
-  for (int round = 0; round < 20000; ++round) {
-    std::string input = corpus[round % corpus.size()];
-    const int edits = 1 + static_cast<int>(random() % 8);
-    for (int edit = 0; edit < edits; ++edit) {
-      const size_t at = input.empty() ? 0 : random() % input.size();
-      switch (random() % 3) {
-        case 0:
-          if (!input.empty()) input[at] = static_cast<char>(random());
-          break;
-        case 1:
-          input.insert(at, 1, static_cast<char>(random()));
-          break;
-        default:
-          if (!input.empty()) input.erase(at, 1);
-      }
-    }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-  }
+  todo::testing::RunMutations(corpus, "", 20000, LLVMFuzzerTestOneInput);
 }
 #endif

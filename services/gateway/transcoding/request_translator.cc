@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/logging/log.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/gateway/transcoding/percent_encoding.h"
@@ -24,38 +25,6 @@ struct Binding {
   std::vector<const pb::FieldDescriptor*> fields;
   std::string value;
 };
-
-void AppendJsonString(absl::string_view text, std::string& out) {
-  out.push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00",
-                          absl::string_view("0123456789abcdef", 16).substr(c >> 4, 1),
-                          absl::string_view("0123456789abcdef", 16).substr(c & 15, 1));
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 // Envoy says "<field>: invalid value ..."; protobuf 3.21 says
 // "(<field>): invalid value ..." (transcoding.md 16.2 b).
@@ -141,7 +110,7 @@ std::string BindingsJson(const std::vector<Binding>& bindings) {
     for (const auto& [field, child] : node.children) {
       if (!first) json += ',';
       first = false;
-      AppendJsonString(field->name(), json);
+      common::logging::AppendJsonString(field->name(), json);
       json += ':';
       if (!child->children.empty()) {
         render(*child);
@@ -149,11 +118,11 @@ std::string BindingsJson(const std::vector<Binding>& bindings) {
         json += '[';
         for (size_t i = 0; i < child->values.size(); ++i) {
           if (i > 0) json += ',';
-          AppendJsonString(child->values[i], json);
+          common::logging::AppendJsonString(child->values[i], json);
         }
         json += ']';
       } else {
-        AppendJsonString(child->values.back(), json);
+        common::logging::AppendJsonString(child->values.back(), json);
       }
     }
     json += '}';
@@ -186,7 +155,7 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
     std::string json(body.empty() ? absl::string_view("{}") : body);
     for (auto it = route.body_field_path.rbegin(); it != route.body_field_path.rend(); ++it) {
       std::string wrapped;
-      AppendJsonString((*it)->name(), wrapped);
+      common::logging::AppendJsonString((*it)->name(), wrapped);
       json = absl::StrCat("{", wrapped, ":", json, "}");
     }
     pb::util::JsonParseOptions lenient;
