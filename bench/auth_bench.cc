@@ -37,6 +37,7 @@ namespace {
 namespace auth_v1 = todo::auth::v1;
 namespace tasks_v1 = todo::tasks::v1;
 using todo::bench::Die;
+using todo::bench::Percentile;
 using todo::bench::Spawn;
 
 template <typename Check>
@@ -60,12 +61,6 @@ absl::Duration PerCall(int iterations, Work work) {
   const absl::Time start = absl::Now();
   for (int i = 0; i < iterations; ++i) work(i);
   return (absl::Now() - start) / iterations;
-}
-
-absl::Duration Percentile(std::vector<absl::Duration> samples, double fraction) {
-  if (samples.empty()) return absl::ZeroDuration();
-  std::sort(samples.begin(), samples.end());
-  return samples[std::min(samples.size() - 1, static_cast<size_t>(samples.size() * fraction))];
 }
 
 // GetMe latencies from 2 client threads for `duration`.
@@ -104,10 +99,8 @@ std::vector<absl::Duration> GetMeLatencies(const std::string& target, const std:
 int main(int argc, char** argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   const absl::Duration phase = absl::Seconds(argc > 1 ? std::atoi(argv[1]) : 10);
-  auto postgres = todo::testing::PostgresInstance::Start();
-  if (!postgres.ok()) Die(std::string(postgres.status().message()));
-  auto dsn = (*postgres)->CreateDatabase();
-  if (!dsn.ok()) Die(std::string(dsn.status().message()));
+  const todo::bench::BenchDatabase database = todo::bench::StartDatabase({});
+  const std::string* dsn = &database.dsn;
 
   const int tasks_port = todo::testing::FreeLoopbackPort();
   const int auth_port = todo::testing::FreeLoopbackPort();

@@ -2,6 +2,7 @@
 
 #include <spawn.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -66,6 +67,31 @@ double H2loadRate(const std::string& arguments) {
     }
   }
   Die("h2load printed no rate:\n" + output);
+}
+
+BenchDatabase StartDatabase(
+    const std::vector<std::pair<std::string, const std::vector<common::pg::Migration>*>>& schemas) {
+  BenchDatabase database;
+  auto server = testing::PostgresInstance::Start();
+  if (!server.ok()) Die(std::string(server.status().message()));
+  database.server = *std::move(server);
+  auto dsn = database.server->CreateDatabase();
+  if (!dsn.ok()) Die(std::string(dsn.status().message()));
+  database.dsn = *dsn;
+  for (const auto& [schema, migrations] : schemas) {
+    common::pg::MigratorOptions migrator;
+    migrator.connect.dsn = database.dsn;
+    migrator.schema = schema;
+    auto applied = common::pg::Migrate(migrator, *migrations);
+    if (!applied.ok()) Die(std::string(applied.status().message()));
+  }
+  return database;
+}
+
+absl::Duration Percentile(std::vector<absl::Duration> samples, double fraction) {
+  if (samples.empty()) return absl::ZeroDuration();
+  std::sort(samples.begin(), samples.end());
+  return samples[std::min(samples.size() - 1, static_cast<size_t>(samples.size() * fraction))];
 }
 
 }  // namespace todo::bench

@@ -5,8 +5,14 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "absl/time/time.h"
+#include "common/pg/migrator.h"
+#include "tests/harness/postgres_instance.h"
 
 namespace todo::bench {
 
@@ -20,5 +26,17 @@ long MemoryKb(pid_t pid, const char* field);
 std::string RunCommand(const std::string& command);
 // Requests per second from `h2load <arguments>` ("finished in ..., N req/s").
 double H2loadRate(const std::string& arguments);
+
+// A throwaway Postgres with one empty database and the given schemas
+// migrated (schema name -> its migrations).
+struct BenchDatabase {
+  std::unique_ptr<testing::PostgresInstance> server;
+  std::string dsn;
+};
+BenchDatabase StartDatabase(
+    const std::vector<std::pair<std::string, const std::vector<common::pg::Migration>*>>& schemas);
+
+// The sample at `fraction` (0.5: the median) of the sorted samples.
+absl::Duration Percentile(std::vector<absl::Duration> samples, double fraction);
 
 }  // namespace todo::bench

@@ -98,11 +98,8 @@ class HttpConnection {
 
 struct Latencies {
   std::vector<absl::Duration> samples;
-  absl::Duration Percentile(double fraction) {
-    std::sort(samples.begin(), samples.end());
-    return samples.empty() ? absl::ZeroDuration()
-                           : samples[std::min(samples.size() - 1,
-                                              static_cast<size_t>(samples.size() * fraction))];
+  absl::Duration Percentile(double fraction) const {
+    return todo::bench::Percentile(samples, fraction);
   }
 };
 
@@ -141,14 +138,9 @@ Latencies Paced(double rate, absl::Duration duration, MakeCall make_call) {
 int main(int argc, char** argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   const absl::Duration phase = absl::Seconds(argc > 1 ? std::atoi(argv[1]) : 10);
-  auto postgres = todo::testing::PostgresInstance::Start();
-  if (!postgres.ok()) Die(std::string(postgres.status().message()));
-  auto dsn = (*postgres)->CreateDatabase();
-  if (!dsn.ok()) Die(std::string(dsn.status().message()));
-  todo::common::pg::MigratorOptions migrator;
-  migrator.connect.dsn = *dsn;
-  migrator.schema = todo::tasks::kSchema;
-  if (!todo::common::pg::Migrate(migrator, todo::tasks::TasksMigrations()).ok()) Die("migrate");
+  const todo::bench::BenchDatabase database =
+      todo::bench::StartDatabase({{todo::tasks::kSchema, &todo::tasks::TasksMigrations()}});
+  const std::string* dsn = &database.dsn;
 
   const int tasks_port = todo::testing::FreeLoopbackPort();
   const int http_port = todo::testing::FreeLoopbackPort();
