@@ -29,7 +29,8 @@ struct UpstreamCall {
 struct UpstreamReply {
   int code = 0;
   std::string message;
-  // Serialized google.rpc.Status from grpc-status-details-bin, if any.
+  // The serialized google.rpc.Status of grpc-status-details-bin, if any
+  // (already base64-decoded by the gRPC library).
   std::string details_bin;
   // Unary: the response message, when the call succeeded.
   std::vector<std::string> messages;

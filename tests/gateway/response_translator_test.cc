@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
@@ -105,7 +106,9 @@ TEST_F(ResponseTranslatorTest, RendersStatusesAsGoogleRpcStatusJson) {
   const char* details =
       "CAMSF3RpdGxlIG11c3Qgbm90IGJlIGVtcHR5GkkKKXR5cGUuZ29vZ2xlYXBpcy5jb20vZ29vZ2xlLnJwYy5CYWRSZ"
       "XF1ZXN0EhwKGgoFdGl0bGUSEW11c3Qgbm90IGJlIGVtcHR5";
-  EXPECT_EQ(translator.StatusJson(3, "ignored", details),  // P58
+  std::string serialized;  // as the gRPC library hands it over: decoded
+  ASSERT_TRUE(absl::Base64Unescape(details, &serialized));
+  EXPECT_EQ(translator.StatusJson(3, "ignored", serialized),  // P58
             R"({"code":3,"message":"title must not be empty","details":[{"@type":)"
             R"("type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"title",)"
             R"("description":"must not be empty"}]}]})");

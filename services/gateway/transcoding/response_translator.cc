@@ -1,6 +1,5 @@
 #include "services/gateway/transcoding/response_translator.h"
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
@@ -49,11 +48,10 @@ absl::StatusOr<std::string> ResponseTranslator::MessageJson(const pb::Descriptor
 }
 
 std::optional<std::string> ResponseTranslator::StatusJson(int code, absl::string_view message,
-                                                          absl::string_view details_bin) const {
+                                                          absl::string_view status_details) const {
   google::rpc::Status status;
-  std::string decoded;
-  if (details_bin.empty() || !absl::Base64Unescape(details_bin, &decoded) ||
-      !status.ParseFromString(decoded)) {
+  if (status_details.empty() ||
+      !status.ParseFromArray(status_details.data(), static_cast<int>(status_details.size()))) {
     status.Clear();
     status.set_code(code);
     status.set_message(std::string(message));

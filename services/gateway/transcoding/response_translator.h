@@ -38,11 +38,13 @@ class ResponseTranslator {
   absl::StatusOr<std::string> MessageJson(const google::protobuf::Descriptor& type,
                                           absl::string_view bytes) const;
 
-  // 10.5: the google.rpc.Status carried in grpc-status-details-bin when it
-  // decodes, else {code, message}, printed with the print options. nullopt
-  // when it cannot be rendered (10.7).
+  // 10.5: the google.rpc.Status of grpc-status-details-bin when it parses,
+  // else {code, message}, printed with the print options. `status_details` is
+  // that header's value as the gRPC library hands it over: the serialized
+  // google.rpc.Status, already base64-decoded. nullopt when it cannot be
+  // rendered (10.7).
   std::optional<std::string> StatusJson(int code, absl::string_view message,
-                                        absl::string_view details_bin) const;
+                                        absl::string_view status_details) const;
 
   const PrintOptions& options() const { return options_; }
 
