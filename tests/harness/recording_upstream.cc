@@ -30,6 +30,10 @@ RecordingUpstream::RecordingUpstream() {
 }
 
 RecordingUpstream::~RecordingUpstream() {
+  {
+    absl::MutexLock lock(&request_mutex_);
+    shutting_down_ = true;
+  }
   server_->Shutdown();
   queue_->Shutdown();
   thread_.join();
@@ -49,12 +53,27 @@ std::vector<RecordingUpstream::Seen> RecordingUpstream::seen() const {
 
 void RecordingUpstream::Serve() {
   // One call at a time: enough for table tests, and simple.
+  ServeCalls();
+  // Every event must be taken off the queue before it is destroyed; the
+  // destructor shuts it down, which ends this loop.
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_->Next(&tag, &ok)) {
+  }
+}
+
+void RecordingUpstream::ServeCalls() {
   while (true) {
     grpc::GenericServerContext context;
     grpc::GenericServerAsyncReaderWriter stream(&context);
     void* tag = nullptr;
     bool ok = false;
-    service_.RequestCall(&context, &stream, queue_.get(), queue_.get(), reinterpret_cast<void*>(1));
+    {
+      absl::MutexLock lock(&request_mutex_);
+      if (shutting_down_) return;
+      service_.RequestCall(&context, &stream, queue_.get(), queue_.get(),
+                           reinterpret_cast<void*>(1));
+    }
     if (!queue_->Next(&tag, &ok) || !ok) return;
     Seen seen;
     seen.method = context.method();

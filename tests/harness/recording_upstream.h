@@ -43,12 +43,18 @@ class RecordingUpstream {
 
  private:
   void Serve();
+  // Returns once the server is shutting down.
+  void ServeCalls();
 
   grpc::AsyncGenericService service_;
   std::unique_ptr<grpc::ServerCompletionQueue> queue_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::thread thread_;
+  // Serialises asking for the next call with shutting down: gRPC forbids
+  // RequestCall after Shutdown has begun.
+  absl::Mutex request_mutex_;
+  bool shutting_down_ ABSL_GUARDED_BY(request_mutex_) = false;
   mutable absl::Mutex mutex_;
   Reply reply_ ABSL_GUARDED_BY(mutex_);
   std::vector<Seen> seen_ ABSL_GUARDED_BY(mutex_);
