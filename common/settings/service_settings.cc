@@ -11,7 +11,6 @@ namespace {
 
 using config::EnvVar;
 
-constexpr EnvVar kListenAddress{"LISTEN_ADDRESS", "0.0.0.0", "interface to listen on"};
 constexpr EnvVar kDatabaseUrl{"DATABASE_URL", nullptr, "Postgres URL shared by the services"};
 constexpr EnvVar kSecret{"BETTER_AUTH_SECRET", nullptr,
                          "HS256 token secret, at least 32 characters", true};
@@ -25,9 +24,6 @@ constexpr EnvVar kPoolRecycle{"DB_POOL_RECYCLE_S", "3600",
                               "seconds before a connection is renewed"};
 constexpr EnvVar kStatementTimeout{"DB_STATEMENT_TIMEOUT_S", "30",
                                    "server-side limit per SQL statement, seconds"};
-constexpr EnvVar kShutdownGrace{"SHUTDOWN_GRACE_S", "10",
-                                "seconds in-flight calls get after SIGTERM"};
-constexpr EnvVar kLogLevel{"LOG_LEVEL", "info", "debug, info, warning or error"};
 
 // EnvVar holds C strings; the per-service names live here for the process.
 const char* Keep(std::string text) {
@@ -48,23 +44,32 @@ EnvVar OwnDatabaseVar(const ServiceIdentity& identity) {
 
 }  // namespace
 
+absl::StatusOr<logging::Level> LoadLogLevel(const config::Environment& env) {
+  ASSIGN_OR_RETURN(const std::string level, env.GetString(kLogLevelVar));
+  absl::StatusOr<logging::Level> parsed = logging::ParseLevel(level);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("LOG_LEVEL: ", parsed.status().message()));
+  }
+  return parsed;
+}
+
 std::vector<EnvVar> ServiceEnvVars(const ServiceIdentity& identity) {
-  return {kListenAddress,    PortVar(identity), OwnDatabaseVar(identity),
+  return {kListenAddressVar, PortVar(identity), OwnDatabaseVar(identity),
           kDatabaseUrl,      kSecret,           kJwksUrl,
           kJwtIssuer,        kJwtAudience,      kPoolSize,
           kPoolOverflow,     kPoolTimeout,      kPoolRecycle,
-          kStatementTimeout, kShutdownGrace,    kLogLevel};
+          kStatementTimeout, kShutdownGraceVar, kLogLevelVar};
 }
 
 absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& env,
                                                     const ServiceIdentity& identity) {
   ServiceSettings settings;
-  ASSIGN_OR_RETURN(settings.server.listen_address, env.GetString(kListenAddress));
+  ASSIGN_OR_RETURN(settings.server.listen_address, env.GetString(kListenAddressVar));
   ASSIGN_OR_RETURN(const int64_t port, env.GetInt(PortVar(identity), 0, 65535));
   settings.server.port = static_cast<int>(port);
   settings.server.max_receive_message_bytes = identity.max_request_bytes;
   ASSIGN_OR_RETURN(settings.server.shutdown_grace,
-                   env.GetSeconds(kShutdownGrace, absl::ZeroDuration(), absl::Minutes(10)));
+                   env.GetSeconds(kShutdownGraceVar, absl::ZeroDuration(), absl::Minutes(10)));
 
   const EnvVar database_order[] = {OwnDatabaseVar(identity), kDatabaseUrl};
   ASSIGN_OR_RETURN(settings.pool.connect.dsn, env.GetFirstOf(database_order));
@@ -85,12 +90,7 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& e
   ASSIGN_OR_RETURN(settings.jwt.issuer, env.GetString(kJwtIssuer));
   ASSIGN_OR_RETURN(settings.jwt.audience, env.GetString(kJwtAudience));
 
-  ASSIGN_OR_RETURN(const std::string level, env.GetString(kLogLevel));
-  absl::StatusOr<logging::Level> parsed_level = logging::ParseLevel(level);
-  if (!parsed_level.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("LOG_LEVEL: ", parsed_level.status().message()));
-  }
-  settings.log_level = *parsed_level;
+  ASSIGN_OR_RETURN(settings.log_level, LoadLogLevel(env));
   return settings;
 }
 

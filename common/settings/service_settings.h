@@ -34,6 +34,15 @@ struct ServiceIdentity {
   int max_request_bytes = 4 * 1024 * 1024;
 };
 
+// Read the same way by every binary, the gateway included.
+inline constexpr config::EnvVar kListenAddressVar{"LISTEN_ADDRESS", "0.0.0.0",
+                                                  "interface to listen on"};
+inline constexpr config::EnvVar kShutdownGraceVar{"SHUTDOWN_GRACE_S", "10",
+                                                  "seconds calls in progress get after SIGTERM"};
+inline constexpr config::EnvVar kLogLevelVar{"LOG_LEVEL", "info", "debug, info, warning or error"};
+// LOG_LEVEL, INVALID_ARGUMENT naming it when the word is not a level.
+absl::StatusOr<logging::Level> LoadLogLevel(const config::Environment& env);
+
 // The variables read by LoadServiceSettings, for --help.
 std::vector<config::EnvVar> ServiceEnvVars(const ServiceIdentity& identity);
 

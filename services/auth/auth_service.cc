@@ -7,6 +7,7 @@
 #include "common/logging/log.h"
 #include "common/server/rpc.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 #include "services/auth/account_rules.h"
 #include "services/auth/errors.h"
 #include "services/auth/limits.h"
@@ -16,19 +17,13 @@ namespace {
 
 using common::server::FinishRpc;
 
-void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
-  out->set_seconds(absl::ToUnixSeconds(time));
-  out->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(out->seconds()))));
-}
-
 v1::User UserOf(const Account& account) {
   v1::User user;
   user.set_id(account.id);
   user.set_email(account.email);
   user.set_name(account.name);
-  ToProto(account.created_at, user.mutable_created_at());
-  ToProto(account.updated_at, user.mutable_updated_at());
+  *user.mutable_created_at() = common::time::ToTimestamp(account.created_at);
+  *user.mutable_updated_at() = common::time::ToTimestamp(account.updated_at);
   return user;
 }
 
@@ -85,7 +80,7 @@ v1::AuthResponse AuthServiceImpl::Respond(const Account& account) const {
   v1::AuthResponse response;
   *response.mutable_user() = UserOf(account);
   response.set_access_token(token.token);
-  ToProto(token.expires_at, response.mutable_expires_at());
+  *response.mutable_expires_at() = common::time::ToTimestamp(token.expires_at);
   return response;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/settings/service_settings.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -20,7 +21,6 @@ namespace {
 using common::config::EnvVar;
 namespace pb = google::protobuf;
 
-constexpr EnvVar kListenAddress{"LISTEN_ADDRESS", "0.0.0.0", "interface to listen on"};
 constexpr EnvVar kHttpPort{"HTTP_PORT", "8080", "HTTP port (0 picks a free one)"};
 constexpr EnvVar kConfigFile{"GATEWAY_CONFIG", "",
                              "transcoder options in Envoy's GrpcJsonTranscoder field names (JSON)"};
@@ -33,13 +33,20 @@ constexpr EnvVar kCorsOrigins{"CORS_ORIGINS", "", "comma-separated allowed origi
 constexpr EnvVar kTimeout{"REQUEST_TIMEOUT_S", "15", "deadline of each upstream call"};
 constexpr EnvVar kMaxConnections{"MAX_CONNECTIONS", "1024", "open client connections at most"};
 constexpr EnvVar kIdleTimeout{"IDLE_TIMEOUT_S", "60", "seconds a silent connection is kept"};
-constexpr EnvVar kShutdownGrace{"SHUTDOWN_GRACE_S", "10", "seconds requests get after SIGTERM"};
-constexpr EnvVar kLogLevel{"LOG_LEVEL", "info", "debug, info, warning or error"};
 
-constexpr EnvVar kAllVars[] = {kListenAddress, kHttpPort,       kConfigFile,  kDescriptorSet,
-                               kAuthAddr,      kTasksAddr,      kChatAddr,    kCorsOrigins,
-                               kTimeout,       kMaxConnections, kIdleTimeout, kShutdownGrace,
-                               kLogLevel};
+constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
+                               kHttpPort,
+                               kConfigFile,
+                               kDescriptorSet,
+                               kAuthAddr,
+                               kTasksAddr,
+                               kChatAddr,
+                               kCorsOrigins,
+                               kTimeout,
+                               kMaxConnections,
+                               kIdleTimeout,
+                               common::settings::kShutdownGraceVar,
+                               common::settings::kLogLevelVar};
 
 absl::Status BadKey(absl::string_view key, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("GATEWAY_CONFIG: ", key, ": ", problem));
@@ -165,27 +172,23 @@ absl::Status ApplyTranscoderJson(absl::string_view json, GatewayConfig& config) 
 
 absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environment& env) {
   GatewayConfig config;
-  ASSIGN_OR_RETURN(config.http.listen_address, env.GetString(kListenAddress));
+  ASSIGN_OR_RETURN(config.http.listen_address, env.GetString(common::settings::kListenAddressVar));
   ASSIGN_OR_RETURN(const int64_t port, env.GetInt(kHttpPort, 0, 65535));
   config.http.port = static_cast<int>(port);
   ASSIGN_OR_RETURN(const int64_t connections, env.GetInt(kMaxConnections, 1, 100000));
   config.http.max_connections = static_cast<int>(connections);
   ASSIGN_OR_RETURN(config.http.idle_timeout,
                    env.GetSeconds(kIdleTimeout, absl::Seconds(1), absl::Hours(1)));
-  ASSIGN_OR_RETURN(config.http.shutdown_grace,
-                   env.GetSeconds(kShutdownGrace, absl::ZeroDuration(), absl::Minutes(10)));
+  ASSIGN_OR_RETURN(
+      config.http.shutdown_grace,
+      env.GetSeconds(common::settings::kShutdownGraceVar, absl::ZeroDuration(), absl::Minutes(10)));
   ASSIGN_OR_RETURN(config.gateway.upstream_timeout,
                    env.GetSeconds(kTimeout, absl::Milliseconds(1), absl::Hours(1)));
   ASSIGN_OR_RETURN(const std::string origins, env.GetString(kCorsOrigins));
   for (absl::string_view origin : absl::StrSplit(origins, ',', absl::SkipWhitespace())) {
     config.gateway.cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
   }
-  ASSIGN_OR_RETURN(const std::string level, env.GetString(kLogLevel));
-  absl::StatusOr<common::logging::Level> parsed_level = common::logging::ParseLevel(level);
-  if (!parsed_level.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("LOG_LEVEL: ", parsed_level.status().message()));
-  }
-  config.log_level = *parsed_level;
+  ASSIGN_OR_RETURN(config.log_level, common::settings::LoadLogLevel(env));
 
   // The shipped profile.
   config.routes.services = {"todo.auth.v1.AuthService", "todo.tasks.v1.TasksService",

@@ -13,20 +13,17 @@
 namespace todo::gateway {
 namespace {
 
-HttpResponse Text(int status, absl::string_view text) {
+// A complete response with a body of one content type.
+HttpResponse WithBody(int status, absl::string_view content_type, std::string body) {
   HttpResponse response;
   response.status = status;
-  response.headers = {{"content-type", "text/plain"}};
-  response.body = std::string(text);
+  response.headers = {{"content-type", std::string(content_type)}};
+  response.body = std::move(body);
   return response;
 }
 
 HttpResponse Json(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.headers = {{"content-type", "application/json"}};
-  response.body = std::move(body);
-  return response;
+  return WithBody(status, "application/json", std::move(body));
 }
 
 std::string NewRequestId() {
@@ -88,6 +85,10 @@ std::string PercentEncoded(absl::string_view message) {
 }
 
 }  // namespace
+
+HttpResponse TextResponse(int status, absl::string_view text) {
+  return WithBody(status, "text/plain", std::string(text));
+}
 
 const std::string* HttpRequest::Header(absl::string_view name) const {
   for (const auto& [key, value] : headers) {
@@ -199,20 +200,21 @@ HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::st
   // Envoy passes what it cannot transcode on to a gRPC upstream, which
   // resets it: the client sees a 503 (transcoding.md 0.1).
   const auto passed_through = [] {
-    return Text(503,
-                "upstream connect error or disconnect/reset before headers. reset reason: "
-                "remote reset");
+    return TextResponse(503,
+                        "upstream connect error or disconnect/reset before headers. reset reason: "
+                        "remote reset");
   };
   absl::StatusOr<transcoding::RouteMatch> match = config_->Match(request.method, path);
   if (!match.ok()) {
-    return options_.reject_unknown_method ? Text(404, match.status().message()) : passed_through();
+    return options_.reject_unknown_method ? TextResponse(404, match.status().message())
+                                          : passed_through();
   }
   absl::StatusOr<std::string> message =
       transcoding::TranslateRequest(*match, query, request.body, options_.request);
   if (!message.ok()) {
     const bool unknown_query = absl::StartsWith(message.status().message(), "Could not find field");
     if (unknown_query && !options_.reject_unknown_query_parameters) return passed_through();
-    return Text(400, message.status().message());
+    return TextResponse(400, message.status().message());
   }
 
   const google::protobuf::MethodDescriptor& method = *match->route->method;
@@ -230,16 +232,16 @@ HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::st
 
   if (!method.server_streaming()) {
     absl::StatusOr<UpstreamReply> reply = upstreams_->CallUnary(service, call);
-    if (!reply.ok()) return Text(503, reply.status().message());
+    if (!reply.ok()) return TextResponse(503, reply.status().message());
     if (reply->code != 0) return UpstreamError(*reply);
     if (reply->messages.front().size() > options_.max_response_body_bytes) {
-      return Text(500,
-                  "Response not transcoded because the transcoder's internal buffer size "
-                  "exceeds the configured limit.");
+      return TextResponse(500,
+                          "Response not transcoded because the transcoder's internal buffer size "
+                          "exceeds the configured limit.");
     }
     absl::StatusOr<std::string> json =
         printer_.MessageJson(*method.output_type(), reply->messages.front());
-    if (!json.ok()) return Text(502, json.status().message());
+    if (!json.ok()) return TextResponse(502, json.status().message());
     HttpResponse response = Json(200, *std::move(json));
     response.headers.emplace_back("grpc-status", "0");
     return response;
@@ -274,7 +276,7 @@ HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::st
   const auto alive = [&] { return sink.alive ? sink.alive() : true; };
   absl::StatusOr<UpstreamReply> reply =
       upstreams_->CallServerStreaming(service, call, on_message, alive);
-  if (!reply.ok()) return Text(503, reply.status().message());
+  if (!reply.ok()) return TextResponse(503, reply.status().message());
   if (started) {
     // 9.4: once the head is out, the array is closed normally.
     if (!client_gone && !sse && !ndjson) sink.write("]");

@@ -50,6 +50,10 @@ struct StreamSink {
   std::function<bool()> alive;
 };
 
+// A text/plain response: how the gateway answers what it refuses itself
+// (transcoding.md 14).
+HttpResponse TextResponse(int status, absl::string_view text);
+
 struct GatewayOptions {
   // Envoy's request_validation_options.
   bool reject_unknown_method = true;

@@ -110,14 +110,6 @@ bool WriteAll(tcp::socket& socket, absl::string_view bytes) {
   return !error;
 }
 
-HttpResponse PlainError(int status, absl::string_view text) {
-  HttpResponse response;
-  response.status = status;
-  response.headers = {{"content-type", "text/plain"}};
-  response.body = std::string(text);
-  return response;
-}
-
 void SetReadTimeout(tcp::socket& socket, absl::Duration timeout) {
   timeval value = absl::ToTimeval(timeout);
   setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &value, sizeof(value));
@@ -137,19 +129,19 @@ static void Serve(HttpServer::State& state, tcp::socket socket, std::atomic<bool
     http::read_header(socket, buffer, parser, error);
     if (error) {
       if (error == http::error::header_limit) {
-        WriteAll(socket, Head(PlainError(431, ""), false, false));
+        WriteAll(socket, Head(TextResponse(431, ""), false, false));
       } else if (error == http::error::body_limit) {
         // The declared Content-Length is over the limit: refused before the
         // body is read (transcoding.md 11.1).
-        const HttpResponse too_big =
-            PlainError(413,
-                       "Request rejected because the transcoder's internal buffer size exceeds the "
-                       "configured limit.");
+        const HttpResponse too_big = TextResponse(
+            413,
+            "Request rejected because the transcoder's internal buffer size exceeds the "
+            "configured limit.");
         WriteAll(socket, Head(too_big, false, false) + too_big.body);
       } else if (error != http::error::end_of_stream && error != asio::error::eof &&
                  error != asio::error::would_block && error != asio::error::try_again &&
                  error != asio::error::connection_reset && error != asio::error::bad_descriptor) {
-        const HttpResponse bad = PlainError(400, "Bad request");
+        const HttpResponse bad = TextResponse(400, "Bad request");
         WriteAll(socket, Head(bad, false, false) + bad.body);
       }
       break;
@@ -164,16 +156,16 @@ static void Serve(HttpServer::State& state, tcp::socket socket, std::atomic<bool
     const auto declared = parser.content_length();
     if (declared && *declared > state.options.max_body_bytes) {
       // Refused before reading the body (transcoding.md 11.1).
-      response = PlainError(413,
-                            "Request rejected because the transcoder's internal buffer size "
-                            "exceeds the configured limit.");
+      response = TextResponse(413,
+                              "Request rejected because the transcoder's internal buffer size "
+                              "exceeds the configured limit.");
       keep_alive = false;
     } else {
       http::read(socket, buffer, parser, error);
       if (error == http::error::body_limit) {
-        response = PlainError(413,
-                              "Request rejected because the transcoder's internal buffer size "
-                              "exceeds the configured limit.");
+        response = TextResponse(413,
+                                "Request rejected because the transcoder's internal buffer size "
+                                "exceeds the configured limit.");
         keep_alive = false;
       } else if (error) {
         break;
@@ -272,7 +264,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
       {
         absl::MutexLock lock(&raw->mutex);
         if (raw->threads >= raw->options.max_connections) {
-          const HttpResponse busy = PlainError(503, "too many connections");
+          const HttpResponse busy = TextResponse(503, "too many connections");
           WriteAll(socket, Head(busy, false, false) + busy.body);
           continue;
         }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 #include "services/tasks/errors.h"
 
 namespace todo::tasks {
@@ -26,16 +27,6 @@ absl::StatusOr<std::optional<absl::Time>> TimeFromProto(bool present, const pb::
   }
   return std::optional<absl::Time>(absl::FromUnixSeconds(time.seconds()) +
                                    absl::Nanoseconds(time.nanos()));
-}
-
-void TimeToProto(absl::Time time, pb::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(absl::ToUnixSeconds(time));
-  out->set_nanos(static_cast<int32_t>(nanos - out->seconds() * 1'000'000'000));
-  if (out->nanos() < 0) {
-    out->set_seconds(out->seconds() - 1);
-    out->set_nanos(out->nanos() + 1'000'000'000);
-  }
 }
 
 absl::StatusOr<TaskStatus> StatusFromProto(v1::TaskStatus status) {
@@ -229,12 +220,13 @@ v1::Task ToProto(const TaskRecord& record) {
     task.add_tags(tag);
   }
   task.set_category(fields.category);
-  if (fields.due_date) TimeToProto(*fields.due_date, task.mutable_due_date());
-  if (fields.remind_at) TimeToProto(*fields.remind_at, task.mutable_remind_at());
+  if (fields.due_date) *task.mutable_due_date() = common::time::ToTimestamp(*fields.due_date);
+  if (fields.remind_at) *task.mutable_remind_at() = common::time::ToTimestamp(*fields.remind_at);
   task.set_recurrence(RecurrenceToProto(fields.recurrence));
-  TimeToProto(record.created_at, task.mutable_created_at());
-  TimeToProto(record.updated_at, task.mutable_updated_at());
-  if (record.completed_at) TimeToProto(*record.completed_at, task.mutable_completed_at());
+  *task.mutable_created_at() = common::time::ToTimestamp(record.created_at);
+  *task.mutable_updated_at() = common::time::ToTimestamp(record.updated_at);
+  if (record.completed_at)
+    *task.mutable_completed_at() = common::time::ToTimestamp(*record.completed_at);
   task.set_etag(Etag(record));
   return task;
 }

@@ -9,13 +9,12 @@
 #include "absl/strings/str_split.h"
 #include "services/tasks/errors.h"
 #include "services/tasks/limits.h"
+#include "services/tasks/task_columns.h"
 #include "services/tasks/task_rules.h"
 
 namespace todo::tasks {
 
-const char kTaskColumns[] =
-    "id, title, description, status, priority, tags, category, due_date, remind_at, "
-    "recurrence, created_at, updated_at, completed_at, version";
+const char kTaskColumns[] = TODO_TASK_COLUMNS;
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include "common/server/rpc.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
+#include "common/time/timestamp.h"
 #include "services/tasks/errors.h"
 #include "services/tasks/limits.h"
 #include "services/tasks/task_proto.h"
@@ -122,14 +123,9 @@ grpc::Status TasksServiceImpl::StreamReminders(grpc::ServerContext* context,
       v1::Reminder message;
       message.set_task_id(reminder.task_id);
       message.set_title(reminder.title);
-      v1::Task times;  // reuse the task's timestamp conversion
-      TaskRecord record;
-      record.fields.due_date = reminder.due_date;
-      record.fields.remind_at = reminder.remind_at;
-      times = ToProto(record);
-      *message.mutable_remind_at() = times.remind_at();
+      *message.mutable_remind_at() = common::time::ToTimestamp(reminder.remind_at);
       if (reminder.due_date) {
-        *message.mutable_due_date() = times.due_date();
+        *message.mutable_due_date() = common::time::ToTimestamp(*reminder.due_date);
       }
       if (!writer->Write(message)) {
         return false;  // the caller is gone: keep these due for the next stream

@@ -5,6 +5,7 @@
 #include "common/status/status_macros.h"
 #include "services/tasks/errors.h"
 #include "services/tasks/recurrence.h"
+#include "services/tasks/task_columns.h"
 
 namespace todo::tasks {
 namespace {
@@ -14,21 +15,17 @@ using common::pg::Result;
 using common::pg::Statement;
 using common::pg::Transaction;
 
-#define TASK_COLUMNS                                                                            \
-  "id, title, description, status, priority, tags, category, due_date, remind_at, recurrence, " \
-  "created_at, updated_at, completed_at, version"
-
 constexpr Statement kInsertTask{
     "tasks_insert",
     "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, category, "
     "due_date, remind_at, recurrence, completed_at, created_at, updated_at, spawned_from) "
     "VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, $12, $13) "
-    "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TASK_COLUMNS};
+    "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TODO_TASK_COLUMNS};
 constexpr Statement kSelectTask{
-    "tasks_select", "SELECT " TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
+    "tasks_select", "SELECT " TODO_TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
 constexpr Statement kSelectTaskForUpdate{
     "tasks_select_for_update",
-    "SELECT " TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2 FOR UPDATE"};
+    "SELECT " TODO_TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2 FOR UPDATE"};
 constexpr Statement kUpdateTask{
     "tasks_update",
     "UPDATE tasks.tasks SET title = $3, description = $4, status = $5, priority = $6::smallint, "
@@ -36,7 +33,7 @@ constexpr Statement kUpdateTask{
     "completed_at = $12, updated_at = $13, version = version + 1, "
     "reminder_delivered_at = CASE WHEN remind_at IS DISTINCT FROM $10 THEN NULL "
     "ELSE reminder_delivered_at END "
-    "WHERE user_id = $1 AND id = $2 RETURNING " TASK_COLUMNS};
+    "WHERE user_id = $1 AND id = $2 RETURNING " TODO_TASK_COLUMNS};
 constexpr Statement kDeleteTask{"tasks_delete",
                                 "DELETE FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
 constexpr Statement kPurgeTasks{"tasks_purge", "DELETE FROM tasks.tasks WHERE user_id = $1"};
@@ -59,7 +56,7 @@ constexpr Statement kClaimKey{
 // The first result, rebuilt from the snapshot taken when it was made.
 constexpr Statement kReplayKey{
     "tasks_replay_key",
-    "SELECT " TASK_COLUMNS
+    "SELECT " TODO_TASK_COLUMNS
     " FROM (SELECT (jsonb_populate_record(NULL::tasks.tasks, result)).* "
     "FROM tasks.idempotency_keys WHERE user_id = $1 AND operation = $2 AND request_id = $3 "
     "AND result IS NOT NULL) AS first_result"};
@@ -76,8 +73,6 @@ constexpr Statement kTakeDueReminders{
     "AND status NOT IN ('completed', 'cancelled') "
     "ORDER BY remind_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
     "RETURNING id, title, remind_at, due_date"};
-
-#undef TASK_COLUMNS
 
 absl::StatusOr<TaskRecord> ReadTask(const Result& result, int row) {
   TaskRecord task;
