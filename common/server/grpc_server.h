@@ -21,8 +21,11 @@ struct ServerOptions {
   int port = 0;
   int max_receive_message_bytes = 4 * 1024 * 1024;
   int max_send_message_bytes = 16 * 1024 * 1024;
-  // Threads serving synchronous RPCs (libpq blocks, so RPCs run on these).
-  int max_threads = 64;
+  // Threads serving synchronous RPCs (libpq blocks, so RPCs run on these);
+  // each open server stream holds one. A call beyond the cap is refused with
+  // RESOURCE_EXHAUSTED, so it sits well above what the database pool can
+  // take at once: excess calls then wait for a connection instead.
+  int max_threads = 256;
   // Idle threads kept polling for new calls. gRPC's default (at most 2) makes
   // the sync server create and destroy a thread for nearly every call under
   // concurrent load; keeping more costs only their stacks.

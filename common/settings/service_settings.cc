@@ -22,6 +22,9 @@ constexpr EnvVar kPoolOverflow{"DB_POOL_MAX_OVERFLOW", "5", "extra connections u
 constexpr EnvVar kPoolTimeout{"DB_POOL_TIMEOUT_S", "30", "seconds to wait for a connection"};
 constexpr EnvVar kPoolRecycle{"DB_POOL_RECYCLE_S", "3600",
                               "seconds before a connection is renewed"};
+constexpr EnvVar kMaxThreads{"GRPC_MAX_THREADS", "256",
+                              "calls served at once, open streams included; more get "
+                              "RESOURCE_EXHAUSTED"};
 constexpr EnvVar kStatementTimeout{"DB_STATEMENT_TIMEOUT_S", "30",
                                    "server-side limit per SQL statement, seconds"};
 
@@ -58,7 +61,8 @@ std::vector<EnvVar> ServiceEnvVars(const ServiceIdentity& identity) {
           kDatabaseUrl,      kSecret,           kJwksUrl,
           kJwtIssuer,        kJwtAudience,      kPoolSize,
           kPoolOverflow,     kPoolTimeout,      kPoolRecycle,
-          kStatementTimeout, kShutdownGraceVar, kLogLevelVar};
+          kStatementTimeout, kMaxThreads,       kShutdownGraceVar,
+          kLogLevelVar};
 }
 
 absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& env,
@@ -68,6 +72,8 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& e
   ASSIGN_OR_RETURN(const int64_t port, env.GetInt(PortVar(identity), 0, 65535));
   settings.server.port = static_cast<int>(port);
   settings.server.max_receive_message_bytes = identity.max_request_bytes;
+  ASSIGN_OR_RETURN(const int64_t threads, env.GetInt(kMaxThreads, 4, 10000));
+  settings.server.max_threads = static_cast<int>(threads);
   ASSIGN_OR_RETURN(settings.server.shutdown_grace,
                    env.GetSeconds(kShutdownGraceVar, absl::ZeroDuration(), absl::Minutes(10)));
 

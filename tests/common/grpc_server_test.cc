@@ -21,6 +21,7 @@ using ::todo::tasks::v1::GetTaskRequest;
 using ::todo::tasks::v1::Task;
 using ::todo::tasks::v1::TasksService;
 using ::todo::testing::InProcessServer;
+using ::todo::testing::IsOk;
 using ::todo::testing::StatusIs;
 
 // GetTask waits until released, so a test can hold a call in flight.
@@ -37,6 +38,20 @@ class SlowTasks final : public TasksService::Service {
   absl::Notification release_;
 };
 
+// Counts the GetTask calls in flight at once; all wait until released.
+class CountingTasks final : public TasksService::Service {
+ public:
+  grpc::Status GetTask(grpc::ServerContext*, const GetTaskRequest* request,
+                       Task* response) override {
+    in_flight_.fetch_add(1);
+    release_.WaitForNotificationWithTimeout(absl::Seconds(20));
+    response->set_id(request->id());
+    return grpc::Status::OK;
+  }
+  std::atomic<int> in_flight_{0};
+  absl::Notification release_;
+};
+
 grpc::ClientContext* WithDeadline(grpc::ClientContext& context, absl::Duration timeout) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return &context;
@@ -48,6 +63,42 @@ TEST(GrpcServerTest, ListensOnAFreePortWhenAskedForPortZero) {
   InProcessServer second({});
   EXPECT_GT(first.server().port(), 0);
   EXPECT_NE(first.server().port(), second.server().port());
+}
+
+// Browsers keep reminder streams open and each holds a server thread: 150
+// calls at once (the old cap was 64) must all be served, none refused.
+TEST(GrpcServerTest, ServesManyMoreConcurrentCallsThanTheDatabasePoolHolds) {
+  constexpr int kCalls = 150;
+  CountingTasks service;
+  InProcessServer server({&service});
+  auto stub = TasksService::NewStub(server.NewChannel());
+  grpc::CompletionQueue queue;
+  struct Call {
+    grpc::ClientContext context;
+    Task response;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<Task>> reader;
+  };
+  std::vector<Call> calls(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    GetTaskRequest request;
+    request.set_id(i);
+    WithDeadline(calls[i].context, absl::Seconds(30));
+    calls[i].reader = stub->AsyncGetTask(&calls[i].context, request, &queue);
+    calls[i].reader->Finish(&calls[i].response, &calls[i].status, &calls[i]);
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (service.in_flight_.load() < kCalls && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(service.in_flight_.load(), kCalls);
+  service.release_.Notify();
+  for (int done = 0; done < kCalls; ++done) {
+    void* tag = nullptr;
+    bool ok = false;
+    ASSERT_TRUE(queue.Next(&tag, &ok));
+    EXPECT_THAT(static_cast<Call*>(tag)->status, IsOk());
+  }
 }
 
 TEST(GrpcServerTest, ServesReflectionSoGrpcurlCanListServices) {
