@@ -23,8 +23,8 @@ constexpr EnvVar kPoolTimeout{"DB_POOL_TIMEOUT_S", "30", "seconds to wait for a 
 constexpr EnvVar kPoolRecycle{"DB_POOL_RECYCLE_S", "3600",
                               "seconds before a connection is renewed"};
 constexpr EnvVar kMaxThreads{"GRPC_MAX_THREADS", "256",
-                              "calls served at once, open streams included; more get "
-                              "RESOURCE_EXHAUSTED"};
+                             "calls served at once, open streams included; more get "
+                             "RESOURCE_EXHAUSTED"};
 constexpr EnvVar kStatementTimeout{"DB_STATEMENT_TIMEOUT_S", "30",
                                    "server-side limit per SQL statement, seconds"};
 
