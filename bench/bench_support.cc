@@ -1,5 +1,6 @@
 #include "bench/bench_support.h"
 
+#include <signal.h>
 #include <spawn.h>
 
 #include <algorithm>
@@ -11,13 +12,25 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 extern char* program_invocation_short_name;
 
 namespace todo::bench {
 
+namespace {
+
+// What Spawn started, so that Die does not leave servers running behind it.
+std::vector<pid_t>& SpawnedProcesses() {
+  static auto* spawned = new std::vector<pid_t>;
+  return *spawned;
+}
+
+}  // namespace
+
 void Die(const std::string& message) {
   std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, message.c_str());
+  for (const pid_t pid : SpawnedProcesses()) kill(pid, SIGTERM);
   std::exit(1);
 }
 
@@ -30,6 +43,7 @@ pid_t Spawn(const char* binary, std::vector<std::string> environment) {
   if (posix_spawn(&pid, binary, nullptr, nullptr, argv, env.data()) != 0) {
     Die(absl::StrCat("cannot start ", binary));
   }
+  SpawnedProcesses().push_back(pid);
   return pid;
 }
 
@@ -67,6 +81,46 @@ double H2loadRate(const std::string& arguments) {
     }
   }
   Die("h2load printed no rate:\n" + output);
+}
+
+namespace {
+
+// "1.23ms", "456.00us", "1.01s" as wrk prints latencies.
+absl::Duration ParseWrkDuration(absl::string_view text) {
+  double value = 0;
+  for (const auto& [suffix, unit] :
+       {std::pair<absl::string_view, absl::Duration>{"us", absl::Microseconds(1)},
+        {"ms", absl::Milliseconds(1)},
+        {"s", absl::Seconds(1)}}) {
+    if (absl::ConsumeSuffix(&text, suffix)) {
+      if (!absl::SimpleAtod(text, &value)) break;
+      return value * unit;
+    }
+  }
+  Die(absl::StrCat("wrk printed a latency I cannot read: ", text));
+}
+
+}  // namespace
+
+WrkResult RunWrk(const std::string& arguments) {
+  const std::string output = RunCommand(absl::StrCat("wrk --latency ", arguments));
+  WrkResult result;
+  bool have_rate = false, have_p99 = false;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (absl::StartsWith(line, "Non-2xx") || absl::StartsWith(line, "Socket errors")) {
+      Die("wrk saw failures:\n" + output);
+    }
+    const std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (words.size() == 2 && words[0] == "Requests/sec:") {
+      have_rate = absl::SimpleAtod(words[1], &result.rate);
+    } else if (words.size() == 2 && words[0] == "99%") {
+      result.p99 = ParseWrkDuration(words[1]);
+      have_p99 = true;
+    }
+  }
+  if (!have_rate || !have_p99) Die("wrk printed no rate or p99:\n" + output);
+  return result;
 }
 
 BenchDatabase StartDatabase(

@@ -27,6 +27,14 @@ std::string RunCommand(const std::string& command);
 // Requests per second from `h2load <arguments>` ("finished in ..., N req/s").
 double H2loadRate(const std::string& arguments);
 
+// What `wrk --latency` measured: requests per second and the 99th percentile.
+// Dies if any response was not 2xx/3xx or a socket error occurred.
+struct WrkResult {
+  double rate = 0;
+  absl::Duration p99;
+};
+WrkResult RunWrk(const std::string& arguments);
+
 // A throwaway Postgres with one empty database and the given schemas
 // migrated (schema name -> its migrations).
 struct BenchDatabase {

@@ -4,7 +4,10 @@
 //   2. The cost of the hop at 50% of the gateway's peak: GetTask latency
 //      p50/p99 via REST vs directly via gRPC, paced by the same clients
 //      (target: at most +1 ms p50, +3 ms p99).
-//   3. todo-gateway resident memory, idle and at its peak under load
+//   3. Throughput and p99 against grpc-gateway (Go) in front of the same
+//      todo-tasks, both driven by wrk with the same settings (target: at
+//      least 1.5x its throughput, p99 no worse).
+//   4. todo-gateway resident memory, idle and at its peak under load
 //      (target: at most 64 MB).
 // Run: build/ci/bench/gateway_bench [seconds per phase]
 
@@ -24,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -37,6 +41,10 @@
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/tokens.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
+
+#ifndef TODO_GRPC_GATEWAY_PEER
+#define TODO_GRPC_GATEWAY_PEER ""
+#endif
 
 namespace {
 
@@ -79,9 +87,10 @@ class HttpConnection {
       if (header_end == std::string::npos) {
         header_end = data.find("\r\n\r\n");
         if (header_end == std::string::npos) continue;
-        const size_t at = data.find("content-length: ");
+        const std::string head = absl::AsciiStrToLower(data.substr(0, header_end + 2));
+        const size_t at = head.find("content-length: ");
         if (at == std::string::npos ||
-            !absl::SimpleAtoi(data.substr(at + 16, data.find('\r', at) - at - 16), &length)) {
+            !absl::SimpleAtoi(head.substr(at + 16, head.find('\r', at) - at - 16), &length)) {
           Die("no content-length");
         }
       }
@@ -95,6 +104,22 @@ class HttpConnection {
  private:
   int fd_;
 };
+
+// Waits until GET `path` on `port` answers 200.
+void WaitForHttp(int port, const std::string& path, const std::string& token, const char* what) {
+  for (int attempt = 0;; ++attempt) {
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool up = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(probe);
+    if (up && HttpConnection(port).Get(path, token) == 200) return;
+    if (attempt > 100) Die(absl::StrCat(what, " did not come up"));
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+}
 
 struct Latencies {
   std::vector<absl::Duration> samples;
@@ -169,21 +194,7 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   const std::string path = absl::StrCat("/v1/tasks/", task.id());
-  for (int attempt = 0;; ++attempt) {
-    bool up = false;
-    {
-      int probe = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_port = htons(static_cast<uint16_t>(http_port));
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      up = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-      close(probe);
-    }
-    if (up && HttpConnection(http_port).Get(path, token) == 200) break;
-    if (attempt > 100) Die("todo-gateway did not come up");
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  WaitForHttp(http_port, path, token, "todo-gateway");
   absl::SleepFor(absl::Milliseconds(300));
   const long idle_rss = MemoryKb(gateway, "VmRSS:");
   std::printf("gateway_bench: %d connections, %s per phase\n", kClients,
@@ -242,6 +253,43 @@ int main(int argc, char** argv) {
   std::printf("  the hop costs p50 +%s (target <= 1ms), p99 +%s (target <= 3ms)\n",
               absl::FormatDuration(rest_p50 - direct_p50).c_str(),
               absl::FormatDuration(rest_p99 - direct_p99).c_str());
+  // 3. grpc-gateway (Go) in front of the same todo-tasks, both driven by wrk
+  // with the same settings, alternating so that neither gets the warmer turn.
+  if (const char* peer_binary = TODO_GRPC_GATEWAY_PEER; *peer_binary == '\0') {
+    std::printf(
+        "  grpc-gateway peer: not built (scripts/setup.sh --bench installs Go's packages)\n");
+  } else if (todo::bench::RunCommand("command -v wrk").empty()) {
+    std::printf("  grpc-gateway peer: wrk is not installed (scripts/setup.sh --bench)\n");
+  } else {
+    const int peer_port = todo::testing::FreeLoopbackPort();
+    const pid_t peer = Spawn(peer_binary, {absl::StrCat("HTTP_ADDRESS=127.0.0.1:", peer_port),
+                                           absl::StrCat("TASKS_ADDR=", grpc_target)});
+    WaitForHttp(peer_port, path, token, "grpc-gateway peer");
+    for (const int connections : {kClients, 64}) {
+      const auto wrk = [&](int port) {
+        return todo::bench::RunWrk(absl::StrCat("-t 2 -c ", connections, " -d ", seconds,
+                                                " -H 'authorization: Bearer ", token,
+                                                "' http://127.0.0.1:", port, path));
+      };
+      todo::bench::WrkResult ours, theirs;
+      for (int round = 0; round < 2; ++round) {
+        const todo::bench::WrkResult a = wrk(http_port), b = wrk(peer_port);
+        ours.rate += a.rate / 2;
+        theirs.rate += b.rate / 2;
+        ours.p99 = std::max(ours.p99, a.p99);
+        theirs.p99 = std::max(theirs.p99, b.p99);
+      }
+      std::printf(
+          "  wrk GetTask, %d connections: todo-gateway %.0f/s p99 %s, grpc-gateway %.0f/s p99 %s: "
+          "throughput ratio %.2f (target >= 1.5), p99 ratio %.2f (target <= 1)\n",
+          connections, ours.rate, absl::FormatDuration(ours.p99).c_str(), theirs.rate,
+          absl::FormatDuration(theirs.p99).c_str(), ours.rate / theirs.rate,
+          absl::FDivDuration(ours.p99, theirs.p99));
+    }
+    kill(peer, SIGTERM);
+    waitpid(peer, nullptr, 0);
+  }
+
   std::printf(
       "  todo-gateway resident memory: idle %.1f MB, peak under load %.1f MB (target <= 64)\n",
       idle_rss / 1024.0, std::max(loaded_rss, MemoryKb(gateway, "VmHWM:")) / 1024.0);

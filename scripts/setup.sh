@@ -14,6 +14,15 @@ PACKAGES=(
   clang-format npm nghttp2-client
 )
 
+# `setup.sh --bench` adds what only the benchmarks use: wrk and the Go
+# packages that build bench/grpc_gateway_peer (grpc-gateway v1, offline).
+if [[ ${1:-} == --bench ]]; then
+  PACKAGES+=(
+    wrk golang-go golang-grpc-gateway golang-github-grpc-ecosystem-grpc-gateway-dev
+    golang-goprotobuf-dev golang-google-grpc-dev
+  )
+fi
+
 missing=()
 for package in "${PACKAGES[@]}"; do
   # A node/npm installed outside Debian (nodesource, nvm) serves as well.
