@@ -1,6 +1,8 @@
 // The transcoding table (transcoding-vectors.md), Envoy style: each row is
 // one HTTP exchange through the gateway's handler to a real in-process gRPC
-// upstream that records what it receives and answers as the row says.
+// upstream that records what it receives and answers as the row says. Every
+// row, P01 to P75, is here; each transcoded row also checks section H (the
+// upstream's method path, x-envoy-original-path and -method).
 
 #include <fstream>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -43,13 +46,44 @@ class TranscodingTableTest : public ::testing::Test {
         std::map<std::string, std::string>{{"vt.v1.TaskService", upstream_.target()}});
   }
 
-  std::unique_ptr<GatewayHandler> Handler(Profile profile, transcoding::PrintOptions print = {}) {
+  static GatewayOptions ProfileOptions(Profile profile) {
     GatewayOptions options;
     options.reject_unknown_method = profile == Profile::kS;
     options.reject_unknown_query_parameters = profile == Profile::kS;
     options.convert_grpc_status = profile == Profile::kS;
+    return options;
+  }
+
+  std::unique_ptr<GatewayHandler> Handler(Profile profile, transcoding::PrintOptions print = {}) {
+    GatewayOptions options = ProfileOptions(profile);
     options.print = print;
     return std::make_unique<GatewayHandler>(config_.get(), upstreams_.get(), options);
+  }
+
+  // A handler with `options` over routes built with `routes` (for the rows
+  // whose option changes routing: url_unescape_spec, auto_mapping).
+  std::unique_ptr<GatewayHandler> HandlerWithRoutes(transcoding::RouteOptions routes,
+                                                    GatewayOptions options) {
+    routes.services = {"vt.v1.TaskService"};
+    auto config = transcoding::TranscoderConfig::Create(ReadVectors(), routes);
+    EXPECT_THAT(config.status(), IsOk());
+    extra_configs_.push_back(*std::move(config));
+    return std::make_unique<GatewayHandler>(extra_configs_.back().get(), upstreams_.get(), options);
+  }
+
+  // Section H, on every transcoded row: the upstream saw one call of `rpc`
+  // carrying the original path and method.
+  void ExpectUpstreamShape(const std::string& rpc, const std::string& http_method,
+                           const std::string& target) {
+    const auto seen = upstream_.seen();
+    ASSERT_FALSE(seen.empty());
+    EXPECT_EQ(seen.back().method, "/vt.v1.TaskService/" + rpc);
+    const auto value = [&](const std::string& key) {
+      auto it = seen.back().metadata.find(key);
+      return it == seen.back().metadata.end() ? std::string("<absent>") : it->second;
+    };
+    EXPECT_EQ(value("x-envoy-original-path"), target);
+    EXPECT_EQ(value("x-envoy-original-method"), http_method);
   }
 
   // A text-format message of `type` as bytes.
@@ -105,6 +139,7 @@ class TranscodingTableTest : public ::testing::Test {
   RecordingUpstream upstream_;
   std::unique_ptr<transcoding::TranscoderConfig> config_;
   std::unique_ptr<UpstreamChannels> upstreams_;
+  std::vector<std::unique_ptr<transcoding::TranscoderConfig>> extra_configs_;
   pb::DynamicMessageFactory factory_;
   HttpResponse streamed_head_;
   std::string streamed_body_;
@@ -147,6 +182,247 @@ TEST_F(TranscodingTableTest, P17EmptyResponsePrintsAsAnEmptyObject) {
   const HttpResponse response = Send(*handler, "DELETE", "/v1/tasks/42");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "{}");
+}
+
+// One transcoded exchange of sections A, B and C: the request, the message
+// the upstream must parse out of it, the upstream's reply and the response.
+struct Row {
+  const char* id;
+  const char* method;
+  const char* target;
+  const char* body;
+  const char* rpc;
+  const char* upstream_json;  // the upstream's message as proto3 JSON
+  const char* reply_type;     // "" for an empty reply of the RPC's type
+  const char* reply_text;
+  const char* response_body;  // compared exactly; nullptr: not checked
+};
+
+class TranscodingRowsTest : public TranscodingTableTest {
+ protected:
+  void Run(GatewayHandler& handler, const Row& row) {
+    SCOPED_TRACE(row.id);
+    upstream_.SetReply(
+        {0, "", "", {*row.reply_type ? Message(row.reply_type, row.reply_text) : ""}});
+    const size_t calls_before = upstream_.seen().size();
+    const HttpResponse response =
+        Send(handler, row.method, row.target, row.body,
+             *row.body ? Headers{{"content-type", "application/json"}} : Headers{});
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(HeaderOf(response, "content-type"), "application/json");
+    if (row.response_body != nullptr) {
+      EXPECT_EQ(response.body, row.response_body);
+    }
+    ASSERT_EQ(upstream_.seen().size(), calls_before + 1);
+    ExpectUpstreamShape(row.rpc, row.method, row.target);
+    const pb::MethodDescriptor* method =
+        config_->pool().FindMethodByName(absl::StrCat("vt.v1.TaskService.", row.rpc));
+    ASSERT_NE(method, nullptr);
+    ExpectUpstreamGot(method->input_type()->full_name(), row.upstream_json);
+  }
+};
+
+TEST_F(TranscodingRowsTest, SectionARoutingAndPathTemplates) {
+  const char* kBuyMilk = R"(id: 42 title: "Buy milk" priority: PRIORITY_HIGH)";
+  const Row rows[] = {
+      {"P02", "GET", "/v1/tasks/42/", "", "GetTask", R"({"id":"42"})", "vt.v1.Task", kBuyMilk,
+       R"({"id":"42","title":"Buy milk","priority":"PRIORITY_HIGH"})"},
+      {"P03", "GET", "/v1/users/alice%40example.com", "", "GetUser",
+       R"({"userId":"alice@example.com"})", "vt.v1.User",
+       R"(user_id: "alice@example.com" display_name: "Alice")",
+       R"({"userId":"alice@example.com","displayName":"Alice"})"},
+      {"P04", "GET", "/v1/users/a%2Fb%20c", "", "GetUser", R"({"userId":"a/b c"})", "", "", "{}"},
+      {"P05", "GET", "/v1/users/u1/tasks/t1", "", "GetResource", R"({"name":"users/u1/tasks/t1"})",
+       "vt.v1.Resource", R"(name: "users/u1/tasks/t1")", R"({"name":"users/u1/tasks/t1"})"},
+      {"P06", "GET", "/v1/users/u%2F1/tasks/t%201", "", "GetResource",
+       R"({"name":"users/u%2F1/tasks/t 1"})", "", "", "{}"},
+      {"P08", "GET", "/v1/tasks/by-name/a/b/c", "", "GetResource", R"({"name":"a/b/c"})", "", "",
+       "{}"},
+      {"P09", "POST", "/v1/tasks/42:complete", R"({"note":"done"})", "CompleteTask",
+       R"({"id":"42","note":"done"})", "vt.v1.Task", "id: 42 done: true",
+       R"({"id":"42","done":true})"},
+      {"P11", "GET", "/v1/users/bob:smith", "", "GetUser", R"({"userId":"bob:smith"})", "", "",
+       "{}"},
+  };
+  auto handler = Handler(Profile::kD);
+  for (const Row& row : rows) Run(*handler, row);
+
+  transcoding::RouteOptions unescape_all;
+  unescape_all.path_matching.unescape_spec = transcoding::UnescapeSpec::kAllCharacters;
+  auto all_characters = HandlerWithRoutes(unescape_all, ProfileOptions(Profile::kD));
+  Run(*all_characters, {"P07", "GET", "/v1/users/u%2F1/tasks/t%201", "", "GetResource",
+                        R"({"name":"users/u/1/tasks/t 1"})", "", "", "{}"});
+}
+
+TEST_F(TranscodingRowsTest, SectionBRequestBodyMapping) {
+  const Row rows[] = {
+      {"P12", "POST", "/v1/tasks", R"({"title":"Buy milk","tags":["home"]})", "CreateTask",
+       R"({"task":{"title":"Buy milk","tags":["home"]}})", "vt.v1.Task",
+       R"(id: 1 title: "Buy milk" tags: "home")",
+       R"({"id":"1","title":"Buy milk","tags":["home"]})"},
+      {"P13", "POST", "/v1/tasks?request_id=r-1", R"({"title":"x"})", "CreateTask",
+       R"({"task":{"title":"x"},"requestId":"r-1"})", "", "", "{}"},
+      {"P14", "PATCH", "/v1/tasks/42", R"({"title":"New"})", "UpdateTask",
+       R"({"task":{"id":"42","title":"New"}})", "vt.v1.Task", R"(id: 42 title: "New")",
+       R"({"id":"42","title":"New"})"},
+      {"P15", "PATCH", "/v1/tasks/42?update_mask=title,dueTime", R"({"title":"New"})", "UpdateTask",
+       R"({"task":{"id":"42","title":"New"},"updateMask":"title,dueTime"})", "", "", "{}"},
+      {"P16", "PUT", "/v1/tasks/42/title", R"("Renamed")", "SetTitle",
+       R"({"id":"42","title":"Renamed"})", "vt.v1.Task", R"(id: 42 title: "Renamed")",
+       R"({"id":"42","title":"Renamed"})"},
+      {"P18", "POST", "/v1/tasks",
+       R"({"title":"x","priority":2,"dueTime":"2024-05-01T10:00:00+02:00","remindCount":"3",)"
+       R"("id":"9007199254740993","color":"red"})",
+       "CreateTask",
+       R"({"task":{"id":"9007199254740993","title":"x","priority":"PRIORITY_MEDIUM",)"
+       R"("dueTime":"2024-05-01T08:00:00Z","remindCount":3}})",
+       "", "", "{}"},
+      {"P19", "POST", "/v1/tasks", R"({"title":"x","tags":["a",],})", "CreateTask",
+       R"({"task":{"title":"x","tags":["a"]}})", "", "", "{}"},
+      {"P20", "POST", "/v1/tasks", R"({"owner_id":"u1","remind_count":0})", "CreateTask",
+       R"({"task":{"owner":"u1","remindCount":0}})", "", "", "{}"},
+  };
+  auto handler = Handler(Profile::kD);
+  for (const Row& row : rows) Run(*handler, row);
+}
+
+TEST_F(TranscodingRowsTest, SectionCQueryParameters) {
+  struct QueryRow {
+    const char* id;
+    const char* target;
+    const char* upstream_json;
+  };
+  const QueryRow rows[] = {
+      {"P21", "/v1/tasks?page_size=10&page_token=abc", R"({"pageSize":10,"pageToken":"abc"})"},
+      {"P22", "/v1/tasks?pageSize=10", R"({"pageSize":10})"},
+      {"P23", "/v1/tasks?tags=home&tags=work", R"({"tags":["home","work"]})"},
+      {"P24", "/v1/tasks?filter.text=milk&filter.range.min=2",
+       R"({"filter":{"text":"milk","range":{"min":2}}})"},
+      {"P25", "/v1/tasks?priority=PRIORITY_HIGH", R"({"priority":"PRIORITY_HIGH"})"},
+      {"P26", "/v1/tasks?priority=3&priorities=PRIORITY_LOW&priorities=2",
+       R"({"priority":"PRIORITY_HIGH","priorities":["PRIORITY_LOW","PRIORITY_MEDIUM"]})"},
+      {"P27", "/v1/tasks?due_before=2024-06-01T00:00:00Z",
+       R"({"dueBefore":"2024-06-01T00:00:00Z"})"},
+      {"P28", "/v1/tasks?done=false", R"({"done":false})"},
+      {"P29", "/v1/tasks?min_version=5&max_estimate=90s&min_score=0.5",
+       R"({"maxEstimate":"90s","minVersion":"5","minScore":0.5})"},
+      {"P30", "/v1/tasks?owner=u1", R"({"owner":"u1"})"},
+      {"P31", "/v1/tasks?owner_id=u1", R"({"owner":"u1"})"},
+      {"P32", "/v1/tasks?ids=1&ids=2", R"({"ids":["1","2"]})"},
+      {"P33", "/v1/tasks?filter.text=a%26b%3Dc%2Fd", R"({"filter":{"text":"a&b=c/d"}})"},
+      {"P34", "/v1/tasks?filter.text=milk+bread", R"({"filter":{"text":"milk+bread"}})"},
+      {"P36", "/v1/tasks?cursor=YWJjZA", R"({"cursor":"YWJjZA=="})"},
+  };
+  const auto list_row = [](const char* id, const char* target, const char* json) {
+    return Row{id, "GET", target, "", "ListTasks", json, "", "", "{}"};
+  };
+  auto handler = Handler(Profile::kD);
+  for (const QueryRow& row : rows) Run(*handler, list_row(row.id, row.target, row.upstream_json));
+
+  GatewayOptions plus = ProfileOptions(Profile::kD);
+  plus.request.query_param_unescape_plus = true;
+  Run(*std::make_unique<GatewayHandler>(config_.get(), upstreams_.get(), plus),
+      list_row("P35", "/v1/tasks?filter.text=milk+bread", R"({"filter":{"text":"milk bread"}})"));
+
+  GatewayOptions ignore_unknown = ProfileOptions(Profile::kD);
+  ignore_unknown.request.ignore_unknown_query_parameters = true;
+  Run(*std::make_unique<GatewayHandler>(config_.get(), upstreams_.get(), ignore_unknown),
+      {"P37", "GET", "/v1/tasks/42?foo=bar", "", "GetTask", R"({"id":"42"})", "", "", "{}"});
+
+  GatewayOptions ignored = ProfileOptions(Profile::kD);
+  ignored.request.ignored_query_parameters = {"api_key"};
+  Run(*std::make_unique<GatewayHandler>(config_.get(), upstreams_.get(), ignored),
+      list_row("P38", "/v1/tasks?api_key=k&page_size=1", R"({"pageSize":1})"));
+}
+
+TEST_F(TranscodingRowsTest, SectionDResponseFormatting) {
+  const std::string plan = Message(
+      "vt.v1.Task",
+      R"(id: 7 title: "Plan" tags: "a" tags: "b" due_time { seconds: 1714557600 nanos: 120000000 } )"
+      R"(estimate { seconds: 1 nanos: 500000000 } owner_id: "u1" remind_count { value: 0 } )"
+      R"(attachment: "hi!" score: 0.25 version: 18446744073709551615 labels { key: "k" value: "v" } )"
+      R"(category { })");
+  const auto get = [&](GatewayHandler& handler, const std::string& reply) {
+    upstream_.SetReply({0, "", "", {reply}});
+    const HttpResponse response = Send(handler, "GET", "/v1/tasks/7");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(HeaderOf(response, "content-type"), "application/json");
+    ExpectUpstreamShape("GetTask", "GET", "/v1/tasks/7");
+    ExpectUpstreamGot("vt.v1.GetTaskRequest", R"({"id":"7"})");
+    return response.body;
+  };
+  EXPECT_EQ(get(*Handler(Profile::kD), plan),
+            R"({"id":"7","title":"Plan","tags":["a","b"],"dueTime":"2024-05-01T10:00:00.120Z",)"
+            R"("estimate":"1.500s","owner":"u1","remindCount":0,"attachment":"aGkh","score":0.25,)"
+            R"("version":"18446744073709551615","labels":{"k":"v"},"category":{}})");  // P39
+
+  transcoding::PrintOptions proto_names;
+  proto_names.preserve_proto_field_names = true;
+  EXPECT_EQ(
+      get(*Handler(Profile::kD, proto_names), plan),
+      R"({"id":"7","title":"Plan","tags":["a","b"],"due_time":"2024-05-01T10:00:00.120Z",)"
+      R"("estimate":"1.500s","owner_id":"u1","remind_count":0,"attachment":"aGkh",)"
+      R"("score":0.25,"version":"18446744073709551615","labels":{"k":"v"},"category":{}})");  // P40
+
+  transcoding::PrintOptions enums_as_ints;
+  enums_as_ints.always_print_enums_as_ints = true;
+  auto ints = Handler(Profile::kD, enums_as_ints);
+  EXPECT_EQ(get(*ints, plan), get(*Handler(Profile::kD), plan));  // P41
+  const std::string low = Message("vt.v1.Task", "id: 7 priority: PRIORITY_LOW");
+  EXPECT_EQ(get(*ints, low), R"({"id":"7","priority":1})");  // P42
+
+  transcoding::PrintOptions primitives;
+  primitives.always_print_primitive_fields = true;
+  const std::string printed = get(*Handler(Profile::kD, primitives), low);  // P43, as JSON values
+  auto parsed = [](const std::string& json) {
+    pb::Struct value;
+    EXPECT_TRUE(pb::util::JsonStringToMessage(json, &value).ok()) << json;
+    return value;
+  };
+  EXPECT_TRUE(pb::util::MessageDifferencer::Equals(
+      parsed(printed),
+      parsed(R"({"id":"7","title":"","description":"","priority":"PRIORITY_LOW","tags":[],)"
+             R"("done":false,"owner":"","attachment":"","score":0,"version":"0","labels":{}})")))
+      << printed;
+
+  transcoding::PrintOptions whitespace;
+  whitespace.add_whitespace = true;
+  const std::string spaced =
+      get(*Handler(Profile::kD, whitespace), Message("vt.v1.Task", R"(id: 7 title: "a")"));
+  EXPECT_EQ(spaced, "{\n \"id\": \"7\",\n \"title\": \"a\"\n}\n");  // P44
+  EXPECT_EQ(spaced.size(), 30u);
+}
+
+TEST_F(TranscodingTableTest, P48ToP51GatewayMadeErrorsBeforeAnyUpstreamCall) {
+  auto handler = Handler(Profile::kD);
+  const Headers json = {{"content-type", "application/json"}};
+  HttpResponse response = Send(*handler, "POST", "/v1/tasks", R"({"title":"x")", json);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(HeaderOf(response, "content-type"), "text/plain");
+  EXPECT_THAT(response.body,
+              ::testing::StartsWith(
+                  "Unexpected end of string. Expected , or } after key:value pair."));  // P48
+  response = Send(*handler, "POST", "/v1/tasks", "INVALID", json);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_THAT(response.body, ::testing::StartsWith("Unexpected token."));  // P49
+  response = Send(*handler, "GET", "/v1/tasks/abc");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(HeaderOf(response, "content-type"), "text/plain");
+  EXPECT_EQ(response.body, R"(id: invalid value "abc" for type TYPE_INT64)");  // P50
+  response = Send(*handler, "POST", "/v1/tasks", R"({"priority":"URGENT"})", json);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_THAT(response.body,
+              ::testing::HasSubstr(
+                  R"(invalid value "URGENT" for type type.googleapis.com/vt.v1.Priority)"));  // P51
+  EXPECT_TRUE(upstream_.seen().empty());
+}
+
+TEST_F(TranscodingRowsTest, P59AutoMappingCallsAMethodWithoutAnHttpRule) {
+  transcoding::RouteOptions auto_mapping;
+  auto_mapping.auto_mapping = true;
+  auto handler = HandlerWithRoutes(auto_mapping, ProfileOptions(Profile::kD));
+  Run(*handler, {"P59", "POST", "/vt.v1.TaskService/Ping", R"({"msg":"hi"})", "Ping",
+                 R"({"msg":"hi"})", "vt.v1.PingResponse", R"(msg: "hi")", R"({"msg":"hi"})"});
 }
 
 TEST_F(TranscodingTableTest, P45P46P47ServerStreams) {
