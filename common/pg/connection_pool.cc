@@ -130,8 +130,11 @@ void ConnectionPool::Return(std::unique_ptr<Connection> connection) {
   std::unique_ptr<Connection> to_close;
   {
     absl::MutexLock lock(&mutex_);
-    // Overflow connections (beyond `size` kept idle) are closed on return.
-    if (reusable && static_cast<int>(idle_.size()) < options_.size) {
+    // Overflow connections (beyond `size` kept idle) are closed on return,
+    // unless callers are waiting: closing one then only makes a waiter open
+    // a new one (a Postgres fork) a moment later.
+    const int idle = static_cast<int>(idle_.size());
+    if (reusable && (idle < options_.size || idle < waiting_)) {
       idle_.push_back(std::move(connection));
     } else {
       --open_;
