@@ -7,6 +7,7 @@
 
 #include "common/config/environment.h"
 #include "common/logging/log.h"
+#include "common/server/process_setup.h"
 #include "common/server/termination_signal.h"
 #include "services/gateway/gateway_config.h"
 
@@ -56,7 +57,7 @@ int Run() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  todo::common::server::TerminationSignal::BlockInThisThread();
+  todo::common::server::PrepareServerProcess();
   if (todo::common::config::WantsHelp(argc, argv)) {
     std::fputs(todo::common::config::FormatHelp("todo-gateway",
                                                 "REST+JSON gateway to the todo-grpc services.",

@@ -6,7 +6,7 @@
 #include "common/config/environment.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
-#include "common/server/termination_signal.h"
+#include "common/server/process_setup.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_config.h"
 
@@ -49,7 +49,7 @@ int Run() {
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked mask.
-  todo::common::server::TerminationSignal::BlockInThisThread();
+  todo::common::server::PrepareServerProcess();
   if (todo::common::config::WantsHelp(argc, argv)) {
     std::fputs(todo::common::config::FormatHelp(
                    "todo-tasks", "The tasks service (todo.tasks.v1.TasksService) over gRPC.",
