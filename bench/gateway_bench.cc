@@ -255,7 +255,8 @@ int main(int argc, char** argv) {
               absl::FormatDuration(rest_p99 - direct_p99).c_str());
   // 3. grpc-gateway (Go) in front of the same todo-tasks, both driven by wrk
   // with the same settings, alternating so that neither gets the warmer turn.
-  if (const char* peer_binary = TODO_GRPC_GATEWAY_PEER; *peer_binary == '\0') {
+  if (const char* peer_binary = TODO_GRPC_GATEWAY_PEER;
+      *peer_binary == '\0' || access(peer_binary, X_OK) != 0) {
     std::printf(
         "  grpc-gateway peer: not built (scripts/setup.sh --bench installs Go's packages)\n");
   } else if (todo::bench::RunCommand("command -v wrk").empty()) {

@@ -9,7 +9,7 @@ set -euo pipefail
 output=$1 work=$2 protos=$3 googleapis=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
-rm -rf "$work/src" "$work/protos"
+rm -rf "$output" "$work/src" "$work/protos"
 mkdir -p "$work/src/peer" "$work/protos/todo/tasks/v1"
 # Debian's protoc-gen-go (1.3.5) predates proto3 `optional`. Those fields are
 # the same on the wire without the keyword; only presence tracking on update
