@@ -55,15 +55,25 @@ using todo::bench::MemoryKb;
 using todo::bench::Spawn;
 constexpr int kClients = 8;
 
+// A TCP socket connected to 127.0.0.1:`port`, or -1.
+int ConnectLoopback(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A minimal HTTP/1.1 keep-alive client: GET, read one response.
 class HttpConnection {
  public:
-  explicit HttpConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) Die("connect");
+  explicit HttpConnection(int port) : fd_(ConnectLoopback(port)) {
+    if (fd_ < 0) Die("connect");
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
@@ -108,14 +118,11 @@ class HttpConnection {
 // Waits until GET `path` on `port` answers 200.
 void WaitForHttp(int port, const std::string& path, const std::string& token, const char* what) {
   for (int attempt = 0;; ++attempt) {
-    int probe = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool up = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
-    close(probe);
-    if (up && HttpConnection(port).Get(path, token) == 200) return;
+    // Probe first: HttpConnection dies when nothing listens yet.
+    const int probe = ConnectLoopback(port);
+    const bool listening = probe >= 0;
+    if (listening) close(probe);
+    if (listening && HttpConnection(port).Get(path, token) == 200) return;
     if (attempt > 100) Die(absl::StrCat(what, " did not come up"));
     absl::SleepFor(absl::Milliseconds(100));
   }
