@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/status/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
@@ -104,17 +105,22 @@ std::shared_ptr<grpc::Channel> UpstreamChannels::ChannelFor(absl::string_view se
   return it == channels_.end() ? nullptr : it->second;
 }
 
-absl::StatusOr<UpstreamReply> UpstreamChannels::CallUnary(absl::string_view service,
-                                                          const UpstreamCall& call) {
+absl::StatusOr<grpc::GenericStub*> UpstreamChannels::StubFor(absl::string_view service) const {
   auto it = stubs_.find(service);
   if (it == stubs_.end()) {
     return absl::NotFoundError(absl::StrCat("no upstream for ", service));
   }
+  return it->second.get();
+}
+
+absl::StatusOr<UpstreamReply> UpstreamChannels::CallUnary(absl::string_view service,
+                                                          const UpstreamCall& call) {
+  ASSIGN_OR_RETURN(grpc::GenericStub* const stub, StubFor(service));
   grpc::ClientContext context;
   Prepare(context, call);
   grpc::CompletionQueue queue;
   const grpc::ByteBuffer request = ToBuffer(call.request_bytes);
-  auto rpc = it->second->PrepareUnaryCall(&context, call.method_path, request, &queue);
+  auto rpc = stub->PrepareUnaryCall(&context, call.method_path, request, &queue);
   rpc->StartCall();
   grpc::ByteBuffer response;
   grpc::Status status;
@@ -130,14 +136,11 @@ absl::StatusOr<UpstreamReply> UpstreamChannels::CallUnary(absl::string_view serv
 absl::StatusOr<UpstreamReply> UpstreamChannels::CallServerStreaming(
     absl::string_view service, const UpstreamCall& call,
     const std::function<bool(const std::string&)>& on_message, const std::function<bool()>& alive) {
-  auto it = stubs_.find(service);
-  if (it == stubs_.end()) {
-    return absl::NotFoundError(absl::StrCat("no upstream for ", service));
-  }
+  ASSIGN_OR_RETURN(grpc::GenericStub* const stub, StubFor(service));
   grpc::ClientContext context;
   Prepare(context, call);
   grpc::CompletionQueue queue;
-  auto rpc = it->second->PrepareCall(&context, call.method_path, &queue);
+  auto rpc = stub->PrepareCall(&context, call.method_path, &queue);
   rpc->StartCall(reinterpret_cast<void*>(1));
   UpstreamReply reply;
   bool open = Await(queue);

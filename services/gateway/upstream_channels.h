@@ -59,6 +59,9 @@ class UpstreamChannels {
   std::shared_ptr<grpc::Channel> ChannelFor(absl::string_view service) const;
 
  private:
+  // NOT_FOUND when no upstream serves `service`.
+  absl::StatusOr<grpc::GenericStub*> StubFor(absl::string_view service) const;
+
   std::map<std::string, std::shared_ptr<grpc::Channel>, std::less<>> channels_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>, std::less<>> stubs_;
 };
