@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
 #include "common/pg/sql_error.h"
+#include "common/status/status_macros.h"
 
 namespace todo::common::pg {
 namespace {
@@ -28,7 +29,7 @@ struct ParamArrays {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& options) {
+absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options) {
   const std::string timeout =
       absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
   std::string server_options = "-c TimeZone=UTC";
@@ -57,20 +58,24 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectOption
     PQfinish(conn);
     return status;
   }
-  return std::unique_ptr<Connection>(new Connection(conn));
-}
-
-Connection::Connection(pg_conn* conn)
-    : conn_(conn), opened_at_(absl::Now()), last_used_at_(opened_at_) {
   // libpq prints server notices on stderr by default; keep logs JSON.
   PQsetNoticeProcessor(
-      conn_,
+      conn,
       [](void*, const char* message) {
         logging::Debug("postgres_notice",
                        {{"message", absl::StripTrailingAsciiWhitespace(message)}});
       },
       nullptr);
+  return conn;
 }
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& options) {
+  ASSIGN_OR_RETURN(pg_conn * conn, ConnectLibpq(options));
+  return std::unique_ptr<Connection>(new Connection(conn));
+}
+
+Connection::Connection(pg_conn* conn)
+    : conn_(conn), opened_at_(absl::Now()), last_used_at_(opened_at_) {}
 
 Connection::~Connection() { PQfinish(conn_); }
 

@@ -26,6 +26,11 @@ struct ConnectOptions {
   absl::Duration statement_timeout = absl::ZeroDuration();
 };
 
+// A new libpq connection with the settings every connection here has
+// (TimeZone=UTC, statement_timeout, keepalives, notices to the log). The caller
+// owns it (PQfinish). UNAVAILABLE when the server cannot be reached.
+absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options);
+
 class Connection {
  public:
   // Connects with TimeZone=UTC so timestamptz text is always in UTC.

@@ -3,6 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
+#include "common/server/async_unary.h"
+#include "common/server/health_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
@@ -12,7 +14,6 @@ namespace todo::common::server {
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const ServerOptions& options, const std::vector<grpc::Service*>& services) {
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
@@ -36,20 +37,54 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  auto health = std::make_unique<HealthService>();
+  health->SetServingStatus(false);
+  builder.RegisterService(health.get());
+  std::vector<AsyncMethod*> async_methods;
   for (grpc::Service* service : services) {
     builder.RegisterService(service);
+    if (auto* with_async = dynamic_cast<ServesAsyncMethods*>(service)) {
+      for (AsyncMethod* method : with_async->async_methods()) {
+        async_methods.push_back(method);
+      }
+    }
+  }
+  std::unique_ptr<grpc::ServerCompletionQueue> queue;
+  if (!async_methods.empty()) {
+    queue = builder.AddCompletionQueue();
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", address));
   }
-  server->GetHealthCheckService()->SetServingStatus(false);
   logging::Info("grpc_server_started", {{"address", address}, {"port", bound_port}});
-  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), bound_port, options));
+  auto started = std::unique_ptr<GrpcServer>(
+      new GrpcServer(std::move(server), std::move(health), std::move(queue), bound_port, options));
+  for (AsyncMethod* method : async_methods) {
+    method->Arm(started->queue_.get(), &started->unanswered_);
+  }
+  if (started->queue_ != nullptr) {
+    // One thread serves every async method: their handlers never block, and a
+    // second thread measured slower (the two contend for the same calls).
+    started->queue_thread_ = std::thread([queue = started->queue_.get()] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (queue->Next(&tag, &ok)) {
+        static_cast<CompletionHandler*>(tag)->OnEvent(ok);
+      }
+    });
+  }
+  return started;
 }
 
-GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, int port, ServerOptions options)
-    : server_(std::move(server)), port_(port), options_(std::move(options)) {}
+GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health,
+                       std::unique_ptr<grpc::ServerCompletionQueue> queue, int port,
+                       ServerOptions options)
+    : health_(std::move(health)),
+      server_(std::move(server)),
+      queue_(std::move(queue)),
+      port_(port),
+      options_(std::move(options)) {}
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
@@ -59,9 +94,7 @@ std::string GrpcServer::local_target() const {
              : absl::StrCat(options_.listen_address, ":", port_);
 }
 
-grpc::HealthCheckServiceInterface* GrpcServer::health() const {
-  return server_->GetHealthCheckService();
-}
+grpc::HealthCheckServiceInterface* GrpcServer::health() const { return health_.get(); }
 
 void GrpcServer::Shutdown() {
   if (shut_down_) {
@@ -71,9 +104,22 @@ void GrpcServer::Shutdown() {
   logging::Info("grpc_server_stopping",
                 {{"grace_ms", absl::ToInt64Milliseconds(options_.shutdown_grace)}});
   // Health goes NOT_SERVING first so load balancers stop sending new calls.
-  server_->GetHealthCheckService()->Shutdown();
+  health_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
   server_->Wait();
+  if (queue_ != nullptr) {
+    // Answers still on their way (a statement in flight) go through the
+    // queue, so it closes only after the last one was sent.
+    const absl::Time give_up = absl::Now() + options_.shutdown_grace;
+    while (unanswered_.load() > 0 && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    if (unanswered_.load() > 0) {
+      logging::Error("grpc_server_unanswered_calls", {{"calls", unanswered_.load()}});
+    }
+    queue_->Shutdown();
+    queue_thread_.join();
+  }
   logging::Info("grpc_server_stopped");
 }
 

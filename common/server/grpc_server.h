@@ -1,15 +1,19 @@
 #pragma once
 
 // gRPC server bootstrap shared by every service: the standard health service
-// (grpc.health.v1, starting NOT_SERVING), server reflection, message-size
+// (grpc.health.v1 from health_service.h, starting NOT_SERVING), server reflection, message-size
 // limits, keepalive, port 0, and a graceful stop.
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/server/health_service.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
@@ -38,6 +42,8 @@ struct ServerOptions {
 class GrpcServer {
  public:
   // Starts serving `services` (not owned; they must outlive the server).
+  // Services that also implement ServesAsyncMethods get their async methods
+  // served from a completion queue (async_unary.h).
   // FAILED_PRECONDITION when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const ServerOptions& options, const std::vector<grpc::Service*>& services);
@@ -54,9 +60,15 @@ class GrpcServer {
   void Shutdown();
 
  private:
-  GrpcServer(std::unique_ptr<grpc::Server> server, int port, ServerOptions options);
+  GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health,
+             std::unique_ptr<grpc::ServerCompletionQueue> queue, int port, ServerOptions options);
 
+  // Declared before server_ so that it outlives it.
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::ServerCompletionQueue> queue_;  // null without async methods
+  std::thread queue_thread_;
+  std::atomic<int> unanswered_{0};
   int port_;
   ServerOptions options_;
   bool shut_down_ = false;

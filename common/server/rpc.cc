@@ -11,4 +11,13 @@ std::string RequestIdOf(const grpc::ServerContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
+grpc::Status FailedRpcStatus(absl::string_view rpc_name, const absl::Status& status) {
+  if (logging::IsEnabled(logging::Level::kDebug)) {
+    logging::Debug("rpc_failed", {{"rpc", rpc_name},
+                                  {"code", absl::StatusCodeToString(status.code())},
+                                  {"error", status.message()}});
+  }
+  return ToGrpcStatus(status, rpc_name);
+}
+
 }  // namespace todo::common::server

@@ -24,18 +24,16 @@ namespace todo::common::server {
 // The x-request-id metadata of the call, or "".
 std::string RequestIdOf(const grpc::ServerContext& context);
 
+// The status a client sees for a failed `rpc_name` (logged at debug level).
+grpc::Status FailedRpcStatus(absl::string_view rpc_name, const absl::Status& status);
+
 template <typename Response, typename Handler>
 grpc::Status FinishRpc(absl::string_view rpc_name, grpc::ServerContext* context, Response* response,
                        Handler&& handler) {
   const logging::ScopedRequestId request_id(RequestIdOf(*context));
   absl::StatusOr<Response> result = std::forward<Handler>(handler)();
   if (!result.ok()) {
-    if (logging::IsEnabled(logging::Level::kDebug)) {
-      logging::Debug("rpc_failed", {{"rpc", rpc_name},
-                                    {"code", absl::StatusCodeToString(result.status().code())},
-                                    {"error", result.status().message()}});
-    }
-    return ToGrpcStatus(result.status(), rpc_name);
+    return FailedRpcStatus(rpc_name, result.status());
   }
   *response = *std::move(result);
   return grpc::Status::OK;

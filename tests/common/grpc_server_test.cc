@@ -6,6 +6,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -191,6 +192,51 @@ TEST(GrpcServerTest, CancelsCallsThatOutliveTheGracePeriod) {
   EXPECT_FALSE(status.ok());
   service.release_.Notify();
   shutdown.join();
+}
+
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+
+TEST(GrpcServerTest, HealthChecksKnownServicesAndRefusesUnknownOnes) {
+  InProcessServer server({});
+  server.server().health()->SetServingStatus("todo.test.v1.Thing", true);
+  auto stub = Health::NewStub(server.NewChannel());
+  const auto check = [&](const std::string& service, HealthCheckResponse* response) {
+    HealthCheckRequest request;
+    request.set_service(service);
+    grpc::ClientContext context;
+    return stub->Check(WithDeadline(context, absl::Seconds(5)), request, response);
+  };
+  HealthCheckResponse response;
+  ASSERT_TRUE(check("todo.test.v1.Thing", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  ASSERT_TRUE(check("", &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);  // until told otherwise
+  EXPECT_THAT(check("todo.test.v1.Nothing", &response), StatusIs(grpc::StatusCode::NOT_FOUND));
+}
+
+TEST(GrpcServerTest, HealthWatchSendsEachChangeAndEndsAtShutdown) {
+  InProcessServer server({});
+  auto stub = Health::NewStub(server.NewChannel());
+  grpc::ClientContext context;
+  HealthCheckRequest request;
+  auto watch = stub->Watch(WithDeadline(context, absl::Seconds(10)), request);
+  HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  server.server().health()->SetServingStatus(true);
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  const absl::Time start = absl::Now();
+  std::thread shutdown([&] { server.Shutdown(); });
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(watch->Read(&response));
+  EXPECT_TRUE(watch->Finish().ok());
+  shutdown.join();
+  // The open watch did not hold the stop up for the grace period (2 s).
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
 }
 
 }  // namespace

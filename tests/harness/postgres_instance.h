@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/pg/pipeline.h"
 
 namespace todo::testing {
 
@@ -52,5 +53,14 @@ class PostgresInstance {
 // One server per test binary, started on first use and cleaned up at exit.
 // Aborts the test binary with a clear message when no server can be started.
 PostgresInstance& SharedPostgres();
+
+// Pipeline options for a test database: two connections, quick reconnects.
+inline common::pg::PipelineOptions PipelineFor(const common::pg::ConnectOptions& connect) {
+  common::pg::PipelineOptions options;
+  options.connect = connect;
+  options.connections = 2;
+  options.max_reconnect_delay = absl::Milliseconds(200);
+  return options;
+}
 
 }  // namespace todo::testing

@@ -1,0 +1,64 @@
+#pragma once
+
+// Single statements from many threads over a few shared connections in
+// libpq's pipeline mode, answered through callbacks.
+//
+// A short query costs Postgres little next to the wake-ups around it: with a
+// connection per caller, every query wakes a backend and then the caller.
+// Here callers queue statements on a shared connection without waiting for
+// it, one backend runs them back to back, and a reader thread per connection
+// hands each result to its callback in order. Each statement gets its own
+// Sync, so it is its own transaction and one failure never touches another.
+//
+//   pipeline.Submit(kSelectTask, Params().Add(user).Add(id),
+//                   [](absl::StatusOr<Result> rows) { ... });
+//
+// Only for statements that stand alone (autocommit); transactions belong on
+// the ConnectionPool. Callbacks run on a reader thread (or on the caller's
+// thread when the database is unreachable) and must not block.
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "common/pg/connection.h"
+#include "common/pg/result.h"
+#include "common/pg/statement.h"
+
+namespace todo::common::pg {
+
+using ResultCallback = absl::AnyInvocable<void(absl::StatusOr<Result>) &&>;
+
+class PipelinedConnection;
+
+struct PipelineOptions {
+  ConnectOptions connect;
+  // Connections (each one backend and one reader thread).
+  int connections = 2;
+  // Reconnect attempts after a lost link start at this delay and double up to
+  // max_reconnect_delay; statements submitted meanwhile fail UNAVAILABLE.
+  absl::Duration min_reconnect_delay = absl::Milliseconds(50);
+  absl::Duration max_reconnect_delay = absl::Seconds(2);
+};
+
+class Pipeline {
+ public:
+  // Connects in the background; does not wait for the database.
+  explicit Pipeline(PipelineOptions options);
+  // Fails what is still queued with UNAVAILABLE and stops the readers.
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Runs `statement` (prepared on first use on each connection) and calls
+  // `done` with its result, or with the status sql_error.h maps its failure to.
+  void Submit(const Statement& statement, Params params, ResultCallback done);
+
+ private:
+  std::vector<std::unique_ptr<PipelinedConnection>> connections_;
+  std::atomic<unsigned> next_{0};
+};
+
+}  // namespace todo::common::pg

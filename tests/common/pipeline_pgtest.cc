@@ -1,0 +1,170 @@
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/pg/pipeline.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/postgres_instance.h"
+#include "tests/harness/status_matchers.h"
+
+namespace todo::common::pg {
+namespace {
+
+using ::testing::HasSubstr;
+using ::todo::testing::IsOk;
+using ::todo::testing::PipelineFor;
+using ::todo::testing::SharedPostgres;
+using ::todo::testing::StatusIs;
+
+constexpr Statement kEcho{"test_echo", "SELECT $1::bigint * 2"};
+constexpr Statement kDivide{"test_divide", "SELECT 100 / $1::int"};
+constexpr Statement kBroken{"test_broken", "SELECT * FROM no_such_table WHERE id = $1"};
+constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1)"};
+
+// Waits for one statement's outcome.
+absl::StatusOr<Result> RunOne(Pipeline& pipeline, const Statement& statement, Params params) {
+  absl::Notification done;
+  absl::StatusOr<Result> outcome;
+  pipeline.Submit(statement, std::move(params), [&](absl::StatusOr<Result> result) {
+    outcome = std::move(result);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return outcome;
+}
+
+// Retries until the pipeline's connections are up (they connect in the background).
+void AwaitConnected(Pipeline& pipeline) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!RunOne(pipeline, kEcho, Params().Add(int64_t{1})).ok()) {
+    ASSERT_LT(absl::Now(), give_up) << "the pipeline never connected";
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dsn = SharedPostgres().CreateDatabase();
+    ASSERT_THAT(dsn, IsOk());
+    connect_.dsn = *dsn;
+    connect_.connect_timeout = absl::Seconds(1);
+  }
+  ConnectOptions connect_;
+};
+
+TEST_F(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
+  Pipeline pipeline(PipelineFor(connect_));
+  AwaitConnected(pipeline);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::atomic<int> wrong{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int64_t value = t * 100000 + i;
+        // Several in flight per thread, so statements really queue up.
+        pipeline.Submit(kEcho, Params().Add(value), [&, value](absl::StatusOr<Result> result) {
+          if (!result.ok() || result->GetInt64(0, 0).value_or(-1) != value * 2) ++wrong;
+          ++answered;
+        });
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (answered.load() < kThreads * kPerThread && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(answered.load(), kThreads * kPerThread);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
+  PipelineOptions options = PipelineFor(connect_);
+  options.connections = 1;  // all three on one connection, back to back
+  Pipeline pipeline(options);
+  AwaitConnected(pipeline);
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<Result>> outcomes(3);
+  std::atomic<int> answered{0};
+  const auto keep = [&](int index) {
+    return [&, index](absl::StatusOr<Result> result) {
+      absl::MutexLock lock(&mu);
+      outcomes[index] = std::move(result);
+      ++answered;
+    };
+  };
+  pipeline.Submit(kDivide, Params().Add(4), keep(0));
+  pipeline.Submit(kDivide, Params().Add(0), keep(1));
+  pipeline.Submit(kDivide, Params().Add(5), keep(2));
+  while (answered.load() < 3) absl::SleepFor(absl::Milliseconds(1));
+  absl::MutexLock lock(&mu);
+  ASSERT_THAT(outcomes[0], IsOk());
+  EXPECT_EQ(outcomes[0]->GetInt64(0, 0).value_or(-1), 25);
+  // 22012 division_by_zero: class 22 maps to INVALID_ARGUMENT.
+  EXPECT_THAT(outcomes[1], StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(outcomes[2], IsOk());
+  EXPECT_EQ(outcomes[2]->GetInt64(0, 0).value_or(-1), 20);
+}
+
+TEST_F(PipelineTest, AStatementThatCannotBePreparedFailsEveryTimeWithoutHarmingOthers) {
+  Pipeline pipeline(PipelineFor(connect_));
+  AwaitConnected(pipeline);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(RunOne(pipeline, kBroken, Params().Add(1)), StatusIs(absl::StatusCode::kInternal));
+    EXPECT_THAT(RunOne(pipeline, kEcho, Params().Add(int64_t{21})), IsOk());
+  }
+}
+
+TEST_F(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
+  Pipeline pipeline(PipelineFor(connect_));
+  AwaitConnected(pipeline);
+
+  // A statement in flight when the server goes away fails instead of hanging.
+  absl::Notification sleeper_done;
+  absl::StatusOr<Result> sleeper;
+  pipeline.Submit(kSleep, Params().Add(int64_t{30}), [&](absl::StatusOr<Result> result) {
+    sleeper = std::move(result);
+    sleeper_done.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_THAT(SharedPostgres().Stop(), IsOk());
+  ASSERT_TRUE(sleeper_done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_THAT(sleeper, StatusIs(absl::StatusCode::kUnavailable));
+
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(RunOne(pipeline, kEcho, Params().Add(int64_t{1})),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("test_echo")));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+
+  ASSERT_THAT(SharedPostgres().StartAgain(), IsOk());
+  AwaitConnected(pipeline);
+  auto echoed = RunOne(pipeline, kEcho, Params().Add(int64_t{8}));
+  ASSERT_THAT(echoed, IsOk());
+  EXPECT_EQ(echoed->GetInt64(0, 0).value_or(-1), 16);
+}
+
+TEST_F(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
+  absl::Notification done;
+  absl::StatusOr<Result> outcome;
+  {
+    Pipeline pipeline(PipelineFor(connect_));
+    AwaitConnected(pipeline);
+    pipeline.Submit(kSleep, Params().Add(int64_t{30}), [&](absl::StatusOr<Result> result) {
+      outcome = std::move(result);
+      done.Notify();
+    });
+  }
+  ASSERT_TRUE(done.HasBeenNotified());
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+}
+
+}  // namespace
+}  // namespace todo::common::pg
