@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -15,6 +16,8 @@
 #include "absl/strings/strip.h"
 
 extern char* program_invocation_short_name;
+
+extern char** environ;
 
 namespace todo::bench {
 
@@ -35,6 +38,11 @@ void Die(const std::string& message) {
 }
 
 pid_t Spawn(const char* binary, std::vector<std::string> environment) {
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (absl::StartsWith(*entry, kServiceEnvPrefix)) {
+      environment.push_back(*entry + std::strlen(kServiceEnvPrefix));
+    }
+  }
   std::vector<char*> env;
   for (std::string& entry : environment) env.push_back(entry.data());
   env.push_back(nullptr);

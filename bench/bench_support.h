@@ -18,7 +18,10 @@ namespace todo::bench {
 
 // Prints "<program>: <message>" and exits 1.
 [[noreturn]] void Die(const std::string& message);
-// Starts `binary` with exactly `environment` (NAME=value entries).
+// Starts `binary` with `environment` (NAME=value entries) plus, to try a
+// setting without rebuilding, each BENCH_SERVICE_NAME=value the benchmark
+// itself was started with, as NAME=value.
+inline constexpr char kServiceEnvPrefix[] = "BENCH_SERVICE_";
 pid_t Spawn(const char* binary, std::vector<std::string> environment);
 // A /proc/<pid>/status field in kB, e.g. "VmRSS:" or "VmHWM:"; 0 if absent.
 long MemoryKb(pid_t pid, const char* field);

@@ -31,7 +31,11 @@ int Run() {
 
   const common::time::Clock& clock = common::time::Clock::Real();
   common::lifecycle::ServiceBasics basics(config->common, clock);
-  tasks::TasksStore store(&basics.pool(), &clock);
+  common::pg::PipelineOptions pipeline_options;
+  pipeline_options.connect = config->common.pool.connect;
+  pipeline_options.connections = config->common.pipeline_connections;
+  common::pg::Pipeline pipeline(pipeline_options);
+  tasks::TasksStore store(&basics.pool(), &pipeline, &clock);
   tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);
 
   absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =

@@ -51,12 +51,6 @@ grpc::Status TasksServiceImpl::CreateTask(grpc::ServerContext* context,
   return FinishRpc("CreateTask", context, response, [&] { return Create(*context, *request); });
 }
 
-grpc::Status TasksServiceImpl::GetTask(grpc::ServerContext* context,
-                                       const v1::GetTaskRequest* request, v1::Task* response) {
-  return FinishRpc("GetTask", context, response,
-                   [&] { return Get(*context, request->user_id(), request->id()); });
-}
-
 grpc::Status TasksServiceImpl::ListTasks(grpc::ServerContext* context,
                                          const v1::ListTasksRequest* request,
                                          v1::ListTasksResponse* response) {
@@ -161,11 +155,22 @@ absl::StatusOr<v1::Task> TasksServiceImpl::Create(const grpc::ServerContext& con
   return ToProto(task);
 }
 
-absl::StatusOr<v1::Task> TasksServiceImpl::Get(const grpc::ServerContext& context,
-                                               absl::string_view path_user, int64_t id) {
-  ASSIGN_OR_RETURN(const std::string user, Caller(context, path_user));
-  ASSIGN_OR_RETURN(const TaskRecord task, store_->Get(user, id));
-  return ToProto(task);
+void TasksServiceImpl::GetAsync(const grpc::ServerContext& context,
+                                const v1::GetTaskRequest& request,
+                                common::server::Reply<v1::Task> reply) {
+  absl::StatusOr<std::string> user = Caller(context, request.user_id());
+  if (!user.ok()) {
+    std::move(reply)(user.status());
+    return;
+  }
+  store_->GetAsync(*user, request.id(),
+                   [reply = std::move(reply)](absl::StatusOr<TaskRecord> task) mutable {
+                     if (!task.ok()) {
+                       std::move(reply)(task.status());
+                       return;
+                     }
+                     std::move(reply)(ToProto(*task));
+                   });
 }
 
 absl::StatusOr<v1::ListTasksResponse> TasksServiceImpl::List(const grpc::ServerContext& context,

@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/jwt/jwt_verifier.h"
+#include "common/server/async_unary.h"
 #include "services/tasks/tasks_store.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
 
@@ -21,7 +22,11 @@ struct TasksServiceOptions {
   absl::Duration reminder_poll_interval = absl::Seconds(1);
 };
 
-class TasksServiceImpl final : public v1::TasksService::Service {
+// GetTask, the hottest call, is served asynchronously (a pipelined statement,
+// no thread waiting on the database); the rest run on gRPC's sync threads.
+class TasksServiceImpl final
+    : public v1::TasksService::WithAsyncMethod_GetTask<v1::TasksService::Service>,
+      public common::server::ServesAsyncMethods {
  public:
   // `store` and `verifier` must outlive the service.
   TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
@@ -33,8 +38,7 @@ class TasksServiceImpl final : public v1::TasksService::Service {
 
   grpc::Status CreateTask(grpc::ServerContext* context, const v1::CreateTaskRequest* request,
                           v1::Task* response) override;
-  grpc::Status GetTask(grpc::ServerContext* context, const v1::GetTaskRequest* request,
-                       v1::Task* response) override;
+  std::vector<common::server::AsyncMethod*> async_methods() override { return {&get_task_}; }
   grpc::Status ListTasks(grpc::ServerContext* context, const v1::ListTasksRequest* request,
                          v1::ListTasksResponse* response) override;
   grpc::Status UpdateTask(grpc::ServerContext* context, const v1::UpdateTaskRequest* request,
@@ -68,8 +72,8 @@ class TasksServiceImpl final : public v1::TasksService::Service {
 
   absl::StatusOr<v1::Task> Create(const grpc::ServerContext& context,
                                   const v1::CreateTaskRequest& request);
-  absl::StatusOr<v1::Task> Get(const grpc::ServerContext& context, absl::string_view path_user,
-                               int64_t id);
+  void GetAsync(const grpc::ServerContext& context, const v1::GetTaskRequest& request,
+                common::server::Reply<v1::Task> reply);
   absl::StatusOr<v1::ListTasksResponse> List(const grpc::ServerContext& context,
                                              const v1::ListTasksRequest& request);
   absl::StatusOr<v1::Task> Update(const grpc::ServerContext& context,
@@ -89,6 +93,15 @@ class TasksServiceImpl final : public v1::TasksService::Service {
   const common::jwt::JwtVerifier* const verifier_;
   const TasksServiceOptions options_;
   absl::Notification stopping_;
+  common::server::AsyncUnaryMethod<v1::GetTaskRequest, v1::Task> get_task_{
+      "GetTask",
+      [this](grpc::ServerContext* context, v1::GetTaskRequest* request,
+             grpc::ServerAsyncResponseWriter<v1::Task>* writer, grpc::ServerCompletionQueue* queue,
+             void* tag) { RequestGetTask(context, request, writer, queue, queue, tag); },
+      [this](grpc::ServerContext& context, const v1::GetTaskRequest& request,
+             common::server::Reply<v1::Task> reply) {
+        GetAsync(context, request, std::move(reply));
+      }};
 };
 
 }  // namespace todo::tasks

@@ -180,8 +180,9 @@ absl::Status SaveResult(Transaction& tx, absl::string_view user_id, const Reques
 
 }  // namespace
 
-TasksStore::TasksStore(common::pg::ConnectionPool* pool, const common::time::Clock* clock)
-    : pool_(pool), clock_(clock) {}
+TasksStore::TasksStore(common::pg::ConnectionPool* pool, common::pg::Pipeline* pipeline,
+                       const common::time::Clock* clock)
+    : pool_(pool), pipeline_(pipeline), clock_(clock) {}
 
 absl::StatusOr<TaskRecord> TasksStore::Create(absl::string_view user_id, const TaskFields& fields,
                                               const std::optional<RequestKey>& key) {
@@ -209,6 +210,17 @@ absl::StatusOr<TaskRecord> TasksStore::Get(absl::string_view user_id, int64_t id
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   ASSIGN_OR_RETURN(Result result, conn->Execute(kSelectTask, Params().Add(user_id).Add(id)));
   return ReadSingle(result, id);
+}
+
+void TasksStore::GetAsync(absl::string_view user_id, int64_t id, TaskCallback done) {
+  pipeline_->Submit(kSelectTask, Params().Add(user_id).Add(id),
+                    [id, done = std::move(done)](absl::StatusOr<Result> result) mutable {
+                      if (!result.ok()) {
+                        std::move(done)(result.status());
+                        return;
+                      }
+                      std::move(done)(ReadSingle(*result, id));
+                    });
 }
 
 absl::StatusOr<TaskPage> TasksStore::List(absl::string_view user_id, const TaskQuery& query) {

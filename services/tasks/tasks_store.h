@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/pg/connection_pool.h"
+#include "common/pg/pipeline.h"
 #include "common/time/clock.h"
 #include "services/tasks/task.h"
 #include "services/tasks/task_query.h"
@@ -44,13 +45,19 @@ struct DueReminder {
 
 class TasksStore {
  public:
-  // Both must outlive the store.
-  TasksStore(common::pg::ConnectionPool* pool, const common::time::Clock* clock);
+  // All three must outlive the store. Lone statements on hot paths go
+  // through `pipeline`, transactions through `pool`.
+  TasksStore(common::pg::ConnectionPool* pool, common::pg::Pipeline* pipeline,
+             const common::time::Clock* clock);
 
   // `fields` must have passed NormalizeAndValidate.
   absl::StatusOr<TaskRecord> Create(absl::string_view user_id, const TaskFields& fields,
                                     const std::optional<RequestKey>& key);
   absl::StatusOr<TaskRecord> Get(absl::string_view user_id, int64_t id);
+  // Get without waiting: `done` runs when the row arrives, on the pipeline's
+  // reader thread (or at once when the database is unreachable).
+  using TaskCallback = absl::AnyInvocable<void(absl::StatusOr<TaskRecord>) &&>;
+  void GetAsync(absl::string_view user_id, int64_t id, TaskCallback done);
   absl::StatusOr<TaskPage> List(absl::string_view user_id, const TaskQuery& query);
 
   // Changes a task under a row lock: `change` edits the stored fields (and may
@@ -75,6 +82,7 @@ class TasksStore {
 
  private:
   common::pg::ConnectionPool* const pool_;
+  common::pg::Pipeline* const pipeline_;
   const common::time::Clock* const clock_;
 };
 

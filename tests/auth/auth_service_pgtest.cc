@@ -60,7 +60,9 @@ class AuthServiceTest : public ::testing::Test {
     verify.hs256_secret = todo::testing::kTestSecret;
     verifier_ = std::make_unique<common::jwt::JwtVerifier>(verify, &clock_);
 
-    tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), &clock_);
+    pipeline_ =
+        std::make_unique<common::pg::Pipeline>(todo::testing::PipelineFor(pool_options.connect));
+    tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(), &clock_);
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get());
     tasks_server_ =
         std::make_unique<InProcessServer>(std::vector<grpc::Service*>{tasks_service_.get()});
@@ -118,6 +120,7 @@ class AuthServiceTest : public ::testing::Test {
 
   common::time::FakeClock clock_;
   std::unique_ptr<common::pg::ConnectionPool> pool_;
+  std::unique_ptr<common::pg::Pipeline> pipeline_;
   std::unique_ptr<common::jwt::JwtVerifier> verifier_;
   std::unique_ptr<tasks::TasksStore> tasks_store_;
   std::unique_ptr<tasks::TasksServiceImpl> tasks_service_;

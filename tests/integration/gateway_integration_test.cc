@@ -64,7 +64,10 @@ class GatewayIntegrationTest : public ::testing::Test {
     common::jwt::JwtVerifierOptions verify;
     verify.hs256_secret = todo::testing::kTestSecret;
     verifier_ = std::make_unique<common::jwt::JwtVerifier>(verify, &common::time::Clock::Real());
-    tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), &common::time::Clock::Real());
+    pipeline_ =
+        std::make_unique<common::pg::Pipeline>(todo::testing::PipelineFor(pool_options.connect));
+    tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(),
+                                                       &common::time::Clock::Real());
     tasks::TasksServiceOptions tasks_options;
     tasks_options.reminder_poll_interval = absl::Milliseconds(20);
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get(),
@@ -152,6 +155,7 @@ class GatewayIntegrationTest : public ::testing::Test {
 
   static std::string* dsn_;
   std::unique_ptr<common::pg::ConnectionPool> pool_;
+  std::unique_ptr<common::pg::Pipeline> pipeline_;
   std::unique_ptr<common::jwt::JwtVerifier> verifier_;
   std::unique_ptr<tasks::TasksStore> tasks_store_;
   std::unique_ptr<tasks::TasksServiceImpl> tasks_service_;

@@ -32,6 +32,7 @@ using ::todo::testing::Authorize;
 using ::todo::testing::InProcessServer;
 using ::todo::testing::IsOk;
 using ::todo::testing::MintToken;
+using ::todo::testing::PipelineFor;
 using ::todo::testing::SharedPostgres;
 using ::todo::testing::StatusIs;
 using Stub = v1::TasksService::Stub;
@@ -57,7 +58,8 @@ struct Replica {
     options.connect.dsn = *shared_dsn;
     options.size = 8;
     pool = std::make_unique<common::pg::ConnectionPool>(options);
-    store = std::make_unique<TasksStore>(pool.get(), clock);
+    pipeline = std::make_unique<common::pg::Pipeline>(PipelineFor(options.connect));
+    store = std::make_unique<TasksStore>(pool.get(), pipeline.get(), clock);
     TasksServiceOptions service_options;
     service_options.reminder_poll_interval = absl::Milliseconds(20);
     service = std::make_unique<TasksServiceImpl>(store.get(), verifier, service_options);
@@ -72,6 +74,7 @@ struct Replica {
     server->Shutdown();
   }
   std::unique_ptr<common::pg::ConnectionPool> pool;
+  std::unique_ptr<common::pg::Pipeline> pipeline;
   std::unique_ptr<TasksStore> store;
   std::unique_ptr<TasksServiceImpl> service;
   std::unique_ptr<InProcessServer> server;
