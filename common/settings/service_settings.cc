@@ -17,7 +17,7 @@ constexpr EnvVar kSecret{"BETTER_AUTH_SECRET", nullptr,
 constexpr EnvVar kJwksUrl{"JWKS_URL", "", "key set for EdDSA/RS256 tokens (optional)"};
 constexpr EnvVar kJwtIssuer{"JWT_ISSUER", "", "required `iss` of tokens (optional)"};
 constexpr EnvVar kJwtAudience{"JWT_AUDIENCE", "", "required `aud` of tokens (optional)"};
-constexpr EnvVar kPipelineConnections{"DB_PIPELINE_CONNECTIONS", "2",
+constexpr EnvVar kPipelineConnections{"DB_PIPELINE_CONNECTIONS", "1",
                                       "pipelined connections for single-statement calls"};
 constexpr EnvVar kPoolSize{"DB_POOL_SIZE", "10", "database connections kept open"};
 constexpr EnvVar kPoolOverflow{"DB_POOL_MAX_OVERFLOW", "5", "extra connections under load"};

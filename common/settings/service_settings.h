@@ -21,7 +21,7 @@ struct ServiceSettings {
   pg::PoolOptions pool;
   // Connections for lone statements on hot paths (pipeline.h); they share
   // the pool's connect options.
-  int pipeline_connections = 2;
+  int pipeline_connections = 1;
   jwt::JwtVerifierOptions jwt;
   // Empty: only HS256 tokens are accepted.
   std::string jwks_url;
