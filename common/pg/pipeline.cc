@@ -44,21 +44,22 @@ class PipelinedConnection {
 
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
 
-  void Submit(const Statement& statement, const Params& params, ResultCallback done) {
-    std::vector<const char*> values;
-    values.reserve(params.values().size());
-    for (const auto& value : params.values()) {
-      values.push_back(value.has_value() ? value->c_str() : nullptr);
-    }
+  void Submit(const Statement& statement, Params params, ResultCallback done) {
     bool wake = false;
     absl::Status refused;  // for a statement that never got queued
     {
       absl::MutexLock lock(&mu_);
+      if (conn_ == nullptr && connecting_ && !stopping_) {
+        // Held until the attempt under way ends, as a pool caller would wait
+        // for its connection: sent if it succeeds, failed if not.
+        waiting_.push_back({statement, std::move(params), std::move(done)});
+        return;
+      }
       if (conn_ == nullptr || broken_) {
         refused =
             absl::UnavailableError(absl::StrCat(statement.name, ": the database is not reachable"));
       } else {
-        wake = SendLocked(statement, values, done, refused);
+        wake = SendLocked(statement, params, done, refused);
       }
     }
     if (wake) {
@@ -72,8 +73,13 @@ class PipelinedConnection {
  private:
   // Queues the statement and its Sync; true when the reader must wake (to
   // flush, or to close a connection that failed).
-  bool SendLocked(const Statement& statement, const std::vector<const char*>& values,
-                  ResultCallback& done, absl::Status& refused) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  bool SendLocked(const Statement& statement, const Params& params, ResultCallback& done,
+                  absl::Status& refused) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<const char*> values;
+    values.reserve(params.values().size());
+    for (const auto& value : params.values()) {
+      values.push_back(value.has_value() ? value->c_str() : nullptr);
+    }
     bool wake = false;
     bool sent = true;
     if (!prepared_.contains(statement.name)) {
@@ -120,6 +126,11 @@ class PipelinedConnection {
     std::optional<absl::StatusOr<Result>> outcome = std::nullopt;
   };
   using Ready = std::vector<std::pair<ResultCallback, absl::StatusOr<Result>>>;
+  struct Waiting {
+    Statement statement;
+    Params params;
+    ResultCallback done;
+  };
 
   void Wake() {
     const uint64_t one = 1;
@@ -162,13 +173,19 @@ class PipelinedConnection {
         }
       }
       if (fds[1].fd < 0) {
-        if (Connect()) {
+        const bool connected = Connect();
+        Ready settled = SettleWaiting();
+        Deliver(settled);
+        if (connected) {
           delay = options_.min_reconnect_delay;
-        } else if (!Sleep(delay)) {
-          break;
-        } else {
-          delay = std::min(delay * 2, options_.max_reconnect_delay);
+          continue;
         }
+        if (!Sleep(delay)) {
+          break;
+        }
+        delay = std::min(delay * 2, options_.max_reconnect_delay);
+        absl::MutexLock lock(&mu_);
+        connecting_ = true;  // the next attempt starts now
         continue;
       }
       if (poll(fds, 2, -1) < 0 && errno != EINTR) {
@@ -198,9 +215,9 @@ class PipelinedConnection {
   bool Connect() {
     absl::StatusOr<pg_conn*> conn = ConnectLibpq(options_.connect);
     if (conn.ok() && (PQenterPipelineMode(*conn) != 1 || PQsetnonblocking(*conn, 1) != 0)) {
-      conn = absl::InternalError(
-          absl::StrCat("cannot enter pipeline mode: ",
-                       absl::StripTrailingAsciiWhitespace(PQerrorMessage(*conn))));
+      const std::string error(absl::StripTrailingAsciiWhitespace(PQerrorMessage(*conn)));
+      PQfinish(*conn);
+      conn = absl::InternalError(absl::StrCat("cannot enter pipeline mode: ", error));
     }
     if (!conn.ok()) {
       if (!reported_down_) {
@@ -218,6 +235,33 @@ class PipelinedConnection {
     reported_down_ = false;
     logging::Debug("database_pipeline_connected", {{"connection", index_}});
     return true;
+  }
+
+  // Ends a connection attempt: what waited for it is sent now, or, when the
+  // attempt failed, returned to be failed.
+  Ready SettleWaiting() {
+    Ready failed;
+    bool wake = false;
+    {
+      absl::MutexLock lock(&mu_);
+      connecting_ = false;
+      for (Waiting& waiting : waiting_) {
+        absl::Status refused = absl::UnavailableError(
+            absl::StrCat(waiting.statement.name, ": the database is not reachable"));
+        if (conn_ != nullptr && !broken_) {
+          refused = absl::OkStatus();
+          wake = SendLocked(waiting.statement, waiting.params, waiting.done, refused) || wake;
+        }
+        if (!refused.ok()) {
+          failed.emplace_back(std::move(waiting.done), std::move(refused));
+        }
+      }
+      waiting_.clear();
+    }
+    if (wake) {
+      Wake();
+    }
+    return failed;
   }
 
   void ReadLocked(short revents, Ready& ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -301,6 +345,13 @@ class PipelinedConnection {
       }
     }
     pending_.clear();
+    for (Waiting& waiting : waiting_) {
+      failed.emplace_back(std::move(waiting.done),
+                          absl::UnavailableError(absl::StrCat(waiting.statement.name, ": ", why)));
+    }
+    waiting_.clear();
+    // A lost link is retried at once, so new statements wait for that attempt.
+    connecting_ = !stopping_;
     if (conn_ != nullptr) {
       if (!stopping_) {
         logging::Warning("database_pipeline_lost",
@@ -333,6 +384,9 @@ class PipelinedConnection {
   std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> prepared_ ABSL_GUARDED_BY(mu_);
   bool want_write_ ABSL_GUARDED_BY(mu_) = false;
+  // A connection attempt is under way (or about to start): statements wait.
+  bool connecting_ ABSL_GUARDED_BY(mu_) = true;
+  std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread reader_;
@@ -356,7 +410,7 @@ void Pipeline::Submit(const Statement& statement, Params params, ResultCallback 
   for (size_t i = 0; i < count && !chosen->connected(); ++i) {
     chosen = connections_[(start + i) % count].get();
   }
-  chosen->Submit(statement, params, std::move(done));
+  chosen->Submit(statement, std::move(params), std::move(done));
 }
 
 }  // namespace todo::common::pg

@@ -40,8 +40,10 @@ struct PipelineOptions {
   // two, as statements then share one backend's wake-ups); more spread heavy
   // statements over more cores.
   int connections = 1;
-  // Reconnect attempts after a lost link start at this delay and double up to
-  // max_reconnect_delay; statements submitted meanwhile fail UNAVAILABLE.
+  // Statements submitted while a connection attempt is under way (at start,
+  // or right after a lost link) wait for it. When an attempt fails, the next
+  // comes after this delay, doubling up to max_reconnect_delay, and statements
+  // submitted in between fail UNAVAILABLE at once.
   absl::Duration min_reconnect_delay = absl::Milliseconds(50);
   absl::Duration max_reconnect_delay = absl::Seconds(2);
 };

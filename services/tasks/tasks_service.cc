@@ -45,12 +45,6 @@ absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(
 
 // --- RPCs: authenticate, delegate, finish. ---
 
-grpc::Status TasksServiceImpl::CreateTask(grpc::ServerContext* context,
-                                          const v1::CreateTaskRequest* request,
-                                          v1::Task* response) {
-  return FinishRpc("CreateTask", context, response, [&] { return Create(*context, *request); });
-}
-
 grpc::Status TasksServiceImpl::ListTasks(grpc::ServerContext* context,
                                          const v1::ListTasksRequest* request,
                                          v1::ListTasksResponse* response) {
@@ -145,14 +139,51 @@ grpc::Status TasksServiceImpl::StreamReminders(grpc::ServerContext* context,
 
 // --- Transport-free methods. ---
 
-absl::StatusOr<v1::Task> TasksServiceImpl::Create(const grpc::ServerContext& context,
-                                                  const v1::CreateTaskRequest& request) {
-  ASSIGN_OR_RETURN(const std::string user, Caller(context, request.user_id()));
-  ASSIGN_OR_RETURN(const std::optional<RequestKey> key, KeyOf(context, "create"));
-  ASSIGN_OR_RETURN(TaskFields fields, FieldsFromProto(request.task()));
-  RETURN_IF_ERROR(NormalizeAndValidate(fields));
-  ASSIGN_OR_RETURN(const TaskRecord task, store_->Create(user, fields, key));
-  return ToProto(task);
+namespace {
+
+// The answer to a call from a stored task.
+void ReplyWithTask(common::server::Reply<v1::Task> reply, absl::StatusOr<TaskRecord> task) {
+  if (!task.ok()) {
+    std::move(reply)(task.status());
+    return;
+  }
+  std::move(reply)(ToProto(*task));
+}
+
+}  // namespace
+
+void TasksServiceImpl::CreateAsync(const grpc::ServerContext& context,
+                                   const v1::CreateTaskRequest& request,
+                                   common::server::Reply<v1::Task> reply) {
+  struct Checked {
+    std::string user;
+    std::optional<RequestKey> key;
+    TaskFields fields;
+  };
+  absl::StatusOr<Checked> checked = [&]() -> absl::StatusOr<Checked> {
+    Checked out;
+    ASSIGN_OR_RETURN(out.user, Caller(context, request.user_id()));
+    ASSIGN_OR_RETURN(out.key, KeyOf(context, "create"));
+    ASSIGN_OR_RETURN(out.fields, FieldsFromProto(request.task()));
+    RETURN_IF_ERROR(NormalizeAndValidate(out.fields));
+    return out;
+  }();
+  if (!checked.ok()) {
+    std::move(reply)(checked.status());
+    return;
+  }
+  if (!checked->key) {
+    store_->CreateAsync(checked->user, checked->fields,
+                        [reply = std::move(reply)](absl::StatusOr<TaskRecord> task) mutable {
+                          ReplyWithTask(std::move(reply), std::move(task));
+                        });
+    return;
+  }
+  // A retry key needs its transaction (claim the key, insert, save).
+  blocking_.Run([this, checked = *std::move(checked), reply = std::move(reply)]() mutable {
+    const common::logging::ScopedRequestId request_id(checked.key->request_id);
+    ReplyWithTask(std::move(reply), store_->Create(checked.user, checked.fields, checked.key));
+  });
 }
 
 void TasksServiceImpl::GetAsync(const grpc::ServerContext& context,
@@ -165,11 +196,7 @@ void TasksServiceImpl::GetAsync(const grpc::ServerContext& context,
   }
   store_->GetAsync(*user, request.id(),
                    [reply = std::move(reply)](absl::StatusOr<TaskRecord> task) mutable {
-                     if (!task.ok()) {
-                       std::move(reply)(task.status());
-                       return;
-                     }
-                     std::move(reply)(ToProto(*task));
+                     ReplyWithTask(std::move(reply), std::move(task));
                    });
 }
 

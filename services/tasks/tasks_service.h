@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "common/jwt/jwt_verifier.h"
 #include "common/server/async_unary.h"
+#include "common/server/blocking_executor.h"
 #include "services/tasks/tasks_store.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
 
@@ -20,12 +21,18 @@ namespace todo::tasks {
 struct TasksServiceOptions {
   // How often an open reminders stream looks for due reminders.
   absl::Duration reminder_poll_interval = absl::Seconds(1);
+  // Threads for async calls that need a transaction (CreateTask with an
+  // x-request-id); each holds a pool connection while it works.
+  int blocking_threads = 8;
 };
 
-// GetTask, the hottest call, is served asynchronously (a pipelined statement,
-// no thread waiting on the database); the rest run on gRPC's sync threads.
+// GetTask and CreateTask, the hottest calls, are served asynchronously (a
+// pipelined statement, no thread waiting on the database; a create with a
+// request key needs a transaction and goes to a blocking thread); the rest
+// run on gRPC's sync threads.
 class TasksServiceImpl final
-    : public v1::TasksService::WithAsyncMethod_GetTask<v1::TasksService::Service>,
+    : public v1::TasksService::WithAsyncMethod_GetTask<
+          v1::TasksService::WithAsyncMethod_CreateTask<v1::TasksService::Service>>,
       public common::server::ServesAsyncMethods {
  public:
   // `store` and `verifier` must outlive the service.
@@ -36,9 +43,9 @@ class TasksServiceImpl final
   // clients to hang up. Call before the server's Shutdown.
   void StopStreams() { stopping_.Notify(); }
 
-  grpc::Status CreateTask(grpc::ServerContext* context, const v1::CreateTaskRequest* request,
-                          v1::Task* response) override;
-  std::vector<common::server::AsyncMethod*> async_methods() override { return {&get_task_}; }
+  std::vector<common::server::AsyncMethod*> async_methods() override {
+    return {&get_task_, &create_task_};
+  }
   grpc::Status ListTasks(grpc::ServerContext* context, const v1::ListTasksRequest* request,
                          v1::ListTasksResponse* response) override;
   grpc::Status UpdateTask(grpc::ServerContext* context, const v1::UpdateTaskRequest* request,
@@ -70,8 +77,8 @@ class TasksServiceImpl final
   absl::StatusOr<std::optional<RequestKey>> KeyOf(const grpc::ServerContext& context,
                                                   absl::string_view operation) const;
 
-  absl::StatusOr<v1::Task> Create(const grpc::ServerContext& context,
-                                  const v1::CreateTaskRequest& request);
+  void CreateAsync(const grpc::ServerContext& context, const v1::CreateTaskRequest& request,
+                   common::server::Reply<v1::Task> reply);
   void GetAsync(const grpc::ServerContext& context, const v1::GetTaskRequest& request,
                 common::server::Reply<v1::Task> reply);
   absl::StatusOr<v1::ListTasksResponse> List(const grpc::ServerContext& context,
@@ -93,6 +100,7 @@ class TasksServiceImpl final
   const common::jwt::JwtVerifier* const verifier_;
   const TasksServiceOptions options_;
   absl::Notification stopping_;
+  common::server::BlockingExecutor blocking_{options_.blocking_threads};
   common::server::AsyncUnaryMethod<v1::GetTaskRequest, v1::Task> get_task_{
       "GetTask",
       [this](grpc::ServerContext* context, v1::GetTaskRequest* request,
@@ -101,6 +109,15 @@ class TasksServiceImpl final
       [this](grpc::ServerContext& context, const v1::GetTaskRequest& request,
              common::server::Reply<v1::Task> reply) {
         GetAsync(context, request, std::move(reply));
+      }};
+  common::server::AsyncUnaryMethod<v1::CreateTaskRequest, v1::Task> create_task_{
+      "CreateTask",
+      [this](grpc::ServerContext* context, v1::CreateTaskRequest* request,
+             grpc::ServerAsyncResponseWriter<v1::Task>* writer, grpc::ServerCompletionQueue* queue,
+             void* tag) { RequestCreateTask(context, request, writer, queue, queue, tag); },
+      [this](grpc::ServerContext& context, const v1::CreateTaskRequest& request,
+             common::server::Reply<v1::Task> reply) {
+        CreateAsync(context, request, std::move(reply));
       }};
 };
 

@@ -212,6 +212,18 @@ absl::StatusOr<TaskRecord> TasksStore::Get(absl::string_view user_id, int64_t id
   return ReadSingle(result, id);
 }
 
+void TasksStore::CreateAsync(absl::string_view user_id, const TaskFields& fields,
+                             TaskCallback done) {
+  pipeline_->Submit(kInsertTask, InsertParams(user_id, fields, clock_->Now(), std::nullopt),
+                    [done = std::move(done)](absl::StatusOr<Result> inserted) mutable {
+                      if (!inserted.ok()) {
+                        std::move(done)(inserted.status());
+                        return;
+                      }
+                      std::move(done)(ReadTask(*inserted, 0));
+                    });
+}
+
 void TasksStore::GetAsync(absl::string_view user_id, int64_t id, TaskCallback done) {
   pipeline_->Submit(kSelectTask, Params().Add(user_id).Add(id),
                     [id, done = std::move(done)](absl::StatusOr<Result> result) mutable {

@@ -53,10 +53,12 @@ class TasksStore {
   // `fields` must have passed NormalizeAndValidate.
   absl::StatusOr<TaskRecord> Create(absl::string_view user_id, const TaskFields& fields,
                                     const std::optional<RequestKey>& key);
+  // Create without a request key and without waiting, like GetAsync.
+  using TaskCallback = absl::AnyInvocable<void(absl::StatusOr<TaskRecord>) &&>;
+  void CreateAsync(absl::string_view user_id, const TaskFields& fields, TaskCallback done);
   absl::StatusOr<TaskRecord> Get(absl::string_view user_id, int64_t id);
   // Get without waiting: `done` runs when the row arrives, on the pipeline's
   // reader thread (or at once when the database is unreachable).
-  using TaskCallback = absl::AnyInvocable<void(absl::StatusOr<TaskRecord>) &&>;
   void GetAsync(absl::string_view user_id, int64_t id, TaskCallback done);
   absl::StatusOr<TaskPage> List(absl::string_view user_id, const TaskQuery& query);
 

@@ -86,6 +86,16 @@ TEST_F(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+TEST_F(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
+  Pipeline pipeline(PipelineFor(connect_));
+  // No waiting for the connection first: these go in while it is being made.
+  for (int64_t i = 0; i < 3; ++i) {
+    auto echoed = RunOne(pipeline, kEcho, Params().Add(i));
+    ASSERT_THAT(echoed, IsOk());
+    EXPECT_EQ(echoed->GetInt64(0, 0).value_or(-1), 2 * i);
+  }
+}
+
 TEST_F(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
   PipelineOptions options = PipelineFor(connect_);
   options.connections = 1;  // all three on one connection, back to back
