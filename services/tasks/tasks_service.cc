@@ -172,18 +172,25 @@ void TasksServiceImpl::CreateAsync(const grpc::ServerContext& context,
     std::move(reply)(checked.status());
     return;
   }
-  if (!checked->key) {
-    store_->CreateAsync(checked->user, checked->fields,
-                        [reply = std::move(reply)](absl::StatusOr<TaskRecord> task) mutable {
-                          ReplyWithTask(std::move(reply), std::move(task));
-                        });
-    return;
-  }
-  // A retry key needs its transaction (claim the key, insert, save).
-  blocking_.Run([this, checked = *std::move(checked), reply = std::move(reply)]() mutable {
-    const common::logging::ScopedRequestId request_id(checked.key->request_id);
-    ReplyWithTask(std::move(reply), store_->Create(checked.user, checked.fields, checked.key));
-  });
+  const std::string user = checked->user;
+  const TaskFields fields = checked->fields;
+  const std::optional<RequestKey> key = checked->key;
+  store_->CreateAsync(
+      user, fields, key,
+      [this, checked = *std::move(checked),
+       reply = std::move(reply)](absl::StatusOr<TaskRecord> task) mutable {
+        if (!checked.key || !absl::IsAlreadyExists(task.status())) {
+          ReplyWithTask(std::move(reply), std::move(task));
+          return;
+        }
+        // The key was used before: replaying (or renewing an expired key)
+        // takes a transaction, so not on the pipeline's thread.
+        blocking_.Run([this, checked = std::move(checked), reply = std::move(reply)]() mutable {
+          const common::logging::ScopedRequestId request_id(checked.key->request_id);
+          ReplyWithTask(std::move(reply),
+                        store_->Create(checked.user, checked.fields, checked.key));
+        });
+      });
 }
 
 void TasksServiceImpl::GetAsync(const grpc::ServerContext& context,

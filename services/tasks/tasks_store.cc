@@ -21,6 +21,19 @@ constexpr Statement kInsertTask{
     "due_date, remind_at, recurrence, completed_at, created_at, updated_at, spawned_from) "
     "VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, $12, $13) "
     "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TODO_TASK_COLUMNS};
+// A keyed create in one statement: the task, its key with the first result,
+// and the user's expired keys. A key used before (even an expired one) makes
+// it fail as a whole with a unique violation; Create then sorts it out.
+constexpr Statement kInsertTaskWithKey{
+    "tasks_insert_with_key",
+    "WITH inserted AS (INSERT INTO tasks.tasks (user_id, title, description, status, priority, "
+    "tags, category, due_date, remind_at, recurrence, completed_at, created_at, updated_at, "
+    "spawned_from) VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, "
+    "$12, $13) RETURNING *), "
+    "claimed AS (INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, task_id, "
+    "result, created_at) SELECT user_id, $14, $15, id, to_jsonb(inserted), $12 FROM inserted), "
+    "expired AS (DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $16) "
+    "SELECT " TODO_TASK_COLUMNS " FROM inserted"};
 constexpr Statement kSelectTask{
     "tasks_select", "SELECT " TODO_TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
 constexpr Statement kSelectTaskForUpdate{
@@ -46,6 +59,7 @@ constexpr Statement kCountByStatus{"tasks_count_by_status",
                                    "WHERE user_id = $1 AND ($2::text IS NULL OR status = $2)"};
 // Keys older than 24 hours no longer count; they go when their user next
 // writes with a key.
+constexpr absl::Duration kKeyLifetime = absl::Hours(24);
 constexpr Statement kExpireKeys{
     "tasks_expire_keys",
     "DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $2"};
@@ -152,8 +166,7 @@ TaskFields NextOccurrenceOf(const TaskRecord& done, absl::Time now) {
 // request was already done.
 absl::StatusOr<std::optional<TaskRecord>> ClaimOrReplay(Transaction& tx, absl::string_view user_id,
                                                         const RequestKey& key, absl::Time now) {
-  RETURN_IF_ERROR(
-      tx.Execute(kExpireKeys, Params().Add(user_id).Add(now - absl::Hours(24))).status());
+  RETURN_IF_ERROR(tx.Execute(kExpireKeys, Params().Add(user_id).Add(now - kKeyLifetime)).status());
   ASSIGN_OR_RETURN(
       Result claimed,
       tx.Execute(kClaimKey, Params().Add(user_id).Add(key.operation).Add(key.request_id).Add(now)));
@@ -213,8 +226,13 @@ absl::StatusOr<TaskRecord> TasksStore::Get(absl::string_view user_id, int64_t id
 }
 
 void TasksStore::CreateAsync(absl::string_view user_id, const TaskFields& fields,
-                             TaskCallback done) {
-  pipeline_->Submit(kInsertTask, InsertParams(user_id, fields, clock_->Now(), std::nullopt),
+                             const std::optional<RequestKey>& key, TaskCallback done) {
+  const absl::Time now = clock_->Now();
+  Params params = InsertParams(user_id, fields, now, std::nullopt);
+  if (key) {
+    params.Add(key->operation).Add(key->request_id).Add(now - kKeyLifetime);
+  }
+  pipeline_->Submit(key ? kInsertTaskWithKey : kInsertTask, std::move(params),
                     [done = std::move(done)](absl::StatusOr<Result> inserted) mutable {
                       if (!inserted.ok()) {
                         std::move(done)(inserted.status());

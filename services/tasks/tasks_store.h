@@ -53,9 +53,12 @@ class TasksStore {
   // `fields` must have passed NormalizeAndValidate.
   absl::StatusOr<TaskRecord> Create(absl::string_view user_id, const TaskFields& fields,
                                     const std::optional<RequestKey>& key);
-  // Create without a request key and without waiting, like GetAsync.
+  // Create without waiting, like GetAsync, in one statement. With a `key`
+  // used before (a retry, or an expired key) it fails ALREADY_EXISTS having
+  // changed nothing: Create, which replays or renews the key, must follow.
   using TaskCallback = absl::AnyInvocable<void(absl::StatusOr<TaskRecord>) &&>;
-  void CreateAsync(absl::string_view user_id, const TaskFields& fields, TaskCallback done);
+  void CreateAsync(absl::string_view user_id, const TaskFields& fields,
+                   const std::optional<RequestKey>& key, TaskCallback done);
   absl::StatusOr<TaskRecord> Get(absl::string_view user_id, int64_t id);
   // Get without waiting: `done` runs when the row arrives, on the pipeline's
   // reader thread (or at once when the database is unreachable).
