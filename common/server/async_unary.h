@@ -13,9 +13,9 @@
 //
 //   class Impl final : public v1::TasksService::WithAsyncMethod_GetTask<v1::TasksService::Service>,
 //                      public common::server::ServesAsyncMethods {
-//     AsyncUnaryMethod<v1::GetTaskRequest, v1::Task> get_task_{
-//         "GetTask", [this](auto... args) { RequestGetTask(args...); },
-//         [this](auto& context, auto& request, auto reply) { ... std::move(reply)(task); }};
+//     void GetAsync(const grpc::ServerContext&, const v1::GetTaskRequest&, Reply<v1::Task> reply);
+//     AsyncUnaryMethod<v1::GetTaskRequest, v1::Task> get_task_ =
+//         BindAsyncMethod("GetTask", this, &Impl::RequestGetTask, &Impl::GetAsync);
 //   };
 //
 // Every started handler must call its Reply exactly once; a Reply dropped
@@ -156,5 +156,27 @@ class AsyncUnaryMethod final : public AsyncMethod {
   const RequestCall request_call_;
   const Handler handler_;
 };
+
+// The usual binding: `request_call` is the generated Request<Method> of the
+// service's WithAsyncMethod_<Method> base, `handler` a member of the service.
+template <typename Request, typename Response, typename Service, typename AsyncBase>
+AsyncUnaryMethod<Request, Response> BindAsyncMethod(
+    const char* rpc_name, Service* service,
+    void (AsyncBase::*request_call)(grpc::ServerContext*, Request*,
+                                    grpc::ServerAsyncResponseWriter<Response>*,
+                                    grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*),
+    void (Service::*handler)(const grpc::ServerContext&, const Request&, Reply<Response>)) {
+  return AsyncUnaryMethod<Request, Response>(
+      rpc_name,
+      [service, request_call](grpc::ServerContext* context, Request* request,
+                              grpc::ServerAsyncResponseWriter<Response>* writer,
+                              grpc::ServerCompletionQueue* queue, void* tag) {
+        (service->*request_call)(context, request, writer, queue, queue, tag);
+      },
+      [service, handler](grpc::ServerContext& context, const Request& request,
+                         Reply<Response> reply) {
+        (service->*handler)(context, request, std::move(reply));
+      });
+}
 
 }  // namespace todo::common::server

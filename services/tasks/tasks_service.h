@@ -101,24 +101,12 @@ class TasksServiceImpl final
   const TasksServiceOptions options_;
   absl::Notification stopping_;
   common::server::BlockingExecutor blocking_{options_.blocking_threads};
-  common::server::AsyncUnaryMethod<v1::GetTaskRequest, v1::Task> get_task_{
-      "GetTask",
-      [this](grpc::ServerContext* context, v1::GetTaskRequest* request,
-             grpc::ServerAsyncResponseWriter<v1::Task>* writer, grpc::ServerCompletionQueue* queue,
-             void* tag) { RequestGetTask(context, request, writer, queue, queue, tag); },
-      [this](grpc::ServerContext& context, const v1::GetTaskRequest& request,
-             common::server::Reply<v1::Task> reply) {
-        GetAsync(context, request, std::move(reply));
-      }};
-  common::server::AsyncUnaryMethod<v1::CreateTaskRequest, v1::Task> create_task_{
-      "CreateTask",
-      [this](grpc::ServerContext* context, v1::CreateTaskRequest* request,
-             grpc::ServerAsyncResponseWriter<v1::Task>* writer, grpc::ServerCompletionQueue* queue,
-             void* tag) { RequestCreateTask(context, request, writer, queue, queue, tag); },
-      [this](grpc::ServerContext& context, const v1::CreateTaskRequest& request,
-             common::server::Reply<v1::Task> reply) {
-        CreateAsync(context, request, std::move(reply));
-      }};
+  common::server::AsyncUnaryMethod<v1::GetTaskRequest, v1::Task> get_task_ =
+      common::server::BindAsyncMethod("GetTask", this, &TasksServiceImpl::RequestGetTask,
+                                      &TasksServiceImpl::GetAsync);
+  common::server::AsyncUnaryMethod<v1::CreateTaskRequest, v1::Task> create_task_ =
+      common::server::BindAsyncMethod("CreateTask", this, &TasksServiceImpl::RequestCreateTask,
+                                      &TasksServiceImpl::CreateAsync);
 };
 
 }  // namespace todo::tasks

@@ -45,7 +45,7 @@ class AsyncTasks final : public TasksService::WithAsyncMethod_GetTask<TasksServi
   absl::Notification release_;  // answer the held call
 
  private:
-  void Handle(const GetTaskRequest& request, Reply<Task> reply) {
+  void Handle(const grpc::ServerContext&, const GetTaskRequest& request, Reply<Task> reply) {
     const int64_t id = request.id();
     if (id == -1) {
       std::move(reply)(absl::NotFoundError("task -1 not found"));
@@ -70,14 +70,8 @@ class AsyncTasks final : public TasksService::WithAsyncMethod_GetTask<TasksServi
 
   absl::Mutex mu_;
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(mu_);
-  AsyncUnaryMethod<GetTaskRequest, Task> get_task_{
-      "GetTask",
-      [this](grpc::ServerContext* context, GetTaskRequest* request,
-             grpc::ServerAsyncResponseWriter<Task>* writer, grpc::ServerCompletionQueue* queue,
-             void* tag) { RequestGetTask(context, request, writer, queue, queue, tag); },
-      [this](grpc::ServerContext&, const GetTaskRequest& request, Reply<Task> reply) {
-        Handle(request, std::move(reply));
-      }};
+  AsyncUnaryMethod<GetTaskRequest, Task> get_task_ =
+      BindAsyncMethod("GetTask", this, &AsyncTasks::RequestGetTask, &AsyncTasks::Handle);
 };
 
 grpc::Status Get(TasksService::Stub& stub, int64_t id, Task* task) {
