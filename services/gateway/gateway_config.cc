@@ -33,6 +33,8 @@ constexpr EnvVar kCorsOrigins{"CORS_ORIGINS", "", "comma-separated allowed origi
 constexpr EnvVar kTimeout{"REQUEST_TIMEOUT_S", "15", "deadline of each upstream call"};
 constexpr EnvVar kMaxConnections{"MAX_CONNECTIONS", "1024", "open client connections at most"};
 constexpr EnvVar kIdleTimeout{"IDLE_TIMEOUT_S", "60", "seconds a silent connection is kept"};
+constexpr EnvVar kWorkers{"GATEWAY_WORKERS", "0",
+                          "event-loop threads (like Envoy's --concurrency); 0: one per CPU"};
 
 constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kHttpPort,
@@ -45,6 +47,7 @@ constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kTimeout,
                                kMaxConnections,
                                kIdleTimeout,
+                               kWorkers,
                                common::settings::kShutdownGraceVar,
                                common::settings::kLogLevelVar};
 
@@ -177,6 +180,8 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
   config.http.port = static_cast<int>(port);
   ASSIGN_OR_RETURN(const int64_t connections, env.GetInt(kMaxConnections, 1, 100000));
   config.http.max_connections = static_cast<int>(connections);
+  ASSIGN_OR_RETURN(const int64_t workers, env.GetInt(kWorkers, 0, 256));
+  config.http.workers = static_cast<int>(workers);
   ASSIGN_OR_RETURN(config.http.idle_timeout,
                    env.GetSeconds(kIdleTimeout, absl::Seconds(1), absl::Hours(1)));
   ASSIGN_OR_RETURN(

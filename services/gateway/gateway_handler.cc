@@ -2,13 +2,14 @@
 
 #include <openssl/rand.h>
 
+#include <map>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "grpcpp/channel.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace todo::gateway {
 namespace {
@@ -97,39 +98,51 @@ const std::string* HttpRequest::Header(absl::string_view name) const {
   return nullptr;
 }
 
-GatewayHandler::GatewayHandler(const transcoding::TranscoderConfig* config,
-                               UpstreamChannels* upstreams, GatewayOptions options)
+// One request in progress: what the answer needs from the request.
+struct GatewayHandler::Exchange {
+  HttpRequest request;
+  std::string request_id;
+  std::shared_ptr<ResponseWriter> writer;
+};
+
+GatewayHandler::GatewayHandler(const transcoding::TranscoderConfig* config, Upstreams* upstreams,
+                               GatewayOptions options)
     : config_(config),
       upstreams_(upstreams),
       options_(std::move(options)),
       printer_(&config->pool(), options_.print) {}
 
-HttpResponse GatewayHandler::Handle(const HttpRequest& request, const StreamSink& sink) {
+void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter> writer) {
+  auto exchange = std::make_shared<Exchange>();
   const std::string* given_id = request.Header("x-request-id");
-  const std::string request_id =
-      given_id != nullptr && !given_id->empty() && given_id->size() <= 128 ? *given_id
-                                                                           : NewRequestId();
+  exchange->request_id = given_id != nullptr && !given_id->empty() && given_id->size() <= 128
+                             ? *given_id
+                             : NewRequestId();
+  exchange->request = std::move(request);
+  exchange->writer = std::move(writer);
+  const HttpRequest& r = exchange->request;
   const absl::string_view path =
-      absl::string_view(request.target)
-          .substr(0, std::min(request.target.find('?'), request.target.size()));
-  HttpResponse response;
-  if (request.method == "OPTIONS" && request.Header("access-control-request-method") != nullptr) {
-    response.status = 204;  // CORS preflight
-  } else if (request.method == "GET" && path == "/health") {
-    response = Json(200, absl::StrCat(R"({"status":"healthy","timestamp":")",
-                                      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                                                       absl::UTCTimeZone()),
-                                      R"("})"));
-  } else if (request.method == "GET" && path == "/ready") {
-    response = Ready();
+      absl::string_view(r.target).substr(0, std::min(r.target.find('?'), r.target.size()));
+  if (r.method == "OPTIONS" && r.Header("access-control-request-method") != nullptr) {
+    HttpResponse preflight;
+    preflight.status = 204;
+    Reply(*exchange, std::move(preflight));
+  } else if (r.method == "GET" && path == "/health") {
+    Reply(*exchange, Json(200, absl::StrCat(R"({"status":"healthy","timestamp":")",
+                                            absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                                             absl::UTCTimeZone()),
+                                            R"("})")));
+  } else if (r.method == "GET" && path == "/ready") {
+    Ready(std::move(exchange));
   } else {
-    response = Transcode(request, request_id, sink);
+    Transcode(std::move(exchange));
   }
-  if (!response.streamed) {
-    response.headers.emplace_back("x-request-id", request_id);
-    AddCors(request, response);
-  }
-  return response;
+}
+
+void GatewayHandler::Reply(const Exchange& exchange, HttpResponse response) const {
+  response.headers.emplace_back("x-request-id", exchange.request_id);
+  AddCors(exchange.request, response);
+  exchange.writer->Respond(std::move(response));
 }
 
 void GatewayHandler::AddCors(const HttpRequest& request, HttpResponse& response) const {
@@ -153,25 +166,52 @@ void GatewayHandler::AddCors(const HttpRequest& request, HttpResponse& response)
   }
 }
 
-HttpResponse GatewayHandler::Ready() {
-  std::string services;
-  bool ready = true;
-  for (const std::string& service : upstreams_->services()) {
-    auto stub = grpc::health::v1::Health::NewStub(
-        std::shared_ptr<grpc::ChannelInterface>(upstreams_->ChannelFor(service)));
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-    grpc::health::v1::HealthCheckRequest check;
-    grpc::health::v1::HealthCheckResponse answer;
-    const grpc::Status status = stub->Check(&context, check, &answer);
-    const std::string state =
-        status.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(answer.status())
-                    : "UNREACHABLE";
-    ready &= state == "SERVING";
-    absl::StrAppend(&services, services.empty() ? "" : ",", "\"", service, "\":\"", state, "\"");
+void GatewayHandler::Ready(std::shared_ptr<Exchange> exchange) {
+  // Every backend's gRPC health, asked at once; the answer waits for all.
+  struct Census {
+    std::map<std::string, std::string> states;
+    size_t waiting = 0;
+  };
+  auto census = std::make_shared<Census>();
+  const std::vector<std::string> services = upstreams_->services();
+  census->waiting = services.size();
+  const auto answer = [this, exchange, census] {
+    std::string listed;
+    bool ready = true;
+    for (const auto& [service, state] : census->states) {
+      ready &= state == "SERVING";
+      absl::StrAppend(&listed, listed.empty() ? "" : ",", "\"", service, "\":\"", state, "\"");
+    }
+    Reply(*exchange,
+          Json(ready ? 200 : 503, absl::StrCat(R"({"status":")", ready ? "ready" : "not_ready",
+                                               R"(","services":{)", listed, "}}")));
+  };
+  if (services.empty()) {
+    answer();
+    return;
   }
-  return Json(ready ? 200 : 503, absl::StrCat(R"({"status":")", ready ? "ready" : "not_ready",
-                                              R"(","services":{)", services, "}}"));
+  for (const std::string& service : services) {
+    UpstreamCall check;
+    check.method_path = "/grpc.health.v1.Health/Check";
+    check.request_bytes = grpc::health::v1::HealthCheckRequest().SerializeAsString();
+    check.timeout = absl::Seconds(2);
+    auto answer_bytes = std::make_shared<std::string>();
+    UpstreamCallbacks callbacks;
+    callbacks.on_message = [answer_bytes](std::string message) {
+      *answer_bytes = std::move(message);
+      return true;
+    };
+    callbacks.on_close = [census, service, answer_bytes, answer](UpstreamReply reply) {
+      grpc::health::v1::HealthCheckResponse health;
+      const bool answered =
+          reply.code == 0 && reply.messages == 1 && health.ParseFromString(*answer_bytes);
+      census->states[service] =
+          answered ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(health.status())
+                   : "UNREACHABLE";
+      if (--census->waiting == 0) answer();
+    };
+    upstreams_->For(service)->Start(std::move(check), std::move(callbacks));
+  }
 }
 
 HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
@@ -190,8 +230,8 @@ HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
   return response;
 }
 
-HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::string& request_id,
-                                       const StreamSink& sink) {
+void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
+  const HttpRequest& request = exchange->request;
   const size_t question = request.target.find('?');
   const absl::string_view path = absl::string_view(request.target).substr(0, question);
   const absl::string_view query = question == std::string::npos
@@ -206,18 +246,27 @@ HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::st
   };
   absl::StatusOr<transcoding::RouteMatch> match = config_->Match(request.method, path);
   if (!match.ok()) {
-    return options_.reject_unknown_method ? TextResponse(404, match.status().message())
-                                          : passed_through();
+    Reply(*exchange, options_.reject_unknown_method ? TextResponse(404, match.status().message())
+                                                    : passed_through());
+    return;
   }
   absl::StatusOr<std::string> message =
       transcoding::TranslateRequest(*match, query, request.body, options_.request);
   if (!message.ok()) {
     const bool unknown_query = absl::StartsWith(message.status().message(), "Could not find field");
-    if (unknown_query && !options_.reject_unknown_query_parameters) return passed_through();
-    return TextResponse(400, message.status().message());
+    Reply(*exchange, unknown_query && !options_.reject_unknown_query_parameters
+                         ? passed_through()
+                         : TextResponse(400, message.status().message()));
+    return;
   }
 
   const google::protobuf::MethodDescriptor& method = *match->route->method;
+  GrpcUpstream* const upstream = upstreams_->For(method.service()->full_name());
+  if (upstream == nullptr) {
+    Reply(*exchange,
+          TextResponse(503, absl::StrCat("no upstream for ", method.service()->full_name())));
+    return;
+  }
   UpstreamCall call;
   call.method_path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
   call.request_bytes = *std::move(message);
@@ -225,70 +274,100 @@ HttpResponse GatewayHandler::Transcode(const HttpRequest& request, const std::st
   for (const auto& [name, value] : request.headers) {
     if (name != "x-request-id" && Forwardable(name, value)) call.metadata.emplace_back(name, value);
   }
-  call.metadata.emplace_back("x-request-id", request_id);
+  call.metadata.emplace_back("x-request-id", exchange->request_id);
   call.metadata.emplace_back("x-envoy-original-path", request.target);
   call.metadata.emplace_back("x-envoy-original-method", request.method);
-  const std::string service = method.service()->full_name();
 
-  if (!method.server_streaming()) {
-    absl::StatusOr<UpstreamReply> reply = upstreams_->CallUnary(service, call);
-    if (!reply.ok()) return TextResponse(503, reply.status().message());
-    if (reply->code != 0) return UpstreamError(*reply);
-    if (reply->messages.front().size() > options_.max_response_body_bytes) {
-      return TextResponse(500,
-                          "Response not transcoded because the transcoder's internal buffer size "
-                          "exceeds the configured limit.");
+  if (method.server_streaming()) {
+    Stream(std::move(exchange), upstream, method.output_type(), std::move(call));
+    return;
+  }
+  auto answer = std::make_shared<std::string>();
+  UpstreamCallbacks callbacks;
+  callbacks.on_message = [answer](std::string message) {
+    *answer = std::move(message);
+    return true;
+  };
+  const google::protobuf::Descriptor* const output = method.output_type();
+  callbacks.on_close = [this, exchange, answer, output](UpstreamReply reply) {
+    if (reply.code == 0 && reply.messages != 1) {
+      reply.code = 13;  // INTERNAL, as gRPC's own client says for a unary call
+      reply.message = "the upstream did not answer with exactly one message";
     }
-    absl::StatusOr<std::string> json =
-        printer_.MessageJson(*method.output_type(), reply->messages.front());
-    if (!json.ok()) return TextResponse(502, json.status().message());
+    if (reply.code != 0) {
+      Reply(*exchange, UpstreamError(reply));
+      return;
+    }
+    if (answer->size() > options_.max_response_body_bytes) {
+      Reply(*exchange,
+            TextResponse(500,
+                         "Response not transcoded because the transcoder's internal buffer size "
+                         "exceeds the configured limit."));
+      return;
+    }
+    absl::StatusOr<std::string> json = printer_.MessageJson(*output, *answer);
+    if (!json.ok()) {
+      Reply(*exchange, TextResponse(502, json.status().message()));
+      return;
+    }
     HttpResponse response = Json(200, *std::move(json));
     response.headers.emplace_back("grpc-status", "0");
-    return response;
-  }
+    Reply(*exchange, std::move(response));
+  };
+  upstream->Start(std::move(call), std::move(callbacks));
+}
 
-  // Server streaming (transcoding.md 9): the head goes out with the first
-  // message; a JSON array, newline-delimited JSON or server-sent events.
+// Server streaming (transcoding.md 9): the head goes out with the first
+// message; a JSON array, newline-delimited JSON or server-sent events. A
+// stream has no deadline; it ends when the client hangs up.
+void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* upstream,
+                            const google::protobuf::Descriptor* output, UpstreamCall call) {
+  struct Progress {
+    bool started = false;
+    bool client_gone = false;
+  };
+  auto progress = std::make_shared<Progress>();
   const bool sse = options_.print.stream_sse_style_delimited;
   const bool ndjson = !sse && options_.print.stream_newline_delimited;
-  HttpResponse head = Json(200, "");
-  if (sse) head.headers = {{"content-type", "text/event-stream"}};
-  head.headers.emplace_back("x-request-id", request_id);
-  AddCors(request, head);
-  bool started = false;
-  bool client_gone = false;
-  const auto on_message = [&](const std::string& bytes) {
-    absl::StatusOr<std::string> json = printer_.MessageJson(*method.output_type(), bytes);
+  UpstreamCallbacks callbacks;
+  callbacks.on_message = [this, exchange, progress, sse, ndjson, output](std::string bytes) {
+    absl::StatusOr<std::string> json = printer_.MessageJson(*output, bytes);
     if (!json.ok()) return false;
     std::string piece;
-    if (!started) {
-      if (!sink.start(head)) return !(client_gone = true);
-      started = true;
+    if (!progress->started) {
+      HttpResponse head = Json(200, "");
+      if (sse) head.headers = {{"content-type", "text/event-stream"}};
+      head.headers.emplace_back("x-request-id", exchange->request_id);
+      AddCors(exchange->request, head);
+      progress->started = true;
+      if (!exchange->writer->StartStream(head)) return !(progress->client_gone = true);
       piece = sse || ndjson ? "" : "[";
     } else if (!sse && !ndjson) {
       piece = ",";
     }
     absl::StrAppend(&piece, sse ? "data: " : "", *json, sse ? "\n\n" : (ndjson ? "\n" : ""));
-    if (!sink.write(piece)) return !(client_gone = true);
+    if (!exchange->writer->WriteStream(piece)) return !(progress->client_gone = true);
     return true;
   };
-  call.timeout = absl::InfiniteDuration();  // a stream lives as long as its client
-  const auto alive = [&] { return sink.alive ? sink.alive() : true; };
-  absl::StatusOr<UpstreamReply> reply =
-      upstreams_->CallServerStreaming(service, call, on_message, alive);
-  if (!reply.ok()) return TextResponse(503, reply.status().message());
-  if (started) {
-    // 9.4: once the head is out, the array is closed normally.
-    if (!client_gone && !sse && !ndjson) sink.write("]");
-    HttpResponse done;
-    done.streamed = true;
-    return done;
-  }
-  if (reply->code != 0 && options_.convert_grpc_status) return UpstreamError(*reply);  // 9.3
-  HttpResponse empty =
-      Json(transcoding::HttpStatusForGrpcCode(reply->code), sse || ndjson ? "" : "[]");
-  if (sse) empty.headers = {{"content-type", "text/event-stream"}};
-  return empty;
+  callbacks.on_close = [this, exchange, progress, sse, ndjson](UpstreamReply reply) {
+    if (progress->started) {
+      // 9.4: once the head is out, the array is closed normally.
+      if (!progress->client_gone && !sse && !ndjson) exchange->writer->WriteStream("]");
+      exchange->writer->EndStream();
+      return;
+    }
+    if (reply.code != 0 && options_.convert_grpc_status) {
+      Reply(*exchange, UpstreamError(reply));  // 9.3
+      return;
+    }
+    HttpResponse empty =
+        Json(transcoding::HttpStatusForGrpcCode(reply.code), sse || ndjson ? "" : "[]");
+    if (sse) empty.headers = {{"content-type", "text/event-stream"}};
+    Reply(*exchange, std::move(empty));
+  };
+  call.timeout = absl::InfiniteDuration();
+  const uint64_t id = upstream->Start(std::move(call), std::move(callbacks));
+  exchange->writer->OnAbandoned([upstream, id] { upstream->Cancel(id); });
 }
 
 }  // namespace todo::gateway

@@ -3,20 +3,22 @@
 // One HTTP request in, one HTTP response (or a stream of chunks) out: the
 // gateway's own endpoints (/health, /ready, CORS preflight), then Envoy-style
 // transcoding (transcoding.md) of the matched route through a generic gRPC
-// call to its service. Free of sockets; http_server.h feeds it.
-// Thread-safe: one instance serves every connection.
+// call to its service. Free of sockets; http_server.h feeds it. Asynchronous:
+// the answer goes to a ResponseWriter when the upstream replies, on the same
+// worker thread, so a request never waits on another thread.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "services/gateway/grpc_upstream.h"
 #include "services/gateway/transcoding/request_translator.h"
 #include "services/gateway/transcoding/response_translator.h"
 #include "services/gateway/transcoding/transcoder_config.h"
-#include "services/gateway/upstream_channels.h"
 
 namespace todo::gateway {
 
@@ -37,17 +39,24 @@ struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
-  // True when the response already went out through the stream callbacks.
-  bool streamed = false;
 };
 
-// Where a streaming response goes: the head once, then body pieces; either
-// returns false when the client is gone.
-struct StreamSink {
-  std::function<bool(const HttpResponse& head)> start;
-  std::function<bool(absl::string_view piece)> write;
-  // False once the client has gone away or the server is stopping.
-  std::function<bool()> alive;
+// How a handler answers one request. Every method runs on the worker thread
+// of the request's connection; any of them may be called after the client
+// went away (they then do nothing).
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  // The whole response; ends the exchange.
+  virtual void Respond(HttpResponse response) = 0;
+  // A streamed response: the head once, then pieces, then EndStream, which
+  // ends the exchange. False once the client is gone or too slow to keep up.
+  virtual bool StartStream(const HttpResponse& head) = 0;
+  virtual bool WriteStream(absl::string_view piece) = 0;
+  virtual void EndStream() = 0;
+  // `abandon` runs (once) if the client goes away or the server stops
+  // before the exchange ends; the exchange must still be ended.
+  virtual void OnAbandoned(std::function<void()> abandon) = 0;
 };
 
 // A text/plain response: how the gateway answers what it refuses itself
@@ -67,23 +76,31 @@ struct GatewayOptions {
   std::vector<std::string> cors_origins;
 };
 
+// One per worker: it calls that worker's upstreams and runs on its thread.
 class GatewayHandler {
  public:
   // All pointers must outlive the handler.
-  GatewayHandler(const transcoding::TranscoderConfig* config, UpstreamChannels* upstreams,
+  GatewayHandler(const transcoding::TranscoderConfig* config, Upstreams* upstreams,
                  GatewayOptions options);
 
-  HttpResponse Handle(const HttpRequest& request, const StreamSink& sink);
+  // Answers through `writer`, now or later (upstream replies arrive on the
+  // same thread).
+  void Handle(HttpRequest request, std::shared_ptr<ResponseWriter> writer);
+
+  struct Exchange;
 
  private:
-  HttpResponse Transcode(const HttpRequest& request, const std::string& request_id,
-                         const StreamSink& sink);
-  HttpResponse Ready();
+  void Transcode(std::shared_ptr<Exchange> exchange);
+  void Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* upstream,
+              const google::protobuf::Descriptor* output, UpstreamCall call);
+  void Ready(std::shared_ptr<Exchange> exchange);
+  // Adds x-request-id and CORS headers, then answers.
+  void Reply(const Exchange& exchange, HttpResponse response) const;
   HttpResponse UpstreamError(const UpstreamReply& reply) const;
   void AddCors(const HttpRequest& request, HttpResponse& response) const;
 
   const transcoding::TranscoderConfig* const config_;
-  UpstreamChannels* const upstreams_;
+  Upstreams* const upstreams_;
   const GatewayOptions options_;
   const transcoding::ResponseTranslator printer_;
 };

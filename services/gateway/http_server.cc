@@ -2,25 +2,27 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
 
@@ -30,21 +32,39 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+class Connection;
+
+// How often a worker looks for timed-out connections and for stream clients
+// that hung up.
+constexpr absl::Duration kSweepInterval = absl::Milliseconds(250);
+// A stream whose client takes less than this falls behind and is ended.
+constexpr size_t kMaxQueuedStreamBytes = 4 * 1024 * 1024;
+
+struct Worker {
+  asio::io_context io{1};
+  // Declared after `io`: destroyed first, with the upstream sockets it owns.
+  HttpServer::WorkerHandler handler;
+  asio::steady_timer sweep{io};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  absl::flat_hash_set<Connection*> connections;
+  bool stopping = false;
+  std::thread thread;
+};
+
+}  // namespace
+
 struct HttpServer::State {
   HttpServerOptions options;
-  Handler handler;
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
+  std::vector<std::unique_ptr<Worker>> workers;
+  // Accepts on the first worker's loop and deals connections out in turn.
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  size_t next_worker = 0;
   int port = 0;
-  std::thread accept_thread;
+  std::atomic<int> open_connections{0};
   std::atomic<bool> stopping{false};
-  absl::Mutex mutex;
-  // Open connections: native handle -> busy with a request.
-  absl::flat_hash_map<int, bool> connections ABSL_GUARDED_BY(mutex);
-  int threads ABSL_GUARDED_BY(mutex) = 0;
-  // Connection threads, joined once done (never detached: a detached thread
-  // could still be unlocking `mutex` while Shutdown frees the state).
-  std::vector<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> workers;
   bool shut_down = false;
 };
 
@@ -104,191 +124,422 @@ std::string Head(const HttpResponse& response, bool keep_alive, bool chunked) {
   return head;
 }
 
-bool WriteAll(tcp::socket& socket, absl::string_view bytes) {
-  boost::system::error_code error;
-  asio::write(socket, asio::buffer(bytes.data(), bytes.size()), error);
-  return !error;
+HttpResponse TooLarge() {
+  return TextResponse(413,
+                      "Request rejected because the transcoder's internal buffer size exceeds the "
+                      "configured limit.");
 }
 
-void SetReadTimeout(tcp::socket& socket, absl::Duration timeout) {
-  timeval value = absl::ToTimeval(timeout);
-  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &value, sizeof(value));
+class Exchange;
+
+// One client connection, served on one worker's thread.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
+      : server_(server), worker_(worker), socket_(std::move(socket)) {}
+
+  void Start() {
+    worker_.connections.insert(this);
+    ReadRequest();
+  }
+
+  // Refuses the connection (over the cap) with `response`, then closes.
+  void Refuse(const HttpResponse& response) {
+    worker_.connections.insert(this);
+    phase_ = Phase::kBusy;
+    close_after_write_ = true;
+    Send(Head(response, false, false) + response.body);
+  }
+
+  // Closes what timed out; ends streams whose client hung up.
+  void Sweep(absl::Time now);
+  // Shutdown: idle connections close, streams end; `force` closes all.
+  void Stop(bool force);
+
+  // The exchange's answers (see ResponseWriter).
+  void Respond(const HttpResponse& response);
+  bool StartStream(const HttpResponse& head);
+  bool WriteStream(absl::string_view piece);
+  void EndStream();
+
+ private:
+  enum class Phase { kWaiting, kBusy, kClosed };
+
+  void ReadRequest();
+  void OnHeader(const boost::system::error_code& error);
+  void OnBody(const boost::system::error_code& error);
+  void Dispatch();
+  void RefuseRequest(const HttpResponse& response);
+  // The exchange is over: log it, then read the next request or close.
+  void EndExchange(int status);
+  void Send(absl::string_view bytes);
+  void StartWrite();
+  void Close();
+
+  HttpServer::State& server_;
+  Worker& worker_;
+  tcp::socket socket_;
+  Phase phase_ = Phase::kWaiting;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  absl::Time last_activity_ = absl::Now();
+  bool keep_alive_ = true;
+  bool close_after_write_ = false;
+  // Bytes queued while a write is in flight, and the bytes being written.
+  std::string outbox_;
+  std::string writing_;
+  bool write_in_flight_ = false;
+  absl::Time write_started_;
+  std::shared_ptr<Exchange> exchange_;
+  bool streaming_ = false;
+  // For the access log.
+  std::string method_;
+  std::string path_;
+  std::string request_id_;
+  absl::Time started_;
+};
+
+// The handler's view of one request on a connection. It keeps the
+// connection alive until the exchange ends; after the client is gone its
+// answers go nowhere.
+class Exchange : public ResponseWriter {
+ public:
+  explicit Exchange(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+
+  void Respond(HttpResponse response) override {
+    if (ended_) return;
+    ended_ = true;
+    if (!client_gone_) connection_->Respond(response);
+    connection_.reset();
+  }
+  bool StartStream(const HttpResponse& head) override {
+    return !ended_ && !client_gone_ && connection_->StartStream(head);
+  }
+  bool WriteStream(absl::string_view piece) override {
+    return !ended_ && !client_gone_ && connection_->WriteStream(piece);
+  }
+  void EndStream() override {
+    if (ended_) return;
+    ended_ = true;
+    if (!client_gone_) connection_->EndStream();
+    connection_.reset();
+  }
+  void OnAbandoned(std::function<void()> abandon) override {
+    if (abandoned_ && !ended_) {
+      abandon();
+    } else {
+      abandon_ = std::move(abandon);
+    }
+  }
+
+  // The client went away (its answers now go nowhere), or the server is
+  // stopping (a stream is ended, and still closed properly).
+  void Abandon(bool client_gone) {
+    client_gone_ = client_gone_ || client_gone;
+    if (abandoned_ || ended_) return;
+    abandoned_ = true;
+    if (abandon_) {
+      auto abandon = std::move(abandon_);
+      abandon();
+    }
+  }
+
+ private:
+  std::shared_ptr<Connection> connection_;
+  bool ended_ = false;
+  bool abandoned_ = false;
+  bool client_gone_ = false;
+  std::function<void()> abandon_;
+};
+
+void Connection::ReadRequest() {
+  phase_ = Phase::kWaiting;
+  last_activity_ = absl::Now();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+  parser_->body_limit(server_.options.max_body_bytes);
+  http::async_read_header(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](const boost::system::error_code& error,
+                                                      size_t) { self->OnHeader(error); });
+}
+
+void Connection::OnHeader(const boost::system::error_code& error) {
+  if (phase_ == Phase::kClosed) return;
+  if (error) {
+    if (error == http::error::header_limit) {
+      RefuseRequest(TextResponse(431, ""));
+    } else if (error == http::error::body_limit) {
+      // The declared Content-Length is over the limit: refused before the
+      // body is read (transcoding.md 11.1).
+      RefuseRequest(TooLarge());
+    } else if (error != http::error::end_of_stream && error != asio::error::eof &&
+               error != asio::error::operation_aborted && error != asio::error::connection_reset &&
+               error != asio::error::bad_descriptor) {
+      RefuseRequest(TextResponse(400, "Bad request"));
+    } else {
+      Close();
+    }
+    return;
+  }
+  phase_ = Phase::kBusy;
+  const auto declared = parser_->content_length();
+  if (declared && *declared > server_.options.max_body_bytes) {
+    RefuseRequest(TooLarge());
+    return;
+  }
+  if (parser_->is_done()) {
+    Dispatch();
+    return;
+  }
+  phase_ = Phase::kWaiting;
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](const boost::system::error_code& error, size_t) {
+                     self->OnBody(error);
+                   });
+}
+
+void Connection::OnBody(const boost::system::error_code& error) {
+  if (phase_ == Phase::kClosed) return;
+  if (error == http::error::body_limit) {
+    RefuseRequest(TooLarge());
+    return;
+  }
+  if (error) {
+    Close();
+    return;
+  }
+  Dispatch();
+}
+
+void Connection::RefuseRequest(const HttpResponse& response) {
+  phase_ = Phase::kBusy;
+  close_after_write_ = true;
+  Send(Head(response, false, false) + response.body);
+}
+
+void Connection::Dispatch() {
+  phase_ = Phase::kBusy;
+  started_ = absl::Now();
+  last_activity_ = started_;
+  http::request<http::string_body> message = parser_->release();
+  parser_.reset();
+  keep_alive_ = message.keep_alive();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.headers.reserve(std::distance(message.begin(), message.end()));
+  for (const auto& field : message) {
+    request.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                                 std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  method_ = request.method;
+  path_ = request.target.substr(0, request.target.find('?'));
+  const std::string* id = request.Header("x-request-id");
+  request_id_ = id != nullptr ? *id : "";
+  exchange_ = std::make_shared<Exchange>(shared_from_this());
+  worker_.handler.handle(std::move(request), exchange_);
+}
+
+void Connection::Respond(const HttpResponse& response) {
+  if (phase_ == Phase::kClosed) return;
+  if (worker_.stopping) keep_alive_ = false;
+  Send(Head(response, keep_alive_, false) + response.body);
+  EndExchange(response.status);
+}
+
+bool Connection::StartStream(const HttpResponse& head) {
+  if (phase_ == Phase::kClosed) return false;
+  streaming_ = true;
+  Send(Head(head, keep_alive_, /*chunked=*/true));
+  return true;
+}
+
+bool Connection::WriteStream(absl::string_view piece) {
+  if (phase_ == Phase::kClosed || outbox_.size() > kMaxQueuedStreamBytes) return false;
+  if (!piece.empty()) Send(absl::StrCat(absl::Hex(piece.size()), "\r\n", piece, "\r\n"));
+  return true;
+}
+
+void Connection::EndStream() {
+  if (phase_ == Phase::kClosed) return;
+  if (worker_.stopping) keep_alive_ = false;
+  Send("0\r\n\r\n");
+  EndExchange(200);
+}
+
+void Connection::EndExchange(int status) {
+  common::logging::Info("http_request",
+                        {{"method", method_},
+                         {"path", path_},
+                         {"status", status},
+                         {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
+                         {"request_id", request_id_}});
+  exchange_.reset();
+  streaming_ = false;
+  if (!keep_alive_ || worker_.stopping) {
+    close_after_write_ = true;
+    if (!write_in_flight_) Close();
+    return;
+  }
+  // The response may still be on its way out; the next request (perhaps
+  // pipelined, already in the buffer) is read meanwhile.
+  ReadRequest();
+}
+
+void Connection::Send(absl::string_view bytes) {
+  outbox_.append(bytes.data(), bytes.size());
+  if (!write_in_flight_) StartWrite();
+}
+
+void Connection::StartWrite() {
+  writing_.swap(outbox_);
+  outbox_.clear();
+  write_in_flight_ = true;
+  write_started_ = absl::Now();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& error, size_t) {
+                      self->write_in_flight_ = false;
+                      if (self->phase_ == Phase::kClosed) return;
+                      if (error) {
+                        self->Close();
+                        return;
+                      }
+                      self->last_activity_ = absl::Now();
+                      self->writing_.clear();
+                      if (!self->outbox_.empty()) {
+                        self->StartWrite();
+                      } else if (self->close_after_write_ && !self->exchange_) {
+                        self->Close();
+                      }
+                    });
+}
+
+void Connection::Close() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  worker_.connections.erase(this);
+  server_.open_connections.fetch_sub(1);
+  if (exchange_) {
+    auto exchange = std::move(exchange_);
+    exchange->Abandon(/*client_gone=*/true);
+  }
+}
+
+void Connection::Sweep(absl::Time now) {
+  const absl::Duration timeout = server_.options.idle_timeout;
+  if (write_in_flight_ && now - write_started_ > timeout) {
+    Close();  // the client does not take what it is sent
+  } else if (phase_ == Phase::kWaiting && !write_in_flight_ && now - last_activity_ > timeout) {
+    Close();  // idle, or too slow sending its request
+  } else if (streaming_) {
+    pollfd descriptor{socket_.native_handle(), POLLRDHUP, 0};
+    if (poll(&descriptor, 1, 0) > 0 && (descriptor.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+      Close();
+    }
+  }
+}
+
+void Connection::Stop(bool force) {
+  if (force || (phase_ == Phase::kWaiting && !write_in_flight_)) {
+    Close();
+  } else if (streaming_ && exchange_) {
+    exchange_->Abandon(/*client_gone=*/false);  // its upstream call ends, then the stream
+  }
+}
+
+void ArmSweep(Worker& worker) {
+  worker.sweep.expires_after(absl::ToChronoNanoseconds(kSweepInterval));
+  worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
+    if (error) return;
+    const absl::Time now = absl::Now();
+    const std::vector<Connection*> connections(worker.connections.begin(),
+                                               worker.connections.end());
+    for (Connection* connection : connections) {
+      if (worker.connections.contains(connection)) connection->Sweep(now);
+    }
+    ArmSweep(worker);
+  });
+}
+
+void OnAccepted(HttpServer::State& server, Worker& worker, tcp::socket socket) {
+  if (worker.stopping) return;
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto connection = std::make_shared<Connection>(server, worker, std::move(socket));
+  if (server.open_connections.fetch_add(1) >= server.options.max_connections) {
+    connection->Refuse(TextResponse(503, "too many connections"));
+    return;
+  }
+  connection->Start();
+}
+
+void Accept(HttpServer::State& server) {
+  Worker& target = *server.workers[server.next_worker++ % server.workers.size()];
+  server.acceptor->async_accept(
+      target.io, [&server, &target](const boost::system::error_code& error, tcp::socket socket) {
+        if (server.stopping.load() || error == asio::error::operation_aborted) return;
+        if (error) {
+          // Out of descriptors, say: try again shortly rather than spin.
+          common::logging::Warning("accept_failed", {{"error", error.message()}});
+          server.accept_retry->expires_after(std::chrono::milliseconds(100));
+          server.accept_retry->async_wait([&server](const boost::system::error_code& retry) {
+            if (!retry) Accept(server);
+          });
+          return;
+        }
+        asio::post(target.io, [&server, &target, socket = std::move(socket)]() mutable {
+          OnAccepted(server, target, std::move(socket));
+        });
+        Accept(server);
+      });
 }
 
 }  // namespace
 
-static void Serve(HttpServer::State& state, tcp::socket socket, std::atomic<bool>& done) {
-  const int handle = socket.native_handle();
-  SetReadTimeout(socket, state.options.idle_timeout);
-  boost::beast::flat_buffer buffer;
-  while (!state.stopping.load()) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(state.options.max_header_bytes));
-    parser.body_limit(state.options.max_body_bytes);
-    boost::system::error_code error;
-    http::read_header(socket, buffer, parser, error);
-    if (error) {
-      if (error == http::error::header_limit) {
-        WriteAll(socket, Head(TextResponse(431, ""), false, false));
-      } else if (error == http::error::body_limit) {
-        // The declared Content-Length is over the limit: refused before the
-        // body is read (transcoding.md 11.1).
-        const HttpResponse too_big = TextResponse(
-            413,
-            "Request rejected because the transcoder's internal buffer size exceeds the "
-            "configured limit.");
-        WriteAll(socket, Head(too_big, false, false) + too_big.body);
-      } else if (error != http::error::end_of_stream && error != asio::error::eof &&
-                 error != asio::error::would_block && error != asio::error::try_again &&
-                 error != asio::error::connection_reset && error != asio::error::bad_descriptor) {
-        const HttpResponse bad = TextResponse(400, "Bad request");
-        WriteAll(socket, Head(bad, false, false) + bad.body);
-      }
-      break;
-    }
-    {
-      absl::MutexLock lock(&state.mutex);
-      state.connections[handle] = true;
-    }
-    const absl::Time start = absl::Now();
-    HttpResponse response;
-    bool keep_alive = parser.get().keep_alive();
-    const auto declared = parser.content_length();
-    if (declared && *declared > state.options.max_body_bytes) {
-      // Refused before reading the body (transcoding.md 11.1).
-      response = TextResponse(413,
-                              "Request rejected because the transcoder's internal buffer size "
-                              "exceeds the configured limit.");
-      keep_alive = false;
-    } else {
-      http::read(socket, buffer, parser, error);
-      if (error == http::error::body_limit) {
-        response = TextResponse(413,
-                                "Request rejected because the transcoder's internal buffer size "
-                                "exceeds the configured limit.");
-        keep_alive = false;
-      } else if (error) {
-        break;
-      } else {
-        const auto& message = parser.get();
-        HttpRequest request;
-        request.method = std::string(message.method_string());
-        request.target = std::string(message.target());
-        for (const auto& field : message) {
-          request.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
-                                       std::string(field.value()));
-        }
-        request.body = message.body();
-        bool head_sent = false;
-        StreamSink sink;
-        sink.start = [&](const HttpResponse& head) {
-          head_sent = true;
-          return WriteAll(socket, Head(head, keep_alive, /*chunked=*/true));
-        };
-        sink.alive = [&] {
-          pollfd descriptor{handle, POLLRDHUP, 0};
-          poll(&descriptor, 1, 0);
-          return !state.stopping.load() &&
-                 (descriptor.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
-        };
-        sink.write = [&](absl::string_view piece) {
-          if (piece.empty()) return true;
-          return WriteAll(socket, absl::StrFormat("%x\r\n", piece.size())) &&
-                 WriteAll(socket, piece) && WriteAll(socket, "\r\n");
-        };
-        response = state.handler(request, sink);
-        if (response.streamed || head_sent) {
-          keep_alive = keep_alive && WriteAll(socket, "0\r\n\r\n");
-        }
-        common::logging::Info(
-            "http_request",
-            {{"method", request.method},
-             {"path", request.target.substr(0, request.target.find('?'))},
-             {"status", response.streamed ? 200 : response.status},
-             {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
-             {"request_id",
-              request.Header("x-request-id") != nullptr ? *request.Header("x-request-id") : ""}});
-      }
-    }
-    if (!response.streamed) {
-      if (state.stopping.load()) keep_alive = false;
-      if (!WriteAll(socket, Head(response, keep_alive, false) + response.body)) break;
-    }
-    {
-      absl::MutexLock lock(&state.mutex);
-      state.connections[handle] = false;
-    }
-    if (!keep_alive) break;
-  }
-  boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  {
-    absl::MutexLock lock(&state.mutex);
-    state.connections.erase(handle);
-    --state.threads;
-  }
-  done.store(true);
-}
-
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
-                                                              Handler handler) {
+                                                              const HandlerFactory& make_handler) {
   auto state = std::make_unique<State>();
   state->options = options;
-  state->handler = std::move(handler);
+  const int workers = options.workers > 0
+                          ? options.workers
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  for (int i = 0; i < workers; ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->handler = make_handler(worker->io);
+    state->workers.push_back(std::move(worker));
+  }
+  asio::io_context& first = state->workers.front()->io;
+  state->acceptor.emplace(first);
+  state->accept_retry.emplace(first);
   boost::system::error_code error;
   const auto address = asio::ip::make_address(options.listen_address, error);
   if (error) {
     return absl::InvalidArgumentError(absl::StrCat("bad listen address ", options.listen_address));
   }
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
-  state->acceptor.open(endpoint.protocol(), error);
-  if (!error) state->acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-  if (!error) state->acceptor.bind(endpoint, error);
-  if (!error) state->acceptor.listen(asio::socket_base::max_listen_connections, error);
+  tcp::acceptor& acceptor = *state->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
     return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", options.listen_address,
                                                       ":", options.port, ": ", error.message()));
   }
-  state->port = state->acceptor.local_endpoint().port();
-  State* raw = state.get();
-  state->accept_thread = std::thread([raw] {
-    while (!raw->stopping.load()) {
-      boost::system::error_code accept_error;
-      tcp::socket socket(raw->io);
-      raw->acceptor.accept(socket, accept_error);
-      if (accept_error || raw->stopping.load()) {
-        if (raw->stopping.load()) break;
-        continue;
-      }
-      socket.set_option(tcp::no_delay(true), accept_error);
-      {
-        absl::MutexLock lock(&raw->mutex);
-        if (raw->threads >= raw->options.max_connections) {
-          const HttpResponse busy = TextResponse(503, "too many connections");
-          WriteAll(socket, Head(busy, false, false) + busy.body);
-          continue;
-        }
-        ++raw->threads;
-        raw->connections[socket.native_handle()] = false;
-      }
-      // Reap finished connection threads, then start this one.
-      auto& workers = raw->workers;
-      for (auto it = workers.begin(); it != workers.end();) {
-        if (it->second->load()) {
-          it->first.join();
-          it = workers.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      auto done = std::make_shared<std::atomic<bool>>(false);
-      workers.emplace_back(std::thread([raw, done, socket = std::move(socket)]() mutable {
-                             Serve(*raw, std::move(socket), *done);
-                           }),
-                           done);
-    }
-  });
-  common::logging::Info("http_server_started", {{"port", state->port}});
+  state->port = acceptor.local_endpoint().port();
+  State& server = *state;
+  Accept(server);
+  for (auto& worker : state->workers) {
+    Worker& w = *worker;
+    w.keep_running.emplace(w.io.get_executor());
+    ArmSweep(w);
+    w.thread = std::thread([&w] { w.io.run(); });
+  }
+  common::logging::Info("http_server_started", {{"port", state->port}, {"workers", workers}});
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));
 }
 
@@ -299,32 +550,45 @@ HttpServer::~HttpServer() { Shutdown(); }
 int HttpServer::port() const { return state_->port; }
 
 void HttpServer::Shutdown() {
-  if (state_->shut_down) return;
-  state_->shut_down = true;
-  state_->stopping.store(true);
-  // Wakes the blocking accept.
-  ::shutdown(state_->acceptor.native_handle(), SHUT_RDWR);
-  state_->accept_thread.join();
-  const absl::Time deadline = absl::Now() + state_->options.shutdown_grace;
-  while (true) {
-    {
-      absl::MutexLock lock(&state_->mutex);
-      if (state_->threads == 0) break;
-      // Idle connections (waiting for a request) are closed now; busy ones
-      // once the grace period is over.
-      const bool grace_over = absl::Now() >= deadline;
-      for (const auto& [handle, busy] : state_->connections) {
-        if (!busy || grace_over) ::shutdown(handle, SHUT_RDWR);
+  State& server = *state_;
+  if (server.shut_down) return;
+  server.shut_down = true;
+  server.stopping.store(true);
+  asio::post(server.workers.front()->io, [&server] {
+    boost::system::error_code ignored;
+    server.acceptor->close(ignored);
+    server.accept_retry->cancel();
+  });
+  // Idle connections close now, streams end; requests in progress finish
+  // (their responses say connection: close) until the grace period is over.
+  for (auto& worker : server.workers) {
+    Worker& w = *worker;
+    asio::post(w.io, [&w] {
+      w.stopping = true;
+      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
+      for (Connection* connection : connections) {
+        if (w.connections.contains(connection)) connection->Stop(/*force=*/false);
       }
-    }
-    absl::SleepFor(absl::Milliseconds(20));
+    });
   }
-  for (auto& [worker, done] : state_->workers) {
-    worker.join();
+  const absl::Time deadline = absl::Now() + server.options.shutdown_grace;
+  while (server.open_connections.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
   }
-  state_->workers.clear();
-  boost::system::error_code ignored;
-  state_->acceptor.close(ignored);
+  for (auto& worker : server.workers) {
+    Worker& w = *worker;
+    asio::post(w.io, [&w] {
+      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
+      for (Connection* connection : connections) {
+        if (w.connections.contains(connection)) connection->Stop(/*force=*/true);
+      }
+      if (w.handler.stop) w.handler.stop();
+      w.sweep.cancel();
+      w.keep_running.reset();
+      w.io.stop();
+    });
+  }
+  for (auto& worker : server.workers) worker->thread.join();
   common::logging::Info("http_server_stopped");
 }
 

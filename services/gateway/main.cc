@@ -10,6 +10,7 @@
 #include "common/server/process_setup.h"
 #include "common/server/termination_signal.h"
 #include "services/gateway/gateway_config.h"
+#include "services/gateway/gateway_workers.h"
 
 namespace {
 
@@ -38,12 +39,8 @@ int Run() {
     common::logging::Error("invalid_configuration", {{"error", routes.status().message()}});
     return 2;
   }
-  gateway::UpstreamChannels upstreams(config->upstreams);
-  gateway::GatewayHandler handler(routes->get(), &upstreams, config->gateway);
   absl::StatusOr<std::unique_ptr<gateway::HttpServer>> server = gateway::HttpServer::Start(
-      config->http, [&](const gateway::HttpRequest& request, const gateway::StreamSink& sink) {
-        return handler.Handle(request, sink);
-      });
+      config->http, gateway::GatewayWorkers(routes->get(), config->upstreams, config->gateway));
   if (!server.ok()) {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;

@@ -4,11 +4,14 @@
 // row, P01 to P75, is here; each transcoded row also checks section H (the
 // upstream's method path, x-envoy-original-path and -method).
 
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/struct.pb.h"
@@ -27,6 +30,30 @@ namespace pb = google::protobuf;
 using ::todo::testing::IsOk;
 using ::todo::testing::RecordingUpstream;
 
+// Keeps what the handler answers, whole or streamed.
+struct CollectingWriter : ResponseWriter {
+  void Respond(HttpResponse answer) override {
+    response = std::move(answer);
+    ended = true;
+  }
+  bool StartStream(const HttpResponse& head) override {
+    response = head;
+    streamed = true;
+    return true;
+  }
+  bool WriteStream(absl::string_view piece) override {
+    body.append(piece.data(), piece.size());
+    return true;
+  }
+  void EndStream() override { ended = true; }
+  void OnAbandoned(std::function<void()>) override {}
+
+  HttpResponse response;
+  std::string body;
+  bool streamed = false;
+  bool ended = false;
+};
+
 enum class Profile { kD, kS };
 
 std::string ReadVectors() {
@@ -42,8 +69,8 @@ class TranscodingTableTest : public ::testing::Test {
     transcoding::RouteOptions routes;
     routes.services = {"vt.v1.TaskService"};
     config_ = *transcoding::TranscoderConfig::Create(ReadVectors(), routes);
-    upstreams_ = std::make_unique<UpstreamChannels>(
-        std::map<std::string, std::string>{{"vt.v1.TaskService", upstream_.target()}});
+    upstreams_ = std::make_unique<Upstreams>(
+        io_, std::map<std::string, std::string>{{"vt.v1.TaskService", upstream_.target()}});
   }
 
   static GatewayOptions ProfileOptions(Profile profile) {
@@ -115,18 +142,20 @@ class TranscodingTableTest : public ::testing::Test {
     request.target = target;
     request.body = body;
     request.headers = std::move(headers);
-    StreamSink sink;
-    sink.start = [&](const HttpResponse& head) {
-      streamed_head_ = head;
-      streamed_body_.clear();
-      return true;
-    };
-    sink.write = [&](absl::string_view piece) {
-      streamed_body_.append(piece.data(), piece.size());
-      return true;
-    };
-    sink.alive = [] { return true; };
-    return handler.Handle(request, sink);
+    auto writer = std::make_shared<CollectingWriter>();
+    handler.Handle(std::move(request), writer);
+    // The answer comes on this thread's event loop, as on a gateway worker.
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (!writer->ended && absl::Now() < deadline) {
+      io_.run_one_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(writer->ended) << method << " " << target << " got no answer";
+    last_streamed_ = writer->streamed;
+    if (writer->streamed) {
+      streamed_head_ = writer->response;
+      streamed_body_ = writer->body;
+    }
+    return writer->response;
   }
 
   static std::string HeaderOf(const HttpResponse& response, const std::string& name) {
@@ -138,11 +167,13 @@ class TranscodingTableTest : public ::testing::Test {
 
   RecordingUpstream upstream_;
   std::unique_ptr<transcoding::TranscoderConfig> config_;
-  std::unique_ptr<UpstreamChannels> upstreams_;
+  boost::asio::io_context io_;
+  std::unique_ptr<Upstreams> upstreams_;
   std::vector<std::unique_ptr<transcoding::TranscoderConfig>> extra_configs_;
   pb::DynamicMessageFactory factory_;
   HttpResponse streamed_head_;
   std::string streamed_body_;
+  bool last_streamed_ = false;
 };
 
 TEST_F(TranscodingTableTest, P01UnaryGetPrintsTheMessageExactly) {
@@ -432,7 +463,7 @@ TEST_F(TranscodingTableTest, P45P46P47ServerStreams) {
   upstream_.SetReply({0, "", "", events});
   auto handler = Handler(Profile::kD);
   HttpResponse response = Send(*handler, "GET", "/v1/tasks:watch?since_id=5");
-  EXPECT_TRUE(response.streamed);
+  EXPECT_TRUE(last_streamed_);
   EXPECT_EQ(streamed_head_.status, 200);
   EXPECT_EQ(HeaderOf(streamed_head_, "content-type"), "application/json");
   EXPECT_EQ(streamed_body_, R"([{"kind":"created","task":{"id":"1","title":"a"}},)"
@@ -441,7 +472,7 @@ TEST_F(TranscodingTableTest, P45P46P47ServerStreams) {
 
   upstream_.SetReply({0, "", "", {}});
   response = Send(*handler, "GET", "/v1/tasks:watch");
-  EXPECT_FALSE(response.streamed);
+  EXPECT_FALSE(last_streamed_);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "[]");  // P46
 

@@ -16,6 +16,7 @@
 #include "services/auth/auth_service.h"
 #include "services/auth/migrations.h"
 #include "services/gateway/gateway_config.h"
+#include "services/gateway/gateway_workers.h"
 #include "services/gateway/http_server.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_service.h"
@@ -108,13 +109,8 @@ class GatewayIntegrationTest : public ::testing::Test {
     auto routes = gateway::transcoding::TranscoderConfig::Create(bytes.str(), config_.routes);
     EXPECT_THAT(routes, IsOk());
     routes_ = *std::move(routes);
-    upstreams_ = std::make_unique<gateway::UpstreamChannels>(config_.upstreams);
-    handler_ =
-        std::make_unique<gateway::GatewayHandler>(routes_.get(), upstreams_.get(), config_.gateway);
     auto server = gateway::HttpServer::Start(
-        config_.http, [this](const gateway::HttpRequest& request, const gateway::StreamSink& sink) {
-          return handler_->Handle(request, sink);
-        });
+        config_.http, gateway::GatewayWorkers(routes_.get(), config_.upstreams, config_.gateway));
     EXPECT_THAT(server, IsOk());
     http_server_ = *std::move(server);
   }
@@ -168,8 +164,6 @@ class GatewayIntegrationTest : public ::testing::Test {
   std::unique_ptr<InProcessServer> auth_server_;
   gateway::GatewayConfig config_;
   std::unique_ptr<gateway::transcoding::TranscoderConfig> routes_;
-  std::unique_ptr<gateway::UpstreamChannels> upstreams_;
-  std::unique_ptr<gateway::GatewayHandler> handler_;
   std::unique_ptr<gateway::HttpServer> http_server_;
   common::http_client::CurlClient client_;
 };

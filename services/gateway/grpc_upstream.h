@@ -1,0 +1,126 @@
+#pragma once
+
+// Generic gRPC calls to one upstream target over HTTP/2 (nghttp2), driven by
+// one Asio io_context: the worker thread that read an HTTP request also
+// writes the gRPC frames, reads the reply and writes the HTTP response, with
+// no thread hand-off in between (the way Envoy's workers talk to a gRPC
+// upstream; gRPC's own client in 1.51 polls on other threads and costs two
+// extra context switches per call).
+//
+// A target "host:port" resolves to every address (Kubernetes headless
+// services); each address gets one HTTP/2 connection and calls go to them
+// round-robin. Like gRPC: a call waits while a connection is being made,
+// fails fast (UNAVAILABLE) while every address is backing off after a failed
+// attempt, and a stream the server refused or never processed (GOAWAY) is
+// retried once on another connection. The target is re-resolved after a
+// connection is lost and every 30 seconds.
+//
+// Not thread-safe: every method, and every callback, runs on the io_context's
+// thread.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace todo::gateway {
+
+struct UpstreamCall {
+  // "/package.Service/Method".
+  std::string method_path;
+  std::string request_bytes;
+  // Names lower-case; values printable ASCII.
+  std::vector<std::pair<std::string, std::string>> metadata;
+  // InfiniteDuration: no deadline (streams live as long as their client).
+  absl::Duration timeout = absl::Seconds(15);
+};
+
+struct UpstreamReply {
+  // The gRPC status code.
+  int code = 0;
+  std::string message;
+  // The serialized google.rpc.Status of grpc-status-details-bin, if any
+  // (base64-decoded).
+  std::string details_bin;
+  // How many messages went to on_message.
+  size_t messages = 0;
+};
+
+struct UpstreamCallbacks {
+  // Each response message, as it arrives; false cancels the call.
+  std::function<bool(std::string message)> on_message;
+  // Exactly once, last. Never called from inside Start.
+  std::function<void(UpstreamReply reply)> on_close;
+};
+
+struct GrpcUpstreamOptions {
+  // Larger response messages end the call with RESOURCE_EXHAUSTED, as gRPC's
+  // default receive limit does.
+  size_t max_message_bytes = 4 * 1024 * 1024;
+  absl::Duration connect_timeout = absl::Seconds(20);
+  // Reconnect backoff after a failed attempt, grown 1.6x per failure with
+  // +-20% jitter (gRPC's connection backoff), capped lower than gRPC's 120 s
+  // because pods come back within seconds.
+  absl::Duration initial_backoff = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Seconds(30);
+  absl::Duration reresolve_interval = absl::Seconds(30);
+};
+
+class GrpcUpstream {
+ public:
+  // `target` is "host:port"; the io_context must outlive this object and
+  // must not run while it is destroyed on another thread.
+  GrpcUpstream(boost::asio::io_context& io, std::string target, GrpcUpstreamOptions options = {});
+  ~GrpcUpstream();
+  GrpcUpstream(const GrpcUpstream&) = delete;
+  GrpcUpstream& operator=(const GrpcUpstream&) = delete;
+
+  // Starts a call (unary or server streaming: one request message, then the
+  // request side closes). Returns an id for Cancel.
+  uint64_t Start(UpstreamCall call, UpstreamCallbacks callbacks);
+  // Ends the call with CANCELLED (its on_close still runs, later). A no-op
+  // once the call has ended.
+  void Cancel(uint64_t call_id);
+  // Fails every call in flight with UNAVAILABLE and closes the connections.
+  void Close();
+
+  const std::string& target() const { return target_; }
+
+  struct Impl;
+
+ private:
+  const std::string target_;
+  // Shared so that timers and resolutions can tell it is gone.
+  std::shared_ptr<Impl> impl_;
+};
+
+// The upstream of each gRPC service, for one worker (one io_context).
+class Upstreams {
+ public:
+  // service full name -> "host:port".
+  Upstreams(boost::asio::io_context& io, const std::map<std::string, std::string>& addresses,
+            GrpcUpstreamOptions options = {});
+  // Fails the calls in flight and closes every connection.
+  void Close();
+  // nullptr when no upstream serves `service`.
+  GrpcUpstream* For(absl::string_view service);
+  std::vector<std::string> services() const;
+
+ private:
+  // Services served at the same address share one upstream.
+  std::vector<std::unique_ptr<GrpcUpstream>> upstreams_;
+  absl::flat_hash_map<std::string, GrpcUpstream*> by_service_;
+};
+
+}  // namespace todo::gateway
