@@ -1,0 +1,290 @@
+// The gateway's HTTP/2 gRPC client against a real grpc++ server (and against
+// peers that misbehave: nobody listening, a listener that never answers).
+
+#include "services/gateway/grpc_upstream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness/ports.h"
+#include "tests/harness/recording_upstream.h"
+
+namespace todo::gateway {
+namespace {
+
+using ::testing::ElementsAre;
+using ::todo::testing::RecordingUpstream;
+
+constexpr int kCancelled = 1;
+constexpr int kDeadlineExceeded = 4;
+constexpr int kNotFound = 5;
+constexpr int kResourceExhausted = 8;
+constexpr int kUnavailable = 14;
+
+// What one call produced.
+struct Outcome {
+  std::vector<std::string> messages;
+  std::optional<UpstreamReply> reply;
+};
+
+// A listening socket on 127.0.0.1 that accepts (in the kernel's backlog)
+// and never says a word: calls to it can only time out or be cancelled.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    listen(fd_, 16);
+    socklen_t length = sizeof(address);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class GrpcUpstreamTest : public ::testing::Test {
+ protected:
+  // Starts a call and returns where its outcome will land.
+  std::shared_ptr<Outcome> Start(GrpcUpstream& upstream, UpstreamCall call,
+                                 uint64_t* id = nullptr) {
+    auto outcome = std::make_shared<Outcome>();
+    UpstreamCallbacks callbacks;
+    callbacks.on_message = [outcome](std::string message) {
+      outcome->messages.push_back(std::move(message));
+      return true;
+    };
+    callbacks.on_close = [outcome](UpstreamReply reply) { outcome->reply = std::move(reply); };
+    const uint64_t started = upstream.Start(std::move(call), std::move(callbacks));
+    if (id != nullptr) *id = started;
+    return outcome;
+  }
+
+  // Runs the loop until every outcome has its reply (or 20 s pass).
+  void RunUntilDone(const std::vector<std::shared_ptr<Outcome>>& outcomes) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    const auto done = [&] {
+      for (const auto& outcome : outcomes) {
+        if (!outcome->reply) return false;
+      }
+      return true;
+    };
+    while (!done() && absl::Now() < deadline) io_.run_one_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(done()) << "calls did not end";
+  }
+
+  Outcome Call(GrpcUpstream& upstream, UpstreamCall call) {
+    auto outcome = Start(upstream, std::move(call));
+    RunUntilDone({outcome});
+    return *outcome;
+  }
+
+  static UpstreamCall Get(std::string bytes = "request") {
+    UpstreamCall call;
+    call.method_path = "/vt.v1.TaskService/GetTask";
+    call.request_bytes = std::move(bytes);
+    call.metadata = {{"authorization", "Bearer t"}, {"x-request-id", "r-1"}};
+    return call;
+  }
+
+  boost::asio::io_context io_;
+};
+
+TEST_F(GrpcUpstreamTest, UnaryCallCarriesMethodMetadataAndMessageBothWays) {
+  RecordingUpstream server;
+  server.SetReply({0, "", "", {"answer"}});
+  GrpcUpstream upstream(io_, server.target());
+  const Outcome outcome = Call(upstream, Get());
+  ASSERT_TRUE(outcome.reply);
+  EXPECT_EQ(outcome.reply->code, 0);
+  EXPECT_EQ(outcome.reply->messages, 1u);
+  EXPECT_THAT(outcome.messages, ElementsAre("answer"));
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "/vt.v1.TaskService/GetTask");
+  EXPECT_EQ(seen[0].message, "request");
+  EXPECT_EQ(seen[0].metadata.find("authorization")->second, "Bearer t");
+  EXPECT_EQ(seen[0].metadata.find("x-request-id")->second, "r-1");
+  // The deadline travels as grpc-timeout; gRPC turns it into the server's
+  // deadline rather than metadata, so it shows as no grpc-timeout key.
+  EXPECT_EQ(seen[0].metadata.count("grpc-timeout"), 0u);
+}
+
+TEST_F(GrpcUpstreamTest, ErrorsKeepMessageAndDetailsWithOrWithoutMessagesBefore) {
+  RecordingUpstream server;
+  GrpcUpstream upstream(io_, server.target());
+  // Trailers-only, with a message gRPC percent-encodes on the wire.
+  server.SetReply({kNotFound, "task 42 not found: 100% gone, ünïcode", "details-bytes", {}});
+  Outcome outcome = Call(upstream, Get());
+  ASSERT_TRUE(outcome.reply);
+  EXPECT_EQ(outcome.reply->code, kNotFound);
+  EXPECT_EQ(outcome.reply->message, "task 42 not found: 100% gone, ünïcode");
+  EXPECT_EQ(outcome.reply->details_bin, "details-bytes");
+  EXPECT_TRUE(outcome.messages.empty());
+  // Messages, then an error status in the trailers.
+  server.SetReply({kResourceExhausted, "later", "", {"one", "two"}});
+  outcome = Call(upstream, Get());
+  EXPECT_EQ(outcome.reply->code, kResourceExhausted);
+  EXPECT_THAT(outcome.messages, ElementsAre("one", "two"));
+}
+
+TEST_F(GrpcUpstreamTest, ManyConcurrentCallsShareTheConnectionAndAllEnd) {
+  RecordingUpstream server;
+  server.SetReply({0, "", "", {"ok"}});
+  GrpcUpstream upstream(io_, server.target());
+  std::vector<std::shared_ptr<Outcome>> outcomes;
+  for (int i = 0; i < 300; ++i) outcomes.push_back(Start(upstream, Get(absl::StrCat("r", i))));
+  RunUntilDone(outcomes);
+  for (const auto& outcome : outcomes) {
+    EXPECT_EQ(outcome->reply->code, 0);
+    EXPECT_THAT(outcome->messages, ElementsAre("ok"));
+  }
+  EXPECT_EQ(server.seen().size(), 300u);
+}
+
+TEST_F(GrpcUpstreamTest, LargeMessagesCrossFlowControlWindowsAndTheLimitHolds) {
+  RecordingUpstream server;
+  const std::string big(3 * 1024 * 1024, 'x');
+  server.SetReply({0, "", "", {big}});
+  GrpcUpstream upstream(io_, server.target());
+  Outcome outcome = Call(upstream, Get(std::string(2 * 1024 * 1024, 'y')));
+  EXPECT_EQ(outcome.reply->code, 0);
+  ASSERT_EQ(outcome.messages.size(), 1u);
+  EXPECT_EQ(outcome.messages[0], big);
+  EXPECT_EQ(server.seen().back().message.size(), 2u * 1024 * 1024);
+
+  GrpcUpstreamOptions small;
+  small.max_message_bytes = 1024;
+  GrpcUpstream limited(io_, server.target(), small);
+  outcome = Call(limited, Get());
+  EXPECT_EQ(outcome.reply->code, kResourceExhausted);
+  EXPECT_TRUE(outcome.messages.empty());
+}
+
+TEST_F(GrpcUpstreamTest, NobodyListeningFailsFastAsUnavailable) {
+  const int port = todo::testing::FreeLoopbackPort();
+  GrpcUpstream upstream(io_, absl::StrCat("127.0.0.1:", port));
+  const absl::Time start = absl::Now();
+  Outcome outcome = Call(upstream, Get());
+  EXPECT_EQ(outcome.reply->code, kUnavailable);
+  // A second call while the address backs off fails at once, not after the
+  // call's 15 s deadline.
+  outcome = Call(upstream, Get());
+  EXPECT_EQ(outcome.reply->code, kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(GrpcUpstreamTest, AnUnknownHostIsUnavailable) {
+  GrpcUpstream upstream(io_, "no-such-host.invalid:50051");
+  const Outcome outcome = Call(upstream, Get());
+  EXPECT_EQ(outcome.reply->code, kUnavailable);
+}
+
+TEST_F(GrpcUpstreamTest, ASilentPeerMeetsTheDeadline) {
+  SilentListener silent;
+  GrpcUpstream upstream(io_, silent.target());
+  UpstreamCall call = Get();
+  call.timeout = absl::Milliseconds(200);
+  const absl::Time start = absl::Now();
+  const Outcome outcome = Call(upstream, std::move(call));
+  EXPECT_EQ(outcome.reply->code, kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(GrpcUpstreamTest, CancelEndsACallAtOnceAndLaterCancelsAreHarmless) {
+  SilentListener silent;
+  GrpcUpstream upstream(io_, silent.target());
+  UpstreamCall call = Get();
+  call.timeout = absl::InfiniteDuration();
+  uint64_t id = 0;
+  auto outcome = Start(upstream, std::move(call), &id);
+  io_.run_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(outcome->reply);
+  upstream.Cancel(id);
+  RunUntilDone({outcome});
+  EXPECT_EQ(outcome->reply->code, kCancelled);
+  upstream.Cancel(id);
+  upstream.Cancel(12345);
+}
+
+TEST_F(GrpcUpstreamTest, ReturningFalseFromOnMessageCancelsTheCall) {
+  RecordingUpstream server;
+  server.SetReply({0, "", "", {"a", "b", "c"}});
+  GrpcUpstream upstream(io_, server.target());
+  auto outcome = std::make_shared<Outcome>();
+  UpstreamCallbacks callbacks;
+  callbacks.on_message = [outcome](std::string message) {
+    outcome->messages.push_back(std::move(message));
+    return false;
+  };
+  callbacks.on_close = [outcome](UpstreamReply reply) { outcome->reply = std::move(reply); };
+  upstream.Start(Get(), std::move(callbacks));
+  RunUntilDone({outcome});
+  EXPECT_EQ(outcome->reply->code, kCancelled);
+  EXPECT_THAT(outcome->messages, ElementsAre("a"));
+}
+
+TEST_F(GrpcUpstreamTest, AnUpstreamThatGoesAwayFailsItsCallsAndLaterOnesDoNotHang) {
+  auto server = std::make_unique<RecordingUpstream>();
+  server->SetReply({0, "", "", {"ok"}});
+  GrpcUpstream upstream(io_, server->target());
+  EXPECT_EQ(Call(upstream, Get()).reply->code, 0);
+  // A graceful stop (GOAWAY, a ping to answer, then the socket closes),
+  // with the client's loop running as it always is in the gateway.
+  const absl::Time stopping = absl::Now();
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.reset();
+    stopped = true;
+  });
+  while (!stopped) io_.run_one_for(std::chrono::milliseconds(20));
+  stopper.join();
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(3));
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(GrpcUpstreamTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
+  SilentListener silent;
+  GrpcUpstream upstream(io_, silent.target());
+  auto in_flight = Start(upstream, Get());
+  io_.run_for(std::chrono::milliseconds(100));
+  upstream.Close();
+  auto after = Start(upstream, Get());
+  RunUntilDone({in_flight, after});
+  EXPECT_EQ(in_flight->reply->code, kUnavailable);
+  EXPECT_EQ(after->reply->code, kUnavailable);
+}
+
+TEST_F(GrpcUpstreamTest, UpstreamsShareOneConnectionPerAddress) {
+  RecordingUpstream server;
+  server.SetReply({0, "", "", {"ok"}});
+  Upstreams upstreams(io_, {{"a.v1.A", server.target()}, {"b.v1.B", server.target()}});
+  EXPECT_EQ(upstreams.For("a.v1.A"), upstreams.For("b.v1.B"));
+  EXPECT_EQ(upstreams.For("c.v1.C"), nullptr);
+  EXPECT_THAT(upstreams.services(), ElementsAre("a.v1.A", "b.v1.B"));
+  EXPECT_EQ(Call(*upstreams.For("a.v1.A"), Get()).reply->code, 0);
+}
+
+}  // namespace
+}  // namespace todo::gateway
