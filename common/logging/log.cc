@@ -111,9 +111,9 @@ void SetSinkForTest(std::function<void(absl::string_view)> sink) {
 
 bool IsEnabled(Level level) { return static_cast<int>(level) >= min_level.load(); }
 
-void Log(Level level, absl::string_view event, std::initializer_list<Field> fields) {
+std::string FormatLine(Level level, absl::string_view event, std::initializer_list<Field> fields) {
   if (!IsEnabled(level)) {
-    return;
+    return "";
   }
   std::string line = "{\"ts\":";
   AppendJsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
@@ -139,13 +139,22 @@ void Log(Level level, absl::string_view event, std::initializer_list<Field> fiel
     line += field.json_value();
   }
   line += "}\n";
+  return line;
+}
+
+void WriteLines(absl::string_view lines) {
+  if (lines.empty()) return;
   absl::MutexLock lock(&sink_mutex);
   if (test_sink != nullptr) {
-    (*test_sink)(line);
+    (*test_sink)(lines);
     return;
   }
-  // One fwrite per line keeps lines whole when several threads log at once.
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  // One fwrite per batch keeps lines whole when several threads log at once.
+  std::fwrite(lines.data(), 1, lines.size(), stderr);
+}
+
+void Log(Level level, absl::string_view event, std::initializer_list<Field> fields) {
+  WriteLines(FormatLine(level, event, fields));
 }
 
 ScopedRequestId::ScopedRequestId(absl::string_view request_id)

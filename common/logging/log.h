@@ -47,11 +47,18 @@ class Field {
 // Process-wide settings, set once in main before threads start.
 void SetMinLevel(Level level);
 void SetServiceName(absl::string_view service);
-// Replaces stderr as the destination of complete lines (tests).
+// Replaces stderr as the destination of complete lines, one or more per call
+// (tests).
 void SetSinkForTest(std::function<void(absl::string_view line)> sink);
 
 bool IsEnabled(Level level);
 void Log(Level level, absl::string_view event, std::initializer_list<Field> fields = {});
+
+// For callers that batch their lines (a busy access log): one line, with
+// its newline, or "" below the minimum level; then any number of whole
+// lines written at once.
+std::string FormatLine(Level level, absl::string_view event, std::initializer_list<Field> fields);
+void WriteLines(absl::string_view lines);
 
 inline void Debug(absl::string_view event, std::initializer_list<Field> fields = {}) {
   Log(Level::kDebug, event, fields);

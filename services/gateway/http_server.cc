@@ -41,6 +41,7 @@ class Connection;
 constexpr absl::Duration kSweepInterval = absl::Milliseconds(250);
 // A stream whose client takes less than this falls behind and is ended.
 constexpr size_t kMaxQueuedStreamBytes = 4 * 1024 * 1024;
+constexpr size_t kAccessLogFlushBytes = 16 * 1024;
 
 struct Worker {
   asio::io_context io{1};
@@ -49,9 +50,17 @@ struct Worker {
   asio::steady_timer sweep{io};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   absl::flat_hash_set<Connection*> connections;
+  // Access-log lines not yet written: one write per sweep (or per 16 kB)
+  // instead of one per request, as Envoy buffers its access logs.
+  std::string access_log;
   bool stopping = false;
   std::thread thread;
 };
+
+void FlushAccessLog(Worker& worker) {
+  common::logging::WriteLines(worker.access_log);
+  worker.access_log.clear();
+}
 
 }  // namespace
 
@@ -335,14 +344,22 @@ void Connection::Dispatch() {
   request.body = std::move(message.body());
   method_ = request.method;
   path_ = request.target.substr(0, request.target.find('?'));
-  const std::string* id = request.Header("x-request-id");
-  request_id_ = id != nullptr ? *id : "";
+  request_id_.clear();
   exchange_ = std::make_shared<Exchange>(shared_from_this());
   worker_.handler.handle(std::move(request), exchange_);
 }
 
+// The id the handler answered with (the client's, or one it made up).
+std::string RequestIdOf(const HttpResponse& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name == "x-request-id") return value;
+  }
+  return "";
+}
+
 void Connection::Respond(const HttpResponse& response) {
   if (phase_ == Phase::kClosed) return;
+  request_id_ = RequestIdOf(response);
   if (worker_.stopping) keep_alive_ = false;
   Send(Head(response, keep_alive_, false) + response.body);
   EndExchange(response.status);
@@ -350,6 +367,7 @@ void Connection::Respond(const HttpResponse& response) {
 
 bool Connection::StartStream(const HttpResponse& head) {
   if (phase_ == Phase::kClosed) return false;
+  request_id_ = RequestIdOf(head);
   streaming_ = true;
   Send(Head(head, keep_alive_, /*chunked=*/true));
   return true;
@@ -369,12 +387,14 @@ void Connection::EndStream() {
 }
 
 void Connection::EndExchange(int status) {
-  common::logging::Info("http_request",
-                        {{"method", method_},
-                         {"path", path_},
-                         {"status", status},
-                         {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
-                         {"request_id", request_id_}});
+  worker_.access_log += common::logging::FormatLine(
+      common::logging::Level::kInfo, "http_request",
+      {{"method", method_},
+       {"path", path_},
+       {"status", status},
+       {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
+       {"request_id", request_id_}});
+  if (worker_.access_log.size() >= kAccessLogFlushBytes) FlushAccessLog(worker_);
   exchange_.reset();
   streaming_ = false;
   if (!keep_alive_ || worker_.stopping) {
@@ -461,6 +481,7 @@ void ArmSweep(Worker& worker) {
     for (Connection* connection : connections) {
       if (worker.connections.contains(connection)) connection->Sweep(now);
     }
+    FlushAccessLog(worker);
     ArmSweep(worker);
   });
 }
@@ -583,6 +604,7 @@ void HttpServer::Shutdown() {
         if (w.connections.contains(connection)) connection->Stop(/*force=*/true);
       }
       if (w.handler.stop) w.handler.stop();
+      FlushAccessLog(w);
       w.sweep.cancel();
       w.keep_running.reset();
       w.io.stop();
