@@ -96,8 +96,14 @@ std::string PercentDecoded(absl::string_view text) {
   return out;
 }
 
-// The grpc-timeout header: at most eight digits and a unit.
+// The grpc-timeout header: at most eight digits and a unit. From 10 s up in
+// whole seconds, rounded up (the gateway's own timer ends the call first):
+// the same few values then stay in the HPACK table instead of a new literal
+// for the upstream to decode on every call.
 std::string TimeoutHeader(absl::Duration remaining) {
+  if (remaining >= absl::Seconds(10) && remaining < absl::Seconds(99'999'999)) {
+    return absl::StrCat(absl::ToInt64Seconds(absl::Ceil(remaining, absl::Seconds(1))), "S");
+  }
   const int64_t millis = std::max<int64_t>(1, absl::ToInt64Milliseconds(remaining));
   if (millis < 100'000'000) return absl::StrCat(millis, "m");
   const int64_t seconds = millis / 1000;
@@ -105,10 +111,18 @@ std::string TimeoutHeader(absl::Duration remaining) {
   return absl::StrCat(std::min<int64_t>(seconds / 3600, 99'999'999), "H");
 }
 
+// Values that differ on every call are sent without indexing: added to the
+// HPACK table they would only push out the ones that repeat (authorization).
+bool ChangesEveryCall(absl::string_view name) {
+  return name == "x-request-id" || name == "traceparent" || name == "tracestate" ||
+         name == "x-envoy-original-path";
+}
+
 nghttp2_nv Header(absl::string_view name, absl::string_view value) {
   return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
                     const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
-                    name.size(), value.size(), NGHTTP2_NV_FLAG_NONE};
+                    name.size(), value.size(),
+                    ChangesEveryCall(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE};
 }
 
 struct Connection;
