@@ -7,6 +7,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "google/rpc/status.pb.h"
+#include "services/gateway/transcoding/fast_json_printer.h"
 
 namespace todo::gateway::transcoding {
 namespace {
@@ -74,12 +75,14 @@ ResponseTranslator::ResponseTranslator(const pb::DescriptorPool* pool, PrintOpti
     : pool_(pool),
       resolver_(std::make_unique<CachingTypeResolver>(std::unique_ptr<pb::util::TypeResolver>(
           pb::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix, pool)))),
-      options_(options) {}
+      options_(options),
+      fast_(std::make_unique<FastJsonPrinter>(pool, options)) {}
 
 ResponseTranslator::~ResponseTranslator() = default;
 
 absl::StatusOr<std::string> ResponseTranslator::MessageJson(const pb::Descriptor& type,
                                                             absl::string_view bytes) const {
+  if (std::optional<std::string> json = fast_->Print(type, bytes)) return *std::move(json);
   pb::util::JsonPrintOptions print;
   print.add_whitespace = options_.add_whitespace;
   print.always_print_primitive_fields = options_.always_print_primitive_fields;

@@ -14,6 +14,8 @@
 
 namespace todo::gateway::transcoding {
 
+class FastJsonPrinter;
+
 // Envoy's print_options.
 struct PrintOptions {
   bool add_whitespace = false;
@@ -52,6 +54,8 @@ class ResponseTranslator {
   const google::protobuf::DescriptorPool* pool_;
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
   PrintOptions options_;
+  // Prints the common shapes; the converter (through resolver_) the rest.
+  std::unique_ptr<FastJsonPrinter> fast_;
 };
 
 }  // namespace todo::gateway::transcoding

@@ -1,0 +1,344 @@
+#include "services/gateway/transcoding/fast_json_printer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/stubs/strutil.h"
+#include "services/gateway/transcoding/response_translator.h"
+
+namespace todo::gateway::transcoding {
+namespace {
+
+namespace pb = google::protobuf;
+using Cpp = pb::FieldDescriptor::CppType;
+
+bool IsWrapper(absl::string_view name) {
+  return name == "google.protobuf.DoubleValue" || name == "google.protobuf.FloatValue" ||
+         name == "google.protobuf.Int64Value" || name == "google.protobuf.UInt64Value" ||
+         name == "google.protobuf.Int32Value" || name == "google.protobuf.UInt32Value" ||
+         name == "google.protobuf.BoolValue" || name == "google.protobuf.StringValue" ||
+         name == "google.protobuf.BytesValue";
+}
+
+// The converter's fractional seconds: none, or 3, 6 or 9 digits.
+void AppendNanos(int32_t nanos, std::string& out) {
+  if (nanos == 0) return;
+  if (nanos % 1'000'000 == 0) {
+    absl::StrAppendFormat(&out, ".%03d", nanos / 1'000'000);
+  } else if (nanos % 1'000 == 0) {
+    absl::StrAppendFormat(&out, ".%06d", nanos / 1'000);
+  } else {
+    absl::StrAppendFormat(&out, ".%09d", nanos);
+  }
+}
+
+// JSON string escaping as protobuf's JsonEscaping does for ASCII text;
+// false for anything beyond ASCII (left to the converter).
+bool AppendEscaped(absl::string_view text, std::string& out) {
+  out.push_back('"');
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+        out += "\\u003c";
+        break;
+      case '>':
+        out += "\\u003e";
+        break;
+      default:
+        if (byte >= 0x80) return false;
+        if (byte < 0x20 || byte == 0x7F) {
+          absl::StrAppendFormat(&out, "\\u%04x", byte);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return true;
+}
+
+template <typename T>
+void AppendFloating(T value, std::string& out) {
+  if (std::isnan(value)) {
+    out += "\"NaN\"";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else if constexpr (std::is_same_v<T, float>) {
+    out += pb::SimpleFtoa(value);
+  } else {
+    out += pb::SimpleDtoa(value);
+  }
+}
+
+bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string& out) {
+  // 1000-01-01 .. 9999-12-31 (earlier years print differently), valid nanos.
+  if (seconds < -30610224000 || seconds > 253402300799 || nanos < 0 || nanos > 999'999'999) {
+    return false;
+  }
+  out.push_back('"');
+  out += absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+  AppendNanos(nanos, out);
+  out += "Z\"";
+  return true;
+}
+
+bool AppendDuration(int64_t seconds, int32_t nanos, std::string& out) {
+  if (seconds < -315'576'000'000 || seconds > 315'576'000'000 || nanos < -999'999'999 ||
+      nanos > 999'999'999 || (seconds < 0 && nanos > 0) || (seconds > 0 && nanos < 0)) {
+    return false;
+  }
+  out.push_back('"');
+  if (seconds < 0 || nanos < 0) {
+    out.push_back('-');
+    seconds = -seconds;
+    nanos = -nanos;
+  }
+  absl::StrAppend(&out, seconds);
+  AppendNanos(nanos, out);
+  out += "s\"";
+  return true;
+}
+
+}  // namespace
+
+FastJsonPrinter::FastJsonPrinter(const pb::DescriptorPool* pool, const PrintOptions& options)
+    : always_print_primitive_fields_(options.always_print_primitive_fields),
+      enums_as_ints_(options.always_print_enums_as_ints),
+      proto_names_(options.preserve_proto_field_names),
+      declines_all_(options.add_whitespace),
+      factory_(pool) {}
+
+FastJsonPrinter::~FastJsonPrinter() = default;
+
+bool FastJsonPrinter::Handles(const pb::Descriptor& type,
+                              absl::flat_hash_map<const pb::Descriptor*, bool>& visiting) const {
+  if (auto seen = visiting.find(&type); seen != visiting.end()) return seen->second;
+  const std::string& type_name = type.full_name();
+  if (absl::StartsWith(type_name, "google.protobuf.")) {
+    // Of the well-known types, those with a fixed short form; Any, Struct,
+    // Value, FieldMask, Empty and the rest are the converter's.
+    return type_name == "google.protobuf.Timestamp" || type_name == "google.protobuf.Duration" ||
+           IsWrapper(type_name);
+  }
+  visiting[&type] = true;  // recursive types: assume yes while looking
+  bool handled = type.file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
+  for (int i = 0; handled && i < type.field_count(); ++i) {
+    const pb::FieldDescriptor& field = *type.field(i);
+    if (field.is_map() || field.type() == pb::FieldDescriptor::TYPE_GROUP) {
+      handled = false;
+    } else if (field.cpp_type() == Cpp::CPPTYPE_MESSAGE) {
+      handled = Handles(*field.message_type(), visiting);
+    }
+  }
+  visiting[&type] = handled;
+  return handled;
+}
+
+const FastJsonPrinter::FieldOrder* FastJsonPrinter::Order(const pb::Descriptor& type) const {
+  absl::MutexLock lock(&mutex_);
+  auto found = orders_.find(&type);
+  if (found != orders_.end()) return found->second.get();
+  absl::flat_hash_map<const pb::Descriptor*, bool> visiting;
+  std::unique_ptr<FieldOrder> order;
+  if (Handles(type, visiting)) {
+    order = std::make_unique<FieldOrder>();
+    for (int i = 0; i < type.field_count(); ++i) order->push_back(type.field(i));
+    std::sort(order->begin(), order->end(),
+              [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  }
+  return orders_.emplace(&type, std::move(order)).first->second.get();
+}
+
+std::optional<std::string> FastJsonPrinter::Print(const pb::Descriptor& type,
+                                                  absl::string_view bytes) const {
+  // A well-known type as the whole response is rare, and the converter has
+  // quirks there (a FloatValue printed as `true` by the default-value writer).
+  if (declines_all_ || absl::StartsWith(type.full_name(), "google.protobuf.") ||
+      Order(type) == nullptr) {
+    return std::nullopt;
+  }
+  pb::Arena arena;
+  pb::Message* message = factory_.GetPrototype(&type)->New(&arena);
+  if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  std::string out;
+  out.reserve(bytes.size() * 2 + 64);
+  if (!PrintObject(*message, out)) return std::nullopt;
+  return out;
+}
+
+// The converter's field order. Without always_print_primitive_fields: the
+// order fields come on the wire (field numbers). With it, its default-value
+// writer first lays out, in declaration order, a node for every field except
+// the singular scalars of a oneof (proto3 optional ones included); scalars
+// and lists print there, present or not, messages only if present. A present
+// field with no node of its kind (a oneof scalar, or a message that prints
+// as a scalar: Timestamp, Duration, a wrapper) is added after them, in wire
+// order.
+bool FastJsonPrinter::PrintObject(const pb::Message& message, std::string& out) const {
+  const pb::Descriptor& type = *message.GetDescriptor();
+  const FieldOrder* order = Order(type);
+  if (order == nullptr) return false;
+  const pb::Reflection& reflection = *message.GetReflection();
+  const auto present = [&](const pb::FieldDescriptor& field) {
+    return field.is_repeated() ? reflection.FieldSize(message, &field) > 0
+                               : reflection.HasField(message, &field);
+  };
+  const auto laid_out = [&](const pb::FieldDescriptor& field) {
+    if (!always_print_primitive_fields_ || field.is_repeated())
+      return always_print_primitive_fields_;
+    if (field.cpp_type() != Cpp::CPPTYPE_MESSAGE) return field.containing_oneof() == nullptr;
+    const std::string& name = field.message_type()->full_name();
+    return name != "google.protobuf.Timestamp" && name != "google.protobuf.Duration" &&
+           !IsWrapper(name);
+  };
+  out.push_back('{');
+  bool first = true;
+  const auto emit = [&](const pb::FieldDescriptor& field) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.push_back('"');
+    out += proto_names_ ? field.name() : field.json_name();
+    out += "\":";
+    return PrintField(message, field, out);
+  };
+  if (always_print_primitive_fields_) {
+    for (int i = 0; i < type.field_count(); ++i) {
+      const pb::FieldDescriptor& field = *type.field(i);
+      if (!laid_out(field)) continue;
+      const bool only_if_present = !field.is_repeated() && field.cpp_type() == Cpp::CPPTYPE_MESSAGE;
+      if ((!only_if_present || present(field)) && !emit(field)) return false;
+    }
+  }
+  for (const pb::FieldDescriptor* field : *order) {
+    if (!laid_out(*field) && present(*field) && !emit(*field)) return false;
+  }
+  out.push_back('}');
+  return true;
+}
+
+bool FastJsonPrinter::PrintField(const pb::Message& message, const pb::FieldDescriptor& field,
+                                 std::string& out) const {
+  if (!field.is_repeated()) return PrintValue(message, field, -1, out);
+  out.push_back('[');
+  const int size = message.GetReflection()->FieldSize(message, &field);
+  for (int i = 0; i < size; ++i) {
+    if (i > 0) out.push_back(',');
+    if (!PrintValue(message, field, i, out)) return false;
+  }
+  out.push_back(']');
+  return true;
+}
+
+bool FastJsonPrinter::PrintValue(const pb::Message& message, const pb::FieldDescriptor& field,
+                                 int index, std::string& out) const {
+  const pb::Reflection& r = *message.GetReflection();
+  const bool repeated = index >= 0;
+  switch (field.cpp_type()) {
+    case Cpp::CPPTYPE_INT32:
+      absl::StrAppend(&out, repeated ? r.GetRepeatedInt32(message, &field, index)
+                                     : r.GetInt32(message, &field));
+      return true;
+    case Cpp::CPPTYPE_UINT32:
+      absl::StrAppend(&out, repeated ? r.GetRepeatedUInt32(message, &field, index)
+                                     : r.GetUInt32(message, &field));
+      return true;
+    case Cpp::CPPTYPE_INT64:
+      absl::StrAppend(
+          &out, "\"",
+          repeated ? r.GetRepeatedInt64(message, &field, index) : r.GetInt64(message, &field),
+          "\"");
+      return true;
+    case Cpp::CPPTYPE_UINT64:
+      absl::StrAppend(
+          &out, "\"",
+          repeated ? r.GetRepeatedUInt64(message, &field, index) : r.GetUInt64(message, &field),
+          "\"");
+      return true;
+    case Cpp::CPPTYPE_DOUBLE:
+      AppendFloating(
+          repeated ? r.GetRepeatedDouble(message, &field, index) : r.GetDouble(message, &field),
+          out);
+      return true;
+    case Cpp::CPPTYPE_FLOAT:
+      AppendFloating(
+          repeated ? r.GetRepeatedFloat(message, &field, index) : r.GetFloat(message, &field), out);
+      return true;
+    case Cpp::CPPTYPE_BOOL:
+      out += (repeated ? r.GetRepeatedBool(message, &field, index) : r.GetBool(message, &field))
+                 ? "true"
+                 : "false";
+      return true;
+    case Cpp::CPPTYPE_ENUM: {
+      const int number = repeated ? r.GetRepeatedEnumValue(message, &field, index)
+                                  : r.GetEnumValue(message, &field);
+      const pb::EnumValueDescriptor* value =
+          enums_as_ints_ ? nullptr : field.enum_type()->FindValueByNumber(number);
+      if (value != nullptr) {
+        absl::StrAppend(&out, "\"", value->name(), "\"");
+      } else {
+        absl::StrAppend(&out, number);
+      }
+      return true;
+    }
+    case Cpp::CPPTYPE_STRING: {
+      std::string scratch;
+      const std::string& text = repeated
+                                    ? r.GetRepeatedStringReference(message, &field, index, &scratch)
+                                    : r.GetStringReference(message, &field, &scratch);
+      if (field.type() == pb::FieldDescriptor::TYPE_BYTES) {
+        absl::StrAppend(&out, "\"", absl::Base64Escape(text), "\"");
+        return true;
+      }
+      return AppendEscaped(text, out);
+    }
+    case Cpp::CPPTYPE_MESSAGE:
+      return PrintMessageValue(
+          repeated ? r.GetRepeatedMessage(message, &field, index) : r.GetMessage(message, &field),
+          out);
+  }
+  return false;
+}
+
+bool FastJsonPrinter::PrintMessageValue(const pb::Message& message, std::string& out) const {
+  const pb::Descriptor& type = *message.GetDescriptor();
+  const std::string& name = type.full_name();
+  if (name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration") {
+    const pb::Reflection& r = *message.GetReflection();
+    const int64_t seconds = r.GetInt64(message, type.FindFieldByNumber(1));
+    const int32_t nanos = r.GetInt32(message, type.FindFieldByNumber(2));
+    return name == "google.protobuf.Timestamp" ? AppendTimestamp(seconds, nanos, out)
+                                               : AppendDuration(seconds, nanos, out);
+  }
+  if (IsWrapper(name)) return PrintValue(message, *type.FindFieldByNumber(1), -1, out);
+  return PrintObject(message, out);
+}
+
+}  // namespace todo::gateway::transcoding
