@@ -14,9 +14,11 @@
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
 
@@ -183,6 +185,8 @@ struct GrpcUpstream::Impl : std::enable_shared_from_this<GrpcUpstream::Impl> {
   bool resolved_once = false;
   bool closed = false;
   absl::Time last_resolve = absl::InfinitePast();
+  // gRPC's "ipv4:a:p,b:q" / "ipv6:[a]:p,..." targets: fixed addresses, no DNS.
+  std::vector<tcp::endpoint> static_endpoints;
   // One live connection per resolved address, in round-robin order.
   std::vector<std::shared_ptr<Connection>> connections;
   // Connections told to go away, kept until their streams end.
@@ -536,8 +540,12 @@ void Connection::CloseIfDrained() {
 
 void GrpcUpstream::Impl::Resolve() {
   if (resolving || closed) return;
-  resolving = true;
   last_resolve = absl::Now();
+  if (!static_endpoints.empty()) {
+    OnResolved(static_endpoints);
+    return;
+  }
+  resolving = true;
   std::weak_ptr<Impl> weak = shared_from_this();
   resolver.async_resolve(
       host, port,
@@ -756,6 +764,20 @@ GrpcUpstream::GrpcUpstream(asio::io_context& io, std::string target, GrpcUpstrea
     : target_(std::move(target)) {
   auto [host, port] = SplitTarget(target_);
   impl_ = std::make_shared<Impl>(io, std::move(host), std::move(port), target_, options);
+  if (absl::StartsWith(target_, "ipv4:") || absl::StartsWith(target_, "ipv6:")) {
+    for (absl::string_view address : absl::StrSplit(target_.substr(5), ',', absl::SkipEmpty())) {
+      auto [ip, ip_port] = SplitTarget(std::string(address));
+      boost::system::error_code error;
+      const auto parsed = asio::ip::make_address(ip, error);
+      int number = 0;
+      if (!error && absl::SimpleAtoi(ip_port, &number) && number > 0 && number < 65536) {
+        impl_->static_endpoints.emplace_back(parsed, static_cast<unsigned short>(number));
+      } else {
+        common::logging::Warning("upstream_bad_address",
+                                 {{"target", target_}, {"address", address}});
+      }
+    }
+  }
   asio::post(io, [weak = std::weak_ptr<Impl>(impl_)] {
     if (auto self = weak.lock()) self->Resolve();
   });

@@ -8,8 +8,9 @@
 // extra context switches per call).
 //
 // A target "host:port" resolves to every address (Kubernetes headless
-// services); each address gets one HTTP/2 connection and calls go to them
-// round-robin. Like gRPC: a call waits while a connection is being made,
+// services), or lists them as gRPC does ("ipv4:10.0.0.1:50052,10.0.0.2:50052",
+// "ipv6:[::1]:50052"); each address gets one HTTP/2 connection and calls go
+// to them round-robin. Like gRPC: a call waits while a connection is being made,
 // fails fast (UNAVAILABLE) while every address is backing off after a failed
 // attempt, and a stream the server refused or never processed (GOAWAY) is
 // retried once on another connection. The target is re-resolved after a

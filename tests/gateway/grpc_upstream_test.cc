@@ -276,6 +276,29 @@ TEST_F(GrpcUpstreamTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
   EXPECT_EQ(after->reply->code, kUnavailable);
 }
 
+TEST_F(GrpcUpstreamTest, CallsGoRoundRobinOverEveryAddressAndSkipTheDeadOnes) {
+  RecordingUpstream first;
+  RecordingUpstream second;
+  first.SetReply({0, "", "", {"first"}});
+  second.SetReply({0, "", "", {"second"}});
+  const int nobody = todo::testing::FreeLoopbackPort();
+  const auto port = [](const std::string& target) { return target.substr(target.rfind(':') + 1); };
+  GrpcUpstream upstream(io_, absl::StrCat("ipv4:127.0.0.1:", port(first.target()), ",127.0.0.1:",
+                                          nobody, ",127.0.0.1:", port(second.target())));
+  // Let every address connect (or fail) first.
+  EXPECT_EQ(Call(upstream, Get()).reply->code, 0);
+  io_.run_for(std::chrono::milliseconds(100));
+  std::vector<std::shared_ptr<Outcome>> outcomes;
+  for (int i = 0; i < 20; ++i) outcomes.push_back(Start(upstream, Get()));
+  RunUntilDone(outcomes);
+  for (const auto& outcome : outcomes) EXPECT_EQ(outcome->reply->code, 0);
+  const size_t to_first = first.seen().size();
+  const size_t to_second = second.seen().size();
+  EXPECT_EQ(to_first + to_second, 21u);
+  EXPECT_GE(to_first, 10u);
+  EXPECT_GE(to_second, 10u);
+}
+
 TEST_F(GrpcUpstreamTest, UpstreamsShareOneConnectionPerAddress) {
   RecordingUpstream server;
   server.SetReply({0, "", "", {"ok"}});
