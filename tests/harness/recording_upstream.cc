@@ -26,7 +26,8 @@ RecordingUpstream::RecordingUpstream() {
   builder.RegisterAsyncGenericService(&service_);
   queue_ = builder.AddCompletionQueue();
   server_ = builder.BuildAndStart();
-  thread_ = std::thread([this] { Serve(); });
+  // One call at a time: enough for table tests, and simple.
+  thread_ = std::thread([this] { ServeCalls(); });
 }
 
 RecordingUpstream::~RecordingUpstream() {
@@ -34,9 +35,16 @@ RecordingUpstream::~RecordingUpstream() {
     absl::MutexLock lock(&request_mutex_);
     shutting_down_ = true;
   }
+  // The server first: calls in progress are cancelled and their operations
+  // complete, so the serving thread finishes what it started and returns.
+  // Only then may the queue shut down (no operation may start after that).
   server_->Shutdown();
-  queue_->Shutdown();
   thread_.join();
+  queue_->Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_->Next(&tag, &ok)) {
+  }
 }
 
 std::string RecordingUpstream::target() const { return absl::StrCat("127.0.0.1:", port_); }
@@ -49,17 +57,6 @@ void RecordingUpstream::SetReply(Reply reply) {
 std::vector<RecordingUpstream::Seen> RecordingUpstream::seen() const {
   absl::MutexLock lock(&mutex_);
   return seen_;
-}
-
-void RecordingUpstream::Serve() {
-  // One call at a time: enough for table tests, and simple.
-  ServeCalls();
-  // Every event must be taken off the queue before it is destroyed; the
-  // destructor shuts it down, which ends this loop.
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue_->Next(&tag, &ok)) {
-  }
 }
 
 void RecordingUpstream::ServeCalls() {
@@ -94,6 +91,7 @@ void RecordingUpstream::ServeCalls() {
       grpc::Slice slice(message);
       stream.Write(grpc::ByteBuffer(&slice, 1), reinterpret_cast<void*>(3));
       if (!queue_->Next(&tag, &ok)) return;
+      if (!ok) break;  // the client went away (or the server is stopping)
     }
     stream.Finish(
         grpc::Status(static_cast<grpc::StatusCode>(reply.code), reply.message, reply.details_bin),

@@ -42,7 +42,6 @@ class RecordingUpstream {
   std::vector<Seen> seen() const;
 
  private:
-  void Serve();
   // Returns once the server is shutting down.
   void ServeCalls();
 
