@@ -38,13 +38,67 @@ void AppendNanos(int32_t nanos, std::string& out) {
   }
 }
 
-// JSON string escaping as protobuf's JsonEscaping does for ASCII text;
-// false for anything beyond ASCII (left to the converter).
+// The code points beyond ASCII that protobuf's JsonEscaping writes as \u
+// escapes (C1 controls and invisible formatting characters), found by
+// printing every code point through the converter.
+bool EscapedByProtobuf(uint32_t code_point) {
+  static constexpr std::pair<uint32_t, uint32_t> kRanges[] = {
+      {0x80, 0x9F},       {0xAD, 0xAD},       {0x600, 0x603},    {0x6DD, 0x6DD},
+      {0x70F, 0x70F},     {0x17B4, 0x17B5},   {0x200B, 0x200F},  {0x2028, 0x202E},
+      {0x2060, 0x2064},   {0x206A, 0x206F},   {0xFEFF, 0xFEFF},  {0xFFF9, 0xFFFB},
+      {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F}};
+  for (const auto& [first, last] : kRanges) {
+    if (code_point >= first && code_point <= last) return true;
+  }
+  return false;
+}
+
+// JSON string escaping as protobuf's JsonEscaping does it. False for text
+// that is not strictly valid UTF-8 (the converter drops or replaces such
+// bytes in ways not worth copying; it prints those itself).
 bool AppendEscaped(absl::string_view text, std::string& out) {
   out.push_back('"');
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80) {
+      size_t length = 0;
+      uint32_t code_point = 0;
+      if ((byte & 0xE0) == 0xC0) {
+        length = 2;
+        code_point = byte & 0x1F;
+      } else if ((byte & 0xF0) == 0xE0) {
+        length = 3;
+        code_point = byte & 0x0F;
+      } else if ((byte & 0xF8) == 0xF0) {
+        length = 4;
+        code_point = byte & 0x07;
+      } else {
+        return false;
+      }
+      if (i + length > text.size()) return false;
+      for (size_t k = 1; k < length; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xC0) != 0x80) return false;
+        code_point = code_point << 6 | (next & 0x3F);
+      }
+      const uint32_t smallest = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+      if (code_point < smallest || code_point > 0x10FFFF ||
+          (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+        return false;  // overlong, out of range, or a surrogate
+      }
+      if (!EscapedByProtobuf(code_point)) {
+        out.append(text.data() + i, length);
+      } else if (code_point < 0x10000) {
+        absl::StrAppendFormat(&out, "\\u%04x", code_point);
+      } else {
+        const uint32_t offset = code_point - 0x10000;
+        absl::StrAppendFormat(&out, "\\u%04x\\u%04x", 0xD800 + (offset >> 10),
+                              0xDC00 + (offset & 0x3FF));
+      }
+      i += length;
+      continue;
+    }
+    switch (byte) {
       case '"':
         out += "\\\"";
         break;
@@ -73,13 +127,13 @@ bool AppendEscaped(absl::string_view text, std::string& out) {
         out += "\\u003e";
         break;
       default:
-        if (byte >= 0x80) return false;
         if (byte < 0x20 || byte == 0x7F) {
           absl::StrAppendFormat(&out, "\\u%04x", byte);
         } else {
-          out.push_back(c);
+          out.push_back(static_cast<char>(byte));
         }
     }
+    ++i;
   }
   out.push_back('"');
   return true;

@@ -6,7 +6,7 @@
 // Envoy's transcoder prints with) but from the parsed message, without the
 // converter's per-call type resolution and default-value tree: that took a
 // fifth of the gateway's CPU. Anything else (maps, Any, Struct, FieldMask,
-// non-ASCII text, add_whitespace, out-of-range times) it declines, and the
+// text that is not valid UTF-8, add_whitespace, out-of-range times) it declines, and the
 // caller prints with the converter. tests/gateway/fast_json_printer_test
 // holds the two to the same bytes over random messages.
 
