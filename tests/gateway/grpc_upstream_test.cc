@@ -264,6 +264,35 @@ TEST_F(GrpcUpstreamTest, AnUpstreamThatGoesAwayFailsItsCallsAndLaterOnesDoNotHan
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
+TEST_F(GrpcUpstreamTest, ReconnectsWhenTheUpstreamComesBackAtTheSameAddress) {
+  // A pod restart: the same address goes away, then answers again.
+  auto server = std::make_unique<RecordingUpstream>();
+  const std::string target = server->target();
+  const int port = std::stoi(target.substr(target.rfind(':') + 1));
+  server->SetReply({0, "", "", {"before"}});
+  GrpcUpstream upstream(io_, target);
+  EXPECT_THAT(Call(upstream, Get()).messages, ElementsAre("before"));
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.reset();
+    stopped = true;
+  });
+  while (!stopped) io_.run_one_for(std::chrono::milliseconds(20));
+  stopper.join();
+  EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
+  server = std::make_unique<RecordingUpstream>(port);
+  server->SetReply({0, "", "", {"after"}});
+  // Backing off (about a second, then 1.6x) it tries again by itself.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  Outcome outcome;
+  do {
+    io_.run_for(std::chrono::milliseconds(200));
+    outcome = Call(upstream, Get());
+  } while (outcome.reply->code != 0 && absl::Now() < deadline);
+  EXPECT_EQ(outcome.reply->code, 0);
+  EXPECT_THAT(outcome.messages, ElementsAre("after"));
+}
+
 TEST_F(GrpcUpstreamTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
   SilentListener silent;
   GrpcUpstream upstream(io_, silent.target());

@@ -20,9 +20,10 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
 
 }  // namespace
 
-RecordingUpstream::RecordingUpstream() {
+RecordingUpstream::RecordingUpstream(int port) {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials(),
+                           &port_);
   builder.RegisterAsyncGenericService(&service_);
   queue_ = builder.AddCompletionQueue();
   server_ = builder.BuildAndStart();

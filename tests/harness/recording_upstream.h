@@ -32,7 +32,8 @@ class RecordingUpstream {
     std::string message;
   };
 
-  RecordingUpstream();
+  // On 127.0.0.1:`port`; 0 picks a free one.
+  explicit RecordingUpstream(int port = 0);
   ~RecordingUpstream();
 
   std::string target() const;
