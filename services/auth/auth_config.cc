@@ -1,7 +1,6 @@
 #include "services/auth/auth_config.h"
 
-#include <thread>
-
+#include "common/config/cpus.h"
 #include "common/status/status_macros.h"
 #include "services/auth/limits.h"
 
@@ -47,8 +46,7 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(const common::config::Environment& env
   config.argon2.time_cost = static_cast<uint32_t>(time_cost);
   config.argon2.memory_kib = static_cast<uint32_t>(memory);
   config.argon2.max_concurrent =
-      concurrent > 0 ? static_cast<int>(concurrent)
-                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+      concurrent > 0 ? static_cast<int>(concurrent) : std::max(1, common::config::UsableCpus() - 1);
   return config;
 }
 

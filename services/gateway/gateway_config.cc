@@ -34,7 +34,7 @@ constexpr EnvVar kTimeout{"REQUEST_TIMEOUT_S", "15", "deadline of each upstream 
 constexpr EnvVar kMaxConnections{"MAX_CONNECTIONS", "1024", "open client connections at most"};
 constexpr EnvVar kIdleTimeout{"IDLE_TIMEOUT_S", "60", "seconds a silent connection is kept"};
 constexpr EnvVar kWorkers{"GATEWAY_WORKERS", "0",
-                          "event-loop threads (like Envoy's --concurrency); 0: one per CPU"};
+                          "event-loop threads (like Envoy's --concurrency); 0: one per usable CPU"};
 
 constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kHttpPort,

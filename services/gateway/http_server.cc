@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/config/cpus.h"
 #include "common/logging/log.h"
 
 namespace todo::gateway {
@@ -525,9 +526,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
                                                               const HandlerFactory& make_handler) {
   auto state = std::make_unique<State>();
   state->options = options;
-  const int workers = options.workers > 0
-                          ? options.workers
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int workers = options.workers > 0 ? options.workers : common::config::UsableCpus();
   for (int i = 0; i < workers; ++i) {
     auto worker = std::make_unique<Worker>();
     worker->handler = make_handler(worker->io);

@@ -29,7 +29,7 @@ struct HttpServerOptions {
   std::string listen_address = "0.0.0.0";
   // 0 picks a free port.
   int port = 8080;
-  // Event-loop threads; 0: one per CPU.
+  // Event-loop threads; 0: one per usable CPU (cgroup quota included).
   int workers = 0;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
