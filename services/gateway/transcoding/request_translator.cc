@@ -138,6 +138,24 @@ std::string EnumWord(absl::string_view value) {
   return word;
 }
 
+// JsonStringToMessage, step for step, but with the config's cached type
+// resolver: JsonStringToMessage builds a new resolver for every call on a
+// dynamic pool. Without one (a RouteMatch made by hand) it is the same call.
+pb::util::Status ParseJson(pb::util::TypeResolver* resolver, absl::string_view json,
+                           pb::Message& message, const pb::util::JsonParseOptions& options) {
+  if (resolver == nullptr) {
+    return pb::util::JsonStringToMessage(std::string(json), &message, options);
+  }
+  std::string binary;
+  pb::util::Status status = pb::util::JsonToBinaryString(
+      resolver, absl::StrCat("type.googleapis.com/", message.GetDescriptor()->full_name()),
+      std::string(json), &binary, options);
+  if (status.ok() && !message.ParseFromString(binary)) {
+    status = pb::util::InvalidArgumentError("JSON transcoder produced invalid protobuf output.");
+  }
+  return status;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::string_view query,
@@ -161,7 +179,7 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
     pb::util::JsonParseOptions lenient;
     lenient.ignore_unknown_fields = true;
     lenient.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
-    const auto parsed = pb::util::JsonStringToMessage(json, from_body.get(), lenient);
+    const auto parsed = ParseJson(match.type_resolver, json, *from_body, lenient);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
     }
@@ -170,7 +188,7 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
     std::unique_ptr<pb::Message> strict_copy(prototype->New());
     pb::util::JsonParseOptions strict;
     strict.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
-    const auto strict_parsed = pb::util::JsonStringToMessage(json, strict_copy.get(), strict);
+    const auto strict_parsed = ParseJson(match.type_resolver, json, *strict_copy, strict);
     if (!strict_parsed.ok() &&
         absl::StrContains(strict_parsed.message().ToString(), "invalid value")) {
       return absl::InvalidArgumentError(EnvoyMessage(strict_parsed.message().ToString()));
@@ -211,7 +229,7 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
 
   std::unique_ptr<pb::Message> from_bindings(prototype->New());
   if (!kept.empty()) {
-    const auto parsed = pb::util::JsonStringToMessage(BindingsJson(kept), from_bindings.get());
+    const auto parsed = ParseJson(match.type_resolver, BindingsJson(kept), *from_bindings, {});
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
     }

@@ -1,64 +1,16 @@
 #include "services/gateway/transcoding/response_translator.h"
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/type_resolver_util.h"
 #include "google/rpc/status.pb.h"
 #include "services/gateway/transcoding/fast_json_printer.h"
+#include "services/gateway/transcoding/type_resolver.h"
 
 namespace todo::gateway::transcoding {
 namespace {
 
 namespace pb = google::protobuf;
 constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
-
-// Protobuf's JSON printer resolves every type it meets, on every call, up to
-// three times (the message, its printer and its default-value writer each
-// keep their own type cache), and the pool's resolver builds each
-// google.protobuf.Type afresh from the descriptor, options included: that
-// was a good fifth of the gateway's CPU. The pool never changes, so each
-// type is built once and copied out after.
-class CachingTypeResolver : public pb::util::TypeResolver {
- public:
-  explicit CachingTypeResolver(std::unique_ptr<pb::util::TypeResolver> resolver)
-      : resolver_(std::move(resolver)) {}
-
-  pb::util::Status ResolveMessageType(const std::string& type_url, pb::Type* type) override {
-    return Resolve(type_url, type, types_, [this](const std::string& url, pb::Type* out) {
-      return resolver_->ResolveMessageType(url, out);
-    });
-  }
-  pb::util::Status ResolveEnumType(const std::string& type_url, pb::Enum* type) override {
-    return Resolve(type_url, type, enums_, [this](const std::string& url, pb::Enum* out) {
-      return resolver_->ResolveEnumType(url, out);
-    });
-  }
-
- private:
-  template <typename T, typename Build>
-  pb::util::Status Resolve(const std::string& type_url, T* out,
-                           absl::flat_hash_map<std::string, std::unique_ptr<T>>& cache,
-                           const Build& build) {
-    absl::MutexLock lock(&mutex_);
-    auto found = cache.find(type_url);
-    if (found == cache.end()) {
-      auto built = std::make_unique<T>();
-      pb::util::Status status = build(type_url, built.get());
-      if (!status.ok()) return status;  // not cached: unknown types stay errors
-      found = cache.emplace(type_url, std::move(built)).first;
-    }
-    out->CopyFrom(*found->second);
-    return pb::util::Status();
-  }
-
-  const std::unique_ptr<pb::util::TypeResolver> resolver_;
-  absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, std::unique_ptr<pb::Type>> types_ ABSL_GUARDED_BY(mutex_);
-  absl::flat_hash_map<std::string, std::unique_ptr<pb::Enum>> enums_ ABSL_GUARDED_BY(mutex_);
-};
 
 }  // namespace
 
@@ -73,8 +25,7 @@ int HttpStatusForGrpcCode(int code) {
 
 ResponseTranslator::ResponseTranslator(const pb::DescriptorPool* pool, PrintOptions options)
     : pool_(pool),
-      resolver_(std::make_unique<CachingTypeResolver>(std::unique_ptr<pb::util::TypeResolver>(
-          pb::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix, pool)))),
+      resolver_(NewCachingTypeResolver(pool)),
       options_(options),
       fast_(std::make_unique<FastJsonPrinter>(pool, options)) {}
 

@@ -4,6 +4,7 @@
 #include "absl/strings/str_split.h"
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "services/gateway/transcoding/type_resolver.h"
 
 namespace todo::gateway::transcoding {
 namespace {
@@ -54,6 +55,7 @@ absl::StatusOr<std::unique_ptr<TranscoderConfig>> TranscoderConfig::Create(
     return ConfigError("Unable to parse proto descriptor");
   }
   std::unique_ptr<TranscoderConfig> config(new TranscoderConfig());
+  config->type_resolver_ = NewCachingTypeResolver(&config->pool_);
   for (const pb::FileDescriptorProto& file : set.file()) {
     if (config->pool_.BuildFile(file) == nullptr) {
       return ConfigError("Unable to build proto descriptor pool");
@@ -192,6 +194,7 @@ absl::StatusOr<RouteMatch> TranscoderConfig::Match(absl::string_view http_method
   }
   RouteMatch match;
   match.route = &routes_[matched->id];
+  match.type_resolver = type_resolver_.get();
   match.bindings = std::move(matched->bindings);
   return match;
 }

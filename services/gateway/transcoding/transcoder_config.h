@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/type_resolver.h"
 #include "services/gateway/transcoding/path_matcher.h"
 
 namespace todo::gateway::transcoding {
@@ -43,6 +44,8 @@ struct Route {
 struct RouteMatch {
   const Route* route = nullptr;
   std::vector<VariableBinding> bindings;
+  // Resolves the pool's types for JSON parsing (cached; owned by the config).
+  google::protobuf::util::TypeResolver* type_resolver = nullptr;
 };
 
 class TranscoderConfig {
@@ -73,6 +76,7 @@ class TranscoderConfig {
                         PathMatcher::Builder& builder);
 
   google::protobuf::DescriptorPool pool_;
+  std::unique_ptr<google::protobuf::util::TypeResolver> type_resolver_;
   std::vector<const google::protobuf::ServiceDescriptor*> services_;
   std::vector<Route> routes_;
   std::unique_ptr<PathMatcher> matcher_;
