@@ -668,12 +668,17 @@ void GrpcUpstream::Impl::ConnectionLost(Connection& connection, bool was_ready) 
     fresh->Connect();
     connection.CloseIfDrained();
   } else {
-    // Lost: a fresh connection to the same address backs off, then
-    // reconnects, like after a failed attempt.
+    // Lost. As gRPC does, a connection that was working is made again at
+    // once (calls wait for it rather than fail during a blip); backoff
+    // only follows failed attempts.
     auto fresh = std::make_shared<Connection>(*this, connection.endpoint);
     fresh->failures = was_ready ? 0 : connection.failures;
     *slot = fresh;
-    fresh->ScheduleReconnect();
+    if (was_ready) {
+      fresh->Connect();
+    } else {
+      fresh->ScheduleReconnect();
+    }
   }
   if (absl::Now() - last_resolve > absl::Seconds(1)) Resolve();
   FailWaitingIfHopeless();
