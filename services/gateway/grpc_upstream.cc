@@ -327,10 +327,10 @@ int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   return 0;
 }
 
-ssize_t ReadRequest(nghttp2_session* session, int32_t stream_id, uint8_t* buffer, size_t length,
+// Hands nghttp2 the framed request message, as flow control allows.
+ssize_t ReadRequest(nghttp2_session*, int32_t stream_id, uint8_t* buffer, size_t length,
                     uint32_t* data_flags, nghttp2_data_source*, void* user_data) {
   auto& connection = *static_cast<Connection*>(user_data);
-  (void)session;
   CallState* call = CallOf(*connection.owner, connection, stream_id);
   if (call == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   const size_t n = std::min(length, call->framed.size() - call->framed_sent);
