@@ -1,5 +1,6 @@
 #include "services/gateway/http_server.h"
 
+#include <nghttp2/nghttp2.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -19,8 +20,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -35,7 +38,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Connection;
+// What a worker keeps of each client connection, HTTP/1.1 or HTTP/2.
+class ClientConnection {
+ public:
+  virtual ~ClientConnection() = default;
+  // Closes what timed out; ends streams whose client hung up.
+  virtual void Sweep(absl::Time now) = 0;
+  // Shutdown: idle connections close, streams end; `force` closes all.
+  virtual void Stop(bool force) = 0;
+};
 
 // How often a worker looks for timed-out connections and for stream clients
 // that hung up.
@@ -50,7 +61,7 @@ struct Worker {
   HttpServer::WorkerHandler handler;
   asio::steady_timer sweep{io};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
-  absl::flat_hash_set<Connection*> connections;
+  absl::flat_hash_set<ClientConnection*> connections;
   // Access-log lines not yet written: one write per sweep (or per 16 kB)
   // instead of one per request, as Envoy buffers its access logs.
   std::string access_log;
@@ -142,15 +153,28 @@ HttpResponse TooLarge() {
 
 class Exchange;
 
+// Where an exchange's answers go: an HTTP/1.1 connection, or one HTTP/2
+// stream.
+class ExchangeTarget {
+ public:
+  virtual ~ExchangeTarget() = default;
+  virtual void Respond(const HttpResponse& response) = 0;
+  virtual bool StartStream(const HttpResponse& head) = 0;
+  virtual bool WriteStream(absl::string_view piece) = 0;
+  virtual void EndStream() = 0;
+};
+
 // One client connection, served on one worker's thread.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public ClientConnection,
+                   public ExchangeTarget,
+                   public std::enable_shared_from_this<Connection> {
  public:
   Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
       : server_(server), worker_(worker), socket_(std::move(socket)) {}
 
   void Start() {
     worker_.connections.insert(this);
-    ReadRequest();
+    Sniff();
   }
 
   // Refuses the connection (over the cap) with `response`, then closes.
@@ -161,20 +185,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Send(Head(response, false, false) + response.body);
   }
 
-  // Closes what timed out; ends streams whose client hung up.
-  void Sweep(absl::Time now);
-  // Shutdown: idle connections close, streams end; `force` closes all.
-  void Stop(bool force);
+  void Sweep(absl::Time now) override;
+  void Stop(bool force) override;
 
   // The exchange's answers (see ResponseWriter).
-  void Respond(const HttpResponse& response);
-  bool StartStream(const HttpResponse& head);
-  bool WriteStream(absl::string_view piece);
-  void EndStream();
+  void Respond(const HttpResponse& response) override;
+  bool StartStream(const HttpResponse& head) override;
+  bool WriteStream(absl::string_view piece) override;
+  void EndStream() override;
 
  private:
   enum class Phase { kWaiting, kBusy, kClosed };
 
+  // HTTP/2 with prior knowledge starts with "PRI * HTTP/2.0" (a method no
+  // HTTP/1.1 request uses): such connections go to Http2Connection.
+  void Sniff();
   void ReadRequest();
   void OnHeader(const boost::system::error_code& error);
   void OnBody(const boost::system::error_code& error);
@@ -209,12 +234,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   absl::Time started_;
 };
 
-// The handler's view of one request on a connection. It keeps the
-// connection alive until the exchange ends; after the client is gone its
+// The handler's view of one request on a connection (or HTTP/2 stream). It
+// keeps the connection alive until the exchange ends; after the client is gone its
 // answers go nowhere.
 class Exchange : public ResponseWriter {
  public:
-  explicit Exchange(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+  explicit Exchange(std::shared_ptr<ExchangeTarget> connection)
+      : connection_(std::move(connection)) {}
 
   void Respond(HttpResponse response) override {
     if (ended_) return;
@@ -255,12 +281,46 @@ class Exchange : public ResponseWriter {
   }
 
  private:
-  std::shared_ptr<Connection> connection_;
+  std::shared_ptr<ExchangeTarget> connection_;
   bool ended_ = false;
   bool abandoned_ = false;
   bool client_gone_ = false;
   std::function<void()> abandon_;
 };
+
+void StartHttp2(HttpServer::State& server, Worker& worker, tcp::socket socket);
+
+void Connection::Sniff() {
+  socket_.async_wait(
+      tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& error) {
+        if (self->phase_ == Phase::kClosed) return;
+        if (error) {
+          self->Close();
+          return;
+        }
+        char first[3];
+        const ssize_t seen = recv(self->socket_.native_handle(), first, sizeof(first), MSG_PEEK);
+        if (seen <= 0) {
+          self->Close();  // closed before a word, or broken
+          return;
+        }
+        if (seen < 3 && std::string_view(first, seen) == std::string_view("PRI", seen)) {
+          // Too little to tell yet (rare): look again shortly.
+          auto timer = std::make_shared<asio::steady_timer>(self->socket_.get_executor(),
+                                                            std::chrono::milliseconds(5));
+          timer->async_wait([self, timer](const boost::system::error_code&) { self->Sniff(); });
+          return;
+        }
+        if (std::string_view(first, 3) != "PRI") {
+          self->ReadRequest();
+          return;
+        }
+        // Handed over with its place under the connection cap.
+        self->phase_ = Phase::kClosed;
+        self->worker_.connections.erase(self.get());
+        StartHttp2(self->server_, self->worker_, std::move(self->socket_));
+      });
+}
 
 void Connection::ReadRequest() {
   phase_ = Phase::kWaiting;
@@ -472,14 +532,428 @@ void Connection::Stop(bool force) {
   }
 }
 
+// HTTP/2 with prior knowledge (h2c): one nghttp2 server session per
+// connection; each stream is one exchange with the same handler, answered
+// on the same worker thread. Limits as for HTTP/1.1 (431, 413); a client
+// resetting a stream abandons its exchange; Stop sends GOAWAY and lets the
+// streams in progress finish.
+class Http2Connection : public ClientConnection,
+                        public std::enable_shared_from_this<Http2Connection> {
+ public:
+  Http2Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
+      : server_(server), worker_(worker), socket_(std::move(socket)) {}
+  ~Http2Connection() override {
+    if (session_ != nullptr) nghttp2_session_del(session_);
+  }
+
+  void Start();
+  void Sweep(absl::Time now) override;
+  void Stop(bool force) override;
+
+  // An exchange's answers on stream `id`.
+  void Respond(int32_t id, const HttpResponse& response);
+  bool StartStream(int32_t id, const HttpResponse& head);
+  bool WriteStream(int32_t id, absl::string_view piece);
+  void EndStream(int32_t id);
+
+ private:
+  struct Stream {
+    HttpRequest request;
+    size_t header_bytes = 0;
+    size_t declared_length = 0;
+    // Answered by the gateway itself (431, 413): what still arrives is dropped.
+    bool refused = false;
+    std::shared_ptr<Exchange> exchange;
+    // Response bytes not yet taken by nghttp2, and whether that is all.
+    std::string pending;
+    bool eof = false;
+    absl::Time started;
+    // For the access log, kept when the request goes to the handler.
+    std::string method;
+    std::string path;
+    std::string request_id;
+    bool streaming = false;
+  };
+
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
+                      void* self);
+  static int OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t length,
+                    void* self);
+  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnClose(nghttp2_session*, int32_t id, uint32_t, void* self);
+  static ssize_t ReadBody(nghttp2_session*, int32_t id, uint8_t* buffer, size_t length,
+                          uint32_t* flags, nghttp2_data_source*, void* self);
+
+  Stream* Find(int32_t id) {
+    auto found = streams_.find(id);
+    return found == streams_.end() ? nullptr : found->second.get();
+  }
+  void Dispatch(int32_t id, Stream& stream);
+  // Submits the head (and, for a whole response, the body) of stream `id`.
+  void Submit(int32_t id, Stream& stream, const HttpResponse& head, bool whole);
+  void Log(const Stream& stream, int status);
+  void Read();
+  void Flush();
+  void Close();
+
+  HttpServer::State& server_;
+  Worker& worker_;
+  tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
+  std::array<uint8_t, 16 * 1024> read_buffer_;
+  std::string writing_;
+  bool write_in_flight_ = false;
+  absl::Time write_started_;
+  absl::Time last_activity_ = absl::Now();
+  bool closed_ = false;
+  bool going_away_ = false;
+};
+
+// One HTTP/2 stream as an exchange's target.
+class Http2StreamTarget : public ExchangeTarget {
+ public:
+  Http2StreamTarget(std::shared_ptr<Http2Connection> connection, int32_t id)
+      : connection_(std::move(connection)), id_(id) {}
+  void Respond(const HttpResponse& response) override { connection_->Respond(id_, response); }
+  bool StartStream(const HttpResponse& head) override {
+    return connection_->StartStream(id_, head);
+  }
+  bool WriteStream(absl::string_view piece) override {
+    return connection_->WriteStream(id_, piece);
+  }
+  void EndStream() override { connection_->EndStream(id_); }
+
+ private:
+  std::shared_ptr<Http2Connection> connection_;
+  const int32_t id_;
+};
+
+nghttp2_session_callbacks* Http2ServerCallbacks(
+    int (*begin)(nghttp2_session*, const nghttp2_frame*, void*),
+    int (*header)(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t, const uint8_t*,
+                  size_t, uint8_t, void*),
+    int (*data)(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*),
+    int (*frame)(nghttp2_session*, const nghttp2_frame*, void*),
+    int (*close)(nghttp2_session*, int32_t, uint32_t, void*)) {
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, begin);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, header);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, data);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, frame);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, close);
+  return callbacks;
+}
+
+void Http2Connection::Start() {
+  static nghttp2_session_callbacks* const callbacks =
+      Http2ServerCallbacks(OnBeginHeaders, OnHeader, OnData, OnFrame, OnClose);
+  nghttp2_session_server_new(&session_, callbacks, this);
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<uint32_t>(server_.options.max_header_bytes)}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+  worker_.connections.insert(this);
+  Read();
+  Flush();
+}
+
+int Http2Connection::OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Http2Connection*>(self);
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    auto stream = std::make_unique<Stream>();
+    stream->started = absl::Now();
+    connection.streams_[frame->hd.stream_id] = std::move(stream);
+  }
+  return 0;
+}
+
+int Http2Connection::OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                              size_t name_length, const uint8_t* value, size_t value_length,
+                              uint8_t, void* self) {
+  auto& connection = *static_cast<Http2Connection*>(self);
+  Stream* stream = connection.Find(frame->hd.stream_id);
+  if (stream == nullptr || stream->refused) return 0;
+  const std::string key(reinterpret_cast<const char*>(name), name_length);
+  std::string text(reinterpret_cast<const char*>(value), value_length);
+  stream->header_bytes += name_length + value_length + 32;
+  if (key == ":method") {
+    stream->request.method = std::move(text);
+  } else if (key == ":path") {
+    stream->request.target = std::move(text);
+  } else if (key == ":authority") {
+    stream->request.headers.emplace_back("host", std::move(text));
+  } else if (key[0] != ':') {
+    if (key == "content-length") absl::SimpleAtoi(text, &stream->declared_length);
+    stream->request.headers.emplace_back(key, std::move(text));
+  }
+  return 0;
+}
+
+int Http2Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data,
+                            size_t length, void* self) {
+  auto& connection = *static_cast<Http2Connection*>(self);
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr || stream->refused) return 0;
+  if (stream->request.body.size() + length > connection.server_.options.max_body_bytes) {
+    connection.Submit(id, *stream, TooLarge(), /*whole=*/true);
+    return 0;
+  }
+  stream->request.body.append(reinterpret_cast<const char*>(data), length);
+  return 0;
+}
+
+int Http2Connection::OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Http2Connection*>(self);
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  const int32_t id = frame->hd.stream_id;
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr || stream->refused || stream->exchange) return 0;
+  if (frame->hd.type == NGHTTP2_HEADERS) {
+    if (stream->header_bytes > connection.server_.options.max_header_bytes) {
+      connection.Submit(id, *stream, TextResponse(431, ""), /*whole=*/true);
+      return 0;
+    }
+    if (stream->declared_length > connection.server_.options.max_body_bytes) {
+      connection.Submit(id, *stream, TooLarge(), /*whole=*/true);  // before the body
+      return 0;
+    }
+  }
+  if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) connection.Dispatch(id, *stream);
+  return 0;
+}
+
+int Http2Connection::OnClose(nghttp2_session*, int32_t id, uint32_t, void* self) {
+  auto& connection = *static_cast<Http2Connection*>(self);
+  auto found = connection.streams_.find(id);
+  if (found == connection.streams_.end()) return 0;
+  std::unique_ptr<Stream> stream = std::move(found->second);
+  connection.streams_.erase(found);
+  if (stream->exchange) stream->exchange->Abandon(/*client_gone=*/true);
+  return 0;
+}
+
+ssize_t Http2Connection::ReadBody(nghttp2_session*, int32_t id, uint8_t* buffer, size_t length,
+                                  uint32_t* flags, nghttp2_data_source*, void* self) {
+  auto& connection = *static_cast<Http2Connection*>(self);
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  if (stream->pending.empty() && !stream->eof) return NGHTTP2_ERR_DEFERRED;
+  const size_t n = std::min(length, stream->pending.size());
+  std::copy_n(stream->pending.data(), n, buffer);
+  stream->pending.erase(0, n);
+  if (stream->pending.empty() && stream->eof) *flags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(n);
+}
+
+void Http2Connection::Dispatch(int32_t id, Stream& stream) {
+  last_activity_ = absl::Now();
+  stream.started = last_activity_;
+  if (stream.request.method.empty() || stream.request.target.empty()) {
+    Submit(id, stream, TextResponse(400, "Bad request"), /*whole=*/true);
+    return;
+  }
+  stream.exchange =
+      std::make_shared<Exchange>(std::make_shared<Http2StreamTarget>(shared_from_this(), id));
+  HttpRequest request = std::move(stream.request);
+  stream.request = HttpRequest();
+  stream.method = request.method;
+  stream.path = request.target.substr(0, request.target.find('?'));
+  worker_.handler.handle(std::move(request), stream.exchange);
+}
+
+void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& head, bool whole) {
+  if (!stream.exchange) stream.refused = true;
+  std::vector<nghttp2_nv> headers;
+  const std::string status = absl::StrCat(head.status);
+  const std::string length = absl::StrCat(head.body.size());
+  const auto add = [&](absl::string_view name, absl::string_view value) {
+    headers.push_back({const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
+                       const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
+                       name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+  };
+  add(":status", status);
+  for (const auto& [name, value] : head.headers) add(name, value);
+  if (whole) {
+    add("content-length", length);
+    stream.pending = head.body;
+    stream.eof = true;
+  }
+  stream.request_id = RequestIdOf(head);
+  if (stream.method.empty()) {  // answered by the gateway before dispatch
+    stream.method = stream.request.method;
+    stream.path = stream.request.target.substr(0, stream.request.target.find('?'));
+  }
+  nghttp2_data_provider body;
+  body.source.ptr = nullptr;
+  body.read_callback = ReadBody;
+  nghttp2_submit_response(session_, id, headers.data(), headers.size(), &body);
+  if (whole) Log(stream, head.status);
+  Flush();
+}
+
+void Http2Connection::Log(const Stream& stream, int status) {
+  worker_.access_log += common::logging::FormatLine(
+      common::logging::Level::kInfo, "http_request",
+      {{"method", stream.method},
+       {"path", stream.path},
+       {"status", status},
+       {"protocol", "h2c"},
+       {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - stream.started)},
+       {"request_id", stream.request_id}});
+  if (worker_.access_log.size() >= kAccessLogFlushBytes) FlushAccessLog(worker_);
+}
+
+void Http2Connection::Respond(int32_t id, const HttpResponse& response) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr) return;
+  stream->exchange.reset();
+  Submit(id, *stream, response, /*whole=*/true);
+}
+
+bool Http2Connection::StartStream(int32_t id, const HttpResponse& head) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr) return false;
+  stream->streaming = true;
+  Submit(id, *stream, head, /*whole=*/false);
+  return true;
+}
+
+bool Http2Connection::WriteStream(int32_t id, absl::string_view piece) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->pending.size() > kMaxQueuedStreamBytes) return false;
+  stream->pending.append(piece.data(), piece.size());
+  nghttp2_session_resume_data(session_, id);
+  Flush();
+  return true;
+}
+
+void Http2Connection::EndStream(int32_t id) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr) return;
+  stream->exchange.reset();
+  stream->eof = true;
+  Log(*stream, 200);
+  nghttp2_session_resume_data(session_, id);
+  Flush();
+}
+
+void Http2Connection::Read() {
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const boost::system::error_code& error, size_t length) {
+        if (self->closed_) return;
+        if (error) {
+          self->Close();
+          return;
+        }
+        self->last_activity_ = absl::Now();
+        if (nghttp2_session_mem_recv(self->session_, self->read_buffer_.data(), length) < 0) {
+          self->Close();  // not HTTP/2 after all, or a protocol error
+          return;
+        }
+        if (self->closed_) return;
+        self->Flush();
+        self->Read();
+      });
+}
+
+void Http2Connection::Flush() {
+  if (closed_ || write_in_flight_) return;
+  writing_.clear();
+  while (true) {
+    const uint8_t* bytes = nullptr;
+    const ssize_t length = nghttp2_session_mem_send(session_, &bytes);
+    if (length < 0) {
+      Close();
+      return;
+    }
+    if (length == 0) break;
+    writing_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
+  }
+  if (writing_.empty()) {
+    if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) Close();
+    return;
+  }
+  write_in_flight_ = true;
+  write_started_ = absl::Now();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& error, size_t) {
+                      self->write_in_flight_ = false;
+                      if (self->closed_) return;
+                      if (error) {
+                        self->Close();
+                        return;
+                      }
+                      self->last_activity_ = absl::Now();
+                      self->Flush();
+                    });
+}
+
+void Http2Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  worker_.connections.erase(this);
+  server_.open_connections.fetch_sub(1);
+  auto streams = std::move(streams_);
+  streams_.clear();
+  for (auto& [id, stream] : streams) {
+    if (stream->exchange) stream->exchange->Abandon(/*client_gone=*/true);
+  }
+}
+
+void Http2Connection::Sweep(absl::Time now) {
+  const absl::Duration timeout = server_.options.idle_timeout;
+  if (write_in_flight_ && now - write_started_ > timeout) {
+    Close();  // the client does not take what it is sent
+  } else if (streams_.empty() && !write_in_flight_ && now - last_activity_ > timeout) {
+    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+    Flush();
+    if (!write_in_flight_) Close();
+  }
+}
+
+void Http2Connection::Stop(bool force) {
+  if (force) {
+    Close();
+    return;
+  }
+  if (!going_away_) {
+    // No new streams; those in progress finish (streams end now, their
+    // arrays still closed), then the session closes.
+    going_away_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+  }
+  std::vector<std::shared_ptr<Exchange>> streaming;
+  for (auto& [id, stream] : streams_) {
+    if (stream->exchange && stream->streaming) streaming.push_back(stream->exchange);
+  }
+  for (auto& exchange : streaming) exchange->Abandon(/*client_gone=*/false);
+  Flush();
+  if (streams_.empty() && !write_in_flight_) Close();
+}
+
+void StartHttp2(HttpServer::State& server, Worker& worker, tcp::socket socket) {
+  std::make_shared<Http2Connection>(server, worker, std::move(socket))->Start();
+}
+
 void ArmSweep(Worker& worker) {
   worker.sweep.expires_after(absl::ToChronoNanoseconds(kSweepInterval));
   worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
     if (error) return;
     const absl::Time now = absl::Now();
-    const std::vector<Connection*> connections(worker.connections.begin(),
-                                               worker.connections.end());
-    for (Connection* connection : connections) {
+    const std::vector<ClientConnection*> connections(worker.connections.begin(),
+                                                     worker.connections.end());
+    for (ClientConnection* connection : connections) {
       if (worker.connections.contains(connection)) connection->Sweep(now);
     }
     FlushAccessLog(worker);
@@ -585,8 +1059,8 @@ void HttpServer::Shutdown() {
     Worker& w = *worker;
     asio::post(w.io, [&w] {
       w.stopping = true;
-      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
-      for (Connection* connection : connections) {
+      const std::vector<ClientConnection*> connections(w.connections.begin(), w.connections.end());
+      for (ClientConnection* connection : connections) {
         if (w.connections.contains(connection)) connection->Stop(/*force=*/false);
       }
     });
@@ -598,8 +1072,8 @@ void HttpServer::Shutdown() {
   for (auto& worker : server.workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w] {
-      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
-      for (Connection* connection : connections) {
+      const std::vector<ClientConnection*> connections(w.connections.begin(), w.connections.end());
+      for (ClientConnection* connection : connections) {
         if (w.connections.contains(connection)) connection->Stop(/*force=*/true);
       }
       if (w.handler.stop) w.handler.stop();

@@ -1,6 +1,7 @@
 #pragma once
 
-// The gateway's HTTP/1.1 listener (Boost.Beast), Envoy-style: a few worker
+// The gateway's HTTP/1.1 listener (Boost.Beast), plus HTTP/2 with prior
+// knowledge (h2c, nghttp2) on the same port, Envoy-style: a few worker
 // threads, each running its own event loop (io_context) with its own
 // connections and its own upstream connections, so a request is read,
 // transcoded, sent upstream, answered and written by one thread without

@@ -4,6 +4,7 @@
 #include "services/gateway/http_server.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -247,6 +249,77 @@ TEST_F(HttpServerTest, ShutdownFinishesRequestsInProgressAndEndsStreams) {
   EXPECT_THAT(stream.ReadUntil("0\r\n\r\n"), HasSubstr("0\r\n\r\n"));  // ended properly
   EXPECT_TRUE(idle.ClosedByPeer());
   EXPECT_FALSE(RawClient(server_->port()).connected());
+}
+
+// One HTTP/2 (prior knowledge, cleartext) request with libcurl; `on_body`
+// may return false to hang up. Returns the status (0 on failure).
+long Http2Request(
+    int port, const std::string& method, const std::string& path, const std::string& body,
+    std::string* received, const std::function<bool()>& keep_going = [] { return true; }) {
+  struct Sink {
+    std::string* received;
+    const std::function<bool()>* keep_going;
+  } sink{received, &keep_going};
+  CURL* curl = curl_easy_init();
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, path);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  if (!body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* user) {
+        auto* into = static_cast<Sink*>(user);
+        into->received->append(data, size * count);
+        return (*into->keep_going)() ? size * count : 0;
+      });
+  long status = 0;
+  curl_easy_perform(curl);
+  long version = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
+  curl_easy_cleanup(curl);
+  return version == CURL_HTTP_VERSION_2_0 ? status : -status;
+}
+
+TEST_F(HttpServerTest, ServesHttp2WithPriorKnowledge) {
+  Start();
+  std::string hello;
+  EXPECT_EQ(Http2Request(server_->port(), "GET", "/hello", "", &hello), 200);
+  EXPECT_EQ(hello, "hello");
+  std::string echoed;
+  EXPECT_EQ(Http2Request(server_->port(), "POST", "/echo", "over h2c", &echoed), 200);
+  EXPECT_EQ(echoed, "over h2c");
+  std::string slow;
+  EXPECT_EQ(Http2Request(server_->port(), "GET", "/slow", "", &slow), 200);
+  EXPECT_EQ(slow, "slow");
+  // HTTP/1.1 on the same port still works.
+  RawClient http1(server_->port());
+  http1.Send("GET /hello HTTP/1.1\r\nhost: x\r\n\r\n");
+  EXPECT_THAT(http1.ReadUntil("hello"), StartsWith("HTTP/1.1 200"));
+}
+
+TEST_F(HttpServerTest, Http2LimitsAndStreamResetsHoldToo) {
+  HttpServerOptions options;
+  options.max_body_bytes = 100;
+  Start(options);
+  std::string refused;
+  EXPECT_EQ(Http2Request(server_->port(), "POST", "/echo", std::string(1000, 'x'), &refused), 413);
+  EXPECT_EQ(observed_.requests.load(), 0);
+  // A stream client hanging up resets the stream: the exchange is abandoned.
+  std::string ticks;
+  Http2Request(server_->port(), "GET", "/stream", "", &ticks,
+               [&] { return !absl::StrContains(ticks, "tick\ntick\n"); });
+  EXPECT_THAT(ticks, HasSubstr("tick"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(3);
+  while (observed_.abandoned.load() == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(observed_.abandoned.load(), 1);
 }
 
 }  // namespace
