@@ -64,14 +64,15 @@ class SilentListener {
 
 class GrpcUpstreamTest : public ::testing::Test {
  protected:
-  // Starts a call and returns where its outcome will land.
-  std::shared_ptr<Outcome> Start(GrpcUpstream& upstream, UpstreamCall call,
-                                 uint64_t* id = nullptr) {
+  // Starts a call and returns where its outcome will land; `wants_more`
+  // false refuses every message after the first.
+  std::shared_ptr<Outcome> Start(GrpcUpstream& upstream, UpstreamCall call, uint64_t* id = nullptr,
+                                 bool wants_more = true) {
     auto outcome = std::make_shared<Outcome>();
     UpstreamCallbacks callbacks;
-    callbacks.on_message = [outcome](std::string message) {
+    callbacks.on_message = [outcome, wants_more](std::string message) {
       outcome->messages.push_back(std::move(message));
-      return true;
+      return wants_more;
     };
     callbacks.on_close = [outcome](UpstreamReply reply) { outcome->reply = std::move(reply); };
     const uint64_t started = upstream.Start(std::move(call), std::move(callbacks));
@@ -90,6 +91,18 @@ class GrpcUpstreamTest : public ::testing::Test {
     };
     while (!done() && absl::Now() < deadline) io_.run_one_for(std::chrono::milliseconds(50));
     ASSERT_TRUE(done()) << "calls did not end";
+  }
+
+  // Stops `server` gracefully (GOAWAY, a ping to answer, then the socket
+  // closes) with the client's loop running, as it always is in the gateway.
+  void StopWhileServing(std::unique_ptr<RecordingUpstream>& server) {
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+      server.reset();
+      stopped = true;
+    });
+    while (!stopped) io_.run_one_for(std::chrono::milliseconds(20));
+    stopper.join();
   }
 
   Outcome Call(GrpcUpstream& upstream, UpstreamCall call) {
@@ -230,14 +243,7 @@ TEST_F(GrpcUpstreamTest, ReturningFalseFromOnMessageCancelsTheCall) {
   RecordingUpstream server;
   server.SetReply({0, "", "", {"a", "b", "c"}});
   GrpcUpstream upstream(io_, server.target());
-  auto outcome = std::make_shared<Outcome>();
-  UpstreamCallbacks callbacks;
-  callbacks.on_message = [outcome](std::string message) {
-    outcome->messages.push_back(std::move(message));
-    return false;
-  };
-  callbacks.on_close = [outcome](UpstreamReply reply) { outcome->reply = std::move(reply); };
-  upstream.Start(Get(), std::move(callbacks));
+  auto outcome = Start(upstream, Get(), nullptr, /*wants_more=*/false);
   RunUntilDone({outcome});
   EXPECT_EQ(outcome->reply->code, kCancelled);
   EXPECT_THAT(outcome->messages, ElementsAre("a"));
@@ -248,16 +254,8 @@ TEST_F(GrpcUpstreamTest, AnUpstreamThatGoesAwayFailsItsCallsAndLaterOnesDoNotHan
   server->SetReply({0, "", "", {"ok"}});
   GrpcUpstream upstream(io_, server->target());
   EXPECT_EQ(Call(upstream, Get()).reply->code, 0);
-  // A graceful stop (GOAWAY, a ping to answer, then the socket closes),
-  // with the client's loop running as it always is in the gateway.
   const absl::Time stopping = absl::Now();
-  std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
-    server.reset();
-    stopped = true;
-  });
-  while (!stopped) io_.run_one_for(std::chrono::milliseconds(20));
-  stopper.join();
+  StopWhileServing(server);
   EXPECT_LT(absl::Now() - stopping, absl::Seconds(3));
   const absl::Time start = absl::Now();
   EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
@@ -272,13 +270,7 @@ TEST_F(GrpcUpstreamTest, ReconnectsWhenTheUpstreamComesBackAtTheSameAddress) {
   server->SetReply({0, "", "", {"before"}});
   GrpcUpstream upstream(io_, target);
   EXPECT_THAT(Call(upstream, Get()).messages, ElementsAre("before"));
-  std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
-    server.reset();
-    stopped = true;
-  });
-  while (!stopped) io_.run_one_for(std::chrono::milliseconds(20));
-  stopper.join();
+  StopWhileServing(server);
   EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
   server = std::make_unique<RecordingUpstream>(port);
   server->SetReply({0, "", "", {"after"}});
