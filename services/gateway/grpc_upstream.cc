@@ -172,7 +172,7 @@ struct GrpcUpstream::Impl : std::enable_shared_from_this<GrpcUpstream::Impl> {
   void Abort(uint64_t call_id, int code, const char* message);
   Connection* PickReady();
   bool AnyConnecting() const;
-  void ConnectionLost(Connection& connection, bool was_ready);
+  void ConnectionLost(Connection& connection);
 
   asio::io_context& io;
   const std::string host;
@@ -219,8 +219,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
   // Flushes once the current batch of events is handled, so that calls
   // started together share one write.
   void ScheduleFlush();
-  // Fails every stream and closes the socket; `lost` re-resolves and
-  // reconnects (unless the upstream is closing).
+  // Fails every stream and closes the socket; a replacement reconnects
+  // (unless the upstream is closing).
   void Fail(const std::string& why);
   void CloseIfDrained();
   bool Submit(CallState& call);
@@ -231,7 +231,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
   asio::steady_timer timer;
   nghttp2_session* session = nullptr;
   ConnectionState state = ConnectionState::kConnecting;
+  // Failed attempts in a row; reset once the server has spoken.
   int failures = 0;
+  // A frame came from the server: an HTTP/2 server, not just an open port
+  // (one that accepts and hangs up must not be redialled in a tight loop).
+  bool heard_from_server = false;
   // stream id -> call id
   absl::flat_hash_map<int32_t, uint64_t> streams;
   std::string outbox;
@@ -318,11 +322,15 @@ int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code, void
 
 int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   auto& connection = *static_cast<Connection*>(user_data);
+  if (!connection.heard_from_server) {
+    connection.heard_from_server = true;
+    connection.failures = 0;
+  }
   if (frame->hd.type == NGHTTP2_GOAWAY && connection.state == ConnectionState::kReady) {
     // No new streams here; streams above last_stream_id are closed as
     // refused (and retried); a fresh connection replaces this one.
     connection.state = ConnectionState::kDraining;
-    connection.owner->ConnectionLost(connection, /*was_ready=*/true);
+    connection.owner->ConnectionLost(connection);
   }
   return 0;
 }
@@ -389,7 +397,6 @@ void Connection::OnConnected(const boost::system::error_code& error) {
   nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, 2);
   nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0, 16 << 20);
   state = ConnectionState::kReady;
-  failures = 0;
   Read();
   owner->PlaceWaiting();
   Flush();
@@ -495,7 +502,7 @@ bool Connection::Submit(CallState& call) {
     // Stream ids are used up (or the session is going away): this
     // connection takes no more calls and a new one replaces it.
     state = ConnectionState::kDraining;
-    owner->ConnectionLost(*this, /*was_ready=*/true);
+    owner->ConnectionLost(*this);
     return false;
   }
   streams[stream_id] = call.id;
@@ -507,7 +514,6 @@ bool Connection::Submit(CallState& call) {
 
 void Connection::Fail(const std::string& why) {
   if (state == ConnectionState::kClosed) return;
-  const bool was_ready = state == ConnectionState::kReady;
   state = ConnectionState::kClosed;
   boost::system::error_code ignored;
   socket.close(ignored);
@@ -521,7 +527,7 @@ void Connection::Fail(const std::string& why) {
   auto& draining = owner->draining;
   auto self = shared_from_this();
   draining.erase(std::remove(draining.begin(), draining.end(), self), draining.end());
-  if (!owner->closed) owner->ConnectionLost(*this, was_ready);
+  if (!owner->closed) owner->ConnectionLost(*this);
 }
 
 void Connection::CloseIfDrained() {
@@ -656,7 +662,7 @@ void GrpcUpstream::Impl::FailWaitingIfHopeless() {
   }
 }
 
-void GrpcUpstream::Impl::ConnectionLost(Connection& connection, bool was_ready) {
+void GrpcUpstream::Impl::ConnectionLost(Connection& connection) {
   auto slot = std::find_if(connections.begin(), connections.end(),
                            [&](const auto& c) { return c.get() == &connection; });
   if (slot == connections.end()) return;
@@ -668,13 +674,13 @@ void GrpcUpstream::Impl::ConnectionLost(Connection& connection, bool was_ready) 
     fresh->Connect();
     connection.CloseIfDrained();
   } else {
-    // Lost. As gRPC does, a connection that was working is made again at
-    // once (calls wait for it rather than fail during a blip); backoff
-    // only follows failed attempts.
+    // Lost. As gRPC does, a connection the server had spoken on is made
+    // again at once (calls wait for it rather than fail during a blip); one
+    // that never got that far counts as a failed attempt and backs off.
     auto fresh = std::make_shared<Connection>(*this, connection.endpoint);
-    fresh->failures = was_ready ? 0 : connection.failures;
+    fresh->failures = connection.failures;
     *slot = fresh;
-    if (was_ready) {
+    if (connection.heard_from_server) {
       fresh->Connect();
     } else {
       fresh->ScheduleReconnect();

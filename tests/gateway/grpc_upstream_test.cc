@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,10 +57,42 @@ class SilentListener {
   }
   ~SilentListener() { close(fd_); }
   std::string target() const { return absl::StrCat("127.0.0.1:", port_); }
+  int fd() const { return fd_; }
 
  private:
   int fd_ = -1;
   int port_ = 0;
+};
+
+// A listening socket on 127.0.0.1 that accepts every connection and hangs
+// up at once, counting them: an open port that is no gRPC server.
+class HangingUpListener {
+ public:
+  HangingUpListener() : thread_([this] { Serve(); }) {}
+  ~HangingUpListener() {
+    stopping_ = true;
+    thread_.join();
+  }
+  std::string target() const { return listener_.target(); }
+  int accepted() const { return accepted_; }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      pollfd descriptor{listener_.fd(), POLLIN, 0};
+      if (poll(&descriptor, 1, 20) <= 0) continue;
+      const int client = accept(listener_.fd(), nullptr, nullptr);
+      if (client >= 0) {
+        ++accepted_;
+        close(client);
+      }
+    }
+  }
+
+  SilentListener listener_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
 };
 
 class GrpcUpstreamTest : public ::testing::Test {
@@ -283,6 +316,16 @@ TEST_F(GrpcUpstreamTest, ReconnectsWhenTheUpstreamComesBackAtTheSameAddress) {
   } while (outcome.reply->code != 0 && absl::Now() < deadline);
   EXPECT_EQ(outcome.reply->code, 0);
   EXPECT_THAT(outcome.messages, ElementsAre("after"));
+}
+
+TEST_F(GrpcUpstreamTest, AnOpenPortThatHangsUpIsNotRedialledInALoop) {
+  HangingUpListener hanging_up;
+  GrpcUpstream upstream(io_, hanging_up.target());
+  EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
+  io_.run_for(std::chrono::milliseconds(1500));
+  // The first dial, then at most a redial or two after a second's backoff
+  // (a connection the server never spoke on counts as a failed attempt).
+  EXPECT_LE(hanging_up.accepted(), 3);
 }
 
 TEST_F(GrpcUpstreamTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
