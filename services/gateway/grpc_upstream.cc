@@ -12,7 +12,6 @@
 #include <deque>
 
 #include "absl/random/random.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -21,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
+#include "services/gateway/transcoding/percent_encoding.h"
 
 namespace todo::gateway {
 
@@ -75,27 +75,6 @@ int CodeForResetStream(uint32_t error_code) {
     default:
       return kInternal;
   }
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  return absl::ascii_tolower(c) - 'a' + 10;
-}
-
-// grpc-message travels percent-encoded; a malformed escape stays as it is.
-std::string PercentDecoded(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
-        absl::ascii_isxdigit(text[i + 2])) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
 }
 
 // The grpc-timeout header: at most eight digits and a unit. From 10 s up in
@@ -172,6 +151,10 @@ struct GrpcUpstream::Impl : std::enable_shared_from_this<GrpcUpstream::Impl> {
   void Abort(uint64_t call_id, int code, const char* message);
   Connection* PickReady();
   bool AnyConnecting() const;
+  // Ends a call that found no connection to run on.
+  void FailUnreachable(CallState& call) {
+    Finish(call, kUnavailable, absl::StrCat("failed to connect to all addresses of ", target));
+  }
   void ConnectionLost(Connection& connection);
 
   asio::io_context& io;
@@ -263,7 +246,8 @@ int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, 
   } else if (key == "grpc-status") {
     call->has_grpc_status = absl::SimpleAtoi(text, &call->reply.code);
   } else if (key == "grpc-message") {
-    call->reply.message = PercentDecoded(text);
+    // grpc-message travels percent-encoded.
+    call->reply.message = transcoding::UnescapeAll(text);
   } else if (key == "grpc-status-details-bin") {
     absl::Base64Unescape(text, &call->reply.details_bin);
   }
@@ -640,7 +624,7 @@ void GrpcUpstream::Impl::Place(uint64_t call_id) {
     waiting.push_back(call_id);
     return;
   }
-  Finish(call, kUnavailable, absl::StrCat("failed to connect to all addresses of ", target));
+  FailUnreachable(call);
 }
 
 void GrpcUpstream::Impl::PlaceWaiting() {
@@ -655,10 +639,7 @@ void GrpcUpstream::Impl::FailWaitingIfHopeless() {
   waiting.clear();
   for (uint64_t id : hopeless) {
     auto found = calls.find(id);
-    if (found != calls.end()) {
-      Finish(*found->second, kUnavailable,
-             absl::StrCat("failed to connect to all addresses of ", target));
-    }
+    if (found != calls.end()) FailUnreachable(*found->second);
   }
 }
 
