@@ -74,6 +74,13 @@ void FlushAccessLog(Worker& worker) {
   worker.access_log.clear();
 }
 
+// One access-log line for a finished exchange, into the worker's buffer.
+void LogExchange(Worker& worker, std::initializer_list<common::logging::Field> fields) {
+  worker.access_log +=
+      common::logging::FormatLine(common::logging::Level::kInfo, "http_request", fields);
+  if (worker.access_log.size() >= kAccessLogFlushBytes) FlushAccessLog(worker);
+}
+
 }  // namespace
 
 struct HttpServer::State {
@@ -448,14 +455,11 @@ void Connection::EndStream() {
 }
 
 void Connection::EndExchange(int status) {
-  worker_.access_log += common::logging::FormatLine(
-      common::logging::Level::kInfo, "http_request",
-      {{"method", method_},
-       {"path", path_},
-       {"status", status},
-       {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
-       {"request_id", request_id_}});
-  if (worker_.access_log.size() >= kAccessLogFlushBytes) FlushAccessLog(worker_);
+  LogExchange(worker_, {{"method", method_},
+                        {"path", path_},
+                        {"status", status},
+                        {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
+                        {"request_id", request_id_}});
   exchange_.reset();
   streaming_ = false;
   if (!keep_alive_ || worker_.stopping) {
@@ -575,6 +579,8 @@ class Http2Connection : public ClientConnection,
     bool streaming = false;
   };
 
+  // The session callbacks, made once; each finds its connection in `self`.
+  static nghttp2_session_callbacks* Callbacks();
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                       size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
@@ -631,27 +637,22 @@ class Http2StreamTarget : public ExchangeTarget {
   const int32_t id_;
 };
 
-nghttp2_session_callbacks* Http2ServerCallbacks(
-    int (*begin)(nghttp2_session*, const nghttp2_frame*, void*),
-    int (*header)(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t, const uint8_t*,
-                  size_t, uint8_t, void*),
-    int (*data)(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*),
-    int (*frame)(nghttp2_session*, const nghttp2_frame*, void*),
-    int (*close)(nghttp2_session*, int32_t, uint32_t, void*)) {
-  nghttp2_session_callbacks* callbacks = nullptr;
-  nghttp2_session_callbacks_new(&callbacks);
-  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, begin);
-  nghttp2_session_callbacks_set_on_header_callback(callbacks, header);
-  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, data);
-  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, frame);
-  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, close);
+nghttp2_session_callbacks* Http2Connection::Callbacks() {
+  static nghttp2_session_callbacks* const callbacks = [] {
+    nghttp2_session_callbacks* made = nullptr;
+    nghttp2_session_callbacks_new(&made);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(made, OnBeginHeaders);
+    nghttp2_session_callbacks_set_on_header_callback(made, OnHeader);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(made, OnData);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(made, OnFrame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(made, OnClose);
+    return made;
+  }();
   return callbacks;
 }
 
 void Http2Connection::Start() {
-  static nghttp2_session_callbacks* const callbacks =
-      Http2ServerCallbacks(OnBeginHeaders, OnHeader, OnData, OnFrame, OnClose);
-  nghttp2_session_server_new(&session_, callbacks, this);
+  nghttp2_session_server_new(&session_, Callbacks(), this);
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
@@ -797,15 +798,12 @@ void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& hea
 }
 
 void Http2Connection::Log(const Stream& stream, int status) {
-  worker_.access_log += common::logging::FormatLine(
-      common::logging::Level::kInfo, "http_request",
-      {{"method", stream.method},
-       {"path", stream.path},
-       {"status", status},
-       {"protocol", "h2c"},
-       {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - stream.started)},
-       {"request_id", stream.request_id}});
-  if (worker_.access_log.size() >= kAccessLogFlushBytes) FlushAccessLog(worker_);
+  LogExchange(worker_, {{"method", stream.method},
+                        {"path", stream.path},
+                        {"status", status},
+                        {"protocol", "h2c"},
+                        {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - stream.started)},
+                        {"request_id", stream.request_id}});
 }
 
 void Http2Connection::Respond(int32_t id, const HttpResponse& response) {
