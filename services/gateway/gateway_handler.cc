@@ -139,9 +139,13 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
   }
 }
 
-void GatewayHandler::Reply(const Exchange& exchange, HttpResponse response) const {
+void GatewayHandler::Decorate(const Exchange& exchange, HttpResponse& response) const {
   response.headers.emplace_back("x-request-id", exchange.request_id);
   AddCors(exchange.request, response);
+}
+
+void GatewayHandler::Reply(const Exchange& exchange, HttpResponse response) const {
+  Decorate(exchange, response);
   exchange.writer->Respond(std::move(response));
 }
 
@@ -337,8 +341,7 @@ void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* up
     if (!progress->started) {
       HttpResponse head = Json(200, "");
       if (sse) head.headers = {{"content-type", "text/event-stream"}};
-      head.headers.emplace_back("x-request-id", exchange->request_id);
-      AddCors(exchange->request, head);
+      Decorate(*exchange, head);
       progress->started = true;
       if (!exchange->writer->StartStream(head)) return !(progress->client_gone = true);
       piece = sse || ndjson ? "" : "[";

@@ -94,7 +94,9 @@ class GatewayHandler {
   void Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* upstream,
               const google::protobuf::Descriptor* output, UpstreamCall call);
   void Ready(std::shared_ptr<Exchange> exchange);
-  // Adds x-request-id and CORS headers, then answers.
+  // The headers every answer carries: x-request-id and CORS.
+  void Decorate(const Exchange& exchange, HttpResponse& response) const;
+  // Decorates, then answers.
   void Reply(const Exchange& exchange, HttpResponse response) const;
   HttpResponse UpstreamError(const UpstreamReply& reply) const;
   void AddCors(const HttpRequest& request, HttpResponse& response) const;
