@@ -25,15 +25,22 @@ namespace {
 namespace pb = google::protobuf;
 using Cpp = pb::FieldDescriptor::CppType;
 
-std::unique_ptr<pb::DescriptorPool> LoadPool(const char* path) {
+// A descriptor set file, and a pool built from it.
+struct DescriptorSet {
+  pb::FileDescriptorSet files;
+  std::unique_ptr<pb::DescriptorPool> pool = std::make_unique<pb::DescriptorPool>();
+};
+
+DescriptorSet Load(const char* path) {
   std::ifstream file(path, std::ios::binary);
   std::stringstream bytes;
   bytes << file.rdbuf();
-  pb::FileDescriptorSet set;
-  EXPECT_TRUE(set.ParseFromString(bytes.str())) << path;
-  auto pool = std::make_unique<pb::DescriptorPool>();
-  for (const auto& file_proto : set.file()) EXPECT_NE(pool->BuildFile(file_proto), nullptr);
-  return pool;
+  DescriptorSet set;
+  EXPECT_TRUE(set.files.ParseFromString(bytes.str())) << path;
+  for (const auto& file_proto : set.files.file()) {
+    EXPECT_NE(set.pool->BuildFile(file_proto), nullptr);
+  }
+  return set;
 }
 
 // Random field values, edge cases included.
@@ -191,27 +198,23 @@ std::vector<const pb::Descriptor*> AllTypes(const pb::DescriptorPool& pool,
 }
 
 void ExpectSameAsConverter(const char* descriptor_set, int messages_per_type, int* fast_printed) {
-  auto pool = LoadPool(descriptor_set);
-  std::ifstream file(descriptor_set, std::ios::binary);
-  std::stringstream bytes;
-  bytes << file.rdbuf();
-  pb::FileDescriptorSet files;
-  files.ParseFromString(bytes.str());
+  const DescriptorSet set = Load(descriptor_set);
+  const pb::DescriptorPool* const pool = set.pool.get();
   std::unique_ptr<pb::util::TypeResolver> resolver(
-      pb::util::NewTypeResolverForDescriptorPool("type.googleapis.com", pool.get()));
-  pb::DynamicMessageFactory factory(pool.get());
+      pb::util::NewTypeResolverForDescriptorPool("type.googleapis.com", pool));
+  pb::DynamicMessageFactory factory(pool);
   RandomMessages random(20261123);
   for (int options = 0; options < 8; ++options) {
     PrintOptions print;
     print.always_print_primitive_fields = options & 1;
     print.always_print_enums_as_ints = options & 2;
     print.preserve_proto_field_names = options & 4;
-    FastJsonPrinter fast(pool.get(), print);
+    FastJsonPrinter fast(pool, print);
     pb::util::JsonPrintOptions json;
     json.always_print_primitive_fields = print.always_print_primitive_fields;
     json.always_print_enums_as_ints = print.always_print_enums_as_ints;
     json.preserve_proto_field_names = print.preserve_proto_field_names;
-    for (const pb::Descriptor* type : AllTypes(*pool, files)) {
+    for (const pb::Descriptor* type : AllTypes(*pool, set.files)) {
       if (type->options().map_entry()) continue;
       for (int n = 0; n < messages_per_type; ++n) {
         std::unique_ptr<pb::Message> message(factory.GetPrototype(type)->New());
@@ -245,12 +248,13 @@ TEST(FastJsonPrinterTest, PrintsWhatTheConverterPrintsForTheVectors) {
 }
 
 TEST(FastJsonPrinterTest, HandlesTheApisResponsesAndDeclinesWhatItDoesNotKnow) {
-  auto pool = LoadPool(TODO_API_DESCRIPTOR_SET);
+  const DescriptorSet set = Load(TODO_API_DESCRIPTOR_SET);
+  const pb::DescriptorPool* const pool = set.pool.get();
   PrintOptions print;
   print.always_print_primitive_fields = true;
   print.preserve_proto_field_names = true;
-  FastJsonPrinter fast(pool.get(), print);
-  pb::DynamicMessageFactory factory(pool.get());
+  FastJsonPrinter fast(pool, print);
+  pb::DynamicMessageFactory factory(pool);
   for (const char* name : {"todo.tasks.v1.Task", "todo.tasks.v1.ListTasksResponse"}) {
     const pb::Descriptor* type = pool->FindMessageTypeByName(name);
     ASSERT_NE(type, nullptr) << name;
@@ -264,7 +268,7 @@ TEST(FastJsonPrinterTest, HandlesTheApisResponsesAndDeclinesWhatItDoesNotKnow) {
             R"({"id":"0","tags":[],"etag":"","title":"Café \u2028"})");
   EXPECT_FALSE(fast.Print(*task, "\xff\xff garbage").has_value());
   print.add_whitespace = true;
-  EXPECT_FALSE(FastJsonPrinter(pool.get(), print).Print(*task, "").has_value());
+  EXPECT_FALSE(FastJsonPrinter(pool, print).Print(*task, "").has_value());
   const pb::Descriptor* status = pool->FindMessageTypeByName("google.rpc.Status");
   if (status != nullptr) {
     EXPECT_FALSE(fast.Print(*status, "").has_value());  // Any inside
