@@ -15,6 +15,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/gateway/transcoding/percent_encoding.h"
+#include "services/gateway/transcoding/type_resolver.h"
 
 namespace todo::gateway::transcoding {
 namespace {
@@ -148,8 +149,7 @@ pb::util::Status ParseJson(pb::util::TypeResolver* resolver, absl::string_view j
   }
   std::string binary;
   pb::util::Status status = pb::util::JsonToBinaryString(
-      resolver, absl::StrCat("type.googleapis.com/", message.GetDescriptor()->full_name()),
-      std::string(json), &binary, options);
+      resolver, TypeUrl(*message.GetDescriptor()), std::string(json), &binary, options);
   if (status.ok() && !message.ParseFromString(binary)) {
     status = pb::util::InvalidArgumentError("JSON transcoder produced invalid protobuf output.");
   }

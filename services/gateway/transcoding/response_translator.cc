@@ -10,7 +10,6 @@ namespace todo::gateway::transcoding {
 namespace {
 
 namespace pb = google::protobuf;
-constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
 }  // namespace
 
@@ -40,9 +39,8 @@ absl::StatusOr<std::string> ResponseTranslator::MessageJson(const pb::Descriptor
   print.always_print_enums_as_ints = options_.always_print_enums_as_ints;
   print.preserve_proto_field_names = options_.preserve_proto_field_names;
   std::string json;
-  const auto status = pb::util::BinaryToJsonString(
-      resolver_.get(), absl::StrCat(kTypeUrlPrefix, "/", type.full_name()), std::string(bytes),
-      &json, print);
+  const auto status = pb::util::BinaryToJsonString(resolver_.get(), TypeUrl(type),
+                                                   std::string(bytes), &json, print);
   if (!status.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot print ", type.full_name(), ": ", status.message().ToString()));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/type_resolver_util.h"
@@ -55,7 +56,11 @@ class CachingTypeResolver : public pb::util::TypeResolver {
 
 std::unique_ptr<pb::util::TypeResolver> NewCachingTypeResolver(const pb::DescriptorPool* pool) {
   return std::make_unique<CachingTypeResolver>(std::unique_ptr<pb::util::TypeResolver>(
-      pb::util::NewTypeResolverForDescriptorPool("type.googleapis.com", pool)));
+      pb::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix, pool)));
+}
+
+std::string TypeUrl(const pb::Descriptor& type) {
+  return absl::StrCat(kTypeUrlPrefix, "/", type.full_name());
 }
 
 }  // namespace todo::gateway::transcoding

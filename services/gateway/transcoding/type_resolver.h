@@ -9,14 +9,21 @@
 // builds each type once and copies it out after. Thread-safe.
 
 #include <memory>
+#include <string>
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/type_resolver.h"
 
 namespace todo::gateway::transcoding {
 
-// Type URLs are "type.googleapis.com/<full name>". `pool` must outlive it.
+// The resolver's type URLs are "<kTypeUrlPrefix>/<full name>".
+inline constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
+
+// `pool` must outlive it.
 std::unique_ptr<google::protobuf::util::TypeResolver> NewCachingTypeResolver(
     const google::protobuf::DescriptorPool* pool);
+
+// The URL under which the resolver knows `type`.
+std::string TypeUrl(const google::protobuf::Descriptor& type);
 
 }  // namespace todo::gateway::transcoding
