@@ -12,9 +12,11 @@
 // "ipv6:[::1]:50052"); each address gets one HTTP/2 connection and calls go
 // to them round-robin. Like gRPC: a call waits while a connection is being made,
 // fails fast (UNAVAILABLE) while every address is backing off after a failed
-// attempt, and a stream the server refused or never processed (GOAWAY) is
-// retried once on another connection. The target is re-resolved after a
-// connection is lost and every 30 seconds.
+// attempt (a connection the server never sent a frame on counts as one; a
+// lost connection it had spoken on is remade at once), and a stream the
+// server refused or never processed (GOAWAY) is retried once on another
+// connection. The target is re-resolved after a connection is lost and
+// every 30 seconds.
 //
 // Not thread-safe: every method, and every callback, runs on the io_context's
 // thread.
