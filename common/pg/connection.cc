@@ -29,26 +29,55 @@ struct ParamArrays {
 
 }  // namespace
 
-absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options) {
-  const std::string timeout =
-      absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
-  std::string server_options = "-c TimeZone=UTC";
-  if (options.statement_timeout > absl::ZeroDuration()) {
-    absl::StrAppend(&server_options,
-                    " -c statement_timeout=", absl::ToInt64Milliseconds(options.statement_timeout));
+namespace {
+
+// What every connection asks for, whatever the DSN says: later keywords win.
+class ConnectParams {
+ public:
+  explicit ConnectParams(const ConnectOptions& options)
+      : timeout_(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)))),
+        server_options_("-c TimeZone=UTC") {
+    if (options.statement_timeout > absl::ZeroDuration()) {
+      absl::StrAppend(&server_options_, " -c statement_timeout=",
+                      absl::ToInt64Milliseconds(options.statement_timeout));
+    }
+    values_ = {options.dsn.c_str(),
+               timeout_.c_str(),
+               options.application_name.c_str(),
+               server_options_.c_str(),
+               "1",
+               "30",
+               "10",
+               nullptr};
   }
-  // Later keywords win over what the DSN says, so these settings always hold.
-  const char* keywords[] = {"dbname",     "connect_timeout", "application_name",    "options",
-                            "keepalives", "keepalives_idle", "keepalives_interval", nullptr};
-  const char* values[] = {options.dsn.c_str(),
-                          timeout.c_str(),
-                          options.application_name.c_str(),
-                          server_options.c_str(),
-                          "1",
-                          "30",
-                          "10",
-                          nullptr};
-  pg_conn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  const char* const* keywords() const { return kKeywords; }
+  const char* const* values() const { return values_.data(); }
+
+ private:
+  static constexpr const char* kKeywords[] = {
+      "dbname",     "connect_timeout", "application_name",    "options",
+      "keepalives", "keepalives_idle", "keepalives_interval", nullptr};
+  std::string timeout_;
+  std::string server_options_;
+  std::vector<const char*> values_;
+};
+
+}  // namespace
+
+void QuietNotices(pg_conn* conn) {
+  // libpq prints server notices on stderr by default; keep logs JSON.
+  PQsetNoticeProcessor(
+      conn,
+      [](void*, const char* message) {
+        logging::Debug("postgres_notice",
+                       {{"message", absl::StripTrailingAsciiWhitespace(message)}});
+      },
+      nullptr);
+}
+
+absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options) {
+  const ConnectParams params(options);
+  pg_conn* conn = PQconnectdbParams(params.keywords(), params.values(), /*expand_dbname=*/1);
   if (conn == nullptr) {
     return absl::ResourceExhaustedError("out of memory opening a database connection");
   }
@@ -58,14 +87,22 @@ absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options) {
     PQfinish(conn);
     return status;
   }
-  // libpq prints server notices on stderr by default; keep logs JSON.
-  PQsetNoticeProcessor(
-      conn,
-      [](void*, const char* message) {
-        logging::Debug("postgres_notice",
-                       {{"message", absl::StripTrailingAsciiWhitespace(message)}});
-      },
-      nullptr);
+  QuietNotices(conn);
+  return conn;
+}
+
+absl::StatusOr<pg_conn*> StartConnectLibpq(const ConnectOptions& options) {
+  const ConnectParams params(options);
+  pg_conn* conn = PQconnectStartParams(params.keywords(), params.values(), /*expand_dbname=*/1);
+  if (conn == nullptr) {
+    return absl::ResourceExhaustedError("out of memory opening a database connection");
+  }
+  if (PQstatus(conn) == CONNECTION_BAD) {
+    absl::Status status = absl::UnavailableError(
+        absl::StrCat("cannot connect to the database: ", PQerrorMessage(conn)));
+    PQfinish(conn);
+    return status;
+  }
   return conn;
 }
 

@@ -31,6 +31,11 @@ struct ConnectOptions {
 // owns it (PQfinish). UNAVAILABLE when the server cannot be reached.
 absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options);
 
+// The same without waiting: the attempt is under way (drive it with
+// PQconnectPoll, then call QuietNotices once connected).
+absl::StatusOr<pg_conn*> StartConnectLibpq(const ConnectOptions& options);
+void QuietNotices(pg_conn* conn);
+
 class Connection {
  public:
   // Connects with TimeZone=UTC so timestamptz text is always in UTC.

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging/log.h"
+#include "common/pg/pipeline_protocol.h"
 #include "common/pg/sql_error.h"
 
 namespace todo::common::pg {
@@ -49,13 +50,13 @@ class PipelinedConnection {
     absl::Status refused;  // for a statement that never got queued
     {
       absl::MutexLock lock(&mu_);
-      if (conn_ == nullptr && connecting_ && !stopping_) {
+      if (protocol_.conn() == nullptr && connecting_ && !stopping_) {
         // Held until the attempt under way ends, as a pool caller would wait
         // for its connection: sent if it succeeds, failed if not.
         waiting_.push_back({statement, std::move(params), std::move(done)});
         return;
       }
-      if (conn_ == nullptr || broken_) {
+      if (protocol_.conn() == nullptr || broken_) {
         refused =
             absl::UnavailableError(absl::StrCat(statement.name, ": the database is not reachable"));
       } else {
@@ -75,57 +76,17 @@ class PipelinedConnection {
   // flush, or to close a connection that failed).
   bool SendLocked(const Statement& statement, const Params& params, ResultCallback& done,
                   absl::Status& refused) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::vector<const char*> values;
-    values.reserve(params.values().size());
-    for (const auto& value : params.values()) {
-      values.push_back(value.has_value() ? value->c_str() : nullptr);
-    }
-    bool wake = false;
-    bool sent = true;
-    if (!prepared_.contains(statement.name)) {
-      sent = PQsendPrepare(conn_, statement.name, statement.sql, 0, nullptr) == 1;
-      if (sent) {
-        pending_.push_back({Kind::kPrepare, statement.name, nullptr});
-        prepared_.insert(statement.name);
-      }
-    }
-    sent = sent && PQsendQueryPrepared(conn_, statement.name, static_cast<int>(values.size()),
-                                       values.data(), nullptr, nullptr, /*resultFormat=*/0) == 1;
-    bool queued = false;
-    if (sent) {
-      pending_.push_back({Kind::kQuery, statement.name, std::move(done)});
-      queued = true;
-      sent = PQpipelineSync(conn_) == 1;
-    }
-    if (sent) {
-      pending_.push_back({Kind::kSync, "sync", nullptr});
-      const int flushed = PQflush(conn_);
-      sent = flushed >= 0;
-      if (flushed == 1 && !want_write_) {
-        want_write_ = true;
-        wake = true;
-      }
-    }
-    if (!sent) {
+    const bool was_writing = protocol_.want_write();
+    if (!protocol_.Send(statement, params, done, refused)) {
       // The reader fails everything queued, this statement included once
       // it is queued; one that never got queued fails at once.
       broken_ = true;
-      wake = true;
-      if (!queued) {
-        refused = StatusFromFailure(conn_, nullptr, statement.name);
-      }
+      return true;
     }
-    return wake;
+    return protocol_.want_write() && !was_writing;
   }
 
-  enum class Kind { kPrepare, kQuery, kSync };
-  struct Pending {
-    Kind kind;
-    const char* label;
-    ResultCallback done;  // set for kQuery only
-    std::optional<absl::StatusOr<Result>> outcome = std::nullopt;
-  };
-  using Ready = std::vector<std::pair<ResultCallback, absl::StatusOr<Result>>>;
+  using Ready = ReadyCallbacks;
   struct Waiting {
     Statement statement;
     Params params;
@@ -168,8 +129,9 @@ class PipelinedConnection {
           mu_.Lock();
           continue;
         }
-        if (conn_ != nullptr) {
-          fds[1] = {PQsocket(conn_), static_cast<short>(POLLIN | (want_write_ ? POLLOUT : 0)), 0};
+        if (protocol_.conn() != nullptr) {
+          fds[1] = {PQsocket(protocol_.conn()),
+                    static_cast<short>(POLLIN | (protocol_.want_write() ? POLLOUT : 0)), 0};
         }
       }
       if (fds[1].fd < 0) {
@@ -228,9 +190,7 @@ class PipelinedConnection {
       return false;
     }
     absl::MutexLock lock(&mu_);
-    conn_ = *conn;
-    prepared_.clear();
-    want_write_ = false;
+    protocol_.Attach(*conn);
     connected_ = true;
     reported_down_ = false;
     logging::Debug("database_pipeline_connected", {{"connection", index_}});
@@ -248,7 +208,7 @@ class PipelinedConnection {
       for (Waiting& waiting : waiting_) {
         absl::Status refused = absl::UnavailableError(
             absl::StrCat(waiting.statement.name, ": the database is not reachable"));
-        if (conn_ != nullptr && !broken_) {
+        if (protocol_.conn() != nullptr && !broken_) {
           refused = absl::OkStatus();
           wake = SendLocked(waiting.statement, waiting.params, waiting.done, refused) || wake;
         }
@@ -265,86 +225,16 @@ class PipelinedConnection {
   }
 
   void ReadLocked(short revents, Ready& ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if ((revents & POLLOUT) != 0 || want_write_) {
-      const int flushed = PQflush(conn_);
-      if (flushed < 0) {
-        broken_ = true;
-        return;
-      }
-      want_write_ = flushed == 1;
-    }
-    if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
-      return;
-    }
-    if (PQconsumeInput(conn_) != 1) {
+    if (!protocol_.OnSocketReady((revents & (POLLIN | POLLHUP | POLLERR)) != 0,
+                                 (revents & POLLOUT) != 0, ready)) {
       broken_ = true;
-      return;
-    }
-    while (!pending_.empty() && PQisBusy(conn_) == 0) {
-      Pending& head = pending_.front();
-      pg_result* result = PQgetResult(conn_);
-      if (head.kind == Kind::kSync) {
-        if (result == nullptr) {
-          break;  // not expected: a Sync answers with a result of its own
-        }
-        PQclear(result);
-        pending_.pop_front();
-        continue;
-      }
-      if (result != nullptr) {
-        if (!head.outcome.has_value()) {
-          head.outcome = Evaluate(result, head.label);
-        } else {
-          PQclear(result);
-        }
-        continue;
-      }
-      // A null result closes the head statement's results.
-      if (head.kind == Kind::kQuery) {
-        ready.emplace_back(std::move(head.done),
-                           head.outcome.has_value()
-                               ? *std::move(head.outcome)
-                               : absl::InternalError(absl::StrCat(head.label, ": no result")));
-      } else if (!head.outcome.has_value() || !head.outcome->ok()) {
-        prepared_.erase(head.label);
-        logging::Error(
-            "database_prepare_failed",
-            {{"statement", head.label},
-             {"error", head.outcome.has_value() ? head.outcome->status().message() : "no result"}});
-      }
-      pending_.pop_front();
-    }
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      broken_ = true;
-    }
-  }
-
-  absl::StatusOr<Result> Evaluate(pg_result* result, const char* label) {
-    switch (PQresultStatus(result)) {
-      case PGRES_TUPLES_OK:
-      case PGRES_COMMAND_OK:
-        return Result(result);
-      case PGRES_PIPELINE_ABORTED:
-        PQclear(result);
-        return absl::InternalError(absl::StrCat(label, ": not run because its preparation failed"));
-      default: {
-        absl::Status status = StatusFromFailure(conn_, result, label);
-        PQclear(result);
-        return status;
-      }
     }
   }
 
   // Closes the connection and takes every queued callback, to be failed.
   Ready CloseLocked(absl::string_view why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    Ready failed;
-    for (Pending& pending : pending_) {
-      if (pending.kind == Kind::kQuery) {
-        failed.emplace_back(std::move(pending.done),
-                            absl::UnavailableError(absl::StrCat(pending.label, ": ", why)));
-      }
-    }
-    pending_.clear();
+    pg_conn* conn = protocol_.conn();
+    Ready failed = protocol_.Detach(why);
     for (Waiting& waiting : waiting_) {
       failed.emplace_back(std::move(waiting.done),
                           absl::UnavailableError(absl::StrCat(waiting.statement.name, ": ", why)));
@@ -352,26 +242,17 @@ class PipelinedConnection {
     waiting_.clear();
     // A lost link is retried at once, so new statements wait for that attempt.
     connecting_ = !stopping_;
-    if (conn_ != nullptr) {
+    if (conn != nullptr) {
       if (!stopping_) {
         logging::Warning("database_pipeline_lost",
                          {{"connection", index_},
-                          {"error", absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn_))}});
+                          {"error", absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn))}});
       }
-      PQfinish(conn_);
-      conn_ = nullptr;
+      PQfinish(conn);
     }
     connected_ = false;
     broken_ = false;
-    want_write_ = false;
     return failed;
-  }
-
-  static void Deliver(Ready& ready) {
-    for (auto& [done, outcome] : ready) {
-      std::move(done)(std::move(outcome));
-    }
-    ready.clear();
   }
 
   const PipelineOptions options_;
@@ -380,10 +261,7 @@ class PipelinedConnection {
   std::atomic<bool> connected_{false};
   bool reported_down_ = false;  // reader thread only
   absl::Mutex mu_;
-  pg_conn* conn_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> prepared_ ABSL_GUARDED_BY(mu_);
-  bool want_write_ ABSL_GUARDED_BY(mu_) = false;
+  PipelineProtocol protocol_ ABSL_GUARDED_BY(mu_);
   // A connection attempt is under way (or about to start): statements wait.
   bool connecting_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);

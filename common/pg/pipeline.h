@@ -24,12 +24,12 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "common/pg/connection.h"
+#include "common/pg/pipeline_protocol.h"
 #include "common/pg/result.h"
 #include "common/pg/statement.h"
+#include "common/pg/statement_runner.h"
 
 namespace todo::common::pg {
-
-using ResultCallback = absl::AnyInvocable<void(absl::StatusOr<Result>) &&>;
 
 class PipelinedConnection;
 
@@ -48,18 +48,18 @@ struct PipelineOptions {
   absl::Duration max_reconnect_delay = absl::Seconds(2);
 };
 
-class Pipeline {
+class Pipeline final : public StatementRunner {
  public:
   // Connects in the background; does not wait for the database.
   explicit Pipeline(PipelineOptions options);
   // Fails what is still queued with UNAVAILABLE and stops the readers.
-  ~Pipeline();
+  ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
   // Runs `statement` (prepared on first use on each connection) and calls
   // `done` with its result, or with the status sql_error.h maps its failure to.
-  void Submit(const Statement& statement, Params params, ResultCallback done);
+  void Submit(const Statement& statement, Params params, ResultCallback done) override;
 
  private:
   std::vector<std::unique_ptr<PipelinedConnection>> connections_;

@@ -193,7 +193,7 @@ absl::Status SaveResult(Transaction& tx, absl::string_view user_id, const Reques
 
 }  // namespace
 
-TasksStore::TasksStore(common::pg::ConnectionPool* pool, common::pg::Pipeline* pipeline,
+TasksStore::TasksStore(common::pg::ConnectionPool* pool, common::pg::StatementRunner* pipeline,
                        const common::time::Clock* clock)
     : pool_(pool), pipeline_(pipeline), clock_(clock) {}
 

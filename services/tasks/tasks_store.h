@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/pg/connection_pool.h"
-#include "common/pg/pipeline.h"
+#include "common/pg/statement_runner.h"
 #include "common/time/clock.h"
 #include "services/tasks/task.h"
 #include "services/tasks/task_query.h"
@@ -47,7 +47,7 @@ class TasksStore {
  public:
   // All three must outlive the store. Lone statements on hot paths go
   // through `pipeline`, transactions through `pool`.
-  TasksStore(common::pg::ConnectionPool* pool, common::pg::Pipeline* pipeline,
+  TasksStore(common::pg::ConnectionPool* pool, common::pg::StatementRunner* pipeline,
              const common::time::Clock* clock);
 
   // `fields` must have passed NormalizeAndValidate.
@@ -87,7 +87,7 @@ class TasksStore {
 
  private:
   common::pg::ConnectionPool* const pool_;
-  common::pg::Pipeline* const pipeline_;
+  common::pg::StatementRunner* const pipeline_;
   const common::time::Clock* const clock_;
 };
 
