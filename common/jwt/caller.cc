@@ -15,16 +15,23 @@ absl::StatusOr<absl::string_view> BearerToken(absl::string_view header_value) {
 
 absl::StatusOr<Claims> AuthenticateCaller(const grpc::ServerContext& context,
                                           const JwtVerifier& verifier) {
-  const auto& metadata = context.client_metadata();
-  const auto [begin, end] = metadata.equal_range("authorization");
-  if (begin == end) {
+  std::vector<absl::string_view> values;
+  const auto [begin, end] = context.client_metadata().equal_range("authorization");
+  for (auto it = begin; it != end; ++it) {
+    values.emplace_back(it->second.data(), it->second.size());
+  }
+  return AuthenticateCaller(values, verifier);
+}
+
+absl::StatusOr<Claims> AuthenticateCaller(const std::vector<absl::string_view>& authorization,
+                                          const JwtVerifier& verifier) {
+  if (authorization.empty()) {
     return absl::UnauthenticatedError("missing authorization");
   }
-  if (std::next(begin) != end) {
+  if (authorization.size() > 1) {
     return absl::UnauthenticatedError("more than one authorization header");
   }
-  absl::StatusOr<absl::string_view> token =
-      BearerToken(absl::string_view(begin->second.data(), begin->second.size()));
+  absl::StatusOr<absl::string_view> token = BearerToken(authorization.front());
   if (!token.ok()) {
     return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
   }

@@ -4,6 +4,8 @@
 // metadata of a gRPC call. The user id used by every store call comes only
 // from here, never from a request body.
 
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "common/jwt/jwt_verifier.h"
 #include "grpcpp/server_context.h"
@@ -13,6 +15,9 @@ namespace todo::common::jwt {
 // UNAUTHENTICATED when the header is missing, repeated, not a Bearer token, or
 // the token does not verify.
 absl::StatusOr<Claims> AuthenticateCaller(const grpc::ServerContext& context,
+                                          const JwtVerifier& verifier);
+// The same from the values of the call's `authorization` metadata.
+absl::StatusOr<Claims> AuthenticateCaller(const std::vector<absl::string_view>& authorization,
                                           const JwtVerifier& verifier);
 
 // The bearer token of an `authorization` header value, or INVALID_ARGUMENT.

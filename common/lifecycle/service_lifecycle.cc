@@ -20,7 +20,7 @@ std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std:
   return stopped ? 0 : 1;
 }
 
-int ServeUntilTerminated(server::GrpcServer& server, const pg::ConnectOptions& database,
+int ServeUntilTerminated(server::ServingServer& server, const pg::ConnectOptions& database,
                          const std::string& service_name,
                          const std::function<void()>& before_shutdown) {
   health::DatabaseHealthWatcher watcher({database, {service_name}}, server.health());

@@ -32,7 +32,7 @@ std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std:
 // Keeps `server`'s health in step with the database until a stop signal, then
 // runs `before_shutdown` (e.g. ending open streams) and shuts the server down
 // gracefully. Returns main's exit code (0).
-int ServeUntilTerminated(server::GrpcServer& server, const pg::ConnectOptions& database,
+int ServeUntilTerminated(server::ServingServer& server, const pg::ConnectOptions& database,
                          const std::string& service_name,
                          const std::function<void()>& before_shutdown = {});
 

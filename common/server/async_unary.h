@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/logging/log.h"
+#include "common/server/reply.h"
 #include "common/server/rpc.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/server_context.h"
@@ -58,34 +59,6 @@ class ServesAsyncMethods {
  public:
   virtual ~ServesAsyncMethods() = default;
   virtual std::vector<AsyncMethod*> async_methods() = 0;
-};
-
-template <typename Response>
-class Responder {
- public:
-  virtual ~Responder() = default;
-  virtual void Send(absl::StatusOr<Response> outcome) = 0;
-};
-
-// The one-shot answer to a call; move-only.
-template <typename Response>
-class Reply {
- public:
-  explicit Reply(Responder<Response>* responder) : responder_(responder) {}
-  Reply(Reply&& other) noexcept : responder_(std::exchange(other.responder_, nullptr)) {}
-  Reply& operator=(Reply&&) = delete;
-  ~Reply() {
-    if (responder_ != nullptr) {
-      responder_->Send(absl::InternalError("the call ended without an answer"));
-    }
-  }
-
-  void operator()(absl::StatusOr<Response> outcome) && {
-    std::exchange(responder_, nullptr)->Send(std::move(outcome));
-  }
-
- private:
-  Responder<Response>* responder_;
 };
 
 template <typename Request, typename Response>

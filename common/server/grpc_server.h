@@ -39,7 +39,17 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
 
-class GrpcServer {
+// What the shared start/stop sequence (common/lifecycle) needs of a
+// server, whichever way it serves gRPC.
+class ServingServer {
+ public:
+  virtual ~ServingServer() = default;
+  virtual grpc::HealthCheckServiceInterface* health() const = 0;
+  // Marks every service NOT_SERVING, then stops gracefully. Idempotent.
+  virtual void Shutdown() = 0;
+};
+
+class GrpcServer final : public ServingServer {
  public:
   // Starts serving `services` (not owned; they must outlive the server).
   // Services that also implement ServesAsyncMethods get their async methods
@@ -47,17 +57,17 @@ class GrpcServer {
   // FAILED_PRECONDITION when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const ServerOptions& options, const std::vector<grpc::Service*>& services);
-  ~GrpcServer();
+  ~GrpcServer() override;
 
   int port() const { return port_; }
   // "127.0.0.1:<port>" when listening on every interface, for local clients.
   std::string local_target() const;
-  grpc::HealthCheckServiceInterface* health() const;
+  grpc::HealthCheckServiceInterface* health() const override;
   grpc::Server& server() { return *server_; }
 
   // Marks every service NOT_SERVING, stops accepting calls, lets in-flight ones
   // finish within the grace period, then cancels the rest. Idempotent.
-  void Shutdown();
+  void Shutdown() override;
 
  private:
   GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health,

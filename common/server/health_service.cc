@@ -46,19 +46,19 @@ HealthService::ServingStatus HealthService::StatusOfLocked(const std::string& se
   return it->second ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
 }
 
-grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest* request,
-                                  HealthCheckResponse* response) {
+absl::StatusOr<HealthService::ServingStatus> HealthService::CheckStatus(
+    const std::string& service) const {
   absl::ReaderMutexLock lock(&mu_);
-  const ServingStatus status = StatusOfLocked(request->service());
+  const ServingStatus status = StatusOfLocked(service);
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service");
+    return absl::NotFoundError("unknown service");
   }
-  response->set_status(status);
-  return grpc::Status::OK;
+  return status;
 }
 
-grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthCheckRequest* request,
-                                  grpc::ServerWriter<HealthCheckResponse>* writer) {
+absl::Status HealthService::WatchStatus(const std::string& service,
+                                        const std::function<bool()>& gone,
+                                        const std::function<bool(ServingStatus)>& send) {
   uint64_t seen = 0;
   bool first = true;
   ServingStatus last = HealthCheckResponse::UNKNOWN;
@@ -74,25 +74,46 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthChec
       };
       mu_.AwaitWithTimeout(absl::Condition(&changed), absl::Milliseconds(200));
       seen = generation_;
-      now = StatusOfLocked(request->service());
+      now = StatusOfLocked(service);
       ending = shut_down_;
     }
-    if (context->IsCancelled()) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    if (gone()) {
+      return absl::CancelledError("the client went away");
     }
     if (first || now != last) {
-      HealthCheckResponse response;
-      response.set_status(now);
-      if (!writer->Write(response)) {
-        return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+      if (!send(now)) {
+        return absl::CancelledError("the client went away");
       }
       last = now;
       first = false;
     }
     if (ending) {
-      return grpc::Status::OK;
+      return absl::OkStatus();
     }
   }
+}
+
+grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest* request,
+                                  HealthCheckResponse* response) {
+  absl::StatusOr<ServingStatus> status = CheckStatus(request->service());
+  if (!status.ok()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(status.status().message()));
+  }
+  response->set_status(*status);
+  return grpc::Status::OK;
+}
+
+grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthCheckRequest* request,
+                                  grpc::ServerWriter<HealthCheckResponse>* writer) {
+  const absl::Status status = WatchStatus(
+      request->service(), [context] { return context->IsCancelled(); },
+      [writer](ServingStatus now) {
+        HealthCheckResponse response;
+        response.set_status(now);
+        return writer->Write(response);
+      });
+  return status.ok() ? grpc::Status::OK
+                     : grpc::Status(grpc::StatusCode::CANCELLED, std::string(status.message()));
 }
 
 }  // namespace todo::common::server

@@ -13,9 +13,11 @@
 // and after Shutdown everything is NOT_SERVING for good. Shutdown also ends
 // open Watch streams, so they do not hold up a graceful stop.
 
+#include <functional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -32,6 +34,16 @@ class HealthService final : public grpc::health::v1::Health::Service,
   void SetServingStatus(bool serving) override;
   void Shutdown() override;
 
+  using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
+  // What Check answers, for any transport: NOT_FOUND for a service never
+  // named.
+  absl::StatusOr<ServingStatus> CheckStatus(const std::string& service) const;
+  // What Watch does, for any transport: sends the status of `service` now
+  // and on every change; returns CANCELLED once `send` fails or `gone()`
+  // (checked at least every 200 ms), OK after Shutdown.
+  absl::Status WatchStatus(const std::string& service, const std::function<bool()>& gone,
+                           const std::function<bool(ServingStatus)>& send);
+
   grpc::Status Check(grpc::ServerContext* context,
                      const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override;
@@ -40,7 +52,6 @@ class HealthService final : public grpc::health::v1::Health::Service,
                      grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
 
  private:
-  using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
   ServingStatus StatusOfLocked(const std::string& service) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;

@@ -1,0 +1,861 @@
+#include "common/grpc_loop/grpc_loop_server.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <optional>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/time/clock.h"
+#include "common/logging/log.h"
+
+namespace todo::common::grpc_loop {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// --- Call ---
+
+Call::Call(std::string method, std::vector<std::pair<std::string, std::string>> metadata,
+           absl::Time deadline, std::shared_ptr<CallSink> sink)
+    : method_(std::move(method)),
+      metadata_(std::move(metadata)),
+      deadline_(deadline),
+      sink_(std::move(sink)) {}
+
+std::vector<absl::string_view> Call::MetadataValues(absl::string_view key) const {
+  std::vector<absl::string_view> values;
+  for (const auto& [name, value] : metadata_) {
+    if (name == key) values.push_back(value);
+  }
+  return values;
+}
+
+absl::string_view Call::FirstMetadata(absl::string_view key) const {
+  for (const auto& [name, value] : metadata_) {
+    if (name == key) return value;
+  }
+  return "";
+}
+
+namespace {
+
+// The 5-byte gRPC message prefix (uncompressed) and the message.
+std::string Framed(std::string message) {
+  const size_t length = message.size();
+  std::string framed(5, '\0');
+  for (int i = 0; i < 4; ++i) {
+    framed[1 + i] = static_cast<char>((length >> (8 * (3 - i))) & 0xFF);
+  }
+  framed += message;
+  return framed;
+}
+
+}  // namespace
+
+bool Call::Write(std::string message) {
+  if (done()) return false;
+  sink_->Send(Framed(std::move(message)));
+  return !done();
+}
+
+void Call::Reply(std::string message) {
+  if (done_.exchange(true, std::memory_order_acq_rel)) return;
+  sink_->End(grpc::Status::OK, Framed(std::move(message)));
+}
+
+void Call::Finish(const grpc::Status& status) {
+  if (done_.exchange(true, std::memory_order_acq_rel)) return;
+  sink_->End(status, "");
+}
+
+namespace {
+
+// How often a worker looks for calls past their deadline and idle
+// connections.
+constexpr absl::Duration kSweepInterval = absl::Milliseconds(100);
+// A stream whose client reads less than this behind what it is sent is ended.
+constexpr size_t kMaxQueuedStreamBytes = 8 * 1024 * 1024;
+constexpr uint32_t kStreamWindowBytes = 1024 * 1024;
+constexpr int32_t kConnectionWindowBytes = 16 * 1024 * 1024;
+
+class Connection;
+
+// The server's part of one event loop.
+struct Worker {
+  explicit Worker(asio::io_context& loop) : io(loop), sweep(loop) {}
+  asio::io_context& io;
+  asio::steady_timer sweep;
+  absl::flat_hash_set<Connection*> connections;
+  bool stopping = false;
+};
+
+// Bytes outside printable ASCII, and '%', as %XX (the gRPC spec's
+// grpc-message encoding).
+std::string PercentEncoded(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte > 0x7E || byte == '%') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// grpc-timeout: 1-8 digits and a unit (H M S m u n); nullopt when malformed.
+std::optional<absl::Duration> ParseTimeout(absl::string_view text) {
+  if (text.size() < 2 || text.size() > 9) return std::nullopt;
+  int64_t amount = 0;
+  if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &amount) || amount < 0) {
+    return std::nullopt;
+  }
+  switch (text.back()) {
+    case 'H':
+      return absl::Hours(amount);
+    case 'M':
+      return absl::Minutes(amount);
+    case 'S':
+      return absl::Seconds(amount);
+    case 'm':
+      return absl::Milliseconds(amount);
+    case 'u':
+      return absl::Microseconds(amount);
+    case 'n':
+      return absl::Nanoseconds(amount);
+    default:
+      return std::nullopt;
+  }
+}
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::vector<nghttp2_nv> HeaderFields(const Headers& headers) {
+  std::vector<nghttp2_nv> fields;
+  fields.reserve(headers.size());
+  for (const auto& [name, value] : headers) {
+    fields.push_back({const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
+                      const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
+                      name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  return fields;
+}
+
+Headers StatusTrailers(const grpc::Status& status) {
+  Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.error_code()))}};
+  if (!status.error_message().empty()) {
+    trailers.emplace_back("grpc-message", PercentEncoded(status.error_message()));
+  }
+  if (!status.error_details().empty()) {
+    trailers.emplace_back("grpc-status-details-bin", absl::Base64Escape(status.error_details()));
+  }
+  return trailers;
+}
+
+}  // namespace
+
+struct GrpcLoopServer::State {
+  GrpcLoopServerOptions options;
+  MethodTable methods;
+  std::vector<std::unique_ptr<Worker>> workers;
+  // Accepts on the first worker's loop and deals connections out in turn.
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_retry;
+  size_t next_worker = 0;
+  int port = 0;
+  std::atomic<int> open_connections{0};
+  std::atomic<bool> stopping{false};
+  bool shut_down = false;
+};
+
+namespace {
+
+// One client connection: an nghttp2 server session on one worker's loop.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(GrpcLoopServer::State& server, Worker& worker, tcp::socket socket)
+      : server_(server), worker_(worker), socket_(std::move(socket)) {}
+  ~Connection() {
+    if (session_ != nullptr) nghttp2_session_del(session_);
+  }
+
+  void Start();
+  void Sweep(absl::Time now);
+  // Shutdown: GOAWAY, calls in progress finish; `force` closes at once.
+  void Stop(bool force);
+
+  // A call's answer, on the loop thread.
+  void Send(int32_t id, std::string framed);
+  // `http_status` only counts when nothing was sent yet (trailers-only).
+  void End(int32_t id, const grpc::Status& status, int http_status = 200);
+
+ private:
+  struct Stream {
+    std::string path;
+    std::string http_method;
+    std::string content_type;
+    std::string encoding;
+    std::optional<absl::Duration> timeout;
+    Headers metadata;
+    size_t header_bytes = 0;
+    const MethodHandler* handler = nullptr;
+    std::shared_ptr<Call> call;
+    std::shared_ptr<std::atomic<size_t>> queued;  // shared with the call's sink
+    absl::Time deadline = absl::InfiniteFuture();
+    // Bytes of request messages not yet complete, and for unary methods the
+    // messages so far.
+    std::string inbound;
+    int messages = 0;
+    std::string request;
+    bool client_done = false;
+    // The answer: once `ended`, whatever arrives is dropped.
+    bool headers_sent = false;
+    bool ended = false;
+    // Refused while the client still sends: reset once the answer is out.
+    bool reset_after_answer = false;
+    std::string pending;  // framed messages nghttp2 has not taken yet
+    Headers trailers;
+  };
+
+  static nghttp2_session_callbacks* Callbacks();
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
+                      void* self);
+  static int OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t length,
+                    void* self);
+  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int OnClose(nghttp2_session*, int32_t id, uint32_t, void* self);
+  static int OnFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static ssize_t ReadBody(nghttp2_session*, int32_t id, uint8_t* buffer, size_t length,
+                          uint32_t* flags, nghttp2_data_source*, void* self);
+
+  Stream* Find(int32_t id) {
+    auto found = streams_.find(id);
+    return found == streams_.end() ? nullptr : found->second.get();
+  }
+  void OnRequestHeaders(int32_t id, Stream& stream);
+  void TakeMessages(int32_t id, Stream& stream);
+  void OnClientDone(int32_t id, Stream& stream);
+  // Ends a call before its handler did (bad input, deadline): trailers, and
+  // a reset when the client is still sending.
+  void Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status = 200);
+  void SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status = 200);
+  void ScheduleFlush();
+  void Read();
+  void Flush();
+  void Close();
+
+  GrpcLoopServer::State& server_;
+  Worker& worker_;
+  tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
+  std::array<uint8_t, 16 * 1024> read_buffer_;
+  std::string writing_;
+  bool write_in_flight_ = false;
+  bool in_receive_ = false;
+  bool flush_posted_ = false;
+  absl::Time write_started_;
+  absl::Time last_activity_ = absl::Now();
+  bool closed_ = false;
+  bool going_away_ = false;
+};
+
+// A call's way back to its stream, from any thread.
+class StreamSink final : public CallSink {
+ public:
+  StreamSink(std::weak_ptr<Connection> connection, int32_t id, asio::io_context& io,
+             std::shared_ptr<std::atomic<size_t>> queued)
+      : connection_(std::move(connection)), id_(id), io_(io), queued_(std::move(queued)) {}
+
+  void Send(std::string framed) override {
+    if (queued_->fetch_add(framed.size()) > kMaxQueuedStreamBytes) {
+      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       "the client does not read the stream fast enough"),
+          "");
+      return;
+    }
+    asio::dispatch(io_, [connection = connection_, id = id_, framed = std::move(framed)]() mutable {
+      if (auto alive = connection.lock()) alive->Send(id, std::move(framed));
+    });
+  }
+
+  void End(grpc::Status status, std::string last_framed) override {
+    asio::dispatch(io_, [connection = connection_, id = id_, status = std::move(status),
+                         last = std::move(last_framed)]() mutable {
+      if (auto alive = connection.lock()) {
+        if (!last.empty()) alive->Send(id, std::move(last));
+        alive->End(id, status);
+      }
+    });
+  }
+
+ private:
+  const std::weak_ptr<Connection> connection_;
+  const int32_t id_;
+  asio::io_context& io_;
+  const std::shared_ptr<std::atomic<size_t>> queued_;
+};
+
+nghttp2_session_callbacks* Connection::Callbacks() {
+  static nghttp2_session_callbacks* const callbacks = [] {
+    nghttp2_session_callbacks* made = nullptr;
+    nghttp2_session_callbacks_new(&made);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(made, OnBeginHeaders);
+    nghttp2_session_callbacks_set_on_header_callback(made, OnHeader);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(made, OnData);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(made, OnFrame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(made, OnClose);
+    nghttp2_session_callbacks_set_on_frame_send_callback(made, OnFrameSent);
+    return made;
+  }();
+  return callbacks;
+}
+
+void Connection::Start() {
+  nghttp2_session_server_new(&session_, Callbacks(), this);
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, server_.options.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<uint32_t>(server_.options.max_header_bytes)},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindowBytes}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3);
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindowBytes);
+  worker_.connections.insert(this);
+  Read();
+}
+
+int Connection::OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    connection.streams_[frame->hd.stream_id] = std::make_unique<Stream>();
+  }
+  return 0;
+}
+
+int Connection::OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                         size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
+                         void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  Stream* stream = connection.Find(frame->hd.stream_id);
+  if (stream == nullptr || stream->call != nullptr || stream->ended) return 0;
+  stream->header_bytes += name_length + value_length + 32;
+  if (stream->header_bytes > connection.server_.options.max_header_bytes) return 0;
+  const absl::string_view key(reinterpret_cast<const char*>(name), name_length);
+  std::string text(reinterpret_cast<const char*>(value), value_length);
+  if (key == ":path") {
+    stream->path = std::move(text);
+  } else if (key == ":method") {
+    stream->http_method = std::move(text);
+  } else if (key == "content-type") {
+    stream->content_type = std::move(text);
+  } else if (key == "grpc-encoding") {
+    stream->encoding = std::move(text);
+  } else if (key == "grpc-timeout") {
+    stream->timeout = ParseTimeout(text);
+  } else if (key[0] != ':' && key != "te") {
+    stream->metadata.emplace_back(std::string(key), std::move(text));
+  }
+  return 0;
+}
+
+int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t length,
+                       void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr || stream->ended || stream->call == nullptr) return 0;
+  stream->inbound.append(reinterpret_cast<const char*>(data), length);
+  connection.TakeMessages(id, *stream);
+  return 0;
+}
+
+int Connection::OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  const int32_t id = frame->hd.stream_id;
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr) return 0;
+  if (frame->hd.type == NGHTTP2_HEADERS && stream->call == nullptr && !stream->ended) {
+    connection.OnRequestHeaders(id, *stream);
+    stream = connection.Find(id);  // a handler may have answered and the stream closed
+    if (stream == nullptr) return 0;
+  }
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+    stream->client_done = true;
+    if (!stream->ended && stream->call != nullptr) connection.OnClientDone(id, *stream);
+  }
+  return 0;
+}
+
+int Connection::OnClose(nghttp2_session*, int32_t id, uint32_t, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  auto found = connection.streams_.find(id);
+  if (found == connection.streams_.end()) return 0;
+  if (found->second->call != nullptr) found->second->call->MarkDone();
+  connection.streams_.erase(found);
+  return 0;
+}
+
+int Connection::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+    return 0;
+  }
+  Stream* stream = connection.Find(frame->hd.stream_id);
+  if (stream != nullptr && stream->reset_after_answer && !stream->client_done) {
+    // What the client still sends is of no use: stop it, as grpc-core does.
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+  }
+  return 0;
+}
+
+ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buffer, size_t length,
+                             uint32_t* flags, nghttp2_data_source*, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  if (stream->pending.empty() && !stream->ended) return NGHTTP2_ERR_DEFERRED;
+  const size_t n = std::min(length, stream->pending.size());
+  std::copy_n(stream->pending.data(), n, buffer);
+  stream->pending.erase(0, n);
+  stream->queued->fetch_sub(n);
+  if (stream->pending.empty() && stream->ended) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    const std::vector<nghttp2_nv> fields = HeaderFields(stream->trailers);
+    nghttp2_submit_trailer(session, id, fields.data(), fields.size());
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
+  last_activity_ = absl::Now();
+  const GrpcLoopServerOptions& options = server_.options;
+  if (stream.header_bytes > options.max_header_bytes) {
+    Refuse(id, stream,
+           grpc::Status(
+               grpc::StatusCode::RESOURCE_EXHAUSTED,
+               absl::StrCat("request metadata larger than ", options.max_header_bytes, " bytes")));
+    return;
+  }
+  if (stream.http_method != "POST") {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gRPC calls are HTTP/2 POST requests"),
+           405);
+    return;
+  }
+  if (!absl::StartsWith(stream.content_type, "application/grpc") ||
+      (stream.content_type.size() > 16 && stream.content_type[16] != '+' &&
+       stream.content_type[16] != ';')) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("content-type \"", stream.content_type, "\" is not gRPC")),
+           415);
+    return;
+  }
+  if (!stream.encoding.empty() && stream.encoding != "identity") {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat("grpc-encoding ", stream.encoding, " is not supported")));
+    return;
+  }
+  auto method = server_.methods.find(stream.path);
+  if (method == server_.methods.end()) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat("unknown method ", stream.path)));
+    return;
+  }
+  stream.handler = &method->second;
+  if (stream.timeout.has_value()) stream.deadline = absl::Now() + *stream.timeout;
+  stream.queued = std::make_shared<std::atomic<size_t>>(0);
+  stream.call = std::make_shared<Call>(
+      stream.path, std::move(stream.metadata), stream.deadline,
+      std::make_shared<StreamSink>(weak_from_this(), id, worker_.io, stream.queued));
+}
+
+void Connection::TakeMessages(int32_t id, Stream& stream) {
+  const size_t max_bytes = server_.options.max_receive_message_bytes;
+  while (!stream.ended && stream.inbound.size() >= 5) {
+    const auto* prefix = reinterpret_cast<const unsigned char*>(stream.inbound.data());
+    const size_t length = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) |
+                          (size_t{prefix[3]} << 8) | size_t{prefix[4]};
+    if ((prefix[0] & 1) != 0) {
+      Refuse(id, stream,
+             grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          "compressed messages are not supported (grpc-encoding identity only)"));
+      return;
+    }
+    if (length > max_bytes) {
+      Refuse(id, stream,
+             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("Received message larger than max (", length, " vs. ",
+                                       max_bytes, ")")));
+      return;
+    }
+    if (stream.inbound.size() < 5 + length) return;
+    std::string message = stream.inbound.substr(5, length);
+    stream.inbound.erase(0, 5 + length);
+    if (stream.handler->on_message) {
+      std::shared_ptr<Call> call = stream.call;
+      stream.handler->on_message(call, std::move(message));
+      continue;
+    }
+    if (++stream.messages == 1) stream.request = std::move(message);
+  }
+}
+
+void Connection::OnClientDone(int32_t id, Stream& stream) {
+  if (!stream.inbound.empty()) {
+    Refuse(id, stream, grpc::Status(grpc::StatusCode::INTERNAL, "the last message is incomplete"));
+    return;
+  }
+  std::shared_ptr<Call> call = stream.call;
+  if (stream.handler->on_message) {
+    stream.handler->on_message(call, std::nullopt);
+    return;
+  }
+  if (stream.messages != 1) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("expected one request message, got ", stream.messages)));
+    return;
+  }
+  stream.handler->on_request(call, std::move(stream.request));
+}
+
+void Connection::SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status) {
+  stream.headers_sent = true;
+  Headers headers = {{":status", absl::StrCat(http_status)}, {"content-type", "application/grpc"}};
+  if (trailers_only) {
+    for (auto& trailer : stream.trailers) headers.push_back(std::move(trailer));
+  }
+  const std::vector<nghttp2_nv> fields = HeaderFields(headers);
+  nghttp2_data_provider body;
+  body.source.ptr = nullptr;
+  body.read_callback = ReadBody;
+  nghttp2_submit_response(session_, id, fields.data(), fields.size(),
+                          trailers_only ? nullptr : &body);
+}
+
+void Connection::Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status) {
+  if (stream.call != nullptr) stream.call->MarkDone();
+  if (!stream.client_done && http_status == 200) {
+    // Headers, then trailers, then a reset: a grpc-core client takes the
+    // status from trailers that came before the reset, but not from a
+    // trailers-only answer followed by one.
+    stream.reset_after_answer = true;
+    if (!stream.headers_sent) SubmitHeaders(id, stream, /*trailers_only=*/false);
+  }
+  End(id, status, http_status);
+}
+
+void Connection::Send(int32_t id, std::string framed) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->ended) return;
+  if (!stream->headers_sent) SubmitHeaders(id, *stream, /*trailers_only=*/false);
+  stream->pending += framed;
+  nghttp2_session_resume_data(session_, id);
+  ScheduleFlush();
+}
+
+void Connection::End(int32_t id, const grpc::Status& status, int http_status) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->ended) return;
+  stream->ended = true;
+  stream->trailers = StatusTrailers(status);
+  if (stream->headers_sent) {
+    nghttp2_session_resume_data(session_, id);
+  } else {
+    SubmitHeaders(id, *stream, /*trailers_only=*/true, http_status);
+  }
+  ScheduleFlush();
+}
+
+void Connection::ScheduleFlush() {
+  // Inside nghttp2's receive callbacks the session must not send; the read
+  // handler flushes after them. From elsewhere, one flush per turn of the
+  // loop carries every answer queued in it.
+  if (in_receive_ || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(worker_.io, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->Flush();
+  });
+}
+
+void Connection::Read() {
+  // Reads what is there first, then waits. A read shorter than the buffer
+  // took everything the socket held, so the next bytes bring a new wake-up:
+  // no read that only finds the socket empty. (Waiting first could miss
+  // bytes that came before the wait: the loop's wake-ups are
+  // edge-triggered.)
+  for (;;) {
+    boost::system::error_code error;
+    const size_t length = socket_.read_some(asio::buffer(read_buffer_), error);
+    if (error == asio::error::would_block || error == asio::error::try_again) break;
+    if (error) {
+      Close();
+      return;
+    }
+    last_activity_ = absl::Now();
+    in_receive_ = true;
+    const ssize_t taken = nghttp2_session_mem_recv(session_, read_buffer_.data(), length);
+    in_receive_ = false;
+    if (taken < 0) {
+      Close();  // not HTTP/2, or a protocol error
+      return;
+    }
+    if (length < read_buffer_.size()) break;
+  }
+  Flush();
+  if (closed_) return;
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& error) {
+                       if (self->closed_) return;
+                       if (error) {
+                         self->Close();
+                         return;
+                       }
+                       self->Read();
+                     });
+}
+
+void Connection::Flush() {
+  if (closed_ || write_in_flight_) return;
+  writing_.clear();
+  while (true) {
+    const uint8_t* bytes = nullptr;
+    const ssize_t length = nghttp2_session_mem_send(session_, &bytes);
+    if (length < 0) {
+      Close();
+      return;
+    }
+    if (length == 0) break;
+    writing_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
+  }
+  if (writing_.empty()) {
+    if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) Close();
+    return;
+  }
+  write_in_flight_ = true;
+  write_started_ = absl::Now();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& error, size_t) {
+                      self->write_in_flight_ = false;
+                      if (self->closed_) return;
+                      if (error) {
+                        self->Close();
+                        return;
+                      }
+                      self->Flush();
+                    });
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  worker_.connections.erase(this);
+  server_.open_connections.fetch_sub(1);
+  for (auto& [id, stream] : streams_) {
+    if (stream->call != nullptr) stream->call->MarkDone();
+  }
+  streams_.clear();
+}
+
+void Connection::Sweep(absl::Time now) {
+  std::vector<int32_t> expired;
+  for (const auto& [id, stream] : streams_) {
+    if (!stream->ended && stream->deadline < now) expired.push_back(id);
+  }
+  for (const int32_t id : expired) {
+    if (Stream* stream = Find(id)) {
+      Refuse(id, *stream, grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"));
+    }
+  }
+  if (!expired.empty()) Flush();
+  const absl::Duration timeout = server_.options.idle_timeout;
+  if (write_in_flight_ && now - write_started_ > timeout) {
+    Close();  // the client does not take what it is sent
+  } else if (streams_.empty() && !write_in_flight_ && now - last_activity_ > timeout) {
+    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+    Flush();
+    if (!write_in_flight_) Close();
+  }
+}
+
+void Connection::Stop(bool force) {
+  if (force) {
+    Close();
+    return;
+  }
+  if (!going_away_) {
+    going_away_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+  }
+  Flush();
+  if (streams_.empty() && !write_in_flight_) Close();
+}
+
+void ArmSweep(Worker& worker) {
+  worker.sweep.expires_after(absl::ToChronoNanoseconds(kSweepInterval));
+  worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
+    if (error) return;
+    const absl::Time now = absl::Now();
+    const std::vector<Connection*> connections(worker.connections.begin(),
+                                               worker.connections.end());
+    for (Connection* connection : connections) {
+      if (worker.connections.contains(connection)) connection->Sweep(now);
+    }
+    ArmSweep(worker);
+  });
+}
+
+void Accept(GrpcLoopServer::State& server) {
+  Worker& target = *server.workers[server.next_worker++ % server.workers.size()];
+  server.acceptor->async_accept(
+      target.io, [&server, &target](const boost::system::error_code& error, tcp::socket socket) {
+        if (server.stopping.load() || error == asio::error::operation_aborted) return;
+        if (error) {
+          // Out of descriptors, say: try again shortly rather than spin.
+          common::logging::Warning("accept_failed", {{"error", error.message()}});
+          server.accept_retry->expires_after(std::chrono::milliseconds(100));
+          server.accept_retry->async_wait([&server](const boost::system::error_code& retry) {
+            if (!retry) Accept(server);
+          });
+          return;
+        }
+        asio::post(target.io, [&server, &target, socket = std::move(socket)]() mutable {
+          if (target.stopping) return;
+          boost::system::error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          socket.non_blocking(true, ignored);
+          server.open_connections.fetch_add(1);
+          std::make_shared<Connection>(server, target, std::move(socket))->Start();
+        });
+        Accept(server);
+      });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
+    GrpcLoopServerOptions options, MethodTable methods, event_loops::EventLoops* loops) {
+  auto state = std::make_unique<State>();
+  state->options = std::move(options);
+  state->methods = std::move(methods);
+  const GrpcLoopServerOptions& opts = state->options;
+  const int workers = loops->size();
+  for (int i = 0; i < workers; ++i) {
+    state->workers.push_back(std::make_unique<Worker>(loops->loop(i)));
+  }
+  asio::io_context& first = state->workers.front()->io;
+  state->acceptor.emplace(first);
+  state->accept_retry.emplace(first);
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(opts.listen_address, error);
+  if (error) {
+    return absl::InvalidArgumentError(absl::StrCat("bad listen address ", opts.listen_address));
+  }
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(opts.port));
+  tcp::acceptor& acceptor = *state->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", opts.listen_address, ":",
+                                                      opts.port, ": ", error.message()));
+  }
+  state->port = acceptor.local_endpoint().port();
+  State& server = *state;
+  Accept(server);
+  for (auto& worker : state->workers) {
+    Worker& w = *worker;
+    asio::post(w.io, [&w] { ArmSweep(w); });
+  }
+  common::logging::Info("grpc_server_started", {{"port", state->port}, {"workers", workers}});
+  return std::unique_ptr<GrpcLoopServer>(new GrpcLoopServer(std::move(state)));
+}
+
+GrpcLoopServer::GrpcLoopServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+GrpcLoopServer::~GrpcLoopServer() { Shutdown(); }
+
+int GrpcLoopServer::port() const { return state_->port; }
+
+std::string GrpcLoopServer::local_target() const {
+  const std::string& address = state_->options.listen_address;
+  const bool any = address == "0.0.0.0" || address == "::";
+  return any ? absl::StrCat("127.0.0.1:", state_->port)
+             : (address.find(':') != std::string::npos
+                    ? absl::StrCat("[", address, "]:", state_->port)
+                    : absl::StrCat(address, ":", state_->port));
+}
+
+void GrpcLoopServer::Shutdown() {
+  State& server = *state_;
+  if (server.shut_down) return;
+  server.shut_down = true;
+  common::logging::Info("grpc_server_stopping",
+                        {{"grace_ms", absl::ToInt64Milliseconds(server.options.shutdown_grace)}});
+  server.stopping.store(true);
+  asio::post(server.workers.front()->io, [&server] {
+    boost::system::error_code ignored;
+    server.acceptor->close(ignored);
+    server.accept_retry->cancel();
+  });
+  for (auto& worker : server.workers) {
+    Worker& w = *worker;
+    asio::post(w.io, [&w] {
+      w.stopping = true;
+      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
+      for (Connection* connection : connections) {
+        if (w.connections.contains(connection)) connection->Stop(/*force=*/false);
+      }
+    });
+  }
+  const absl::Time deadline = absl::Now() + server.options.shutdown_grace;
+  while (server.open_connections.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  absl::BlockingCounter closed(static_cast<int>(server.workers.size()));
+  for (auto& worker : server.workers) {
+    Worker& w = *worker;
+    asio::post(w.io, [&w, &closed] {
+      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
+      for (Connection* connection : connections) {
+        if (w.connections.contains(connection)) connection->Stop(/*force=*/true);
+      }
+      w.sweep.cancel();
+      closed.DecrementCount();
+    });
+  }
+  closed.Wait();
+  common::logging::Info("grpc_server_stopped");
+}
+
+}  // namespace todo::common::grpc_loop

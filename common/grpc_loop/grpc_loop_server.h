@@ -1,0 +1,151 @@
+#pragma once
+
+// gRPC served from event loops: HTTP/2 by nghttp2 on Asio, the model the
+// gateway took from Envoy. Each loop (common/event_loops) has its own
+// connections; a call is read, handed to its handler and answered on that
+// loop's thread, and answers given on another thread wake the loop once
+// however many they are. gRPC 1.51's server
+// moves each call between several threads (poller, completion queue, sync
+// worker); for calls that cost little more than that hand-off, this serves
+// several times as many per CPU.
+//
+// Wire behaviour follows the gRPC HTTP/2 protocol as grpc-core serves it:
+// trailers-only answers for calls that fail before a message, grpc-timeout
+// deadlines (DEADLINE_EXCEEDED), percent-encoded grpc-message,
+// grpc-status-details-bin, the receive limit checked on each message's
+// length prefix (RESOURCE_EXHAUSTED before its bytes are read), UNIMPLEMENTED
+// for unknown methods and compressed messages, 415 for a non-gRPC
+// content-type, GOAWAY and a grace period on Shutdown.
+//
+// Handlers run on a loop thread and must not block; blocking work goes to a
+// thread of its own (methods.h binds both kinds).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/event_loops/event_loops.h"
+#include "grpcpp/support/status.h"
+
+namespace todo::common::grpc_loop {
+
+class CallSink;
+
+// One call as its handler sees it: what the client sent, and the way to
+// answer. Write and Finish may be called from any thread.
+class Call {
+ public:
+  Call(std::string method, std::vector<std::pair<std::string, std::string>> metadata,
+       absl::Time deadline, std::shared_ptr<CallSink> sink);
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  // "/package.Service/Method".
+  const std::string& method() const { return method_; }
+  // The client's metadata, keys lower-case, in the order sent.
+  const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+  // Every value of `key` (lower-case).
+  std::vector<absl::string_view> MetadataValues(absl::string_view key) const;
+  // The first value of `key`, or "".
+  absl::string_view FirstMetadata(absl::string_view key) const;
+  // From grpc-timeout; InfiniteFuture without one.
+  absl::Time deadline() const { return deadline_; }
+
+  // True once the call is over for the handler: the client reset it or went
+  // away, its deadline passed, the server stopped, or it was finished.
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+  // Sends one serialized message; false when the call is over. Messages of a
+  // call are sent in the order written.
+  bool Write(std::string message);
+  // A unary call's answer: `message` and OK, in one hand-over.
+  void Reply(std::string message);
+  // Ends the call with `status` (trailers); only the first Reply or Finish
+  // counts.
+  void Finish(const grpc::Status& status);
+
+  // For the server: the call ended without the handler finishing it.
+  void MarkDone() { done_.store(true, std::memory_order_release); }
+
+ private:
+  const std::string method_;
+  const std::vector<std::pair<std::string, std::string>> metadata_;
+  const absl::Time deadline_;
+  const std::shared_ptr<CallSink> sink_;
+  std::atomic<bool> done_{false};
+};
+
+// Where a call's answer goes: its stream on a connection (implemented by
+// the server).
+class CallSink {
+ public:
+  virtual ~CallSink() = default;
+  virtual void Send(std::string framed_message) = 0;
+  // `last_framed_message`, when not empty, is sent first.
+  virtual void End(grpc::Status status, std::string last_framed_message) = 0;
+};
+
+// What serves one method. Both callbacks run on a loop thread.
+struct MethodHandler {
+  // Unary and server-streaming methods: the one request message, once the
+  // client has sent all of it. A call with no message, or more than one,
+  // fails INTERNAL before reaching the handler.
+  std::function<void(std::shared_ptr<Call> call, std::string request)> on_request;
+  // Client- and bidi-streaming methods instead: each message as it arrives,
+  // then an empty optional when the client ends its side.
+  std::function<void(const std::shared_ptr<Call>& call, std::optional<std::string> message)>
+      on_message;
+};
+
+// Methods by full path ("/package.Service/Method").
+using MethodTable = absl::flat_hash_map<std::string, MethodHandler>;
+
+struct GrpcLoopServerOptions {
+  std::string listen_address = "0.0.0.0";
+  // 0 picks a free port; port() tells which.
+  int port = 0;
+  size_t max_receive_message_bytes = 4 * 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  uint32_t max_concurrent_streams = 1000;
+  // A connection with no call open and nothing received for this long is
+  // sent GOAWAY and closed (gRPC's max_connection_idle; clients reconnect).
+  absl::Duration idle_timeout = absl::Minutes(10);
+  // How long calls in progress may run after Shutdown before being cut.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+class GrpcLoopServer {
+ public:
+  // Serves `methods` (their handlers must outlive the server) on every loop
+  // of `loops`, which must outlive the server too. FAILED_PRECONDITION when
+  // the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GrpcLoopServer>> Start(GrpcLoopServerOptions options,
+                                                               MethodTable methods,
+                                                               event_loops::EventLoops* loops);
+  ~GrpcLoopServer();
+
+  int port() const;
+  // "127.0.0.1:<port>" when listening on every interface, for local clients.
+  std::string local_target() const;
+
+  // Sends GOAWAY, lets calls in progress finish within the grace period,
+  // then cuts the rest (their handlers see done()). Idempotent.
+  void Shutdown();
+
+  // Defined in the .cc; opaque to users.
+  struct State;
+
+ private:
+  explicit GrpcLoopServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace todo::common::grpc_loop

@@ -1,0 +1,160 @@
+#pragma once
+
+// Binding a service's typed methods to GrpcLoopServer's MethodTable, in the
+// three shapes the services need:
+//   AsyncUnary      the handler runs on the loop and answers through a
+//                   server::Reply, now or from another thread (a pipelined
+//                   statement's result);
+//   BlockingUnary   the handler blocks (a transaction): it runs on a
+//                   BlockingExecutor thread;
+//   BlockingServerStream  the handler writes a stream until it returns, on a
+//                   thread of its own from StreamThreads.
+// Each tags its log lines with the call's x-request-id and converts a
+// failure through server::FailedRpcStatus, as rpc.h does for grpc++.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/grpc_loop/grpc_loop_server.h"
+#include "common/logging/log.h"
+#include "common/server/blocking_executor.h"
+#include "common/server/reply.h"
+#include "common/server/rpc.h"
+
+namespace todo::common::grpc_loop {
+
+// Threads for server streams, one per open stream, up to a cap (a stream
+// past it fails RESOURCE_EXHAUSTED). Joins them on destruction: the streams
+// must have been ended first (their calls done).
+class StreamThreads {
+ public:
+  explicit StreamThreads(int max_streams) : max_streams_(max_streams) {}
+  ~StreamThreads();
+  StreamThreads(const StreamThreads&) = delete;
+  StreamThreads& operator=(const StreamThreads&) = delete;
+
+  // False when `max_streams` are running.
+  bool Start(std::function<void()> work);
+
+ private:
+  struct Running {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+  const int max_streams_;
+  absl::Mutex mu_;
+  std::vector<Running> running_ ABSL_GUARDED_BY(mu_);
+};
+
+// The x-request-id of the call, for log lines.
+inline std::string RequestIdOf(const Call& call) {
+  return std::string(call.FirstMetadata("x-request-id"));
+}
+
+// Parses a request; on failure the call is answered INTERNAL (as grpc++
+// answers a request it cannot parse) and nullopt returned.
+template <typename Request>
+std::optional<Request> ParseRequest(Call& call, const std::string& bytes) {
+  Request request;
+  if (!request.ParseFromString(bytes)) {
+    call.Finish(grpc::Status(grpc::StatusCode::INTERNAL, "the request message does not parse"));
+    return std::nullopt;
+  }
+  return request;
+}
+
+template <typename Response>
+void Answer(Call& call, const char* rpc, absl::StatusOr<Response> outcome) {
+  if (outcome.ok()) {
+    call.Reply(outcome->SerializeAsString());
+    return;
+  }
+  call.Finish(server::FailedRpcStatus(rpc, outcome.status()));
+}
+
+// A unary call's Reply: serializes the answer, or converts the failure.
+template <typename Response>
+class CallResponder final : public server::Responder<Response> {
+ public:
+  CallResponder(std::shared_ptr<Call> call, const char* rpc) : call_(std::move(call)), rpc_(rpc) {}
+  void Send(absl::StatusOr<Response> outcome) override {
+    const logging::ScopedRequestId request_id(RequestIdOf(*call_));
+    Answer(*call_, rpc_, std::move(outcome));
+    delete this;
+  }
+
+ private:
+  const std::shared_ptr<Call> call_;
+  const char* const rpc_;
+};
+
+template <typename Request, typename Response>
+MethodHandler AsyncUnary(
+    const char* rpc,
+    std::function<void(const Call&, const Request&, server::Reply<Response>)> handler) {
+  MethodHandler method;
+  method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                          std::string bytes) {
+    std::optional<Request> request = ParseRequest<Request>(*call, bytes);
+    if (!request) return;
+    const logging::ScopedRequestId request_id(RequestIdOf(*call));
+    const Call& context = *call;
+    handler(context, *request,
+            server::Reply<Response>(new CallResponder<Response>(std::move(call), rpc)));
+  };
+  return method;
+}
+
+template <typename Request, typename Response>
+MethodHandler BlockingUnary(
+    const char* rpc, server::BlockingExecutor* executor,
+    std::function<absl::StatusOr<Response>(const Call&, const Request&)> handler) {
+  MethodHandler method;
+  method.on_request = [rpc, executor, handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                                    std::string bytes) {
+    executor->Run([rpc, &handler, call = std::move(call), bytes = std::move(bytes)]() mutable {
+      if (call->done()) return;  // cancelled while it waited for a thread
+      std::optional<Request> request = ParseRequest<Request>(*call, bytes);
+      if (!request) return;
+      const logging::ScopedRequestId request_id(RequestIdOf(*call));
+      Answer(*call, rpc, handler(*call, *request));
+    });
+  };
+  return method;
+}
+
+// `write` returns false once the call is over (the client went away).
+template <typename Request, typename Message>
+using StreamHandler = std::function<absl::Status(const Call&, const Request&,
+                                                 const std::function<bool(const Message&)>& write)>;
+
+template <typename Request, typename Message>
+MethodHandler BlockingServerStream(const char* rpc, StreamThreads* threads,
+                                   StreamHandler<Request, Message> handler) {
+  MethodHandler method;
+  method.on_request = [rpc, threads, handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                                   std::string bytes) {
+    std::optional<Request> request = ParseRequest<Request>(*call, bytes);
+    if (!request) return;
+    auto run = [rpc, &handler, call, request = *std::move(request)] {
+      const logging::ScopedRequestId request_id(RequestIdOf(*call));
+      const absl::Status status = handler(*call, request, [&call](const Message& message) {
+        return call->Write(message.SerializeAsString());
+      });
+      call->Finish(status.ok() ? grpc::Status::OK : server::FailedRpcStatus(rpc, status));
+    };
+    if (!threads->Start(std::move(run))) {
+      call->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many open streams"));
+    }
+  };
+  return method;
+}
+
+}  // namespace todo::common::grpc_loop

@@ -1,0 +1,53 @@
+#pragma once
+
+// A service's GrpcLoopServer with what every service serves beside its own
+// methods, as common/server/grpc_server.h does for grpc++: grpc.health.v1
+// (starting NOT_SERVING), server reflection, and the threads its streams
+// run on.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/grpc_loop/grpc_loop_server.h"
+#include "common/grpc_loop/methods.h"
+#include "common/server/grpc_server.h"
+#include "common/server/health_service.h"
+
+namespace todo::common::grpc_loop {
+
+struct ServiceServerOptions {
+  GrpcLoopServerOptions server;
+  // Open server streams (Watch included) at once; each holds a thread.
+  int max_streams = 256;
+};
+
+class ServiceServer final : public server::ServingServer {
+ public:
+  // `service_methods` returns the service's methods, given the threads for
+  // its streams. FAILED_PRECONDITION when the address cannot be bound.
+  // `loops` must outlive the server.
+  static absl::StatusOr<std::unique_ptr<ServiceServer>> Start(
+      const ServiceServerOptions& options, event_loops::EventLoops* loops,
+      const std::function<MethodTable(StreamThreads*)>& service_methods);
+  ~ServiceServer() override;
+
+  int port() const { return server_->port(); }
+  std::string local_target() const { return server_->local_target(); }
+  grpc::HealthCheckServiceInterface* health() const override { return health_.get(); }
+  // Every service NOT_SERVING (open Watch streams end), then the server's
+  // graceful stop. Idempotent.
+  void Shutdown() override;
+
+ private:
+  explicit ServiceServer(int max_streams);
+
+  std::unique_ptr<server::HealthService> health_;
+  // Declared before server_: joined after the server stopped and every
+  // stream's call is done.
+  StreamThreads streams_;
+  std::unique_ptr<GrpcLoopServer> server_;
+};
+
+}  // namespace todo::common::grpc_loop

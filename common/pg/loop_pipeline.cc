@@ -1,0 +1,332 @@
+#include "common/pg/loop_pipeline.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "common/logging/log.h"
+#include "common/pg/connection.h"
+#include "common/pg/pipeline_protocol.h"
+
+namespace todo::common::pg {
+
+namespace asio = boost::asio;
+
+// One connection, owned by one loop: every member is used on that loop's
+// thread only.
+class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
+ public:
+  LoopConnection(const PipelineOptions& options, int index, asio::io_context& io)
+      : options_(options),
+        index_(index),
+        io_(io),
+        timer_(io),
+        delay_(options.min_reconnect_delay) {}
+
+  asio::io_context& io() { return io_; }
+
+  void Start() {
+    asio::post(io_, [self = shared_from_this()] { self->BeginConnect(); });
+  }
+
+  void Submit(const Statement& statement, Params params, ResultCallback done) {
+    switch (state_) {
+      case State::kConnecting:
+        // Held until the attempt under way ends, as a pool caller would wait
+        // for its connection: sent if it succeeds, failed if not.
+        waiting_.push_back({statement, std::move(params), std::move(done)});
+        return;
+      case State::kConnected:
+        break;
+      default:
+        std::move(done)(absl::UnavailableError(
+            absl::StrCat(statement.name, ": the database is not reachable")));
+        return;
+    }
+    absl::Status refused;
+    if (!protocol_.Send(statement, params, done, refused, /*flush=*/false)) {
+      if (!refused.ok()) std::move(done)(std::move(refused));
+      Lost();
+      return;
+    }
+    // Sent at the end of this turn of the loop, in one write with every
+    // other statement its calls queued: Postgres then runs them back to back
+    // and its answers come back together too.
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(io_, [self = shared_from_this(), conn = protocol_.conn()] {
+        self->flush_posted_ = false;
+        if (self->protocol_.conn() != conn) return;
+        if (!self->protocol_.Flush()) {
+          self->Lost();
+          return;
+        }
+        if (self->protocol_.want_write()) self->WatchWrite();
+      });
+    }
+  }
+
+  void Stop() {
+    state_ = State::kStopped;
+    timer_.cancel();
+    ReadyCallbacks failed = Close("the service is shutting down");
+    Deliver(failed);
+  }
+
+ private:
+  enum class State { kConnecting, kConnected, kWaitingToRetry, kStopped };
+  struct Waiting {
+    Statement statement;
+    Params params;
+    ResultCallback done;
+  };
+
+  void BeginConnect() {
+    if (state_ == State::kStopped) return;
+    state_ = State::kConnecting;
+    absl::StatusOr<pg_conn*> started = StartConnectLibpq(options_.connect);
+    if (!started.ok()) {
+      ConnectFailed(std::string(started.status().message()));
+      return;
+    }
+    connecting_ = *started;
+    // libpq does not time an attempt driven by PQconnectPoll itself.
+    timer_.expires_after(
+        absl::ToChronoNanoseconds(std::max(absl::Seconds(1), options_.connect.connect_timeout)));
+    timer_.async_wait(
+        [self = shared_from_this(), attempt = connecting_](const boost::system::error_code& error) {
+          if (!error && self->connecting_ == attempt) {
+            self->ConnectFailed("timed out connecting to the database");
+          }
+        });
+    ContinueConnect(PGRES_POLLING_WRITING);
+  }
+
+  void ContinueConnect(PostgresPollingStatusType want) {
+    if (want == PGRES_POLLING_OK) {
+      Connected();
+      return;
+    }
+    if (want == PGRES_POLLING_FAILED) {
+      ConnectFailed(std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(connecting_))));
+      return;
+    }
+    // The socket may change between steps (another address of the host).
+    WrapSocket(PQsocket(connecting_));
+    socket_->async_wait(
+        want == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
+                                      : asio::posix::stream_descriptor::wait_write,
+        [self = shared_from_this(), attempt = connecting_](const boost::system::error_code& error) {
+          if (error || self->connecting_ != attempt) return;  // closed, stopped or timed out
+          self->ContinueConnect(PQconnectPoll(attempt));
+        });
+  }
+
+  void Connected() {
+    pg_conn* conn = std::exchange(connecting_, nullptr);
+    timer_.cancel();
+    if (PQenterPipelineMode(conn) != 1 || PQsetnonblocking(conn, 1) != 0) {
+      const std::string error(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
+      ReleaseSocket();
+      PQfinish(conn);
+      ConnectFailed(absl::StrCat("cannot enter pipeline mode: ", error));
+      return;
+    }
+    QuietNotices(conn);
+    WrapSocket(PQsocket(conn));
+    protocol_.Attach(conn);
+    state_ = State::kConnected;
+    delay_ = options_.min_reconnect_delay;
+    reported_down_ = false;
+    logging::Debug("database_pipeline_connected", {{"connection", index_}});
+    WatchRead();
+    std::vector<Waiting> waiting = std::move(waiting_);
+    waiting_.clear();
+    for (Waiting& each : waiting) {
+      Submit(each.statement, std::move(each.params), std::move(each.done));
+    }
+  }
+
+  void ConnectFailed(const std::string& error) {
+    if (connecting_ != nullptr) {
+      ReleaseSocket();
+      PQfinish(std::exchange(connecting_, nullptr));
+    }
+    if (!reported_down_) {
+      logging::Warning("database_pipeline_down", {{"connection", index_}, {"error", error}});
+      reported_down_ = true;
+    }
+    state_ = State::kWaitingToRetry;
+    ReadyCallbacks failed;
+    for (Waiting& waiting : waiting_) {
+      failed.emplace_back(std::move(waiting.done),
+                          absl::UnavailableError(absl::StrCat(waiting.statement.name,
+                                                              ": the database is not reachable")));
+    }
+    waiting_.clear();
+    timer_.expires_after(absl::ToChronoNanoseconds(delay_));
+    delay_ = std::min(delay_ * 2, options_.max_reconnect_delay);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (!error && self->state_ == State::kWaitingToRetry) self->BeginConnect();
+    });
+    Deliver(failed);
+  }
+
+  void WatchRead() {
+    if (reading_) return;
+    reading_ = true;
+    socket_->async_wait(asio::posix::stream_descriptor::wait_read,
+                        [self = shared_from_this(),
+                         conn = protocol_.conn()](const boost::system::error_code& error) {
+                          self->reading_ = false;
+                          if (error || self->protocol_.conn() != conn) return;
+                          self->OnReady(/*readable=*/true, /*writable=*/false);
+                        });
+  }
+
+  void WatchWrite() {
+    if (writing_) return;
+    writing_ = true;
+    socket_->async_wait(asio::posix::stream_descriptor::wait_write,
+                        [self = shared_from_this(),
+                         conn = protocol_.conn()](const boost::system::error_code& error) {
+                          self->writing_ = false;
+                          if (error || self->protocol_.conn() != conn) return;
+                          self->OnReady(/*readable=*/false, /*writable=*/true);
+                        });
+  }
+
+  void OnReady(bool readable, bool writable) {
+    pg_conn* const conn = protocol_.conn();
+    ReadyCallbacks ready;
+    bool alive = protocol_.OnSocketReady(readable, writable, ready);
+    // The loop's wake-ups are edge-triggered: bytes libpq left in the socket
+    // would bring none, so read again while any remain.
+    while (alive && readable && StillReadable(PQsocket(conn))) {
+      alive = protocol_.OnSocketReady(true, false, ready);
+    }
+    Deliver(ready);                        // may submit more, on this connection
+    if (protocol_.conn() != conn) return;  // closed or stopped meanwhile
+    if (!alive) {
+      Lost();
+      return;
+    }
+    WatchRead();
+    if (protocol_.want_write()) WatchWrite();
+  }
+
+  static bool StillReadable(int fd) {
+    pollfd check{fd, POLLIN, 0};
+    return poll(&check, 1, 0) > 0 && (check.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+  }
+
+  void Lost() {
+    const bool stopping = state_ == State::kStopped;
+    ReadyCallbacks failed = Close("the database connection was lost");
+    if (!stopping) {
+      // A lost link is retried at once, so new statements wait for that attempt.
+      BeginConnect();
+    }
+    Deliver(failed);
+  }
+
+  // Closes the connection (or the attempt) and takes every queued callback,
+  // to be failed.
+  ReadyCallbacks Close(absl::string_view why) {
+    pg_conn* conn = protocol_.conn();
+    ReadyCallbacks failed = protocol_.Detach(why);
+    for (Waiting& waiting : waiting_) {
+      failed.emplace_back(std::move(waiting.done),
+                          absl::UnavailableError(absl::StrCat(waiting.statement.name, ": ", why)));
+    }
+    waiting_.clear();
+    ReleaseSocket();
+    if (conn != nullptr) {
+      if (state_ != State::kStopped) {
+        logging::Warning("database_pipeline_lost",
+                         {{"connection", index_},
+                          {"error", absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn))}});
+      }
+      PQfinish(conn);
+    }
+    if (connecting_ != nullptr) PQfinish(std::exchange(connecting_, nullptr));
+    return failed;
+  }
+
+  // The loop watches libpq's socket; libpq keeps owning (and closes) it.
+  void WrapSocket(int fd) {
+    if (socket_.has_value() && socket_->native_handle() == fd) return;
+    ReleaseSocket();
+    socket_.emplace(io_, fd);
+  }
+
+  void ReleaseSocket() {
+    if (!socket_.has_value()) return;
+    boost::system::error_code ignored;
+    socket_->cancel(ignored);
+    socket_->release();
+    socket_.reset();
+    reading_ = false;
+    writing_ = false;
+  }
+
+  const PipelineOptions options_;
+  const int index_;
+  asio::io_context& io_;
+  asio::steady_timer timer_;  // the connect deadline, then the retry delay
+  absl::Duration delay_;
+  State state_ = State::kConnecting;
+  PipelineProtocol protocol_;
+  pg_conn* connecting_ = nullptr;
+  std::optional<asio::posix::stream_descriptor> socket_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  bool reported_down_ = false;
+  std::vector<Waiting> waiting_;
+};
+
+LoopPipeline::LoopPipeline(const PipelineOptions& options, event_loops::EventLoops* loops)
+    : loops_(loops) {
+  for (int i = 0; i < loops->size(); ++i) {
+    connections_.push_back(std::make_shared<LoopConnection>(options, i, loops->loop(i)));
+    connections_.back()->Start();
+  }
+}
+
+LoopPipeline::~LoopPipeline() {
+  absl::BlockingCounter stopped(static_cast<int>(connections_.size()));
+  for (auto& connection : connections_) {
+    asio::post(connection->io(), [&connection, &stopped] {
+      connection->Stop();
+      stopped.DecrementCount();
+    });
+  }
+  stopped.Wait();
+}
+
+void LoopPipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
+  const int current = event_loops::EventLoops::Current();
+  if (current >= 0 && current < static_cast<int>(connections_.size()) &&
+      &loops_->loop(current) == &connections_[current]->io()) {
+    connections_[current]->Submit(statement, std::move(params), std::move(done));
+    return;
+  }
+  std::shared_ptr<LoopConnection> target = connections_[next_.fetch_add(1) % connections_.size()];
+  asio::post(target->io(),
+             [target, statement, params = std::move(params), done = std::move(done)]() mutable {
+               target->Submit(statement, std::move(params), std::move(done));
+             });
+}
+
+}  // namespace todo::common::pg

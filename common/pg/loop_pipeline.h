@@ -1,0 +1,48 @@
+#pragma once
+
+// Pipelined statements (see pipeline.h) on one connection per event loop,
+// sent and read by the loop itself: a call served on a loop has its
+// statement sent from that loop's thread and its result read by the same
+// thread, which answers the call at once. No thread hand-off, no lock; the
+// loop wakes once for whatever arrived together (calls and results).
+//
+// Connections are opened without blocking the loop (PQconnectStart), kept
+// through losses like pipeline.h's: statements submitted while an attempt is
+// under way wait for it, a failed attempt is retried after a growing delay
+// while statements fail UNAVAILABLE at once, a lost working connection is
+// reopened at once. Callbacks run on the loop and must not block.
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "common/event_loops/event_loops.h"
+#include "common/pg/pipeline.h"
+#include "common/pg/statement_runner.h"
+
+namespace todo::common::pg {
+
+class LoopConnection;
+
+class LoopPipeline final : public StatementRunner {
+ public:
+  // One connection per loop of `loops` (`options.connections` is not used),
+  // opened in the background. `loops` must outlive the pipeline.
+  LoopPipeline(const PipelineOptions& options, event_loops::EventLoops* loops);
+  // Fails what is queued with UNAVAILABLE and closes the connections, on
+  // their loops (which must still run); returns once that is done.
+  ~LoopPipeline() override;
+  LoopPipeline(const LoopPipeline&) = delete;
+  LoopPipeline& operator=(const LoopPipeline&) = delete;
+
+  // On a loop's thread: on that loop's connection, sent before returning.
+  // From any other thread: handed to a loop, in turn.
+  void Submit(const Statement& statement, Params params, ResultCallback done) override;
+
+ private:
+  event_loops::EventLoops* const loops_;
+  std::vector<std::shared_ptr<LoopConnection>> connections_;
+  std::atomic<unsigned> next_{0};
+};
+
+}  // namespace todo::common::pg
