@@ -4,11 +4,14 @@
 #include <memory>
 
 #include "common/config/environment.h"
+#include "common/grpc_loop/service_server.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
+#include "common/pg/loop_pipeline.h"
 #include "common/server/process_setup.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_config.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
 
 namespace {
 
@@ -31,15 +34,19 @@ int Run() {
 
   const common::time::Clock& clock = common::time::Clock::Real();
   common::lifecycle::ServiceBasics basics(config->common, clock);
+  // Calls, and the statements GetTask and CreateTask send, are served by
+  // the same loops (declared first: they outlive what runs on them).
+  common::event_loops::EventLoops loops(config->event_loops);
   common::pg::PipelineOptions pipeline_options;
   pipeline_options.connect = config->common.pool.connect;
-  pipeline_options.connections = config->common.pipeline_connections;
-  common::pg::Pipeline pipeline(pipeline_options);
+  common::pg::LoopPipeline pipeline(pipeline_options, &loops);
   tasks::TasksStore store(&basics.pool(), &pipeline, &clock);
   tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);
 
-  absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
-      common::server::GrpcServer::Start(config->common.server, {&service});
+  absl::StatusOr<std::unique_ptr<common::grpc_loop::ServiceServer>> server =
+      common::grpc_loop::ServiceServer::Start(
+          config->server, &loops,
+          [&](common::grpc_loop::StreamThreads* streams) { return service.Methods(streams); });
   if (!server.ok()) {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;

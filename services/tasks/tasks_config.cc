@@ -11,6 +11,8 @@ using common::config::EnvVar;
 constexpr EnvVar kReminderPoll{"REMINDER_POLL_INTERVAL_S", "1",
                                "how often reminder streams look for due reminders"};
 
+constexpr EnvVar kWorkers{"GRPC_WORKERS", "0",
+                          "event loops serving calls and their statements (0: one per usable CPU)"};
 common::settings::ServiceIdentity Identity() { return {"tasks", 50052, kMaxRequestBytes}; }
 
 }  // namespace
@@ -18,6 +20,7 @@ common::settings::ServiceIdentity Identity() { return {"tasks", 50052, kMaxReque
 std::vector<EnvVar> TasksEnvVars() {
   std::vector<EnvVar> vars = common::settings::ServiceEnvVars(Identity());
   vars.push_back(kReminderPoll);
+  vars.push_back(kWorkers);
   return vars;
 }
 
@@ -26,6 +29,18 @@ absl::StatusOr<TasksConfig> LoadTasksConfig(const common::config::Environment& e
   ASSIGN_OR_RETURN(config.common, common::settings::LoadServiceSettings(env, Identity()));
   ASSIGN_OR_RETURN(config.service.reminder_poll_interval,
                    env.GetSeconds(kReminderPoll, absl::Milliseconds(10), absl::Minutes(10)));
+  // Calls that need a transaction each hold a pool connection: more threads
+  // than connections would only queue for them.
+  config.service.blocking_threads = config.common.pool.size;
+  const common::server::ServerOptions& grpc = config.common.server;
+  config.server.server.listen_address = grpc.listen_address;
+  config.server.server.port = grpc.port;
+  config.server.server.max_receive_message_bytes =
+      static_cast<size_t>(grpc.max_receive_message_bytes);
+  config.server.server.shutdown_grace = grpc.shutdown_grace;
+  config.server.max_streams = grpc.max_threads;
+  ASSIGN_OR_RETURN(const int64_t workers, env.GetInt(kWorkers, 0, 256));
+  config.event_loops = static_cast<int>(workers);
   return config;
 }
 

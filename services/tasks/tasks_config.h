@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/config/environment.h"
+#include "common/grpc_loop/service_server.h"
 #include "common/settings/service_settings.h"
 #include "services/tasks/tasks_service.h"
 
@@ -15,6 +16,11 @@ namespace todo::tasks {
 struct TasksConfig {
   common::settings::ServiceSettings common;
   TasksServiceOptions service;
+  // From `common.server`.
+  common::grpc_loop::ServiceServerOptions server;
+  // GRPC_WORKERS: event loops serving calls and their statements; 0 for
+  // one per usable CPU.
+  int event_loops = 0;
 };
 
 // Every variable todo-tasks reads, for --help.

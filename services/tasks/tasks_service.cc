@@ -3,27 +3,25 @@
 #include "absl/strings/str_cat.h"
 #include "common/jwt/caller.h"
 #include "common/logging/log.h"
-#include "common/server/rpc.h"
-#include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "common/time/timestamp.h"
 #include "services/tasks/errors.h"
 #include "services/tasks/limits.h"
 #include "services/tasks/task_proto.h"
 #include "services/tasks/task_rules.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
 
 namespace todo::tasks {
-
-using common::server::FinishRpc;
 
 TasksServiceImpl::TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
                                    TasksServiceOptions options)
     : store_(store), verifier_(verifier), options_(options) {}
 
-absl::StatusOr<std::string> TasksServiceImpl::Caller(const grpc::ServerContext& context,
+absl::StatusOr<std::string> TasksServiceImpl::Caller(const Call& context,
                                                      absl::string_view path_user_id) const {
-  ASSIGN_OR_RETURN(common::jwt::Claims claims,
-                   common::jwt::AuthenticateCaller(context, *verifier_));
+  ASSIGN_OR_RETURN(
+      common::jwt::Claims claims,
+      common::jwt::AuthenticateCaller(context.MetadataValues("authorization"), *verifier_));
   if (!path_user_id.empty() && path_user_id != claims.subject) {
     return error::UserNotFound();
   }
@@ -31,8 +29,8 @@ absl::StatusOr<std::string> TasksServiceImpl::Caller(const grpc::ServerContext& 
 }
 
 absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(
-    const grpc::ServerContext& context, absl::string_view operation) const {
-  std::string request_id = common::server::RequestIdOf(context);
+    const Call& context, absl::string_view operation) const {
+  std::string request_id(context.FirstMetadata("x-request-id"));
   if (request_id.empty()) {
     return std::optional<RequestKey>();
   }
@@ -45,67 +43,70 @@ absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(
 
 // --- RPCs: authenticate, delegate, finish. ---
 
-grpc::Status TasksServiceImpl::ListTasks(grpc::ServerContext* context,
-                                         const v1::ListTasksRequest* request,
-                                         v1::ListTasksResponse* response) {
-  return FinishRpc("ListTasks", context, response, [&] { return List(*context, *request); });
+common::grpc_loop::MethodTable TasksServiceImpl::Methods(
+    common::grpc_loop::StreamThreads* streams) {
+  using common::grpc_loop::AsyncUnary;
+  using common::grpc_loop::BlockingServerStream;
+  using common::grpc_loop::BlockingUnary;
+  common::server::BlockingExecutor* const blocking = &blocking_;
+  const std::string prefix = absl::StrCat("/", v1::TasksService::service_full_name(), "/");
+  common::grpc_loop::MethodTable methods;
+  methods[prefix + "CreateTask"] = AsyncUnary<v1::CreateTaskRequest, v1::Task>(
+      "CreateTask", [this](const Call& call, const v1::CreateTaskRequest& request,
+                           common::server::Reply<v1::Task> reply) {
+        CreateAsync(call, request, std::move(reply));
+      });
+  methods[prefix + "GetTask"] = AsyncUnary<v1::GetTaskRequest, v1::Task>(
+      "GetTask",
+      [this](const Call& call, const v1::GetTaskRequest& request,
+             common::server::Reply<v1::Task> reply) { GetAsync(call, request, std::move(reply)); });
+  methods[prefix + "ListTasks"] = BlockingUnary<v1::ListTasksRequest, v1::ListTasksResponse>(
+      "ListTasks", blocking, [this](const Call& call, const v1::ListTasksRequest& request) {
+        return List(call, request);
+      });
+  methods[prefix + "UpdateTask"] = BlockingUnary<v1::UpdateTaskRequest, v1::Task>(
+      "UpdateTask", blocking, [this](const Call& call, const v1::UpdateTaskRequest& request) {
+        return Update(call, request);
+      });
+  methods[prefix + "ReplaceTask"] = BlockingUnary<v1::ReplaceTaskRequest, v1::Task>(
+      "ReplaceTask", blocking, [this](const Call& call, const v1::ReplaceTaskRequest& request) {
+        return Replace(call, request);
+      });
+  methods[prefix + "DeleteTask"] = BlockingUnary<v1::DeleteTaskRequest, google::protobuf::Empty>(
+      "DeleteTask", blocking, [this](const Call& call, const v1::DeleteTaskRequest& request) {
+        return Delete(call, request.user_id(), request.id());
+      });
+  methods[prefix + "CompleteTask"] = BlockingUnary<v1::CompleteTaskRequest, v1::Task>(
+      "CompleteTask", blocking, [this](const Call& call, const v1::CompleteTaskRequest& request) {
+        return SetCompletion(call, "", request.id(), true, "complete");
+      });
+  methods[prefix + "ReopenTask"] = BlockingUnary<v1::ReopenTaskRequest, v1::Task>(
+      "ReopenTask", blocking, [this](const Call& call, const v1::ReopenTaskRequest& request) {
+        return SetCompletion(call, "", request.id(), false, "reopen");
+      });
+  methods[prefix + "ToggleTaskCompletion"] =
+      BlockingUnary<v1::ToggleTaskCompletionRequest, v1::Task>(
+          "ToggleTaskCompletion", blocking,
+          [this](const Call& call, const v1::ToggleTaskCompletionRequest& request) {
+            return SetCompletion(call, request.user_id(), request.id(), std::nullopt, "toggle");
+          });
+  methods[prefix + "PurgeUserTasks"] =
+      BlockingUnary<v1::PurgeUserTasksRequest, v1::PurgeUserTasksResponse>(
+          "PurgeUserTasks", blocking,
+          [this](const Call& call, const v1::PurgeUserTasksRequest&) { return Purge(call); });
+  methods[prefix + "StreamReminders"] =
+      BlockingServerStream<v1::StreamRemindersRequest, v1::Reminder>(
+          "StreamReminders", streams,
+          [this](const Call& call, const v1::StreamRemindersRequest&,
+                 const std::function<bool(const v1::Reminder&)>& write) {
+            return StreamReminders(call, write);
+          });
+  return methods;
 }
 
-grpc::Status TasksServiceImpl::UpdateTask(grpc::ServerContext* context,
-                                          const v1::UpdateTaskRequest* request,
-                                          v1::Task* response) {
-  return FinishRpc("UpdateTask", context, response, [&] { return Update(*context, *request); });
-}
-
-grpc::Status TasksServiceImpl::ReplaceTask(grpc::ServerContext* context,
-                                           const v1::ReplaceTaskRequest* request,
-                                           v1::Task* response) {
-  return FinishRpc("ReplaceTask", context, response, [&] { return Replace(*context, *request); });
-}
-
-grpc::Status TasksServiceImpl::DeleteTask(grpc::ServerContext* context,
-                                          const v1::DeleteTaskRequest* request,
-                                          google::protobuf::Empty* response) {
-  return FinishRpc("DeleteTask", context, response,
-                   [&] { return Delete(*context, request->user_id(), request->id()); });
-}
-
-grpc::Status TasksServiceImpl::CompleteTask(grpc::ServerContext* context,
-                                            const v1::CompleteTaskRequest* request,
-                                            v1::Task* response) {
-  return FinishRpc("CompleteTask", context, response,
-                   [&] { return SetCompletion(*context, "", request->id(), true, "complete"); });
-}
-
-grpc::Status TasksServiceImpl::ReopenTask(grpc::ServerContext* context,
-                                          const v1::ReopenTaskRequest* request,
-                                          v1::Task* response) {
-  return FinishRpc("ReopenTask", context, response,
-                   [&] { return SetCompletion(*context, "", request->id(), false, "reopen"); });
-}
-
-grpc::Status TasksServiceImpl::ToggleTaskCompletion(grpc::ServerContext* context,
-                                                    const v1::ToggleTaskCompletionRequest* request,
-                                                    v1::Task* response) {
-  return FinishRpc("ToggleTaskCompletion", context, response, [&] {
-    return SetCompletion(*context, request->user_id(), request->id(), std::nullopt, "toggle");
-  });
-}
-
-grpc::Status TasksServiceImpl::PurgeUserTasks(grpc::ServerContext* context,
-                                              const v1::PurgeUserTasksRequest*,
-                                              v1::PurgeUserTasksResponse* response) {
-  return FinishRpc("PurgeUserTasks", context, response, [&] { return Purge(*context); });
-}
-
-grpc::Status TasksServiceImpl::StreamReminders(grpc::ServerContext* context,
-                                               const v1::StreamRemindersRequest*,
-                                               grpc::ServerWriter<v1::Reminder>* writer) {
-  const common::logging::ScopedRequestId request_id(common::server::RequestIdOf(*context));
-  absl::StatusOr<std::string> user = Caller(*context);
-  if (!user.ok()) {
-    return common::ToGrpcStatus(user.status(), "StreamReminders");
-  }
+absl::Status TasksServiceImpl::StreamReminders(
+    const Call& context, const std::function<bool(const v1::Reminder&)>& write) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(context));
   const auto deliver = [&](const std::vector<DueReminder>& due) {
     for (const DueReminder& reminder : due) {
       v1::Reminder message;
@@ -115,17 +116,17 @@ grpc::Status TasksServiceImpl::StreamReminders(grpc::ServerContext* context,
       if (reminder.due_date) {
         *message.mutable_due_date() = common::time::ToTimestamp(*reminder.due_date);
       }
-      if (!writer->Write(message)) {
+      if (!write(message)) {
         return false;  // the caller is gone: keep these due for the next stream
       }
     }
     return true;
   };
-  while (!context->IsCancelled() && !stopping_.HasBeenNotified()) {
-    absl::StatusOr<int> delivered = store_->DeliverDueReminders(*user, kRemindersPerPoll, deliver);
+  while (!context.done() && !stopping_.HasBeenNotified()) {
+    absl::StatusOr<int> delivered = store_->DeliverDueReminders(user, kRemindersPerPoll, deliver);
     if (!delivered.ok()) {
       if (delivered.status().code() != absl::StatusCode::kUnavailable) {
-        return common::ToGrpcStatus(delivered.status(), "StreamReminders");
+        return delivered.status();
       }
       // The database is away: keep the stream, try again on the next tick.
     }
@@ -134,7 +135,7 @@ grpc::Status TasksServiceImpl::StreamReminders(grpc::ServerContext* context,
     }
     stopping_.WaitForNotificationWithTimeout(options_.reminder_poll_interval);
   }
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
 // --- Transport-free methods. ---
@@ -152,8 +153,7 @@ void ReplyWithTask(common::server::Reply<v1::Task> reply, absl::StatusOr<TaskRec
 
 }  // namespace
 
-void TasksServiceImpl::CreateAsync(const grpc::ServerContext& context,
-                                   const v1::CreateTaskRequest& request,
+void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequest& request,
                                    common::server::Reply<v1::Task> reply) {
   struct Checked {
     std::string user;
@@ -193,8 +193,7 @@ void TasksServiceImpl::CreateAsync(const grpc::ServerContext& context,
       });
 }
 
-void TasksServiceImpl::GetAsync(const grpc::ServerContext& context,
-                                const v1::GetTaskRequest& request,
+void TasksServiceImpl::GetAsync(const Call& context, const v1::GetTaskRequest& request,
                                 common::server::Reply<v1::Task> reply) {
   absl::StatusOr<std::string> user = Caller(context, request.user_id());
   if (!user.ok()) {
@@ -207,7 +206,7 @@ void TasksServiceImpl::GetAsync(const grpc::ServerContext& context,
                    });
 }
 
-absl::StatusOr<v1::ListTasksResponse> TasksServiceImpl::List(const grpc::ServerContext& context,
+absl::StatusOr<v1::ListTasksResponse> TasksServiceImpl::List(const Call& context,
                                                              const v1::ListTasksRequest& request) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context, request.user_id()));
   ASSIGN_OR_RETURN(const ListTasksInput input, ListInputFromProto(request));
@@ -222,7 +221,7 @@ absl::StatusOr<v1::ListTasksResponse> TasksServiceImpl::List(const grpc::ServerC
   return response;
 }
 
-absl::StatusOr<v1::Task> TasksServiceImpl::Update(const grpc::ServerContext& context,
+absl::StatusOr<v1::Task> TasksServiceImpl::Update(const Call& context,
                                                   const v1::UpdateTaskRequest& request) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context));
   ASSIGN_OR_RETURN(const TaskPatch patch, PatchFromProto(request.task(), request.update_mask()));
@@ -240,7 +239,7 @@ absl::StatusOr<v1::Task> TasksServiceImpl::Update(const grpc::ServerContext& con
   return ToProto(task);
 }
 
-absl::StatusOr<v1::Task> TasksServiceImpl::Replace(const grpc::ServerContext& context,
+absl::StatusOr<v1::Task> TasksServiceImpl::Replace(const Call& context,
                                                    const v1::ReplaceTaskRequest& request) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context, request.user_id()));
   ASSIGN_OR_RETURN(TaskFields replacement, FieldsFromProto(request.task()));
@@ -259,7 +258,7 @@ absl::StatusOr<v1::Task> TasksServiceImpl::Replace(const grpc::ServerContext& co
   return ToProto(task);
 }
 
-absl::StatusOr<google::protobuf::Empty> TasksServiceImpl::Delete(const grpc::ServerContext& context,
+absl::StatusOr<google::protobuf::Empty> TasksServiceImpl::Delete(const Call& context,
                                                                  absl::string_view path_user,
                                                                  int64_t id) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context, path_user));
@@ -267,7 +266,7 @@ absl::StatusOr<google::protobuf::Empty> TasksServiceImpl::Delete(const grpc::Ser
   return google::protobuf::Empty();
 }
 
-absl::StatusOr<v1::Task> TasksServiceImpl::SetCompletion(const grpc::ServerContext& context,
+absl::StatusOr<v1::Task> TasksServiceImpl::SetCompletion(const Call& context,
                                                          absl::string_view path_user, int64_t id,
                                                          std::optional<bool> completed,
                                                          absl::string_view operation) {
@@ -292,8 +291,7 @@ absl::StatusOr<v1::Task> TasksServiceImpl::SetCompletion(const grpc::ServerConte
   return ToProto(task);
 }
 
-absl::StatusOr<v1::PurgeUserTasksResponse> TasksServiceImpl::Purge(
-    const grpc::ServerContext& context) {
+absl::StatusOr<v1::PurgeUserTasksResponse> TasksServiceImpl::Purge(const Call& context) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context));
   ASSIGN_OR_RETURN(const int64_t deleted, store_->Purge(user));
   common::logging::Info("user_tasks_purged", {{"deleted", deleted}});

@@ -16,6 +16,7 @@
 #include "services/auth/migrations.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_service.h"
+#include "tests/harness/in_process_loop_server.h"
 #include "tests/harness/in_process_server.h"
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/status_matchers.h"
@@ -64,8 +65,10 @@ class AuthServiceTest : public ::testing::Test {
         std::make_unique<common::pg::Pipeline>(todo::testing::PipelineFor(pool_options.connect));
     tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(), &clock_);
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get());
-    tasks_server_ =
-        std::make_unique<InProcessServer>(std::vector<grpc::Service*>{tasks_service_.get()});
+    tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(
+        [this](common::grpc_loop::StreamThreads* streams) {
+          return tasks_service_->Methods(streams);
+        });
     tasks_stub_ = tasks::v1::TasksService::NewStub(tasks_server_->NewChannel());
 
     store_ = std::make_unique<AuthStore>(pool_.get(), &clock_);
@@ -76,7 +79,7 @@ class AuthServiceTest : public ::testing::Test {
     TokenOptions tokens;
     tokens.secret = todo::testing::kTestSecret;
     issuer_ = std::make_unique<TokenIssuer>(tokens, &clock_);
-    purger_ = std::make_unique<UserDataPurger>(tasks_server_->server().local_target(), "");
+    purger_ = std::make_unique<UserDataPurger>(tasks_server_->local_target(), "");
     SignInThrottle throttle;
     throttle.free_failures = 2;
     throttle.lock_failures = 5;
@@ -124,7 +127,7 @@ class AuthServiceTest : public ::testing::Test {
   std::unique_ptr<common::jwt::JwtVerifier> verifier_;
   std::unique_ptr<tasks::TasksStore> tasks_store_;
   std::unique_ptr<tasks::TasksServiceImpl> tasks_service_;
-  std::unique_ptr<InProcessServer> tasks_server_;
+  std::unique_ptr<todo::testing::InProcessLoopServer> tasks_server_;
   std::unique_ptr<TasksStub> tasks_stub_;
   std::unique_ptr<AuthStore> store_;
   std::unique_ptr<PasswordHasher> hasher_;

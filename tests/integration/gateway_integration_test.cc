@@ -20,6 +20,7 @@
 #include "services/gateway/http_server.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_service.h"
+#include "tests/harness/in_process_loop_server.h"
 #include "tests/harness/in_process_server.h"
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/status_matchers.h"
@@ -73,8 +74,10 @@ class GatewayIntegrationTest : public ::testing::Test {
     tasks_options.reminder_poll_interval = absl::Milliseconds(20);
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get(),
                                                                tasks_options);
-    tasks_server_ =
-        std::make_unique<InProcessServer>(std::vector<grpc::Service*>{tasks_service_.get()});
+    tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(
+        [this](common::grpc_loop::StreamThreads* streams) {
+          return tasks_service_->Methods(streams);
+        });
 
     auth_store_ = std::make_unique<auth::AuthStore>(pool_.get(), &common::time::Clock::Real());
     auth::Argon2Params cheap;
@@ -84,7 +87,7 @@ class GatewayIntegrationTest : public ::testing::Test {
     auth::TokenOptions tokens;
     tokens.secret = todo::testing::kTestSecret;
     issuer_ = std::make_unique<auth::TokenIssuer>(tokens, &common::time::Clock::Real());
-    purger_ = std::make_unique<auth::UserDataPurger>(tasks_server_->server().local_target(), "");
+    purger_ = std::make_unique<auth::UserDataPurger>(tasks_server_->local_target(), "");
     auth_service_ = std::make_unique<auth::AuthServiceImpl>(
         auth_store_.get(), hasher_.get(), issuer_.get(), verifier_.get(), purger_.get(),
         &common::time::Clock::Real());
@@ -92,12 +95,12 @@ class GatewayIntegrationTest : public ::testing::Test {
         std::make_unique<InProcessServer>(std::vector<grpc::Service*>{auth_service_.get()});
 
     // The shipped profile, pointed at the in-process servers.
-    auto config = gateway::LoadGatewayConfig(common::config::Environment::FromMap(
-        {{"GATEWAY_DESCRIPTOR_SET", TODO_API_DESCRIPTOR_SET},
-         {"AUTH_ADDR", auth_server_->server().local_target()},
-         {"TASKS_ADDR", tasks_server_->server().local_target()},
-         {"CHAT_ADDR", "127.0.0.1:1"},
-         {"CORS_ORIGINS", "https://app.example.com"}}));
+    auto config = gateway::LoadGatewayConfig(
+        common::config::Environment::FromMap({{"GATEWAY_DESCRIPTOR_SET", TODO_API_DESCRIPTOR_SET},
+                                              {"AUTH_ADDR", auth_server_->server().local_target()},
+                                              {"TASKS_ADDR", tasks_server_->local_target()},
+                                              {"CHAT_ADDR", "127.0.0.1:1"},
+                                              {"CORS_ORIGINS", "https://app.example.com"}}));
     EXPECT_THAT(config, IsOk());
     config_ = *config;
     config_.http.listen_address = "127.0.0.1";
@@ -155,7 +158,7 @@ class GatewayIntegrationTest : public ::testing::Test {
   std::unique_ptr<common::jwt::JwtVerifier> verifier_;
   std::unique_ptr<tasks::TasksStore> tasks_store_;
   std::unique_ptr<tasks::TasksServiceImpl> tasks_service_;
-  std::unique_ptr<InProcessServer> tasks_server_;
+  std::unique_ptr<todo::testing::InProcessLoopServer> tasks_server_;
   std::unique_ptr<auth::AuthStore> auth_store_;
   std::unique_ptr<auth::PasswordHasher> hasher_;
   std::unique_ptr<auth::TokenIssuer> issuer_;

@@ -15,10 +15,11 @@
 #include "services/tasks/limits.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_service.h"
-#include "tests/harness/in_process_server.h"
+#include "tests/harness/in_process_loop_server.h"
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/status_matchers.h"
 #include "tests/harness/tokens.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
 
 namespace todo::tasks {
 namespace {
@@ -29,7 +30,7 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 using ::todo::testing::Authorize;
-using ::todo::testing::InProcessServer;
+using ::todo::testing::InProcessLoopServer;
 using ::todo::testing::IsOk;
 using ::todo::testing::MintToken;
 using ::todo::testing::PipelineFor;
@@ -63,10 +64,11 @@ struct Replica {
     TasksServiceOptions service_options;
     service_options.reminder_poll_interval = absl::Milliseconds(20);
     service = std::make_unique<TasksServiceImpl>(store.get(), verifier, service_options);
-    auto server_options = InProcessServer::DefaultOptions();
-    server_options.max_receive_message_bytes = kMaxRequestBytes;
-    server = std::make_unique<InProcessServer>(std::vector<grpc::Service*>{service.get()},
-                                               server_options);
+    auto server_options = InProcessLoopServer::DefaultOptions();
+    server_options.server.max_receive_message_bytes = kMaxRequestBytes;
+    server = std::make_unique<InProcessLoopServer>(
+        [this](common::grpc_loop::StreamThreads* streams) { return service->Methods(streams); },
+        server_options);
     stub = v1::TasksService::NewStub(server->NewChannel());
   }
   ~Replica() {
@@ -77,7 +79,7 @@ struct Replica {
   std::unique_ptr<common::pg::Pipeline> pipeline;
   std::unique_ptr<TasksStore> store;
   std::unique_ptr<TasksServiceImpl> service;
-  std::unique_ptr<InProcessServer> server;
+  std::unique_ptr<InProcessLoopServer> server;
   std::unique_ptr<Stub> stub;
 };
 
