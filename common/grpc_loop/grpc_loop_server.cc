@@ -191,8 +191,11 @@ namespace {
 // One client connection: an nghttp2 server session on one worker's loop.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(GrpcLoopServer::State& server, Worker& worker, tcp::socket socket)
-      : server_(server), worker_(worker), socket_(std::move(socket)) {}
+  Connection(std::shared_ptr<GrpcLoopServer::State> server, Worker& worker, tcp::socket socket)
+      : server_holder_(std::move(server)),
+        server_(*server_holder_),
+        worker_(worker),
+        socket_(std::move(socket)) {}
   ~Connection() {
     if (session_ != nullptr) nghttp2_session_del(session_);
   }
@@ -264,6 +267,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Flush();
   void Close();
 
+  // Keeps the server's state (and the worker in it) alive as long as the
+  // connection: its handlers may run after Shutdown returned.
+  const std::shared_ptr<GrpcLoopServer::State> server_holder_;
   GrpcLoopServer::State& server_;
   Worker& worker_;
   tcp::socket socket_;
@@ -437,7 +443,7 @@ ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buff
   const size_t n = std::min(length, stream->pending.size());
   std::copy_n(stream->pending.data(), n, buffer);
   stream->pending.erase(0, n);
-  stream->queued->fetch_sub(n);
+  if (stream->queued != nullptr) stream->queued->fetch_sub(n);  // null when refused early
   if (stream->pending.empty() && stream->ended) {
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     const std::vector<nghttp2_nv> fields = HeaderFields(stream->trailers);
@@ -721,6 +727,7 @@ void Connection::Stop(bool force) {
 }
 
 void ArmSweep(Worker& worker) {
+  if (worker.stopping) return;
   worker.sweep.expires_after(absl::ToChronoNanoseconds(kSweepInterval));
   worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
     if (error) return;
@@ -734,26 +741,28 @@ void ArmSweep(Worker& worker) {
   });
 }
 
-void Accept(GrpcLoopServer::State& server) {
-  Worker& target = *server.workers[server.next_worker++ % server.workers.size()];
-  server.acceptor->async_accept(
-      target.io, [&server, &target](const boost::system::error_code& error, tcp::socket socket) {
-        if (server.stopping.load() || error == asio::error::operation_aborted) return;
+// Handlers hold the server's state (shared), so one that runs after
+// Shutdown returned finds it still there.
+void Accept(const std::shared_ptr<GrpcLoopServer::State>& server) {
+  Worker& target = *server->workers[server->next_worker++ % server->workers.size()];
+  server->acceptor->async_accept(
+      target.io, [server, &target](const boost::system::error_code& error, tcp::socket socket) {
+        if (server->stopping.load() || error == asio::error::operation_aborted) return;
         if (error) {
           // Out of descriptors, say: try again shortly rather than spin.
           common::logging::Warning("accept_failed", {{"error", error.message()}});
-          server.accept_retry->expires_after(std::chrono::milliseconds(100));
-          server.accept_retry->async_wait([&server](const boost::system::error_code& retry) {
+          server->accept_retry->expires_after(std::chrono::milliseconds(100));
+          server->accept_retry->async_wait([server](const boost::system::error_code& retry) {
             if (!retry) Accept(server);
           });
           return;
         }
-        asio::post(target.io, [&server, &target, socket = std::move(socket)]() mutable {
+        asio::post(target.io, [server, &target, socket = std::move(socket)]() mutable {
           if (target.stopping) return;
           boost::system::error_code ignored;
           socket.set_option(tcp::no_delay(true), ignored);
           socket.non_blocking(true, ignored);
-          server.open_connections.fetch_add(1);
+          server->open_connections.fetch_add(1);
           std::make_shared<Connection>(server, target, std::move(socket))->Start();
         });
         Accept(server);
@@ -764,7 +773,7 @@ void Accept(GrpcLoopServer::State& server) {
 
 absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
     GrpcLoopServerOptions options, MethodTable methods, event_loops::EventLoops* loops) {
-  auto state = std::make_unique<State>();
+  auto state = std::make_shared<State>();
   state->options = std::move(options);
   state->methods = std::move(methods);
   const GrpcLoopServerOptions& opts = state->options;
@@ -791,8 +800,7 @@ absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
                                                       opts.port, ": ", error.message()));
   }
   state->port = acceptor.local_endpoint().port();
-  State& server = *state;
-  Accept(server);
+  Accept(state);
   for (auto& worker : state->workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w] { ArmSweep(w); });
@@ -801,7 +809,7 @@ absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
   return std::unique_ptr<GrpcLoopServer>(new GrpcLoopServer(std::move(state)));
 }
 
-GrpcLoopServer::GrpcLoopServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+GrpcLoopServer::GrpcLoopServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 GrpcLoopServer::~GrpcLoopServer() { Shutdown(); }
 

@@ -144,8 +144,8 @@ class GrpcLoopServer {
   struct State;
 
  private:
-  explicit GrpcLoopServer(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  explicit GrpcLoopServer(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace todo::common::grpc_loop

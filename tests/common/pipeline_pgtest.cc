@@ -1,10 +1,14 @@
+#include <algorithm>
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/event_loops/event_loops.h"
+#include "common/pg/loop_pipeline.h"
 #include "common/pg/pipeline.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,7 +30,8 @@ constexpr Statement kBroken{"test_broken", "SELECT * FROM no_such_table WHERE id
 constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1)"};
 
 // Waits for one statement's outcome.
-absl::StatusOr<Result> RunOne(Pipeline& pipeline, const Statement& statement, Params params) {
+absl::StatusOr<Result> RunOne(StatementRunner& pipeline, const Statement& statement,
+                              Params params) {
   absl::Notification done;
   absl::StatusOr<Result> outcome;
   pipeline.Submit(statement, std::move(params), [&](absl::StatusOr<Result> result) {
@@ -38,7 +43,7 @@ absl::StatusOr<Result> RunOne(Pipeline& pipeline, const Statement& statement, Pa
 }
 
 // Retries until the pipeline's connections are up (they connect in the background).
-void AwaitConnected(Pipeline& pipeline) {
+void AwaitConnected(StatementRunner& pipeline) {
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (!RunOne(pipeline, kEcho, Params().Add(int64_t{1})).ok()) {
     ASSERT_LT(absl::Now(), give_up) << "the pipeline never connected";
@@ -46,7 +51,26 @@ void AwaitConnected(Pipeline& pipeline) {
   }
 }
 
-class PipelineTest : public ::testing::Test {
+// Both pipelines keep the same promises; each test runs on both: the one
+// driven by reader threads, and the one driven by event loops (one
+// connection per loop), submitted to from threads that are not loops.
+enum class Driver { kReaderThreads, kEventLoops };
+
+// A pipeline of either kind, with the loops it runs on.
+struct AnyPipeline {
+  std::unique_ptr<event_loops::EventLoops> loops;
+  std::unique_ptr<StatementRunner> runner;
+  ~AnyPipeline() {
+    runner.reset();  // before the loops it closes its connections on
+    loops.reset();
+  }
+  StatementRunner& operator*() { return *runner; }
+  void Submit(const Statement& statement, Params params, ResultCallback done) {
+    runner->Submit(statement, std::move(params), std::move(done));
+  }
+};
+
+class PipelineTest : public ::testing::TestWithParam<Driver> {
  protected:
   void SetUp() override {
     auto dsn = SharedPostgres().CreateDatabase();
@@ -54,12 +78,32 @@ class PipelineTest : public ::testing::Test {
     connect_.dsn = *dsn;
     connect_.connect_timeout = absl::Seconds(1);
   }
+
+  std::unique_ptr<AnyPipeline> Make(const PipelineOptions& options) {
+    auto made = std::make_unique<AnyPipeline>();
+    if (GetParam() == Driver::kReaderThreads) {
+      made->runner = std::make_unique<Pipeline>(options);
+    } else {
+      made->loops = std::make_unique<event_loops::EventLoops>(std::max(1, options.connections));
+      made->runner = std::make_unique<LoopPipeline>(options, made->loops.get());
+    }
+    return made;
+  }
+
   ConnectOptions connect_;
 };
 
-TEST_F(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
-  Pipeline pipeline(PipelineFor(connect_));
-  AwaitConnected(pipeline);
+INSTANTIATE_TEST_SUITE_P(Drivers, PipelineTest,
+                         ::testing::Values(Driver::kReaderThreads, Driver::kEventLoops),
+                         [](const ::testing::TestParamInfo<Driver>& info) {
+                           return info.param == Driver::kReaderThreads ? "ReaderThreads"
+                                                                       : "EventLoops";
+                         });
+
+TEST_P(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
+  auto made = Make(PipelineFor(connect_));
+  AnyPipeline& pipeline = *made;
+  AwaitConnected(*pipeline);
   constexpr int kThreads = 8;
   constexpr int kPerThread = 500;
   std::atomic<int> wrong{0};
@@ -86,21 +130,23 @@ TEST_F(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
-TEST_F(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
-  Pipeline pipeline(PipelineFor(connect_));
+TEST_P(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
+  auto made = Make(PipelineFor(connect_));
+  AnyPipeline& pipeline = *made;
   // No waiting for the connection first: these go in while it is being made.
   for (int64_t i = 0; i < 3; ++i) {
-    auto echoed = RunOne(pipeline, kEcho, Params().Add(i));
+    auto echoed = RunOne(*pipeline, kEcho, Params().Add(i));
     ASSERT_THAT(echoed, IsOk());
     EXPECT_EQ(echoed->GetInt64(0, 0).value_or(-1), 2 * i);
   }
 }
 
-TEST_F(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
+TEST_P(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
   PipelineOptions options = PipelineFor(connect_);
   options.connections = 1;  // all three on one connection, back to back
-  Pipeline pipeline(options);
-  AwaitConnected(pipeline);
+  auto made = Make(options);
+  AnyPipeline& pipeline = *made;
+  AwaitConnected(*pipeline);
   absl::Mutex mu;
   std::vector<absl::StatusOr<Result>> outcomes(3);
   std::atomic<int> answered{0};
@@ -124,18 +170,20 @@ TEST_F(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
   EXPECT_EQ(outcomes[2]->GetInt64(0, 0).value_or(-1), 20);
 }
 
-TEST_F(PipelineTest, AStatementThatCannotBePreparedFailsEveryTimeWithoutHarmingOthers) {
-  Pipeline pipeline(PipelineFor(connect_));
-  AwaitConnected(pipeline);
+TEST_P(PipelineTest, AStatementThatCannotBePreparedFailsEveryTimeWithoutHarmingOthers) {
+  auto made = Make(PipelineFor(connect_));
+  AnyPipeline& pipeline = *made;
+  AwaitConnected(*pipeline);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_THAT(RunOne(pipeline, kBroken, Params().Add(1)), StatusIs(absl::StatusCode::kInternal));
-    EXPECT_THAT(RunOne(pipeline, kEcho, Params().Add(int64_t{21})), IsOk());
+    EXPECT_THAT(RunOne(*pipeline, kBroken, Params().Add(1)), StatusIs(absl::StatusCode::kInternal));
+    EXPECT_THAT(RunOne(*pipeline, kEcho, Params().Add(int64_t{21})), IsOk());
   }
 }
 
-TEST_F(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
-  Pipeline pipeline(PipelineFor(connect_));
-  AwaitConnected(pipeline);
+TEST_P(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
+  auto made = Make(PipelineFor(connect_));
+  AnyPipeline& pipeline = *made;
+  AwaitConnected(*pipeline);
 
   // A statement in flight when the server goes away fails instead of hanging.
   absl::Notification sleeper_done;
@@ -150,23 +198,24 @@ TEST_F(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
   EXPECT_THAT(sleeper, StatusIs(absl::StatusCode::kUnavailable));
 
   const absl::Time start = absl::Now();
-  EXPECT_THAT(RunOne(pipeline, kEcho, Params().Add(int64_t{1})),
+  EXPECT_THAT(RunOne(*pipeline, kEcho, Params().Add(int64_t{1})),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("test_echo")));
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
 
   ASSERT_THAT(SharedPostgres().StartAgain(), IsOk());
-  AwaitConnected(pipeline);
-  auto echoed = RunOne(pipeline, kEcho, Params().Add(int64_t{8}));
+  AwaitConnected(*pipeline);
+  auto echoed = RunOne(*pipeline, kEcho, Params().Add(int64_t{8}));
   ASSERT_THAT(echoed, IsOk());
   EXPECT_EQ(echoed->GetInt64(0, 0).value_or(-1), 16);
 }
 
-TEST_F(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
+TEST_P(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
   absl::Notification done;
   absl::StatusOr<Result> outcome;
   {
-    Pipeline pipeline(PipelineFor(connect_));
-    AwaitConnected(pipeline);
+    auto made = Make(PipelineFor(connect_));
+    AnyPipeline& pipeline = *made;
+    AwaitConnected(*pipeline);
     pipeline.Submit(kSleep, Params().Add(int64_t{30}), [&](absl::StatusOr<Result> result) {
       outcome = std::move(result);
       done.Notify();
@@ -174,6 +223,34 @@ TEST_F(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
   }
   ASSERT_TRUE(done.HasBeenNotified());
   EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+}
+
+TEST(LoopPipelineTest, AStatementSubmittedOnALoopIsSentAndAnsweredByThatLoop) {
+  auto dsn = SharedPostgres().CreateDatabase();
+  ASSERT_THAT(dsn, IsOk());
+  ConnectOptions connect;
+  connect.dsn = *dsn;
+  event_loops::EventLoops loops(2);
+  {
+    LoopPipeline pipeline(PipelineFor(connect), &loops);
+    AwaitConnected(pipeline);
+    for (int loop = 0; loop < loops.size(); ++loop) {
+      absl::Notification done;
+      int answered_on = -2;
+      absl::StatusOr<Result> outcome;
+      boost::asio::post(loops.loop(loop), [&] {
+        pipeline.Submit(kEcho, Params().Add(int64_t{loop}), [&](absl::StatusOr<Result> result) {
+          answered_on = event_loops::EventLoops::Current();
+          outcome = std::move(result);
+          done.Notify();
+        });
+      });
+      ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+      ASSERT_THAT(outcome, IsOk());
+      EXPECT_EQ(outcome->GetInt64(0, 0).value_or(-1), 2 * loop);
+      EXPECT_EQ(answered_on, loop);
+    }
+  }
 }
 
 }  // namespace
