@@ -1,8 +1,8 @@
 #pragma once
 
 // A few threads for work that blocks (a transaction on the connection pool),
-// handed over by handlers that must not block: those of async methods
-// (async_unary.h), which run on the completion queue's one thread.
+// handed over by handlers that must not block: those running on an event
+// loop (grpc_loop/methods.h).
 
 #include <deque>
 #include <thread>

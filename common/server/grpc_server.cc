@@ -3,7 +3,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
-#include "common/server/async_unary.h"
 #include "common/server/health_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/resource_quota.h"
@@ -40,49 +39,22 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   auto health = std::make_unique<HealthService>();
   health->SetServingStatus(false);
   builder.RegisterService(health.get());
-  std::vector<AsyncMethod*> async_methods;
   for (grpc::Service* service : services) {
     builder.RegisterService(service);
-    if (auto* with_async = dynamic_cast<ServesAsyncMethods*>(service)) {
-      for (AsyncMethod* method : with_async->async_methods()) {
-        async_methods.push_back(method);
-      }
-    }
-  }
-  std::unique_ptr<grpc::ServerCompletionQueue> queue;
-  if (!async_methods.empty()) {
-    queue = builder.AddCompletionQueue();
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", address));
   }
   logging::Info("grpc_server_started", {{"address", address}, {"port", bound_port}});
-  auto started = std::unique_ptr<GrpcServer>(
-      new GrpcServer(std::move(server), std::move(health), std::move(queue), bound_port, options));
-  for (AsyncMethod* method : async_methods) {
-    method->Arm(started->queue_.get(), &started->unanswered_);
-  }
-  if (started->queue_ != nullptr) {
-    // One thread serves every async method: their handlers never block, and a
-    // second thread measured slower (the two contend for the same calls).
-    started->queue_thread_ = std::thread([queue = started->queue_.get()] {
-      void* tag = nullptr;
-      bool ok = false;
-      while (queue->Next(&tag, &ok)) {
-        static_cast<CompletionHandler*>(tag)->OnEvent(ok);
-      }
-    });
-  }
-  return started;
+  return std::unique_ptr<GrpcServer>(
+      new GrpcServer(std::move(server), std::move(health), bound_port, options));
 }
 
 GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health,
-                       std::unique_ptr<grpc::ServerCompletionQueue> queue, int port,
-                       ServerOptions options)
+                       int port, ServerOptions options)
     : health_(std::move(health)),
       server_(std::move(server)),
-      queue_(std::move(queue)),
       port_(port),
       options_(std::move(options)) {}
 
@@ -107,19 +79,6 @@ void GrpcServer::Shutdown() {
   health_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
   server_->Wait();
-  if (queue_ != nullptr) {
-    // Answers still on their way (a statement in flight) go through the
-    // queue, so it closes only after the last one was sent.
-    const absl::Time give_up = absl::Now() + options_.shutdown_grace;
-    while (unanswered_.load() > 0 && absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    if (unanswered_.load() > 0) {
-      logging::Error("grpc_server_unanswered_calls", {{"calls", unanswered_.load()}});
-    }
-    queue_->Shutdown();
-    queue_thread_.join();
-  }
   logging::Info("grpc_server_stopped");
 }
 

@@ -13,7 +13,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/server/health_service.h"
-#include "grpcpp/completion_queue.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
@@ -52,8 +51,6 @@ class ServingServer {
 class GrpcServer final : public ServingServer {
  public:
   // Starts serving `services` (not owned; they must outlive the server).
-  // Services that also implement ServesAsyncMethods get their async methods
-  // served from a completion queue (async_unary.h).
   // FAILED_PRECONDITION when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const ServerOptions& options, const std::vector<grpc::Service*>& services);
@@ -70,15 +67,12 @@ class GrpcServer final : public ServingServer {
   void Shutdown() override;
 
  private:
-  GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health,
-             std::unique_ptr<grpc::ServerCompletionQueue> queue, int port, ServerOptions options);
+  GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health, int port,
+             ServerOptions options);
 
   // Declared before server_ so that it outlives it.
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<grpc::ServerCompletionQueue> queue_;  // null without async methods
-  std::thread queue_thread_;
-  std::atomic<int> unanswered_{0};
   int port_;
   ServerOptions options_;
   bool shut_down_ = false;

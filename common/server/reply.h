@@ -1,9 +1,9 @@
 #pragma once
 
 // The one-shot answer to a unary call, for handlers that answer later or on
-// another thread (after a pipelined statement): transport-free, so the same
-// handler serves grpc++'s completion queue (async_unary.h) and the event
-// loops of grpc_loop.
+// another thread (after a pipelined statement); transport-free, so such a
+// handler knows nothing of the server that carries its answer
+// (grpc_loop/methods.h binds it).
 
 #include <utility>
 

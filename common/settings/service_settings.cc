@@ -17,8 +17,6 @@ constexpr EnvVar kSecret{"BETTER_AUTH_SECRET", nullptr,
 constexpr EnvVar kJwksUrl{"JWKS_URL", "", "key set for EdDSA/RS256 tokens (optional)"};
 constexpr EnvVar kJwtIssuer{"JWT_ISSUER", "", "required `iss` of tokens (optional)"};
 constexpr EnvVar kJwtAudience{"JWT_AUDIENCE", "", "required `aud` of tokens (optional)"};
-constexpr EnvVar kPipelineConnections{"DB_PIPELINE_CONNECTIONS", "1",
-                                      "pipelined connections for single-statement calls"};
 constexpr EnvVar kPoolSize{"DB_POOL_SIZE", "10", "database connections kept open"};
 constexpr EnvVar kPoolOverflow{"DB_POOL_MAX_OVERFLOW", "5", "extra connections under load"};
 constexpr EnvVar kPoolTimeout{"DB_POOL_TIMEOUT_S", "30", "seconds to wait for a connection"};
@@ -59,12 +57,12 @@ absl::StatusOr<logging::Level> LoadLogLevel(const config::Environment& env) {
 }
 
 std::vector<EnvVar> ServiceEnvVars(const ServiceIdentity& identity) {
-  return {kListenAddressVar,    PortVar(identity), OwnDatabaseVar(identity),
-          kDatabaseUrl,         kSecret,           kJwksUrl,
-          kJwtIssuer,           kJwtAudience,      kPoolSize,
-          kPoolOverflow,        kPoolTimeout,      kPoolRecycle,
-          kPipelineConnections, kStatementTimeout, kMaxThreads,
-          kShutdownGraceVar,    kLogLevelVar};
+  return {kListenAddressVar, PortVar(identity), OwnDatabaseVar(identity),
+          kDatabaseUrl,      kSecret,           kJwksUrl,
+          kJwtIssuer,        kJwtAudience,      kPoolSize,
+          kPoolOverflow,     kPoolTimeout,      kPoolRecycle,
+          kStatementTimeout, kMaxThreads,       kShutdownGraceVar,
+          kLogLevelVar};
 }
 
 absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& env,
@@ -88,8 +86,6 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& e
   ASSIGN_OR_RETURN(const int64_t overflow, env.GetInt(kPoolOverflow, 0, 1000));
   settings.pool.size = static_cast<int>(size);
   settings.pool.max_overflow = static_cast<int>(overflow);
-  ASSIGN_OR_RETURN(const int64_t pipelined, env.GetInt(kPipelineConnections, 1, 64));
-  settings.pipeline_connections = static_cast<int>(pipelined);
   ASSIGN_OR_RETURN(settings.pool.checkout_timeout,
                    env.GetSeconds(kPoolTimeout, absl::Milliseconds(1), absl::Hours(1)));
   ASSIGN_OR_RETURN(settings.pool.recycle,

@@ -19,9 +19,6 @@ namespace todo::common::settings {
 struct ServiceSettings {
   server::ServerOptions server;
   pg::PoolOptions pool;
-  // Connections for lone statements on hot paths (pipeline.h); they share
-  // the pool's connect options.
-  int pipeline_connections = 1;
   jwt::JwtVerifierOptions jwt;
   // Empty: only HS256 tokens are accepted.
   std::string jwks_url;
