@@ -4,7 +4,8 @@
 //   2. ListTasks first page and search for a user with 1,000 vs 100,000 tasks.
 //   3. Resident memory of todo-tasks, idle and under load.
 // The service runs as its real binary in a process of its own; everything
-// talks over loopback. Run: build/ci/bench/tasks_bench [seconds per phase]
+// talks over loopback.
+// Run: build/ci/bench/tasks_bench [seconds per phase] [phases] [rounds]
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -152,6 +153,30 @@ double GrpcH2loadRate(int port, const std::string& method, const google::protobu
       "' http://127.0.0.1:", port, "/todo.tasks.v1.TasksService/", method));
 }
 
+// The two sides of a comparison, measured in turn (A B A B ...) so that a
+// change in the shared host's speed falls on both; the ratio is of the
+// totals, with the rounds' own ratios beside it.
+struct Alternated {
+  double ours = 0;
+  double theirs = 0;
+  double lowest = 1e9;
+  double highest = 0;
+};
+
+template <typename Ours, typename Theirs>
+Alternated Alternate(int rounds, Ours ours, Theirs theirs) {
+  Alternated result;
+  for (int i = 0; i < rounds; ++i) {
+    const double a = ours();
+    const double b = theirs();
+    result.ours += a / rounds;
+    result.theirs += b / rounds;
+    result.lowest = std::min(result.lowest, a / b);
+    result.highest = std::max(result.highest, a / b);
+  }
+  return result;
+}
+
 grpc::ClientContext* Authorized(grpc::ClientContext& context, const std::string& token) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
@@ -187,6 +212,8 @@ int main(int argc, char** argv) {
   const absl::Duration phase = absl::Seconds(argc > 1 ? std::atoi(argv[1]) : 10);
   // Optional second argument: the phases to run, e.g. "get" or "get,list".
   const std::string phases = argc > 2 ? argv[2] : "get,create,list";
+  // Optional third: rounds of each side of a rate comparison, in turn.
+  const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
   const auto wants = [&](absl::string_view name) { return absl::StrContains(phases, name); };
   setvbuf(stdout, nullptr, _IOLBF, 0);
   auto postgres = todo::testing::PostgresInstance::Start();
@@ -267,26 +294,32 @@ int main(int argc, char** argv) {
           probe->GetTask(Authorized(context, reader_token), get_request, &task);
       if (!status.ok()) Die("GetTask check: " + status.error_message());
     }
-    const double get_rate =
-        use_h2load
-            ? GrpcH2loadRate(port, "GetTask", get_request, reader_token, phase)
-            : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64& random) {
-                v1::GetTaskRequest request;
-                request.set_id(reader_ids[0] + static_cast<int64_t>(random() % 1000));
-                v1::Task task;
-                grpc::ClientContext context;
-                return stub.GetTask(Authorized(context, reader_token), request, &task);
-              });
-    const double select_rate = PgbenchRate(
-        (*postgres)->port(), database,
-        absl::StrCat("\\set id random(", reader_ids[0], ", ", reader_ids[1], ")\n",
-                     "SELECT id, title, description, status, priority, tags, category, due_date, "
-                     "remind_at, recurrence, created_at, updated_at, completed_at, version FROM "
-                     "tasks.tasks WHERE user_id = '",
-                     kReader, "' AND id = :id;\n"),
-        phase);
-    std::printf("  GetTask    %9.0f/s   pgbench SELECT %9.0f/s   ratio %.2f (target >= 0.5)\n",
-                get_rate, select_rate, get_rate / select_rate);
+    const auto get_rate = [&] {
+      return use_h2load
+                 ? GrpcH2loadRate(port, "GetTask", get_request, reader_token, phase)
+                 : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64& random) {
+                     v1::GetTaskRequest request;
+                     request.set_id(reader_ids[0] + static_cast<int64_t>(random() % 1000));
+                     v1::Task task;
+                     grpc::ClientContext context;
+                     return stub.GetTask(Authorized(context, reader_token), request, &task);
+                   });
+    };
+    const auto select_rate = [&] {
+      return PgbenchRate(
+          (*postgres)->port(), database,
+          absl::StrCat("\\set id random(", reader_ids[0], ", ", reader_ids[1], ")\n",
+                       "SELECT id, title, description, status, priority, tags, category, "
+                       "due_date, remind_at, recurrence, created_at, updated_at, completed_at, "
+                       "version FROM tasks.tasks WHERE user_id = '",
+                       kReader, "' AND id = :id;\n"),
+          phase);
+    };
+    const Alternated get = Alternate(rounds, get_rate, select_rate);
+    std::printf(
+        "  GetTask    %9.0f/s   pgbench SELECT %9.0f/s   ratio %.2f (rounds %.2f-%.2f; "
+        "target >= 0.5)\n",
+        get.ours, get.theirs, get.ours / get.theirs, get.lowest, get.highest);
   }
 
   // 2. Writes: CreateTask vs pgbench running the store's INSERT.
@@ -303,25 +336,32 @@ int main(int argc, char** argv) {
           probe->CreateTask(Authorized(context, writer_token), create_request, &task);
       if (!status.ok()) Die("CreateTask check: " + status.error_message());
     }
-    const double create_rate =
-        use_h2load
-            ? GrpcH2loadRate(port, "CreateTask", create_request, writer_token, phase)
-            : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64&) {
-                v1::Task task;
-                grpc::ClientContext context;
-                return stub.CreateTask(Authorized(context, writer_token), create_request, &task);
-              });
-    const double insert_rate = PgbenchRate(
-        (*postgres)->port(), database,
-        "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, category, "
-        "due_date, remind_at, recurrence, completed_at, created_at, updated_at, spawned_from) "
-        "VALUES ('bench-pgbench', 'Benchmark task', '', 'pending', 2, '{bench}', '', NULL, NULL, "
-        "'none', NULL, now(), now(), NULL) ON CONFLICT (spawned_from) DO NOTHING RETURNING id, "
-        "title, description, status, priority, tags, category, due_date, remind_at, recurrence, "
-        "created_at, updated_at, completed_at, version;\n",
-        phase);
-    std::printf("  CreateTask %9.0f/s   pgbench INSERT %9.0f/s   ratio %.2f (target >= 0.7)\n",
-                create_rate, insert_rate, create_rate / insert_rate);
+    const auto create_rate = [&] {
+      return use_h2load ? GrpcH2loadRate(port, "CreateTask", create_request, writer_token, phase)
+                        : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64&) {
+                            v1::Task task;
+                            grpc::ClientContext context;
+                            return stub.CreateTask(Authorized(context, writer_token),
+                                                   create_request, &task);
+                          });
+    };
+    const auto insert_rate = [&] {
+      return PgbenchRate(
+          (*postgres)->port(), database,
+          "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, "
+          "category, due_date, remind_at, recurrence, completed_at, created_at, updated_at, "
+          "spawned_from) VALUES ('bench-pgbench', 'Benchmark task', '', 'pending', 2, "
+          "'{bench}', '', NULL, NULL, 'none', NULL, now(), now(), NULL) ON CONFLICT "
+          "(spawned_from) DO NOTHING RETURNING id, title, description, status, priority, tags, "
+          "category, due_date, remind_at, recurrence, created_at, updated_at, completed_at, "
+          "version;\n",
+          phase);
+    };
+    const Alternated create = Alternate(rounds, create_rate, insert_rate);
+    std::printf(
+        "  CreateTask %9.0f/s   pgbench INSERT %9.0f/s   ratio %.2f (rounds %.2f-%.2f; "
+        "target >= 0.7)\n",
+        create.ours, create.theirs, create.ours / create.theirs, create.lowest, create.highest);
   }
 
   // 3. ListTasks: 100,000 vs 1,000 tasks.
