@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
+#include "common/event_loops/listener.h"
 #include "common/logging/log.h"
 
 namespace todo::common::grpc_loop {
@@ -176,11 +177,7 @@ struct GrpcLoopServer::State {
   GrpcLoopServerOptions options;
   MethodTable methods;
   std::vector<std::unique_ptr<Worker>> workers;
-  // Accepts on the first worker's loop and deals connections out in turn.
-  std::optional<tcp::acceptor> acceptor;
-  std::optional<asio::steady_timer> accept_retry;
-  size_t next_worker = 0;
-  int port = 0;
+  std::unique_ptr<event_loops::Listener> listener;
   std::atomic<int> open_connections{0};
   std::atomic<bool> stopping{false};
   bool shut_down = false;
@@ -741,34 +738,6 @@ void ArmSweep(Worker& worker) {
   });
 }
 
-// Handlers hold the server's state (shared), so one that runs after
-// Shutdown returned finds it still there.
-void Accept(const std::shared_ptr<GrpcLoopServer::State>& server) {
-  Worker& target = *server->workers[server->next_worker++ % server->workers.size()];
-  server->acceptor->async_accept(
-      target.io, [server, &target](const boost::system::error_code& error, tcp::socket socket) {
-        if (server->stopping.load() || error == asio::error::operation_aborted) return;
-        if (error) {
-          // Out of descriptors, say: try again shortly rather than spin.
-          common::logging::Warning("accept_failed", {{"error", error.message()}});
-          server->accept_retry->expires_after(std::chrono::milliseconds(100));
-          server->accept_retry->async_wait([server](const boost::system::error_code& retry) {
-            if (!retry) Accept(server);
-          });
-          return;
-        }
-        asio::post(target.io, [server, &target, socket = std::move(socket)]() mutable {
-          if (target.stopping) return;
-          boost::system::error_code ignored;
-          socket.set_option(tcp::no_delay(true), ignored);
-          socket.non_blocking(true, ignored);
-          server->open_connections.fetch_add(1);
-          std::make_shared<Connection>(server, target, std::move(socket))->Start();
-        });
-        Accept(server);
-      });
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
@@ -781,31 +750,31 @@ absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
   for (int i = 0; i < workers; ++i) {
     state->workers.push_back(std::make_unique<Worker>(loops->loop(i)));
   }
-  asio::io_context& first = state->workers.front()->io;
-  state->acceptor.emplace(first);
-  state->accept_retry.emplace(first);
-  boost::system::error_code error;
-  const auto address = asio::ip::make_address(opts.listen_address, error);
-  if (error) {
-    return absl::InvalidArgumentError(absl::StrCat("bad listen address ", opts.listen_address));
-  }
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(opts.port));
-  tcp::acceptor& acceptor = *state->acceptor;
-  acceptor.open(endpoint.protocol(), error);
-  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-  if (!error) acceptor.bind(endpoint, error);
-  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", opts.listen_address, ":",
-                                                      opts.port, ": ", error.message()));
-  }
-  state->port = acceptor.local_endpoint().port();
-  Accept(state);
+  std::vector<asio::io_context*> contexts;
+  for (auto& worker : state->workers) contexts.push_back(&worker->io);
+  // Weak: the listener belongs to the state. Connections hold the state
+  // (shared), so their handlers find it even after Shutdown returned.
+  std::weak_ptr<State> weak = state;
+  absl::StatusOr<std::unique_ptr<event_loops::Listener>> listener = event_loops::Listener::Open(
+      opts.listen_address, opts.port, std::move(contexts), [weak](int loop, tcp::socket socket) {
+        std::shared_ptr<State> server = weak.lock();
+        if (server == nullptr) return;
+        Worker& target = *server->workers[loop];
+        if (target.stopping) return;
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        socket.non_blocking(true, ignored);
+        server->open_connections.fetch_add(1);
+        std::make_shared<Connection>(server, target, std::move(socket))->Start();
+      });
+  if (!listener.ok()) return listener.status();
+  state->listener = *std::move(listener);
   for (auto& worker : state->workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w] { ArmSweep(w); });
   }
-  common::logging::Info("grpc_server_started", {{"port", state->port}, {"workers", workers}});
+  common::logging::Info("grpc_server_started",
+                        {{"port", state->listener->port()}, {"workers", workers}});
   return std::unique_ptr<GrpcLoopServer>(new GrpcLoopServer(std::move(state)));
 }
 
@@ -813,15 +782,15 @@ GrpcLoopServer::GrpcLoopServer(std::shared_ptr<State> state) : state_(std::move(
 
 GrpcLoopServer::~GrpcLoopServer() { Shutdown(); }
 
-int GrpcLoopServer::port() const { return state_->port; }
+int GrpcLoopServer::port() const { return state_->listener->port(); }
 
 std::string GrpcLoopServer::local_target() const {
   const std::string& address = state_->options.listen_address;
+  const int port = state_->listener->port();
   const bool any = address == "0.0.0.0" || address == "::";
-  return any ? absl::StrCat("127.0.0.1:", state_->port)
-             : (address.find(':') != std::string::npos
-                    ? absl::StrCat("[", address, "]:", state_->port)
-                    : absl::StrCat(address, ":", state_->port));
+  return any ? absl::StrCat("127.0.0.1:", port)
+             : (address.find(':') != std::string::npos ? absl::StrCat("[", address, "]:", port)
+                                                       : absl::StrCat(address, ":", port));
 }
 
 void GrpcLoopServer::Shutdown() {
@@ -831,11 +800,7 @@ void GrpcLoopServer::Shutdown() {
   common::logging::Info("grpc_server_stopping",
                         {{"grace_ms", absl::ToInt64Milliseconds(server.options.shutdown_grace)}});
   server.stopping.store(true);
-  asio::post(server.workers.front()->io, [&server] {
-    boost::system::error_code ignored;
-    server.acceptor->close(ignored);
-    server.accept_retry->cancel();
-  });
+  server.listener->Close();
   for (auto& worker : server.workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w] {

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -34,6 +35,13 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
         delay_(options.min_reconnect_delay) {}
 
   asio::io_context& io() { return io_; }
+  // Connected, as last seen from any thread.
+  bool up() const { return up_.load(std::memory_order_relaxed); }
+  // On its loop's thread: statements sent to it now are sent, or wait for
+  // the attempt under way.
+  bool taking_statements() const {
+    return state_ == State::kConnected || state_ == State::kConnecting;
+  }
 
   void Start() {
     asio::post(io_, [self = shared_from_this()] { self->BeginConnect(); });
@@ -146,6 +154,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     WrapSocket(PQsocket(conn));
     protocol_.Attach(conn);
     state_ = State::kConnected;
+    up_.store(true, std::memory_order_relaxed);
     delay_ = options_.min_reconnect_delay;
     reported_down_ = false;
     logging::Debug("database_pipeline_connected", {{"connection", index_}});
@@ -243,6 +252,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
   // Closes the connection (or the attempt) and takes every queued callback,
   // to be failed.
   ReadyCallbacks Close(absl::string_view why) {
+    up_.store(false, std::memory_order_relaxed);
     pg_conn* conn = protocol_.conn();
     ReadyCallbacks failed = protocol_.Detach(why);
     for (Waiting& waiting : waiting_) {
@@ -286,6 +296,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
   asio::steady_timer timer_;  // the connect deadline, then the retry delay
   absl::Duration delay_;
   State state_ = State::kConnecting;
+  std::atomic<bool> up_{false};
   PipelineProtocol protocol_;
   pg_conn* connecting_ = nullptr;
   std::optional<asio::posix::stream_descriptor> socket_;
@@ -318,11 +329,19 @@ LoopPipeline::~LoopPipeline() {
 void LoopPipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
   const int current = event_loops::EventLoops::Current();
   if (current >= 0 && current < static_cast<int>(connections_.size()) &&
-      &loops_->loop(current) == &connections_[current]->io()) {
+      &loops_->loop(current) == &connections_[current]->io() &&
+      connections_[current]->taking_statements()) {
     connections_[current]->Submit(statement, std::move(params), std::move(done));
     return;
   }
-  std::shared_ptr<LoopConnection> target = connections_[next_.fetch_add(1) % connections_.size()];
+  // Another loop's connection that is up, in turn; when none is, the next
+  // one answers (UNAVAILABLE at once, or once its attempt under way ends).
+  const size_t count = connections_.size();
+  const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+  std::shared_ptr<LoopConnection> target = connections_[start % count];
+  for (size_t i = 0; i < count && !target->up(); ++i) {
+    target = connections_[(start + i) % count];
+  }
   asio::post(target->io(),
              [target, statement, params = std::move(params), done = std::move(done)]() mutable {
                target->Submit(statement, std::move(params), std::move(done));

@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/config/cpus.h"
+#include "common/event_loops/listener.h"
 #include "common/logging/log.h"
 
 namespace todo::gateway {
@@ -86,11 +87,8 @@ void LogExchange(Worker& worker, std::initializer_list<common::logging::Field> f
 struct HttpServer::State {
   HttpServerOptions options;
   std::vector<std::unique_ptr<Worker>> workers;
-  // Accepts on the first worker's loop and deals connections out in turn.
-  std::optional<tcp::acceptor> acceptor;
-  std::optional<asio::steady_timer> accept_retry;
-  size_t next_worker = 0;
-  int port = 0;
+  // Declared after `workers`: closed before their loops go.
+  std::unique_ptr<common::event_loops::Listener> listener;
   std::atomic<int> open_connections{0};
   std::atomic<bool> stopping{false};
   bool shut_down = false;
@@ -971,27 +969,6 @@ void OnAccepted(HttpServer::State& server, Worker& worker, tcp::socket socket) {
   connection->Start();
 }
 
-void Accept(HttpServer::State& server) {
-  Worker& target = *server.workers[server.next_worker++ % server.workers.size()];
-  server.acceptor->async_accept(
-      target.io, [&server, &target](const boost::system::error_code& error, tcp::socket socket) {
-        if (server.stopping.load() || error == asio::error::operation_aborted) return;
-        if (error) {
-          // Out of descriptors, say: try again shortly rather than spin.
-          common::logging::Warning("accept_failed", {{"error", error.message()}});
-          server.accept_retry->expires_after(std::chrono::milliseconds(100));
-          server.accept_retry->async_wait([&server](const boost::system::error_code& retry) {
-            if (!retry) Accept(server);
-          });
-          return;
-        }
-        asio::post(target.io, [&server, &target, socket = std::move(socket)]() mutable {
-          OnAccepted(server, target, std::move(socket));
-        });
-        Accept(server);
-      });
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
@@ -1004,34 +981,26 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
     worker->handler = make_handler(worker->io);
     state->workers.push_back(std::move(worker));
   }
-  asio::io_context& first = state->workers.front()->io;
-  state->acceptor.emplace(first);
-  state->accept_retry.emplace(first);
-  boost::system::error_code error;
-  const auto address = asio::ip::make_address(options.listen_address, error);
-  if (error) {
-    return absl::InvalidArgumentError(absl::StrCat("bad listen address ", options.listen_address));
-  }
-  const tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
-  tcp::acceptor& acceptor = *state->acceptor;
-  acceptor.open(endpoint.protocol(), error);
-  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-  if (!error) acceptor.bind(endpoint, error);
-  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", options.listen_address,
-                                                      ":", options.port, ": ", error.message()));
-  }
-  state->port = acceptor.local_endpoint().port();
+  std::vector<asio::io_context*> contexts;
+  for (auto& worker : state->workers) contexts.push_back(&worker->io);
   State& server = *state;
-  Accept(server);
+  // Shutdown joins the workers, so no handler outlives `server`.
+  absl::StatusOr<std::unique_ptr<common::event_loops::Listener>> listener =
+      common::event_loops::Listener::Open(options.listen_address, options.port, std::move(contexts),
+                                          [&server](int loop, tcp::socket socket) {
+                                            OnAccepted(server, *server.workers[loop],
+                                                       std::move(socket));
+                                          });
+  if (!listener.ok()) return listener.status();
+  state->listener = *std::move(listener);
   for (auto& worker : state->workers) {
     Worker& w = *worker;
     w.keep_running.emplace(w.io.get_executor());
     ArmSweep(w);
     w.thread = std::thread([&w] { w.io.run(); });
   }
-  common::logging::Info("http_server_started", {{"port", state->port}, {"workers", workers}});
+  common::logging::Info("http_server_started",
+                        {{"port", state->listener->port()}, {"workers", workers}});
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));
 }
 
@@ -1039,18 +1008,14 @@ HttpServer::HttpServer(std::unique_ptr<State> state) : state_(std::move(state)) 
 
 HttpServer::~HttpServer() { Shutdown(); }
 
-int HttpServer::port() const { return state_->port; }
+int HttpServer::port() const { return state_->listener->port(); }
 
 void HttpServer::Shutdown() {
   State& server = *state_;
   if (server.shut_down) return;
   server.shut_down = true;
   server.stopping.store(true);
-  asio::post(server.workers.front()->io, [&server] {
-    boost::system::error_code ignored;
-    server.acceptor->close(ignored);
-    server.accept_retry->cancel();
-  });
+  server.listener->Close();
   // Idle connections close now, streams end; requests in progress finish
   // (their responses say connection: close) until the grace period is over.
   for (auto& worker : server.workers) {
