@@ -4,10 +4,8 @@
 // (grpc.health.v1 from health_service.h, starting NOT_SERVING), server reflection, message-size
 // limits, keepalive, port 0, and a graceful stop.
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
