@@ -1,5 +1,6 @@
 #include "services/tasks/tasks_config.h"
 
+#include "absl/strings/string_view.h"
 #include "common/status/status_macros.h"
 #include "services/tasks/limits.h"
 
@@ -19,6 +20,15 @@ common::settings::ServiceIdentity Identity() { return {"tasks", 50052, kMaxReque
 
 std::vector<EnvVar> TasksEnvVars() {
   std::vector<EnvVar> vars = common::settings::ServiceEnvVars(Identity());
+  // Unary calls here are not served by threads (they queue on the event
+  // loops and the pool); the shared thread cap bounds open streams.
+  for (EnvVar& var : vars) {
+    if (absl::string_view(var.name) == "GRPC_MAX_THREADS") {
+      var.doc =
+          "open server streams at once (reminders, health watches); more get "
+          "RESOURCE_EXHAUSTED";
+    }
+  }
   vars.push_back(kReminderPoll);
   vars.push_back(kWorkers);
   return vars;
