@@ -32,6 +32,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
+#include "common/grpc_wire/grpc_wire.h"
 #include "common/pg/connection.h"
 #include "common/pg/migrator.h"
 #include "grpcpp/grpcpp.h"
@@ -139,12 +140,7 @@ double PgbenchRate(int port, const std::string& database, const std::string& scr
 // counts HTTP statuses, not grpc-status, so callers check the call once first.
 double GrpcH2loadRate(int port, const std::string& method, const google::protobuf::Message& request,
                       const std::string& token, absl::Duration duration) {
-  const std::string body = request.SerializeAsString();
-  std::string frame(5, '\0');
-  for (int i = 0; i < 4; ++i) {
-    frame[1 + i] = static_cast<char>((body.size() >> (8 * (3 - i))) & 0xFF);
-  }
-  frame += body;
+  const std::string frame = todo::common::grpc_wire::FrameMessage(request.SerializeAsString());
   const std::string path = "/tmp/todo-tasks-bench.frame";
   std::ofstream(path, std::ios::binary) << frame;
   return todo::bench::H2loadRate(absl::StrCat(

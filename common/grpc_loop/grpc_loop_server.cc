@@ -20,6 +20,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "common/event_loops/listener.h"
+#include "common/grpc_wire/grpc_wire.h"
 #include "common/logging/log.h"
 
 namespace todo::common::grpc_loop {
@@ -51,30 +52,15 @@ absl::string_view Call::FirstMetadata(absl::string_view key) const {
   return "";
 }
 
-namespace {
-
-// The 5-byte gRPC message prefix (uncompressed) and the message.
-std::string Framed(std::string message) {
-  const size_t length = message.size();
-  std::string framed(5, '\0');
-  for (int i = 0; i < 4; ++i) {
-    framed[1 + i] = static_cast<char>((length >> (8 * (3 - i))) & 0xFF);
-  }
-  framed += message;
-  return framed;
-}
-
-}  // namespace
-
 bool Call::Write(std::string message) {
   if (done()) return false;
-  sink_->Send(Framed(std::move(message)));
+  sink_->Send(grpc_wire::FrameMessage(message));
   return !done();
 }
 
 void Call::Reply(std::string message) {
   if (done_.exchange(true, std::memory_order_acq_rel)) return;
-  sink_->End(grpc::Status::OK, Framed(std::move(message)));
+  sink_->End(grpc::Status::OK, grpc_wire::FrameMessage(message));
 }
 
 void Call::Finish(const grpc::Status& status) {
@@ -102,25 +88,6 @@ struct Worker {
   absl::flat_hash_set<Connection*> connections;
   bool stopping = false;
 };
-
-// Bytes outside printable ASCII, and '%', as %XX (the gRPC spec's
-// grpc-message encoding).
-std::string PercentEncoded(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte > 0x7E || byte == '%') {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 // grpc-timeout: 1-8 digits and a unit (H M S m u n); nullopt when malformed.
 std::optional<absl::Duration> ParseTimeout(absl::string_view text) {
@@ -152,18 +119,14 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 std::vector<nghttp2_nv> HeaderFields(const Headers& headers) {
   std::vector<nghttp2_nv> fields;
   fields.reserve(headers.size());
-  for (const auto& [name, value] : headers) {
-    fields.push_back({const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-                      const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
-                      name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  for (const auto& [name, value] : headers) fields.push_back(grpc_wire::HeaderField(name, value));
   return fields;
 }
 
 Headers StatusTrailers(const grpc::Status& status) {
   Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.error_code()))}};
   if (!status.error_message().empty()) {
-    trailers.emplace_back("grpc-message", PercentEncoded(status.error_message()));
+    trailers.emplace_back("grpc-message", grpc_wire::PercentEncodeMessage(status.error_message()));
   }
   if (!status.error_details().empty()) {
     trailers.emplace_back("grpc-status-details-bin", absl::Base64Escape(status.error_details()));
@@ -497,11 +460,13 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
 
 void Connection::TakeMessages(int32_t id, Stream& stream) {
   const size_t max_bytes = server_.options.max_receive_message_bytes;
-  while (!stream.ended && stream.inbound.size() >= 5) {
-    const auto* prefix = reinterpret_cast<const unsigned char*>(stream.inbound.data());
-    const size_t length = (size_t{prefix[1]} << 24) | (size_t{prefix[2]} << 16) |
-                          (size_t{prefix[3]} << 8) | size_t{prefix[4]};
-    if ((prefix[0] & 1) != 0) {
+  constexpr size_t kPrefix = grpc_wire::kMessagePrefixBytes;
+  while (!stream.ended) {
+    const std::optional<grpc_wire::MessagePrefix> prefix =
+        grpc_wire::ReadMessagePrefix(stream.inbound);
+    if (!prefix.has_value()) return;
+    const size_t length = prefix->length;
+    if ((prefix->flags & 1) != 0) {
       Refuse(id, stream,
              grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                           "compressed messages are not supported (grpc-encoding identity only)"));
@@ -514,9 +479,9 @@ void Connection::TakeMessages(int32_t id, Stream& stream) {
                                        max_bytes, ")")));
       return;
     }
-    if (stream.inbound.size() < 5 + length) return;
-    std::string message = stream.inbound.substr(5, length);
-    stream.inbound.erase(0, 5 + length);
+    if (stream.inbound.size() < kPrefix + length) return;
+    std::string message = stream.inbound.substr(kPrefix, length);
+    stream.inbound.erase(0, kPrefix + length);
     if (stream.handler->on_message) {
       std::shared_ptr<Call> call = stream.call;
       stream.handler->on_message(call, std::move(message));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/grpc_wire/grpc_wire.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace todo::gateway {
@@ -70,19 +71,6 @@ bool Forwardable(const std::string& name, const std::string& value) {
     if (c < 0x20 || c > 0x7E) return false;
   }
   return true;
-}
-
-// grpc-message as it travels in HTTP/2: percent-encoded (gRPC spec).
-std::string PercentEncoded(absl::string_view message) {
-  std::string out;
-  for (unsigned char c : message) {
-    if (c < 0x20 || c > 0x7E || c == '%') {
-      absl::StrAppendFormat(&out, "%%%02X", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -229,7 +217,8 @@ HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
   HttpResponse response = Json(http_status, "");
   response.headers.emplace_back("grpc-status", absl::StrCat(reply.code));
   if (!reply.message.empty()) {
-    response.headers.emplace_back("grpc-message", PercentEncoded(reply.message));
+    response.headers.emplace_back("grpc-message",
+                                  common::grpc_wire::PercentEncodeMessage(reply.message));
   }
   return response;
 }

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/grpc_wire/grpc_wire.h"
 #include "common/logging/log.h"
 #include "services/gateway/transcoding/percent_encoding.h"
 
@@ -100,10 +101,8 @@ bool ChangesEveryCall(absl::string_view name) {
 }
 
 nghttp2_nv Header(absl::string_view name, absl::string_view value) {
-  return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-                    const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
-                    name.size(), value.size(),
-                    ChangesEveryCall(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE};
+  return common::grpc_wire::HeaderField(
+      name, value, ChangesEveryCall(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE);
 }
 
 struct Connection;
@@ -263,11 +262,10 @@ int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* dat
   call->inbound.append(reinterpret_cast<const char*>(data), length);
   size_t used = 0;
   const std::string& in = call->inbound;
-  while (in.size() - used >= 5) {
-    const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(in[i])); };
-    const uint32_t size =
-        byte(used + 1) << 24 | byte(used + 2) << 16 | byte(used + 3) << 8 | byte(used + 4);
-    if (byte(used) != 0) {
+  while (const std::optional<common::grpc_wire::MessagePrefix> prefix =
+             common::grpc_wire::ReadMessagePrefix(absl::string_view(in).substr(used))) {
+    const uint32_t size = prefix->length;
+    if (prefix->flags != 0) {
       impl.Abort(call->id, kInternal,
                  "Compressed message received but compression was not asked for");
       return 0;
@@ -783,13 +781,7 @@ uint64_t GrpcUpstream::Start(UpstreamCall call, UpstreamCallbacks callbacks) {
   const uint64_t id = impl.next_call_id++;
   state->id = id;
   state->callbacks = std::move(callbacks);
-  state->framed.reserve(5 + call.request_bytes.size());
-  const uint32_t size = static_cast<uint32_t>(call.request_bytes.size());
-  state->framed.push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    state->framed.push_back(static_cast<char>((size >> shift) & 0xFF));
-  }
-  state->framed.append(call.request_bytes);
+  state->framed = common::grpc_wire::FrameMessage(call.request_bytes);
   call.request_bytes.clear();
   if (call.timeout != absl::InfiniteDuration()) {
     state->deadline = absl::Now() + call.timeout;

@@ -29,6 +29,7 @@
 #include "absl/time/clock.h"
 #include "common/config/cpus.h"
 #include "common/event_loops/listener.h"
+#include "common/grpc_wire/grpc_wire.h"
 #include "common/logging/log.h"
 
 namespace todo::gateway {
@@ -771,9 +772,7 @@ void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& hea
   const std::string status = absl::StrCat(head.status);
   const std::string length = absl::StrCat(head.body.size());
   const auto add = [&](absl::string_view name, absl::string_view value) {
-    headers.push_back({const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-                       const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
-                       name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+    headers.push_back(common::grpc_wire::HeaderField(name, value));
   };
   add(":status", status);
   for (const auto& [name, value] : head.headers) add(name, value);

@@ -1,0 +1,43 @@
+#include "common/grpc_wire/grpc_wire.h"
+
+namespace todo::common::grpc_wire {
+
+std::string FrameMessage(absl::string_view message) {
+  const size_t length = message.size();
+  std::string framed;
+  framed.reserve(kMessagePrefixBytes + length);
+  framed.push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    framed.push_back(static_cast<char>((length >> shift) & 0xFF));
+  }
+  framed.append(message.data(), message.size());
+  return framed;
+}
+
+std::optional<MessagePrefix> ReadMessagePrefix(absl::string_view bytes) {
+  if (bytes.size() < kMessagePrefixBytes) return std::nullopt;
+  const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])); };
+  MessagePrefix prefix;
+  prefix.flags = static_cast<uint8_t>(byte(0));
+  prefix.length = byte(1) << 24 | byte(2) << 16 | byte(3) << 8 | byte(4);
+  return prefix;
+}
+
+std::string PercentEncodeMessage(absl::string_view message) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(message.size());
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte > 0x7E || byte == '%') {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace todo::common::grpc_wire

@@ -1,0 +1,42 @@
+#pragma once
+
+// The bits of gRPC's HTTP/2 wire format that both ends write and read: the
+// 5-byte message prefix, grpc-message's percent-encoding, and nghttp2
+// header fields over views. Shared by the gateway's upstream and HTTP/2
+// listener and by grpc_loop's server.
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace todo::common::grpc_wire {
+
+// `message` behind its prefix: not compressed, 4-byte big-endian length.
+std::string FrameMessage(absl::string_view message);
+
+struct MessagePrefix {
+  uint8_t flags = 0;  // bit 0: compressed; the rest reserved
+  uint32_t length = 0;
+};
+// The prefix at the start of `bytes`; nullopt until 5 bytes are there.
+std::optional<MessagePrefix> ReadMessagePrefix(absl::string_view bytes);
+inline constexpr size_t kMessagePrefixBytes = 5;
+
+// grpc-message as it travels: bytes outside printable ASCII, and '%', as
+// %XX (gRPC over HTTP/2 spec).
+std::string PercentEncodeMessage(absl::string_view message);
+
+// A header field for nghttp2, pointing at `name` and `value` (which must
+// outlive the submit call; nghttp2 copies them then).
+inline nghttp2_nv HeaderField(absl::string_view name, absl::string_view value,
+                              uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
+  return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
+                    const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
+                    name.size(), value.size(), flags};
+}
+
+}  // namespace todo::common::grpc_wire
