@@ -173,6 +173,12 @@ Alternated Alternate(int rounds, Ours ours, Theirs theirs) {
   return result;
 }
 
+void Report(const char* ours, const char* theirs, const Alternated& rates, double target) {
+  std::printf("  %s %9.0f/s   %s %9.0f/s   ratio %.2f (rounds %.2f-%.2f; target >= %.1f)\n", ours,
+              rates.ours, theirs, rates.theirs, rates.ours / rates.theirs, rates.lowest,
+              rates.highest, target);
+}
+
 grpc::ClientContext* Authorized(grpc::ClientContext& context, const std::string& token) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
@@ -311,11 +317,7 @@ int main(int argc, char** argv) {
                        kReader, "' AND id = :id;\n"),
           phase);
     };
-    const Alternated get = Alternate(rounds, get_rate, select_rate);
-    std::printf(
-        "  GetTask    %9.0f/s   pgbench SELECT %9.0f/s   ratio %.2f (rounds %.2f-%.2f; "
-        "target >= 0.5)\n",
-        get.ours, get.theirs, get.ours / get.theirs, get.lowest, get.highest);
+    Report("GetTask   ", "pgbench SELECT", Alternate(rounds, get_rate, select_rate), 0.5);
   }
 
   // 2. Writes: CreateTask vs pgbench running the store's INSERT.
@@ -353,11 +355,7 @@ int main(int argc, char** argv) {
           "version;\n",
           phase);
     };
-    const Alternated create = Alternate(rounds, create_rate, insert_rate);
-    std::printf(
-        "  CreateTask %9.0f/s   pgbench INSERT %9.0f/s   ratio %.2f (rounds %.2f-%.2f; "
-        "target >= 0.7)\n",
-        create.ours, create.theirs, create.ours / create.theirs, create.lowest, create.highest);
+    Report("CreateTask", "pgbench INSERT", Alternate(rounds, create_rate, insert_rate), 0.7);
   }
 
   // 3. ListTasks: 100,000 vs 1,000 tasks.
