@@ -571,40 +571,29 @@ void Connection::ScheduleFlush() {
 }
 
 void Connection::Read() {
-  // Reads what is there first, then waits. A read shorter than the buffer
-  // took everything the socket held, so the next bytes bring a new wake-up:
-  // no read that only finds the socket empty. (Waiting first could miss
-  // bytes that came before the wait: the loop's wake-ups are
-  // edge-triggered.)
-  for (;;) {
-    boost::system::error_code error;
-    const size_t length = socket_.read_some(asio::buffer(read_buffer_), error);
-    if (error == asio::error::would_block || error == asio::error::try_again) break;
-    if (error) {
-      Close();
-      return;
-    }
-    last_activity_ = absl::Now();
-    in_receive_ = true;
-    const ssize_t taken = nghttp2_session_mem_recv(session_, read_buffer_.data(), length);
-    in_receive_ = false;
-    if (taken < 0) {
-      Close();  // not HTTP/2, or a protocol error
-      return;
-    }
-    if (length < read_buffer_.size()) break;
-  }
-  Flush();
-  if (closed_) return;
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& error) {
-                       if (self->closed_) return;
-                       if (error) {
-                         self->Close();
-                         return;
-                       }
-                       self->Read();
-                     });
+  // async_read_some tries the read at once and only waits when the socket is
+  // empty, with the socket's wake-ups left armed: async_wait would re-arm
+  // them (a syscall) on every call.
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const boost::system::error_code& error, size_t length) {
+        if (self->closed_) return;
+        if (error) {
+          self->Close();
+          return;
+        }
+        self->last_activity_ = absl::Now();
+        self->in_receive_ = true;
+        const ssize_t taken =
+            nghttp2_session_mem_recv(self->session_, self->read_buffer_.data(), length);
+        self->in_receive_ = false;
+        if (taken < 0) {
+          self->Close();  // not HTTP/2, or a protocol error
+          return;
+        }
+        self->Flush();
+        if (!self->closed_) self->Read();
+      });
 }
 
 void Connection::Flush() {

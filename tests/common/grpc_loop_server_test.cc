@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/grpc_loop/methods.h"
@@ -194,6 +195,30 @@ TEST_F(GrpcLoopServerTest, AMessageOverTheLimitIsRefusedBeforeItIsRead) {
   EXPECT_THAT(status.error_message(), HasSubstr("larger than max"));
   // The connection still serves.
   EXPECT_TRUE(Get(1, &task).ok());
+}
+
+TEST_F(GrpcLoopServerTest, RequestsSpanningManyReadsArriveWholeWhileOthersAreInFlight) {
+  // 60 kB requests, many at once on one connection: each takes several reads
+  // of the socket, interleaved with the others' frames.
+  constexpr int kCalls = 24;
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.AddMetadata("x-request-id", absl::StrCat("big-", i));
+      v1::GetTaskRequest request;
+      request.set_id(1);
+      request.set_user_id(std::string(60 * 1024, static_cast<char>('a' + i % 26)));
+      v1::Task task;
+      if (stub_->GetTask(&context, request, &task).ok() &&
+          task.title() == absl::StrCat("big-", i)) {
+        answered.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(answered.load(), kCalls);
 }
 
 TEST_F(GrpcLoopServerTest, ADeadlineEndsTheCallForClientAndHandler) {
