@@ -28,6 +28,7 @@ constexpr Statement kEcho{"test_echo", "SELECT $1::bigint * 2"};
 constexpr Statement kDivide{"test_divide", "SELECT 100 / $1::int"};
 constexpr Statement kBroken{"test_broken", "SELECT * FROM no_such_table WHERE id = $1"};
 constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1)"};
+constexpr Statement kRepeat{"test_repeat", "SELECT repeat(md5($1::text), $2::int)"};
 
 // Waits for one statement's outcome.
 absl::StatusOr<Result> RunOne(StatementRunner& pipeline, const Statement& statement,
@@ -128,6 +129,31 @@ TEST_P(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
   }
   EXPECT_EQ(answered.load(), kThreads * kPerThread);
   EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_P(PipelineTest, AnswersLargerThanLibpqsBufferArriveWhole) {
+  // Answers of 320 kB, several in flight: libpq reads them in many pieces,
+  // leaving bytes in the socket after a wake-up.
+  auto made = Make(PipelineFor(connect_));
+  AnyPipeline& pipeline = *made;
+  AwaitConnected(*pipeline);
+  constexpr int kStatements = 40;
+  constexpr int kRepeats = 10000;  // of a 32-character md5
+  std::atomic<int> whole{0};
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kStatements; ++i) {
+    pipeline.Submit(kRepeat, Params().Add(int64_t{i}).Add(int64_t{kRepeats}),
+                    [&](absl::StatusOr<Result> result) {
+                      if (result.ok() && result->GetText(0, 0).size() == 32 * kRepeats) ++whole;
+                      ++answered;
+                    });
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (answered.load() < kStatements && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(answered.load(), kStatements);
+  EXPECT_EQ(whole.load(), kStatements);
 }
 
 TEST_P(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
