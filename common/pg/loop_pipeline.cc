@@ -1,7 +1,9 @@
 #include "common/pg/loop_pipeline.h"
 
 #include <libpq-fe.h>
-#include <poll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -61,25 +63,15 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
             absl::StrCat(statement.name, ": the database is not reachable")));
         return;
     }
-    absl::Status refused;
-    if (!protocol_.Send(statement, params, done, refused, /*flush=*/false)) {
-      if (!refused.ok()) std::move(done)(std::move(refused));
-      Lost();
-      return;
-    }
-    // Sent at the end of this turn of the loop, in one write with every
-    // other statement its calls queued: Postgres then runs them back to back
-    // and its answers come back together too.
-    if (!flush_posted_) {
-      flush_posted_ = true;
+    // Sent at the end of this turn of the loop with every other statement
+    // its calls submitted, in one write: Postgres then runs them back to
+    // back and its answers come back together too.
+    this_turn_.push_back({statement, std::move(params), std::move(done)});
+    if (!send_posted_) {
+      send_posted_ = true;
       asio::post(io_, [self = shared_from_this(), conn = protocol_.conn()] {
-        self->flush_posted_ = false;
-        if (self->protocol_.conn() != conn) return;
-        if (!self->protocol_.Flush()) {
-          self->Lost();
-          return;
-        }
-        if (self->protocol_.want_write()) self->WatchWrite();
+        self->send_posted_ = false;
+        if (self->protocol_.conn() == conn) self->SendThisTurn();
       });
     }
   }
@@ -152,6 +144,10 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     }
     QuietNotices(conn);
     WrapSocket(PQsocket(conn));
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    corkable_ = getsockname(PQsocket(conn), reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+                (address.ss_family == AF_INET || address.ss_family == AF_INET6);
     protocol_.Attach(conn);
     state_ = State::kConnected;
     up_.store(true, std::memory_order_relaxed);
@@ -215,15 +211,50 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
                         });
   }
 
+  void SendThisTurn() {
+    std::vector<Waiting> batch = std::exchange(this_turn_, {});
+    // libpq 15 writes to the socket at every statement's Sync (its
+    // PQpipelineSync flushes); a corked TCP socket gathers those writes into
+    // one segment, sent when uncorked.
+    const bool cork = batch.size() > 1 && corkable_;
+    if (cork) SetCork(true);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::Status refused;
+      if (!protocol_.Send(batch[i].statement, batch[i].params, batch[i].done, refused,
+                          /*flush=*/false)) {
+        ReadyCallbacks failed;
+        if (!refused.ok()) failed.emplace_back(std::move(batch[i].done), std::move(refused));
+        for (size_t rest = i + 1; rest < batch.size(); ++rest) {
+          failed.emplace_back(
+              std::move(batch[rest].done),
+              absl::UnavailableError(
+                  absl::StrCat(batch[rest].statement.name, ": the database connection was lost")));
+        }
+        Lost();
+        Deliver(failed);
+        return;
+      }
+    }
+    if (cork) SetCork(false);
+    if (!protocol_.Flush()) {
+      Lost();
+      return;
+    }
+    if (protocol_.want_write()) WatchWrite();
+  }
+
+  void SetCork(bool on) {
+    const int value = on ? 1 : 0;
+    setsockopt(PQsocket(protocol_.conn()), IPPROTO_TCP, TCP_CORK, &value, sizeof(value));
+  }
+
   void OnReady(bool readable, bool writable) {
     pg_conn* const conn = protocol_.conn();
     ReadyCallbacks ready;
-    bool alive = protocol_.OnSocketReady(readable, writable, ready);
-    // The loop's wake-ups are edge-triggered: bytes libpq left in the socket
-    // would bring none, so read again while any remain.
-    while (alive && readable && StillReadable(PQsocket(conn))) {
-      alive = protocol_.OnSocketReady(true, false, ready);
-    }
+    // Bytes libpq leaves in the socket are not lost to the loop's
+    // edge-triggered wake-ups: the next async_wait re-arms the descriptor,
+    // which reports them at once.
+    const bool alive = protocol_.OnSocketReady(readable, writable, ready);
     Deliver(ready);                        // may submit more, on this connection
     if (protocol_.conn() != conn) return;  // closed or stopped meanwhile
     if (!alive) {
@@ -232,11 +263,6 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     }
     WatchRead();
     if (protocol_.want_write()) WatchWrite();
-  }
-
-  static bool StillReadable(int fd) {
-    pollfd check{fd, POLLIN, 0};
-    return poll(&check, 1, 0) > 0 && (check.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
   }
 
   void Lost() {
@@ -255,11 +281,14 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     up_.store(false, std::memory_order_relaxed);
     pg_conn* conn = protocol_.conn();
     ReadyCallbacks failed = protocol_.Detach(why);
-    for (Waiting& waiting : waiting_) {
-      failed.emplace_back(std::move(waiting.done),
-                          absl::UnavailableError(absl::StrCat(waiting.statement.name, ": ", why)));
+    for (std::vector<Waiting>* held : {&this_turn_, &waiting_}) {
+      for (Waiting& waiting : *held) {
+        failed.emplace_back(std::move(waiting.done), absl::UnavailableError(absl::StrCat(
+                                                         waiting.statement.name, ": ", why)));
+      }
+      held->clear();
     }
-    waiting_.clear();
+    corkable_ = false;
     ReleaseSocket();
     if (conn != nullptr) {
       if (state_ != State::kStopped) {
@@ -302,9 +331,11 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
   std::optional<asio::posix::stream_descriptor> socket_;
   bool reading_ = false;
   bool writing_ = false;
-  bool flush_posted_ = false;
+  bool send_posted_ = false;
+  bool corkable_ = false;  // a TCP connection (not a Unix socket)
   bool reported_down_ = false;
-  std::vector<Waiting> waiting_;
+  std::vector<Waiting> waiting_;    // for the connection attempt under way
+  std::vector<Waiting> this_turn_;  // to be sent at the end of this turn
 };
 
 LoopPipeline::LoopPipeline(const PipelineOptions& options, event_loops::EventLoops* loops)
