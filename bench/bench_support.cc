@@ -2,6 +2,8 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -67,6 +69,30 @@ long MemoryKb(pid_t pid, const char* field) {
     }
   }
   return 0;
+}
+
+absl::Duration ProcessCpu(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(stat, line);
+  // Fields after the command name (which may hold spaces): state is the
+  // 3rd field, utime and stime the 14th and 15th.
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos) return absl::ZeroDuration();
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(line).substr(name_end + 2), ' ');
+  int64_t user = 0, system = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) ||
+      !absl::SimpleAtoi(fields[12], &system)) {
+    return absl::ZeroDuration();
+  }
+  return absl::Seconds(static_cast<double>(user + system) / sysconf(_SC_CLK_TCK));
+}
+
+absl::Duration ChildrenCpu() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
 }
 
 std::string RunCommand(const std::string& command) {

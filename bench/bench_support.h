@@ -25,6 +25,10 @@ inline constexpr char kServiceEnvPrefix[] = "BENCH_SERVICE_";
 pid_t Spawn(const char* binary, std::vector<std::string> environment);
 // A /proc/<pid>/status field in kB, e.g. "VmRSS:" or "VmHWM:"; 0 if absent.
 long MemoryKb(pid_t pid, const char* field);
+// CPU time (user + system) used so far by `pid`, and by this process's
+// waited-for children and theirs (a command RunCommand ran, once it ended).
+absl::Duration ProcessCpu(pid_t pid);
+absl::Duration ChildrenCpu();
 // Runs a shell command and returns what it printed (stdout and stderr).
 std::string RunCommand(const std::string& command);
 // Requests per second from `h2load <arguments>` ("finished in ..., N req/s").

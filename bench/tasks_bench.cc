@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -29,9 +30,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
+#include "bench/grpc_load.h"
 #include "common/grpc_wire/grpc_wire.h"
 #include "common/pg/connection.h"
 #include "common/pg/migrator.h"
@@ -82,101 +85,137 @@ pid_t StartService(const std::string& dsn, int port) {
        absl::StrCat("DB_POOL_SIZE=", kClients), "LOG_LEVEL=warning"});
 }
 
-// Requests per second of `call` from kClients threads, each with its own
-// connection, for `duration`.
-template <typename Call>
-double GrpcRate(const std::string& target, absl::Duration duration, Call call) {
-  std::atomic<int64_t> done{0};
-  std::atomic<int64_t> failed{0};
-  const absl::Time stop = absl::Now() + duration;
-  std::vector<std::thread> clients;
-  for (int i = 0; i < kClients; ++i) {
-    clients.emplace_back([&, i] {
-      grpc::ChannelArguments args;
-      args.SetInt("todo.bench.connection", i);  // a distinct channel: its own connection
-      auto stub = TasksService::NewStub(
-          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
-      std::mt19937_64 random(i);
-      int64_t local = 0;
-      while (absl::Now() < stop) {
-        const grpc::Status status = call(*stub, random);
-        if (status.ok()) {
-          ++local;
-        } else if (failed++ == 0) {
-          std::fprintf(stderr, "  first failure: %d %s\n", status.error_code(),
-                       status.error_message().c_str());
-        }
-      }
-      done += local;
-    });
-  }
-  for (std::thread& client : clients) client.join();
-  if (failed.load() > 0) std::fprintf(stderr, "  (%ld failed calls)\n", long(failed.load()));
-  return static_cast<double>(done.load()) / absl::ToDoubleSeconds(duration);
+// One side of a rate comparison: calls per second, and the CPU time per
+// call of its load client and (for ours) of todo-tasks.
+struct Measured {
+  double rate = 0;
+  absl::Duration client_cpu;
+  absl::Duration service_cpu;
+};
+
+absl::Duration PerCall(absl::Duration cpu, double rate, absl::Duration duration) {
+  const double calls = rate * absl::ToDoubleSeconds(duration);
+  return calls > 0 ? cpu / calls : absl::ZeroDuration();
 }
 
-double PgbenchRate(int port, const std::string& database, const std::string& script,
-                   absl::Duration duration) {
+Measured PgbenchRate(int port, const std::string& database, const std::string& script,
+                     absl::Duration duration) {
   const std::string path = "/tmp/todo-tasks-bench.sql";
   std::ofstream(path) << script;
   const std::string command = absl::StrCat(
       PgBin(), "/pgbench -h 127.0.0.1 -p ", port, " -U postgres -n -M prepared -c ", kClients,
       " -j 2 -T ", absl::ToInt64Seconds(duration), " -f ", path, " ", database);
+  const absl::Duration cpu_before = todo::bench::ChildrenCpu();
   const std::string output = todo::bench::RunCommand(command);
+  const absl::Duration cpu = todo::bench::ChildrenCpu() - cpu_before;
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
     if (absl::StartsWith(line, "tps = ")) {
       double tps = 0;
       const std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
-      if (words.size() > 2 && absl::SimpleAtod(words[2], &tps)) return tps;
+      if (words.size() > 2 && absl::SimpleAtod(words[2], &tps)) {
+        return {tps, PerCall(cpu, tps, duration), absl::ZeroDuration()};
+      }
     }
   }
   Die("pgbench printed no tps:\n" + output);
-  return 0;
 }
 
-// Requests per second from h2load (nghttp2-client), a lean C load generator
-// like pgbench: kClients connections, one call in flight on each, every call
-// the same pre-encoded gRPC frame. 0 when h2load is not installed. h2load
-// counts HTTP statuses, not grpc-status, so callers check the call once first.
-double GrpcH2loadRate(int port, const std::string& method, const google::protobuf::Message& request,
-                      const std::string& token, absl::Duration duration) {
-  const std::string frame = todo::common::grpc_wire::FrameMessage(request.SerializeAsString());
-  const std::string path = "/tmp/todo-tasks-bench.frame";
-  std::ofstream(path, std::ios::binary) << frame;
-  return todo::bench::H2loadRate(absl::StrCat(
-      "-c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(duration), " -d ", path,
-      " -H 'content-type: application/grpc' -H 'te: trailers' -H 'authorization: Bearer ", token,
-      "' http://127.0.0.1:", port, "/todo.tasks.v1.TasksService/", method));
-}
-
-// The two sides of a comparison, measured in turn (A B A B ...) so that a
-// change in the shared host's speed falls on both; the ratio is of the
-// totals, with the rounds' own ratios beside it.
-struct Alternated {
-  double ours = 0;
-  double theirs = 0;
-  double lowest = 1e9;
-  double highest = 0;
+// The calls of a gRPC method: where, as whom, and its requests, encoded once.
+struct GrpcCalls {
+  pid_t service = 0;
+  int port = 0;
+  std::string method;
+  std::string token;
+  std::vector<std::string> framed_requests;
 };
 
-template <typename Ours, typename Theirs>
-Alternated Alternate(int rounds, Ours ours, Theirs theirs) {
-  Alternated result;
-  for (int i = 0; i < rounds; ++i) {
-    const double a = ours();
-    const double b = theirs();
-    result.ours += a / rounds;
-    result.theirs += b / rounds;
-    result.lowest = std::min(result.lowest, a / b);
-    result.highest = std::max(result.highest, a / b);
+// gRPC calls per second from the lean load client (bench/grpc_load.h):
+// kClients connections on two threads, as pgbench's clients here.
+Measured LeanClientRate(const GrpcCalls& calls, absl::Duration duration) {
+  todo::bench::GrpcLoadOptions options;
+  options.port = calls.port;
+  options.path = absl::StrCat("/todo.tasks.v1.TasksService/", calls.method);
+  options.metadata = {{"authorization", absl::StrCat("Bearer ", calls.token)}};
+  options.framed_requests = calls.framed_requests;
+  options.connections = kClients;
+  options.threads = 2;
+  options.duration = duration;
+  const absl::Duration service_before = todo::bench::ProcessCpu(calls.service);
+  const todo::bench::GrpcLoadResult result = todo::bench::RunGrpcLoad(options);
+  const absl::Duration service_cpu = todo::bench::ProcessCpu(calls.service) - service_before;
+  if (result.failed > 0) {
+    Die(absl::StrCat(calls.method, ": ", result.failed,
+                     " calls failed, the first: ", result.first_failure));
   }
-  return result;
+  return {result.rate(), PerCall(result.client_cpu, result.rate(), result.elapsed),
+          PerCall(service_cpu, result.rate(), result.elapsed)};
 }
 
-void Report(const char* ours, const char* theirs, const Alternated& rates, double target) {
-  std::printf("  %s %9.0f/s   %s %9.0f/s   ratio %.2f (rounds %.2f-%.2f; target >= %.1f)\n", ours,
-              rates.ours, theirs, rates.theirs, rates.ours / rates.theirs, rates.lowest,
-              rates.highest, target);
+// The same from h2load (nghttp2-client), when installed: every call the
+// first request. h2load counts HTTP statuses, not grpc-status, so callers
+// check the call once first.
+Measured H2loadRate(const GrpcCalls& calls, absl::Duration duration) {
+  const std::string path = "/tmp/todo-tasks-bench.frame";
+  std::ofstream(path, std::ios::binary) << calls.framed_requests.front();
+  const absl::Duration client_before = todo::bench::ChildrenCpu();
+  const absl::Duration service_before = todo::bench::ProcessCpu(calls.service);
+  const double rate = todo::bench::H2loadRate(absl::StrCat(
+      "-c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(duration), " -d ", path,
+      " -H 'content-type: application/grpc' -H 'te: trailers' -H 'authorization: Bearer ",
+      calls.token, "' http://127.0.0.1:", calls.port, "/todo.tasks.v1.TasksService/",
+      calls.method));
+  const absl::Duration service_cpu = todo::bench::ProcessCpu(calls.service) - service_before;
+  return {rate, PerCall(todo::bench::ChildrenCpu() - client_before, rate, duration),
+          PerCall(service_cpu, rate, duration)};
+}
+
+// The sides of a comparison, measured in turn (A B C A B C ...) so that a
+// change in the shared host's speed falls on all; each side's ratio to the
+// last one (the reference) is of the means, with the rounds' own beside it.
+struct Side {
+  std::string name;
+  std::function<Measured()> measure;
+};
+struct SideTotals {
+  Measured mean;
+  double lowest_ratio = 1e9;
+  double highest_ratio = 0;
+};
+
+std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides) {
+  std::vector<SideTotals> totals(sides.size());
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<Measured> measured;
+    for (const Side& side : sides) measured.push_back(side.measure());
+    for (size_t i = 0; i < sides.size(); ++i) {
+      const double ratio = measured[i].rate / measured.back().rate;
+      totals[i].mean.rate += measured[i].rate / rounds;
+      totals[i].mean.client_cpu += measured[i].client_cpu / rounds;
+      totals[i].mean.service_cpu += measured[i].service_cpu / rounds;
+      totals[i].lowest_ratio = std::min(totals[i].lowest_ratio, ratio);
+      totals[i].highest_ratio = std::max(totals[i].highest_ratio, ratio);
+    }
+  }
+  return totals;
+}
+
+// The first side is the one held to `target`; the others are shown beside it.
+void Report(const std::vector<Side>& sides, const std::vector<SideTotals>& totals, double target) {
+  const SideTotals& reference = totals.back();
+  for (size_t i = 0; i + 1 < sides.size(); ++i) {
+    std::printf("  %-28s %9.0f/s   %s %9.0f/s   ratio %.2f (rounds %.2f-%.2f)%s\n",
+                sides[i].name.c_str(), totals[i].mean.rate, sides.back().name.c_str(),
+                reference.mean.rate, totals[i].mean.rate / reference.mean.rate,
+                totals[i].lowest_ratio, totals[i].highest_ratio,
+                i == 0 ? absl::StrFormat("; target >= %.1f", target).c_str() : "");
+  }
+  std::printf("    CPU per call:");
+  for (size_t i = 0; i < sides.size(); ++i) {
+    std::printf(" %s client %.1f us%s", sides[i].name.c_str(),
+                absl::ToDoubleMicroseconds(totals[i].mean.client_cpu),
+                i + 1 < sides.size() ? "," : "");
+  }
+  std::printf("; todo-tasks %.1f us\n", absl::ToDoubleMicroseconds(totals[0].mean.service_cpu));
 }
 
 grpc::ClientContext* Authorized(grpc::ClientContext& context, const std::string& token) {
@@ -280,34 +319,40 @@ int main(int argc, char** argv) {
   std::printf("tasks_bench: %d clients, %s per phase, Postgres on 127.0.0.1:%d\n", kClients,
               absl::FormatDuration(phase).c_str(), (*postgres)->port());
 
-  // gRPC load comes from h2load when it is installed (a lean C client, like
-  // pgbench), else from the C++ client threads.
-  const bool use_h2load = std::system("command -v h2load >/dev/null 2>&1") == 0;
-  std::printf("  (gRPC load from %s)\n", use_h2load ? "h2load" : "the C++ client");
+  // The load client held to the targets is the lean one, which costs about
+  // what pgbench's own client does per call (printed below); h2load, when
+  // installed, is measured beside it as a cross-check.
+  const bool have_h2load = std::system("command -v h2load >/dev/null 2>&1") == 0;
+  const auto sides = [&](const GrpcCalls& calls, const std::string& method,
+                         std::function<Measured()> reference) {
+    std::vector<Side> sides{
+        {method + ", lean client", [&calls, phase] { return LeanClientRate(calls, phase); }}};
+    if (have_h2load) {
+      sides.push_back({method + ", h2load", [&calls, phase] { return H2loadRate(calls, phase); }});
+    }
+    sides.push_back({"pgbench", std::move(reference)});
+    return sides;
+  };
 
-  // 1. Reads: GetTask vs pgbench running the store's SELECT.
+  // 1. Reads: GetTask vs pgbench running the store's SELECT, both over the
+  // reader's 1,000 tasks.
   if (wants("get")) {
-    v1::GetTaskRequest get_request;
-    get_request.set_id(reader_ids[0] + 500);
+    GrpcCalls calls{service, port, "GetTask", reader_token, {}};
+    for (int64_t id = reader_ids[0]; id <= reader_ids[1]; ++id) {
+      v1::GetTaskRequest request;
+      request.set_id(id);
+      calls.framed_requests.push_back(
+          todo::common::grpc_wire::FrameMessage(request.SerializeAsString()));
+    }
     {
+      v1::GetTaskRequest request;
+      request.set_id(reader_ids[0]);
       v1::Task task;
       grpc::ClientContext context;
-      const grpc::Status status =
-          probe->GetTask(Authorized(context, reader_token), get_request, &task);
+      const grpc::Status status = probe->GetTask(Authorized(context, reader_token), request, &task);
       if (!status.ok()) Die("GetTask check: " + status.error_message());
     }
-    const auto get_rate = [&] {
-      return use_h2load
-                 ? GrpcH2loadRate(port, "GetTask", get_request, reader_token, phase)
-                 : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64& random) {
-                     v1::GetTaskRequest request;
-                     request.set_id(reader_ids[0] + static_cast<int64_t>(random() % 1000));
-                     v1::Task task;
-                     grpc::ClientContext context;
-                     return stub.GetTask(Authorized(context, reader_token), request, &task);
-                   });
-    };
-    const auto select_rate = [&] {
+    const std::vector<Side> get = sides(calls, "GetTask", [&] {
       return PgbenchRate(
           (*postgres)->port(), database,
           absl::StrCat("\\set id random(", reader_ids[0], ", ", reader_ids[1], ")\n",
@@ -316,8 +361,8 @@ int main(int argc, char** argv) {
                        "version FROM tasks.tasks WHERE user_id = '",
                        kReader, "' AND id = :id;\n"),
           phase);
-    };
-    Report("GetTask   ", "pgbench SELECT", Alternate(rounds, get_rate, select_rate), 0.5);
+    });
+    Report(get, Alternate(rounds, get), 0.5);
   }
 
   // 2. Writes: CreateTask vs pgbench running the store's INSERT.
@@ -334,16 +379,13 @@ int main(int argc, char** argv) {
           probe->CreateTask(Authorized(context, writer_token), create_request, &task);
       if (!status.ok()) Die("CreateTask check: " + status.error_message());
     }
-    const auto create_rate = [&] {
-      return use_h2load ? GrpcH2loadRate(port, "CreateTask", create_request, writer_token, phase)
-                        : GrpcRate(target, phase, [&](TasksService::Stub& stub, std::mt19937_64&) {
-                            v1::Task task;
-                            grpc::ClientContext context;
-                            return stub.CreateTask(Authorized(context, writer_token),
-                                                   create_request, &task);
-                          });
-    };
-    const auto insert_rate = [&] {
+    const GrpcCalls calls{
+        service,
+        port,
+        "CreateTask",
+        writer_token,
+        {todo::common::grpc_wire::FrameMessage(create_request.SerializeAsString())}};
+    const std::vector<Side> create = sides(calls, "CreateTask", [&] {
       return PgbenchRate(
           (*postgres)->port(), database,
           "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, "
@@ -354,8 +396,8 @@ int main(int argc, char** argv) {
           "category, due_date, remind_at, recurrence, created_at, updated_at, completed_at, "
           "version;\n",
           phase);
-    };
-    Report("CreateTask", "pgbench INSERT", Alternate(rounds, create_rate, insert_rate), 0.7);
+    });
+    Report(create, Alternate(rounds, create), 0.7);
   }
 
   // 3. ListTasks: 100,000 vs 1,000 tasks.
