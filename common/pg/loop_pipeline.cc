@@ -220,8 +220,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     if (cork) SetCork(true);
     for (size_t i = 0; i < batch.size(); ++i) {
       absl::Status refused;
-      if (!protocol_.Send(batch[i].statement, batch[i].params, batch[i].done, refused,
-                          /*flush=*/false)) {
+      if (!protocol_.Send(batch[i].statement, batch[i].params, batch[i].done, refused)) {
         ReadyCallbacks failed;
         if (!refused.ok()) failed.emplace_back(std::move(batch[i].done), std::move(refused));
         for (size_t rest = i + 1; rest < batch.size(); ++rest) {

@@ -16,7 +16,7 @@ void PipelineProtocol::Attach(pg_conn* conn) {
 }
 
 bool PipelineProtocol::Send(const Statement& statement, const Params& params, ResultCallback& done,
-                            absl::Status& refused, bool flush) {
+                            absl::Status& refused) {
   std::vector<const char*> values;
   values.reserve(params.values().size());
   for (const auto& value : params.values()) {
@@ -40,7 +40,7 @@ bool PipelineProtocol::Send(const Statement& statement, const Params& params, Re
   }
   if (sent) {
     pending_.push_back({Kind::kSync, "sync", nullptr});
-    sent = !flush || Flush();
+    sent = Flush();  // PQpipelineSync flushed; this learns whether bytes are left
   }
   if (!sent && !queued) {
     refused = StatusFromFailure(conn_, nullptr, statement.name);

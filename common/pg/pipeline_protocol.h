@@ -34,13 +34,13 @@ class PipelineProtocol {
   void Attach(pg_conn* conn);
   pg_conn* conn() const { return conn_; }
 
-  // Queues `statement` and its Sync and, with `flush`, sends what the socket
-  // takes (without, Flush or OnSocketReady sends it later, with whatever
-  // else was queued meanwhile). False when the connection failed: `done` is
-  // then either queued (Detach fails it) or, when it never got queued, left
-  // to the caller with `refused` set.
+  // Queues `statement` and its Sync, and sends what the socket takes: libpq
+  // (15) writes at every Sync, so a caller that wants several statements in
+  // one segment corks the socket around them. False when the connection
+  // failed: `done` is then either queued (Detach fails it) or, when it never
+  // got queued, left to the caller with `refused` set.
   bool Send(const Statement& statement, const Params& params, ResultCallback& done,
-            absl::Status& refused, bool flush = true);
+            absl::Status& refused);
   // Sends what the socket takes; false when the connection failed.
   bool Flush();
   // Unsent bytes remain: the socket must be watched for writing.
