@@ -16,14 +16,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -77,9 +74,9 @@ void Sql(todo::common::pg::Connection& connection, const std::string& sql) {
   }
 }
 
-pid_t StartService(const std::string& dsn, int port) {
+pid_t StartService(const char* binary, const std::string& dsn, int port) {
   return todo::bench::Spawn(
-      TODO_TASKS_BINARY,
+      binary,
       {absl::StrCat("TASKS_DATABASE_URL=", dsn), absl::StrCat("GRPC_PORT=", port),
        "LISTEN_ADDRESS=127.0.0.1", absl::StrCat("BETTER_AUTH_SECRET=", todo::testing::kTestSecret),
        absl::StrCat("DB_POOL_SIZE=", kClients), "LOG_LEVEL=warning"});
@@ -211,11 +208,13 @@ void Report(const std::vector<Side>& sides, const std::vector<SideTotals>& total
   }
   std::printf("    CPU per call:");
   for (size_t i = 0; i < sides.size(); ++i) {
-    std::printf(" %s client %.1f us%s", sides[i].name.c_str(),
-                absl::ToDoubleMicroseconds(totals[i].mean.client_cpu),
-                i + 1 < sides.size() ? "," : "");
+    std::printf("%s %s: client %.1f us", i == 0 ? "" : ";", sides[i].name.c_str(),
+                absl::ToDoubleMicroseconds(totals[i].mean.client_cpu));
+    if (totals[i].mean.service_cpu > absl::ZeroDuration()) {
+      std::printf(", todo-tasks %.1f us", absl::ToDoubleMicroseconds(totals[i].mean.service_cpu));
+    }
   }
-  std::printf("; todo-tasks %.1f us\n", absl::ToDoubleMicroseconds(totals[0].mean.service_cpu));
+  std::printf("\n");
 }
 
 grpc::ClientContext* Authorized(grpc::ClientContext& context, const std::string& token) {
@@ -299,20 +298,29 @@ int main(int argc, char** argv) {
   }
 
   const int port = todo::testing::FreeLoopbackPort();
-  const pid_t service = StartService(*dsn, port);
-  const std::string target = absl::StrCat("127.0.0.1:", port);
-  auto probe =
-      TasksService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  const pid_t service = StartService(TODO_TASKS_BINARY, *dsn, port);
   const std::string reader_token = todo::testing::MintToken(kReader, absl::Now(), absl::Hours(2));
-  for (int attempt = 0;; ++attempt) {
-    v1::GetTaskRequest request;
-    request.set_id(reader_ids[0]);
-    v1::Task task;
-    grpc::ClientContext context;
-    if (probe->GetTask(Authorized(context, reader_token), request, &task).ok()) break;
-    if (attempt > 100) Die("todo-tasks did not come up");
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  const auto await_serving = [&](int at) {
+    auto stub = TasksService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", at), grpc::InsecureChannelCredentials()));
+    for (int attempt = 0;; ++attempt) {
+      v1::GetTaskRequest request;
+      request.set_id(reader_ids[0]);
+      v1::Task task;
+      grpc::ClientContext context;
+      if (stub->GetTask(Authorized(context, reader_token), request, &task).ok()) return stub;
+      if (attempt > 100) Die("todo-tasks did not come up");
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  };
+  auto probe = await_serving(port);
+  // Optionally another build of todo-tasks (e.g. the last commit's), served
+  // beside this one on the same database and measured in the same rounds.
+  const char* baseline_binary = std::getenv("TASKS_BENCH_BASELINE");
+  const int baseline_port = baseline_binary != nullptr ? todo::testing::FreeLoopbackPort() : 0;
+  const pid_t baseline =
+      baseline_binary != nullptr ? StartService(baseline_binary, *dsn, baseline_port) : 0;
+  if (baseline != 0) await_serving(baseline_port);
   absl::SleepFor(absl::Milliseconds(500));
   const long idle_rss = todo::bench::MemoryKb(service, "VmRSS:");
 
@@ -327,6 +335,13 @@ int main(int argc, char** argv) {
                          std::function<Measured()> reference) {
     std::vector<Side> sides{
         {method + ", lean client", [&calls, phase] { return LeanClientRate(calls, phase); }}};
+    if (baseline != 0) {
+      GrpcCalls other = calls;
+      other.service = baseline;
+      other.port = baseline_port;
+      sides.push_back(
+          {method + ", baseline build", [other, phase] { return LeanClientRate(other, phase); }});
+    }
     if (have_h2load) {
       sides.push_back({method + ", h2load", [&calls, phase] { return H2loadRate(calls, phase); }});
     }
@@ -420,6 +435,7 @@ int main(int argc, char** argv) {
   std::printf(
       "  todo-tasks resident memory: idle %.1f MB, peak under load %.1f MB (target <= 64)\n",
       idle_rss / 1024.0, todo::bench::MemoryKb(service, "VmHWM:") / 1024.0);
+  if (baseline != 0) kill(baseline, SIGTERM);
   kill(service, SIGTERM);
   int status = 0;
   waitpid(service, &status, 0);
