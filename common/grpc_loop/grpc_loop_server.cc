@@ -2,13 +2,11 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
@@ -21,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "common/event_loops/listener.h"
 #include "common/grpc_wire/grpc_wire.h"
+#include "common/http2/session_io.h"
 #include "common/logging/log.h"
 
 namespace todo::common::grpc_loop {
@@ -149,16 +148,14 @@ struct GrpcLoopServer::State {
 namespace {
 
 // One client connection: an nghttp2 server session on one worker's loop.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public http2::SessionIo<Connection>,
+                   public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<GrpcLoopServer::State> server, Worker& worker, tcp::socket socket)
-      : server_holder_(std::move(server)),
+      : SessionIo(std::move(socket)),
+        server_holder_(std::move(server)),
         server_(*server_holder_),
-        worker_(worker),
-        socket_(std::move(socket)) {}
-  ~Connection() {
-    if (session_ != nullptr) nghttp2_session_del(session_);
-  }
+        worker_(worker) {}
 
   void Start();
   void Sweep(absl::Time now);
@@ -222,9 +219,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // a reset when the client is still sending.
   void Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status = 200);
   void SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status = 200);
+  friend class http2::SessionIo<Connection>;
   void ScheduleFlush();
-  void Read();
-  void Flush();
   void Close();
 
   // Keeps the server's state (and the worker in it) alive as long as the
@@ -232,17 +228,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::shared_ptr<GrpcLoopServer::State> server_holder_;
   GrpcLoopServer::State& server_;
   Worker& worker_;
-  tcp::socket socket_;
-  nghttp2_session* session_ = nullptr;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
-  std::array<uint8_t, 16 * 1024> read_buffer_;
-  std::string writing_;
-  bool write_in_flight_ = false;
-  bool in_receive_ = false;
   bool flush_posted_ = false;
-  absl::Time write_started_;
-  absl::Time last_activity_ = absl::Now();
-  bool closed_ = false;
   bool going_away_ = false;
 };
 
@@ -570,69 +557,8 @@ void Connection::ScheduleFlush() {
   });
 }
 
-void Connection::Read() {
-  // async_read_some tries the read at once and only waits when the socket is
-  // empty, with the socket's wake-ups left armed: async_wait would re-arm
-  // them (a syscall) on every call.
-  socket_.async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const boost::system::error_code& error, size_t length) {
-        if (self->closed_) return;
-        if (error) {
-          self->Close();
-          return;
-        }
-        self->last_activity_ = absl::Now();
-        self->in_receive_ = true;
-        const ssize_t taken =
-            nghttp2_session_mem_recv(self->session_, self->read_buffer_.data(), length);
-        self->in_receive_ = false;
-        if (taken < 0) {
-          self->Close();  // not HTTP/2, or a protocol error
-          return;
-        }
-        self->Flush();
-        if (!self->closed_) self->Read();
-      });
-}
-
-void Connection::Flush() {
-  if (closed_ || write_in_flight_) return;
-  writing_.clear();
-  while (true) {
-    const uint8_t* bytes = nullptr;
-    const ssize_t length = nghttp2_session_mem_send(session_, &bytes);
-    if (length < 0) {
-      Close();
-      return;
-    }
-    if (length == 0) break;
-    writing_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
-  }
-  if (writing_.empty()) {
-    if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) Close();
-    return;
-  }
-  write_in_flight_ = true;
-  write_started_ = absl::Now();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& error, size_t) {
-                      self->write_in_flight_ = false;
-                      if (self->closed_) return;
-                      if (error) {
-                        self->Close();
-                        return;
-                      }
-                      self->Flush();
-                    });
-}
-
 void Connection::Close() {
-  if (closed_) return;
-  closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (!CloseSocket()) return;
   worker_.connections.erase(this);
   server_.open_connections.fetch_sub(1);
   for (auto& [id, stream] : streams_) {
@@ -653,7 +579,7 @@ void Connection::Sweep(absl::Time now) {
   }
   if (!expired.empty()) Flush();
   const absl::Duration timeout = server_.options.idle_timeout;
-  if (write_in_flight_ && now - write_started_ > timeout) {
+  if (WriteStalled(now, timeout)) {
     Close();  // the client does not take what it is sent
   } else if (streams_.empty() && !write_in_flight_ && now - last_activity_ > timeout) {
     nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);

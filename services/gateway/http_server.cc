@@ -30,6 +30,7 @@
 #include "common/config/cpus.h"
 #include "common/event_loops/listener.h"
 #include "common/grpc_wire/grpc_wire.h"
+#include "common/http2/session_io.h"
 #include "common/logging/log.h"
 
 namespace todo::gateway {
@@ -541,13 +542,11 @@ void Connection::Stop(bool force) {
 // resetting a stream abandons its exchange; Stop sends GOAWAY and lets the
 // streams in progress finish.
 class Http2Connection : public ClientConnection,
+                        public common::http2::SessionIo<Http2Connection>,
                         public std::enable_shared_from_this<Http2Connection> {
  public:
   Http2Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
-      : server_(server), worker_(worker), socket_(std::move(socket)) {}
-  ~Http2Connection() override {
-    if (session_ != nullptr) nghttp2_session_del(session_);
-  }
+      : SessionIo(std::move(socket)), server_(server), worker_(worker) {}
 
   void Start();
   void Sweep(absl::Time now) override;
@@ -599,21 +598,12 @@ class Http2Connection : public ClientConnection,
   // Submits the head (and, for a whole response, the body) of stream `id`.
   void Submit(int32_t id, Stream& stream, const HttpResponse& head, bool whole);
   void Log(const Stream& stream, int status);
-  void Read();
-  void Flush();
+  friend class common::http2::SessionIo<Http2Connection>;
   void Close();
 
   HttpServer::State& server_;
   Worker& worker_;
-  tcp::socket socket_;
-  nghttp2_session* session_ = nullptr;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
-  std::array<uint8_t, 16 * 1024> read_buffer_;
-  std::string writing_;
-  bool write_in_flight_ = false;
-  absl::Time write_started_;
-  absl::Time last_activity_ = absl::Now();
-  bool closed_ = false;
   bool going_away_ = false;
 };
 
@@ -837,64 +827,8 @@ void Http2Connection::EndStream(int32_t id) {
   Flush();
 }
 
-void Http2Connection::Read() {
-  socket_.async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const boost::system::error_code& error, size_t length) {
-        if (self->closed_) return;
-        if (error) {
-          self->Close();
-          return;
-        }
-        self->last_activity_ = absl::Now();
-        if (nghttp2_session_mem_recv(self->session_, self->read_buffer_.data(), length) < 0) {
-          self->Close();  // not HTTP/2 after all, or a protocol error
-          return;
-        }
-        if (self->closed_) return;
-        self->Flush();
-        self->Read();
-      });
-}
-
-void Http2Connection::Flush() {
-  if (closed_ || write_in_flight_) return;
-  writing_.clear();
-  while (true) {
-    const uint8_t* bytes = nullptr;
-    const ssize_t length = nghttp2_session_mem_send(session_, &bytes);
-    if (length < 0) {
-      Close();
-      return;
-    }
-    if (length == 0) break;
-    writing_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
-  }
-  if (writing_.empty()) {
-    if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) Close();
-    return;
-  }
-  write_in_flight_ = true;
-  write_started_ = absl::Now();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& error, size_t) {
-                      self->write_in_flight_ = false;
-                      if (self->closed_) return;
-                      if (error) {
-                        self->Close();
-                        return;
-                      }
-                      self->last_activity_ = absl::Now();
-                      self->Flush();
-                    });
-}
-
 void Http2Connection::Close() {
-  if (closed_) return;
-  closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (!CloseSocket()) return;
   worker_.connections.erase(this);
   server_.open_connections.fetch_sub(1);
   auto streams = std::move(streams_);
@@ -906,7 +840,7 @@ void Http2Connection::Close() {
 
 void Http2Connection::Sweep(absl::Time now) {
   const absl::Duration timeout = server_.options.idle_timeout;
-  if (write_in_flight_ && now - write_started_ > timeout) {
+  if (WriteStalled(now, timeout)) {
     Close();  // the client does not take what it is sent
   } else if (streams_.empty() && !write_in_flight_ && now - last_activity_ > timeout) {
     nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);

@@ -1,0 +1,135 @@
+#pragma once
+
+// The socket half of a server-side HTTP/2 connection: an nghttp2 session
+// fed from, and flushed to, a TCP socket on an Asio loop. Shared by the
+// gateway's h2c connections and grpc_loop's gRPC connections, which differ
+// in what their streams are, not in how bytes move.
+//
+// `Connection` derives from SessionIo<Connection> and from
+// std::enable_shared_from_this<Connection>, creates `session_` with itself as
+// user data, and has a Close() that calls CloseSocket() and then ends its
+// streams. Everything runs on the connection's loop.
+
+#include <nghttp2/nghttp2.h>
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace todo::common::http2 {
+
+template <typename Connection>
+class SessionIo {
+ public:
+  SessionIo(const SessionIo&) = delete;
+  SessionIo& operator=(const SessionIo&) = delete;
+
+ protected:
+  explicit SessionIo(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  ~SessionIo() {
+    if (session_ != nullptr) nghttp2_session_del(session_);
+  }
+
+  // Reads until the connection closes, feeding the session and sending what
+  // it answers after each read. async_read_some tries the read at once and
+  // only waits when the socket is empty, leaving the socket's wake-ups armed
+  // (async_wait would re-arm them, a syscall, on every call).
+  void Read() {
+    socket_.async_read_some(
+        boost::asio::buffer(read_buffer_),
+        [self = Self().shared_from_this()](const boost::system::error_code& error, size_t length) {
+          if (self->closed_) return;
+          if (error) {
+            self->Close();
+            return;
+          }
+          self->last_activity_ = absl::Now();
+          self->in_receive_ = true;
+          const ssize_t taken =
+              nghttp2_session_mem_recv(self->session_, self->read_buffer_.data(), length);
+          self->in_receive_ = false;
+          if (taken < 0) {
+            self->Close();  // not HTTP/2, or a protocol error
+            return;
+          }
+          self->Flush();
+          if (!self->closed_) self->Read();
+        });
+  }
+
+  // Sends everything the session has ready in one write, one write at a
+  // time. Inside the session's receive callbacks it must not send: Read
+  // flushes after them. Closes the connection once the session neither
+  // reads nor writes any more (after GOAWAY).
+  void Flush() {
+    if (closed_ || write_in_flight_ || in_receive_) return;
+    writing_.clear();
+    for (;;) {
+      const uint8_t* bytes = nullptr;
+      const ssize_t length = nghttp2_session_mem_send(session_, &bytes);
+      if (length < 0) {
+        Self().Close();
+        return;
+      }
+      if (length == 0) break;
+      writing_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
+    }
+    if (writing_.empty()) {
+      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) {
+        Self().Close();
+      }
+      return;
+    }
+    write_in_flight_ = true;
+    write_started_ = absl::Now();
+    boost::asio::async_write(
+        socket_, boost::asio::buffer(writing_),
+        [self = Self().shared_from_this()](const boost::system::error_code& error, size_t) {
+          self->write_in_flight_ = false;
+          if (self->closed_) return;
+          if (error) {
+            self->Close();
+            return;
+          }
+          self->last_activity_ = absl::Now();
+          self->Flush();
+        });
+  }
+
+  // Shuts the socket down; false when it already was.
+  bool CloseSocket() {
+    if (closed_) return false;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    return true;
+  }
+
+  // A write has been waiting for the client longer than `timeout`.
+  bool WriteStalled(absl::Time now, absl::Duration timeout) const {
+    return write_in_flight_ && now - write_started_ > timeout;
+  }
+
+  boost::asio::ip::tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  bool closed_ = false;
+  bool in_receive_ = false;  // inside nghttp2_session_mem_recv
+  bool write_in_flight_ = false;
+  absl::Time last_activity_ = absl::Now();  // the last byte read or written
+
+ private:
+  Connection& Self() { return static_cast<Connection&>(*this); }
+
+  std::array<uint8_t, 16 * 1024> read_buffer_;
+  std::string writing_;
+  absl::Time write_started_;
+};
+
+}  // namespace todo::common::http2
