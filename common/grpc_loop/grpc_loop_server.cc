@@ -230,7 +230,6 @@ class Connection : public http2::SessionIo<Connection>,
   Worker& worker_;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
   bool flush_posted_ = false;
-  bool going_away_ = false;
 };
 
 // A call's way back to its stream, from any thread.
@@ -578,14 +577,7 @@ void Connection::Sweep(absl::Time now) {
     }
   }
   if (!expired.empty()) Flush();
-  const absl::Duration timeout = server_.options.idle_timeout;
-  if (WriteStalled(now, timeout)) {
-    Close();  // the client does not take what it is sent
-  } else if (streams_.empty() && !write_in_flight_ && now - last_activity_ > timeout) {
-    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
-    Flush();
-    if (!write_in_flight_) Close();
-  }
+  SweepIdle(now, server_.options.idle_timeout, !streams_.empty());
 }
 
 void Connection::Stop(bool force) {
@@ -593,14 +585,8 @@ void Connection::Stop(bool force) {
     Close();
     return;
   }
-  if (!going_away_) {
-    going_away_ = true;
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
-  }
-  Flush();
-  if (streams_.empty() && !write_in_flight_) Close();
+  GoAway();
+  CloseWhenDrained(!streams_.empty());
 }
 
 void ArmSweep(Worker& worker) {

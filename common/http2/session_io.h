@@ -112,9 +112,35 @@ class SessionIo {
     return true;
   }
 
-  // A write has been waiting for the client longer than `timeout`.
-  bool WriteStalled(absl::Time now, absl::Duration timeout) const {
-    return write_in_flight_ && now - write_started_ > timeout;
+  // The idle sweep, for a connection with (`has_streams`) or without streams
+  // open: closed when a write has waited for the client longer than
+  // `timeout`; sent GOAWAY and closed when it had no stream and no traffic
+  // for that long.
+  void SweepIdle(absl::Time now, absl::Duration timeout, bool has_streams) {
+    if (write_in_flight_ && now - write_started_ > timeout) {
+      Self().Close();  // the client does not take what it is sent
+    } else if (!has_streams && !write_in_flight_ && now - last_activity_ > timeout) {
+      nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+      Flush();
+      if (!write_in_flight_) Self().Close();
+    }
+  }
+
+  // Shutdown's first step, taken once: GOAWAY, so the client opens no new
+  // stream; those in progress may finish.
+  void GoAway() {
+    if (going_away_) return;
+    going_away_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+  }
+
+  // Sends what is left and closes once no stream is open and nothing is
+  // being written.
+  void CloseWhenDrained(bool has_streams) {
+    Flush();
+    if (!has_streams && !write_in_flight_) Self().Close();
   }
 
   boost::asio::ip::tcp::socket socket_;
@@ -125,6 +151,7 @@ class SessionIo {
   absl::Time last_activity_ = absl::Now();  // the last byte read or written
 
  private:
+  bool going_away_ = false;
   Connection& Self() { return static_cast<Connection&>(*this); }
 
   std::array<uint8_t, 16 * 1024> read_buffer_;

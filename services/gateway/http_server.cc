@@ -604,7 +604,6 @@ class Http2Connection : public ClientConnection,
   HttpServer::State& server_;
   Worker& worker_;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
-  bool going_away_ = false;
 };
 
 // One HTTP/2 stream as an exchange's target.
@@ -839,14 +838,7 @@ void Http2Connection::Close() {
 }
 
 void Http2Connection::Sweep(absl::Time now) {
-  const absl::Duration timeout = server_.options.idle_timeout;
-  if (WriteStalled(now, timeout)) {
-    Close();  // the client does not take what it is sent
-  } else if (streams_.empty() && !write_in_flight_ && now - last_activity_ > timeout) {
-    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
-    Flush();
-    if (!write_in_flight_) Close();
-  }
+  SweepIdle(now, server_.options.idle_timeout, !streams_.empty());
 }
 
 void Http2Connection::Stop(bool force) {
@@ -854,21 +846,15 @@ void Http2Connection::Stop(bool force) {
     Close();
     return;
   }
-  if (!going_away_) {
-    // No new streams; those in progress finish (streams end now, their
-    // arrays still closed), then the session closes.
-    going_away_ = true;
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
-  }
+  // No new streams; those in progress finish (streams end now, their
+  // arrays still closed), then the session closes.
+  GoAway();
   std::vector<std::shared_ptr<Exchange>> streaming;
   for (auto& [id, stream] : streams_) {
     if (stream->exchange && stream->streaming) streaming.push_back(stream->exchange);
   }
   for (auto& exchange : streaming) exchange->Abandon(/*client_gone=*/false);
-  Flush();
-  if (streams_.empty() && !write_in_flight_) Close();
+  CloseWhenDrained(!streams_.empty());
 }
 
 void StartHttp2(HttpServer::State& server, Worker& worker, tcp::socket socket) {
