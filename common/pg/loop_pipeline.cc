@@ -187,27 +187,21 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     Deliver(failed);
   }
 
-  void WatchRead() {
-    if (reading_) return;
-    reading_ = true;
-    socket_->async_wait(asio::posix::stream_descriptor::wait_read,
-                        [self = shared_from_this(),
-                         conn = protocol_.conn()](const boost::system::error_code& error) {
-                          self->reading_ = false;
-                          if (error || self->protocol_.conn() != conn) return;
-                          self->OnReady(/*readable=*/true, /*writable=*/false);
-                        });
-  }
+  void WatchRead() { Watch(/*for_write=*/false); }
+  void WatchWrite() { Watch(/*for_write=*/true); }
 
-  void WatchWrite() {
-    if (writing_) return;
-    writing_ = true;
-    socket_->async_wait(asio::posix::stream_descriptor::wait_write,
-                        [self = shared_from_this(),
-                         conn = protocol_.conn()](const boost::system::error_code& error) {
-                          self->writing_ = false;
+  // One wait at a time for each direction; OnReady when it comes.
+  void Watch(bool for_write) {
+    bool& watching = for_write ? writing_ : reading_;
+    if (watching) return;
+    watching = true;
+    socket_->async_wait(for_write ? asio::posix::stream_descriptor::wait_write
+                                  : asio::posix::stream_descriptor::wait_read,
+                        [self = shared_from_this(), conn = protocol_.conn(),
+                         for_write](const boost::system::error_code& error) {
+                          (for_write ? self->writing_ : self->reading_) = false;
                           if (error || self->protocol_.conn() != conn) return;
-                          self->OnReady(/*readable=*/false, /*writable=*/true);
+                          self->OnReady(/*readable=*/!for_write, /*writable=*/for_write);
                         });
   }
 
