@@ -61,15 +61,15 @@ absl::StatusOr<std::pair<SortKey, bool>> ParseOrderBy(absl::string_view text) {
                              "must be one of due_date, priority, title, created_at, updated_at");
 }
 
-// "Buy MILK!" -> "buy:* & milk:*". Splits on everything but letters and digits
-// (bytes of multi-byte UTF-8 characters count as letters), so no tsquery
-// operator can get through.
-std::string SearchQuery(absl::string_view q) {
+// "Buy MILK!" -> "buy milk". Splits on everything but letters and digits
+// (bytes of multi-byte UTF-8 characters count as letters): punctuation never
+// reaches the database, which only sees words.
+std::string SearchWords(absl::string_view q) {
   std::vector<std::string> words;
   std::string word;
   const auto flush = [&] {
     if (!word.empty()) {
-      words.push_back(absl::StrCat(absl::AsciiStrToLower(word), ":*"));
+      words.push_back(absl::AsciiStrToLower(word));
       word.clear();
     }
   };
@@ -82,7 +82,7 @@ std::string SearchQuery(absl::string_view q) {
     }
   }
   flush();
-  return absl::StrJoin(words, " & ");
+  return absl::StrJoin(words, " ");
 }
 
 std::string Fingerprint(const TaskQuery& query) {
@@ -134,8 +134,9 @@ std::string Bind(common::pg::Params& params, const std::string& value) {
   return absl::StrCat("$", params.values().size());
 }
 
-std::string Filters(absl::string_view user_id, const TaskQuery& query, common::pg::Params& params) {
-  std::string where = absl::StrCat("user_id = ", Bind(params, std::string(user_id)));
+// `owner` is the placeholder the user id is bound to.
+std::string Filters(const std::string& owner, const TaskQuery& query, common::pg::Params& params) {
+  std::string where = absl::StrCat("user_id = ", owner);
   if (query.status) {
     absl::StrAppend(&where, " AND status = ", Bind(params, std::string(Word(*query.status))));
   }
@@ -150,10 +151,6 @@ std::string Filters(absl::string_view user_id, const TaskQuery& query, common::p
   if (query.category) {
     absl::StrAppend(&where, " AND category = ", Bind(params, *query.category));
   }
-  if (!query.search.empty()) {
-    absl::StrAppend(&where, " AND search @@ to_tsquery('simple', ", Bind(params, query.search),
-                    ")");
-  }
   if (query.due_after) {
     params.Add(*query.due_after);
     absl::StrAppend(&where, " AND due_date >= $", params.values().size());
@@ -163,6 +160,24 @@ std::string Filters(absl::string_view user_id, const TaskQuery& query, common::p
     absl::StrAppend(&where, " AND due_date < $", params.values().size());
   }
   return where;
+}
+
+// The rows a query selects: "<source> WHERE <conditions>". A search takes its
+// matches from the text index, whose entries are keyed by owner (migration
+// 0003), and filters them after. OFFSET 0 keeps the planner from pushing
+// user_id into the subquery, where it would AND the text index with a user_id
+// index read in full: it cannot estimate a prefix query and guesses it
+// unselective.
+std::string Selection(absl::string_view user_id, const TaskQuery& query,
+                      common::pg::Params& params) {
+  const std::string owner = Bind(params, std::string(user_id));
+  const std::string filters = Filters(owner, query, params);
+  if (query.search.empty()) {
+    return absl::StrCat("tasks.tasks WHERE ", filters);
+  }
+  return absl::StrCat("(SELECT * FROM tasks.tasks WHERE owner_search @@ tasks.owner_search_query(",
+                      owner, ", ", Bind(params, query.search), ") OFFSET 0) AS matches WHERE ",
+                      filters);
 }
 
 }  // namespace
@@ -202,7 +217,7 @@ absl::StatusOr<TaskQuery> ParseListQuery(const ListTasksInput& input) {
     return error::InvalidField("q",
                                absl::StrCat("must be at most ", kMaxSearchChars, " characters"));
   }
-  query.search = SearchQuery(input.q);
+  query.search = SearchWords(input.q);
   if (query.search.empty() && !absl::StripAsciiWhitespace(input.q).empty()) {
     return error::InvalidField("q", "has no words to search for");
   }
@@ -238,36 +253,29 @@ std::string EncodePageToken(const TaskQuery& query, const PageCursor& last_row) 
 
 SqlText BuildListSql(absl::string_view user_id, const TaskQuery& query) {
   SqlText text;
-  const std::string filters = Filters(user_id, query, text.params);
+  const std::string selection = Selection(user_id, query, text.params);
   const SortSpec& spec = SpecOf(query.sort);
   const char* comparison = query.descending ? "<" : ">";
   const bool nullable = query.sort == SortKey::kDueDate;
-  std::string keyset = "TRUE";
+  std::string keyset;
   if (query.after) {
     const std::string id = Bind(text.params, absl::StrCat(query.after->id));
     if (!query.after->key) {
       // Only undated tasks remain, after the last one by id.
-      keyset = absl::StrCat(spec.expression, " IS NULL AND id ", comparison, " ", id, "::bigint");
+      keyset = absl::StrCat(" AND ", spec.expression, " IS NULL AND id ", comparison, " ", id,
+                            "::bigint");
     } else {
       const std::string key = Bind(text.params, *query.after->key);
-      keyset = absl::StrCat("((", spec.expression, ", id) ", comparison, " (", key, "::", spec.cast,
-                            ", ", id, "::bigint)",
+      keyset = absl::StrCat(" AND ((", spec.expression, ", id) ", comparison, " (", key,
+                            "::", spec.cast, ", ", id, "::bigint)",
                             nullable ? absl::StrCat(" OR ", spec.expression, " IS NULL") : "", ")");
     }
   }
-  // A search selects its matches through the text index first and sorts
-  // them after: the planner underestimates how selective a prefix query is
-  // and would otherwise walk the sort index through every task of the user
-  // (100 ms at 100,000 tasks). OFFSET 0 keeps the subquery from being merged.
-  const std::string source = query.search.empty()
-                                 ? absl::StrCat("tasks.tasks WHERE ", filters, " AND ")
-                                 : absl::StrCat("(SELECT * FROM tasks.tasks WHERE ", filters,
-                                                " OFFSET 0) AS matches WHERE ");
   const char* direction = query.descending ? " DESC" : " ASC";
   text.sql = absl::StrCat("SELECT ", kTaskColumns, ", ", spec.expression,
-                          "::text AS sort_key FROM ", source, keyset, " ORDER BY ", spec.expression,
-                          direction, nullable ? " NULLS LAST" : "", ", id", direction, " LIMIT ",
-                          query.page_size + 1);
+                          "::text AS sort_key FROM ", selection, keyset, " ORDER BY ",
+                          spec.expression, direction, nullable ? " NULLS LAST" : "", ", id",
+                          direction, " LIMIT ", query.page_size + 1);
   return text;
 }
 
@@ -279,8 +287,7 @@ std::optional<SqlText> BuildCountSql(absl::string_view user_id, const TaskQuery&
     return std::nullopt;
   }
   SqlText text;
-  const std::string where = Filters(user_id, query, text.params);
-  text.sql = absl::StrCat("SELECT count(*) FROM tasks.tasks WHERE ", where);
+  text.sql = absl::StrCat("SELECT count(*) FROM ", Selection(user_id, query, text.params));
   return text;
 }
 

@@ -51,7 +51,8 @@ struct TaskQuery {
   std::optional<Priority> priority;
   std::vector<std::string> tags;
   std::optional<std::string> category;
-  // to_tsquery('simple', ...) text: every word as a prefix, all required.
+  // Words to search for, lower-case and separated by one space: each matches
+  // as a prefix of a word of the title or description, and all must match.
   std::string search;
   std::optional<absl::Time> due_after;
   std::optional<absl::Time> due_before;
