@@ -9,7 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -71,22 +75,55 @@ long MemoryKb(pid_t pid, const char* field) {
   return 0;
 }
 
-absl::Duration ProcessCpu(pid_t pid) {
+namespace {
+
+// The fields of /proc/<pid>/stat after the command name (which may hold
+// spaces): [0] is the state, the 3rd field; field N is [N - 3].
+std::vector<std::string> StatFields(pid_t pid) {
   std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
   std::string line;
   std::getline(stat, line);
-  // Fields after the command name (which may hold spaces): state is the
-  // 3rd field, utime and stime the 14th and 15th.
   const size_t name_end = line.rfind(')');
-  if (name_end == std::string::npos) return absl::ZeroDuration();
-  const std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(line).substr(name_end + 2), ' ');
-  int64_t user = 0, system = 0;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &user) ||
-      !absl::SimpleAtoi(fields[12], &system)) {
-    return absl::ZeroDuration();
+  if (name_end == std::string::npos || name_end + 2 > line.size()) return {};
+  return absl::StrSplit(line.substr(name_end + 2), ' ');
+}
+
+// The sum of the given stat fields (clock ticks) as a duration.
+absl::Duration Ticks(const std::vector<std::string>& fields, std::initializer_list<int> numbers) {
+  int64_t ticks = 0;
+  for (int number : numbers) {
+    int64_t value = 0;
+    if (static_cast<int>(fields.size()) <= number - 3 ||
+        !absl::SimpleAtoi(fields[number - 3], &value)) {
+      return absl::ZeroDuration();
+    }
+    ticks += value;
   }
-  return absl::Seconds(static_cast<double>(user + system) / sysconf(_SC_CLK_TCK));
+  return absl::Seconds(static_cast<double>(ticks) / sysconf(_SC_CLK_TCK));
+}
+
+constexpr int kParentField = 4, kUserField = 14, kSystemField = 15, kChildrenUserField = 16,
+              kChildrenSystemField = 17;
+
+}  // namespace
+
+absl::Duration ProcessCpu(pid_t pid) {
+  return Ticks(StatFields(pid), {kUserField, kSystemField});
+}
+
+absl::Duration ServerCpu(pid_t parent) {
+  absl::Duration total = Ticks(StatFields(parent), {kUserField, kSystemField, kChildrenUserField,
+                                                    kChildrenSystemField});
+  const std::string parent_text = absl::StrCat(parent);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    const std::vector<std::string> fields = StatFields(pid);
+    if (fields.size() > kParentField - 3 && fields[kParentField - 3] == parent_text) {
+      total += Ticks(fields, {kUserField, kSystemField});
+    }
+  }
+  return total;
 }
 
 absl::Duration ChildrenCpu() {

@@ -29,6 +29,9 @@ long MemoryKb(pid_t pid, const char* field);
 // waited-for children and theirs (a command RunCommand ran, once it ended).
 absl::Duration ProcessCpu(pid_t pid);
 absl::Duration ChildrenCpu();
+// CPU time of `parent` (a server such as the postmaster) and of its children,
+// living (so far) and ended (whole): a forking server's total, as a delta.
+absl::Duration ServerCpu(pid_t parent);
 // Runs a shell command and returns what it printed (stdout and stderr).
 std::string RunCommand(const std::string& command);
 // Requests per second from `h2load <arguments>` ("finished in ..., N req/s").

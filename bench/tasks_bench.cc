@@ -83,11 +83,12 @@ pid_t StartService(const char* binary, const std::string& dsn, int port) {
 }
 
 // One side of a rate comparison: calls per second, and the CPU time per
-// call of its load client and (for ours) of todo-tasks.
+// call of its load client, (for ours) of todo-tasks, and of Postgres.
 struct Measured {
   double rate = 0;
   absl::Duration client_cpu;
   absl::Duration service_cpu;
+  absl::Duration postgres_cpu;
 };
 
 absl::Duration PerCall(absl::Duration cpu, double rate, absl::Duration duration) {
@@ -179,16 +180,25 @@ struct SideTotals {
   double highest_ratio = 0;
 };
 
-std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides) {
+// `postmaster` is the Postgres server all sides use, `phase` how long each
+// side runs.
+std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides, pid_t postmaster,
+                                  absl::Duration phase) {
   std::vector<SideTotals> totals(sides.size());
   for (int round = 0; round < rounds; ++round) {
     std::vector<Measured> measured;
-    for (const Side& side : sides) measured.push_back(side.measure());
+    for (const Side& side : sides) {
+      const absl::Duration postgres_before = todo::bench::ServerCpu(postmaster);
+      measured.push_back(side.measure());
+      measured.back().postgres_cpu = PerCall(todo::bench::ServerCpu(postmaster) - postgres_before,
+                                             measured.back().rate, phase);
+    }
     for (size_t i = 0; i < sides.size(); ++i) {
       const double ratio = measured[i].rate / measured.back().rate;
       totals[i].mean.rate += measured[i].rate / rounds;
       totals[i].mean.client_cpu += measured[i].client_cpu / rounds;
       totals[i].mean.service_cpu += measured[i].service_cpu / rounds;
+      totals[i].mean.postgres_cpu += measured[i].postgres_cpu / rounds;
       totals[i].lowest_ratio = std::min(totals[i].lowest_ratio, ratio);
       totals[i].highest_ratio = std::max(totals[i].highest_ratio, ratio);
     }
@@ -213,6 +223,7 @@ void Report(const std::vector<Side>& sides, const std::vector<SideTotals>& total
     if (totals[i].mean.service_cpu > absl::ZeroDuration()) {
       std::printf(", todo-tasks %.1f us", absl::ToDoubleMicroseconds(totals[i].mean.service_cpu));
     }
+    std::printf(", Postgres %.1f us", absl::ToDoubleMicroseconds(totals[i].mean.postgres_cpu));
   }
   std::printf("\n");
 }
@@ -330,6 +341,7 @@ int main(int argc, char** argv) {
   absl::SleepFor(absl::Milliseconds(500));
   const long idle_rss = todo::bench::MemoryKb(service, "VmRSS:");
 
+  const pid_t postmaster = (*postgres)->server_pid();
   std::printf("tasks_bench: %d clients, %s per phase, Postgres on 127.0.0.1:%d\n", kClients,
               absl::FormatDuration(phase).c_str(), (*postgres)->port());
 
@@ -383,7 +395,7 @@ int main(int argc, char** argv) {
                        kReader, "' AND id = :id;\n"),
           phase);
     });
-    Report(get, Alternate(rounds, get), 0.5);
+    Report(get, Alternate(rounds, get, postmaster, phase), 0.5);
   }
 
   // 2. Writes: CreateTask vs pgbench running the store's INSERT.
@@ -418,7 +430,7 @@ int main(int argc, char** argv) {
           "version;\n",
           phase);
     });
-    Report(create, Alternate(rounds, create), 0.7);
+    Report(create, Alternate(rounds, create, postmaster, phase), 0.7);
   }
 
   // 3. ListTasks: 100,000 vs 1,000 tasks.

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -163,6 +164,13 @@ absl::Status PostgresInstance::StartServer() {
                    Quote(data_dir_ + "/../server.log"), " -w -t 60 -o ", Quote(options), " start"));
   running_ = status.ok();
   return status;
+}
+
+int PostgresInstance::server_pid() const {
+  std::ifstream pid_file(data_dir_ + "/postmaster.pid");
+  int pid = -1;
+  if (!running_ || !(pid_file >> pid)) return -1;
+  return pid;
 }
 
 absl::Status PostgresInstance::Stop() {

@@ -25,6 +25,8 @@ class PostgresInstance {
   PostgresInstance& operator=(const PostgresInstance&) = delete;
 
   int port() const { return port_; }
+  // The postmaster's process id (from postmaster.pid), or -1 when stopped.
+  int server_pid() const;
   // libpq connection string for `database` on this server.
   std::string Dsn(const std::string& database = "postgres") const;
   // Creates an empty database with a unique name and returns its DSN.
