@@ -107,13 +107,11 @@ constexpr int kParentField = 4, kUserField = 14, kSystemField = 15, kChildrenUse
 
 }  // namespace
 
-absl::Duration ProcessCpu(pid_t pid) {
-  return Ticks(StatFields(pid), {kUserField, kSystemField});
-}
+absl::Duration ProcessCpu(pid_t pid) { return Ticks(StatFields(pid), {kUserField, kSystemField}); }
 
 absl::Duration ServerCpu(pid_t parent) {
-  absl::Duration total = Ticks(StatFields(parent), {kUserField, kSystemField, kChildrenUserField,
-                                                    kChildrenSystemField});
+  absl::Duration total = Ticks(
+      StatFields(parent), {kUserField, kSystemField, kChildrenUserField, kChildrenSystemField});
   const std::string parent_text = absl::StrCat(parent);
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     pid_t pid = 0;
