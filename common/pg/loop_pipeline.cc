@@ -10,6 +10,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -217,12 +218,10 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
       if (!protocol_.Send(batch[i].statement, batch[i].params, batch[i].done, refused)) {
         ReadyCallbacks failed;
         if (!refused.ok()) failed.emplace_back(std::move(batch[i].done), std::move(refused));
-        for (size_t rest = i + 1; rest < batch.size(); ++rest) {
-          failed.emplace_back(
-              std::move(batch[rest].done),
-              absl::UnavailableError(
-                  absl::StrCat(batch[rest].statement.name, ": the database connection was lost")));
-        }
+        // The unsent rest is this turn's again, which Lost fails with the
+        // statements already queued.
+        this_turn_.insert(this_turn_.end(), std::make_move_iterator(batch.begin() + i + 1),
+                          std::make_move_iterator(batch.end()));
         Lost();
         Deliver(failed);
         return;
