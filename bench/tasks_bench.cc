@@ -82,17 +82,18 @@ pid_t StartService(const char* binary, const std::string& dsn, int port) {
        absl::StrCat("DB_POOL_SIZE=", kClients), "LOG_LEVEL=warning"});
 }
 
-// One side of a rate comparison: calls per second, and the CPU time per
-// call of its load client, (for ours) of todo-tasks, and of Postgres.
+// One side of a rate comparison: calls per second, how many calls, and the
+// CPU time per call of its load client, (for ours) of todo-tasks, and of
+// Postgres.
 struct Measured {
   double rate = 0;
+  double calls = 0;
   absl::Duration client_cpu;
   absl::Duration service_cpu;
   absl::Duration postgres_cpu;
 };
 
-absl::Duration PerCall(absl::Duration cpu, double rate, absl::Duration duration) {
-  const double calls = rate * absl::ToDoubleSeconds(duration);
+absl::Duration PerCall(absl::Duration cpu, double calls) {
   return calls > 0 ? cpu / calls : absl::ZeroDuration();
 }
 
@@ -111,14 +112,16 @@ Measured PgbenchRate(int port, const std::string& database, const std::string& s
       double tps = 0;
       const std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
       if (words.size() > 2 && absl::SimpleAtod(words[2], &tps)) {
-        return {tps, PerCall(cpu, tps, duration), absl::ZeroDuration()};
+        const double calls = tps * absl::ToDoubleSeconds(duration);
+        return {tps, calls, PerCall(cpu, calls)};
       }
     }
   }
   Die("pgbench printed no tps:\n" + output);
 }
 
-// The calls of a gRPC method: where, as whom, and its requests, encoded once.
+// The calls of a gRPC method: to which todo-tasks, as whom, and its
+// requests, encoded once.
 struct GrpcCalls {
   pid_t service = 0;
   int port = 0;
@@ -138,15 +141,13 @@ Measured LeanClientRate(const GrpcCalls& calls, absl::Duration duration) {
   options.connections = kClients;
   options.threads = 2;
   options.duration = duration;
-  const absl::Duration service_before = todo::bench::ProcessCpu(calls.service);
   const todo::bench::GrpcLoadResult result = todo::bench::RunGrpcLoad(options);
-  const absl::Duration service_cpu = todo::bench::ProcessCpu(calls.service) - service_before;
   if (result.failed > 0) {
     Die(absl::StrCat(calls.method, ": ", result.failed,
                      " calls failed, the first: ", result.first_failure));
   }
-  return {result.rate(), PerCall(result.client_cpu, result.rate(), result.elapsed),
-          PerCall(service_cpu, result.rate(), result.elapsed)};
+  const double done = static_cast<double>(result.succeeded);
+  return {result.rate(), done, PerCall(result.client_cpu, done)};
 }
 
 // The same from h2load (nghttp2-client), when installed: every call the
@@ -156,23 +157,23 @@ Measured H2loadRate(const GrpcCalls& calls, absl::Duration duration) {
   const std::string path = "/tmp/todo-tasks-bench.frame";
   std::ofstream(path, std::ios::binary) << calls.framed_requests.front();
   const absl::Duration client_before = todo::bench::ChildrenCpu();
-  const absl::Duration service_before = todo::bench::ProcessCpu(calls.service);
   const double rate = todo::bench::H2loadRate(absl::StrCat(
       "-c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(duration), " -d ", path,
       " -H 'content-type: application/grpc' -H 'te: trailers' -H 'authorization: Bearer ",
       calls.token, "' http://127.0.0.1:", calls.port, "/todo.tasks.v1.TasksService/",
       calls.method));
-  const absl::Duration service_cpu = todo::bench::ProcessCpu(calls.service) - service_before;
-  return {rate, PerCall(todo::bench::ChildrenCpu() - client_before, rate, duration),
-          PerCall(service_cpu, rate, duration)};
+  const double done = rate * absl::ToDoubleSeconds(duration);
+  return {rate, done, PerCall(todo::bench::ChildrenCpu() - client_before, done)};
 }
 
 // The sides of a comparison, measured in turn (A B C A B C ...) so that a
 // change in the shared host's speed falls on all; each side's ratio to the
 // last one (the reference) is of the means, with the rounds' own beside it.
+// Each side's load client measures itself; the servers' CPU is measured here.
 struct Side {
   std::string name;
   std::function<Measured()> measure;
+  pid_t service = 0;  // the todo-tasks it loads, if any
 };
 struct SideTotals {
   Measured mean;
@@ -180,18 +181,20 @@ struct SideTotals {
   double highest_ratio = 0;
 };
 
-// `postmaster` is the Postgres server all sides use, `phase` how long each
-// side runs.
-std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides, pid_t postmaster,
-                                  absl::Duration phase) {
+// `postmaster` is the Postgres server all sides use.
+std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides, pid_t postmaster) {
   std::vector<SideTotals> totals(sides.size());
   for (int round = 0; round < rounds; ++round) {
     std::vector<Measured> measured;
     for (const Side& side : sides) {
       const absl::Duration postgres_before = todo::bench::ServerCpu(postmaster);
-      measured.push_back(side.measure());
-      measured.back().postgres_cpu = PerCall(todo::bench::ServerCpu(postmaster) - postgres_before,
-                                             measured.back().rate, phase);
+      const absl::Duration service_before =
+          side.service != 0 ? todo::bench::ProcessCpu(side.service) : absl::ZeroDuration();
+      Measured& m = measured.emplace_back(side.measure());
+      m.postgres_cpu = PerCall(todo::bench::ServerCpu(postmaster) - postgres_before, m.calls);
+      if (side.service != 0) {
+        m.service_cpu = PerCall(todo::bench::ProcessCpu(side.service) - service_before, m.calls);
+      }
     }
     for (size_t i = 0; i < sides.size(); ++i) {
       const double ratio = measured[i].rate / measured.back().rate;
@@ -351,17 +354,19 @@ int main(int argc, char** argv) {
   const bool have_h2load = std::system("command -v h2load >/dev/null 2>&1") == 0;
   const auto sides = [&](const GrpcCalls& calls, const std::string& method,
                          std::function<Measured()> reference) {
-    std::vector<Side> sides{
-        {method + ", lean client", [&calls, phase] { return LeanClientRate(calls, phase); }}};
+    std::vector<Side> sides{{method + ", lean client",
+                             [&calls, phase] { return LeanClientRate(calls, phase); },
+                             calls.service}};
     if (baseline != 0) {
       GrpcCalls other = calls;
       other.service = baseline;
       other.port = baseline_port;
-      sides.push_back(
-          {method + ", baseline build", [other, phase] { return LeanClientRate(other, phase); }});
+      sides.push_back({method + ", baseline build",
+                       [other, phase] { return LeanClientRate(other, phase); }, baseline});
     }
     if (have_h2load) {
-      sides.push_back({method + ", h2load", [&calls, phase] { return H2loadRate(calls, phase); }});
+      sides.push_back({method + ", h2load", [&calls, phase] { return H2loadRate(calls, phase); },
+                       calls.service});
     }
     sides.push_back({"pgbench", std::move(reference)});
     return sides;
@@ -395,7 +400,7 @@ int main(int argc, char** argv) {
                        kReader, "' AND id = :id;\n"),
           phase);
     });
-    Report(get, Alternate(rounds, get, postmaster, phase), 0.5);
+    Report(get, Alternate(rounds, get, postmaster), 0.5);
   }
 
   // 2. Writes: CreateTask vs pgbench running the store's INSERT.
@@ -430,7 +435,7 @@ int main(int argc, char** argv) {
           "version;\n",
           phase);
     });
-    Report(create, Alternate(rounds, create, postmaster, phase), 0.7);
+    Report(create, Alternate(rounds, create, postmaster), 0.7);
   }
 
   // 3. ListTasks: 100,000 vs 1,000 tasks.
