@@ -35,13 +35,16 @@ class LoopPipeline final : public StatementRunner {
   LoopPipeline(const LoopPipeline&) = delete;
   LoopPipeline& operator=(const LoopPipeline&) = delete;
 
-  // On a loop's thread: on that loop's connection, sent before returning.
-  // From any other thread: handed to a loop, in turn.
+  // On a loop's thread: on that loop's connection, sent before returning;
+  // a write (Statement::writes) from a loop whose connection takes none is
+  // handed to one that does, and answered on that loop. From any other
+  // thread: handed to a loop that takes it, in turn.
   void Submit(const Statement& statement, Params params, ResultCallback done) override;
 
  private:
   event_loops::EventLoops* const loops_;
   std::vector<std::shared_ptr<LoopConnection>> connections_;
+  size_t writers_;  // the connections of the first writers_ loops take writes
   std::atomic<unsigned> next_{0};
 };
 

@@ -275,14 +275,20 @@ Pipeline::Pipeline(PipelineOptions options) {
   for (int i = 0; i < count; ++i) {
     connections_.push_back(std::make_unique<PipelinedConnection>(options, i));
   }
+  writers_ = WritingConnections(options, connections_.size());
 }
 
 Pipeline::~Pipeline() = default;
 
+size_t WritingConnections(const PipelineOptions& options, size_t connections) {
+  if (options.write_connections <= 0) return connections;
+  return std::min(static_cast<size_t>(options.write_connections), connections);
+}
+
 void Pipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
-  // Round robin over the connections that are up; when none is, the first
-  // one answers UNAVAILABLE at once.
-  const size_t count = connections_.size();
+  // Round robin over the connections that are up and take the statement;
+  // when none is up, the first answers UNAVAILABLE at once.
+  const size_t count = statement.writes ? writers_ : connections_.size();
   const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
   PipelinedConnection* chosen = connections_[start % count].get();
   for (size_t i = 0; i < count && !chosen->connected(); ++i) {

@@ -40,6 +40,16 @@ struct PipelineOptions {
   // two, as statements then share one backend's wake-ups); more spread heavy
   // statements over more cores.
   int connections = 1;
+  // How many of the connections take statements that write
+  // (Statement::writes); reads go to every one; 0 lets writes go to every one
+  // as well. An insert costs Postgres several times what a read does (WAL,
+  // every index, the count trigger), so a backend on every connection kept
+  // busy by writes takes the CPUs that the callers and the reads need when
+  // Postgres shares the machine: tasks_bench's CreateTask went from 0.57 to
+  // 0.74 of pgbench's rate with writes on one of two connections instead of
+  // both, reads unchanged. More suit a database with cores of its own and
+  // many writers.
+  int write_connections = 1;
   // Statements submitted while a connection attempt is under way (at start,
   // or right after a lost link) wait for it. When an attempt fails, the next
   // comes after this delay, doubling up to max_reconnect_delay, and statements
@@ -47,6 +57,9 @@ struct PipelineOptions {
   absl::Duration min_reconnect_delay = absl::Milliseconds(50);
   absl::Duration max_reconnect_delay = absl::Seconds(2);
 };
+
+// How many of `connections` take writes under `options` (at least one).
+size_t WritingConnections(const PipelineOptions& options, size_t connections);
 
 class Pipeline final : public StatementRunner {
  public:
@@ -63,6 +76,7 @@ class Pipeline final : public StatementRunner {
 
  private:
   std::vector<std::unique_ptr<PipelinedConnection>> connections_;
+  size_t writers_;  // the first writers_ connections take writes
   std::atomic<unsigned> next_{0};
 };
 

@@ -25,6 +25,10 @@ namespace todo::common::pg {
 struct Statement {
   const char* name;
   const char* sql;
+  // Changes data. Read only by the pipelines (pipeline.h), which give such
+  // statements fewer connections than reads (PipelineOptions::
+  // write_connections); a pool runs every statement alike.
+  bool writes = false;
 };
 
 class Params {

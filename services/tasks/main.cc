@@ -39,6 +39,7 @@ int Run() {
   common::event_loops::EventLoops loops(config->event_loops);
   common::pg::PipelineOptions pipeline_options;
   pipeline_options.connect = config->common.pool.connect;
+  pipeline_options.write_connections = config->write_connections;
   common::pg::LoopPipeline pipeline(pipeline_options, &loops);
   tasks::TasksStore store(&basics.pool(), &pipeline, &clock);
   tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);

@@ -14,6 +14,10 @@ constexpr EnvVar kReminderPoll{"REMINDER_POLL_INTERVAL_S", "1",
 
 constexpr EnvVar kWorkers{"GRPC_WORKERS", "0",
                           "event loops serving calls and their statements (0: one per usable CPU)"};
+constexpr EnvVar kWriteConnections{
+    "DB_WRITE_CONNECTIONS", "1",
+    "of the loops' database connections, how many take inserts (0: all); more suit a "
+    "database with cores of its own"};
 common::settings::ServiceIdentity Identity() { return {"tasks", 50052, kMaxRequestBytes}; }
 
 }  // namespace
@@ -31,6 +35,7 @@ std::vector<EnvVar> TasksEnvVars() {
   }
   vars.push_back(kReminderPoll);
   vars.push_back(kWorkers);
+  vars.push_back(kWriteConnections);
   return vars;
 }
 
@@ -51,6 +56,8 @@ absl::StatusOr<TasksConfig> LoadTasksConfig(const common::config::Environment& e
   config.server.max_streams = grpc.max_threads;
   ASSIGN_OR_RETURN(const int64_t workers, env.GetInt(kWorkers, 0, 256));
   config.event_loops = static_cast<int>(workers);
+  ASSIGN_OR_RETURN(const int64_t writers, env.GetInt(kWriteConnections, 0, 256));
+  config.write_connections = static_cast<int>(writers);
   return config;
 }
 

@@ -20,7 +20,8 @@ constexpr Statement kInsertTask{
     "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, category, "
     "due_date, remind_at, recurrence, completed_at, created_at, updated_at, spawned_from) "
     "VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, $12, $13) "
-    "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TODO_TASK_COLUMNS};
+    "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TODO_TASK_COLUMNS,
+    /*writes=*/true};
 // A keyed create in one statement: the task, its key with the first result,
 // and the user's expired keys. A key used before (even an expired one) makes
 // it fail as a whole with a unique violation; Create then sorts it out.
@@ -33,7 +34,8 @@ constexpr Statement kInsertTaskWithKey{
     "claimed AS (INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, task_id, "
     "result, created_at) SELECT user_id, $14, $15, id, to_jsonb(inserted), $12 FROM inserted), "
     "expired AS (DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $16) "
-    "SELECT " TODO_TASK_COLUMNS " FROM inserted"};
+    "SELECT " TODO_TASK_COLUMNS " FROM inserted",
+    /*writes=*/true};
 constexpr Statement kSelectTask{
     "tasks_select", "SELECT " TODO_TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
 constexpr Statement kSelectTaskForUpdate{

@@ -1,9 +1,11 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -29,6 +31,10 @@ constexpr Statement kDivide{"test_divide", "SELECT 100 / $1::int"};
 constexpr Statement kBroken{"test_broken", "SELECT * FROM no_such_table WHERE id = $1"};
 constexpr Statement kSleep{"test_sleep", "SELECT pg_sleep($1)"};
 constexpr Statement kRepeat{"test_repeat", "SELECT repeat(md5($1::text), $2::int)"};
+// Which backend ran it, as a read and as a write.
+constexpr Statement kBackendRead{"test_backend_read", "SELECT pg_backend_pid()"};
+constexpr Statement kBackendWrite{"test_backend_write", "SELECT pg_backend_pid()",
+                                  /*writes=*/true};
 
 // Waits for one statement's outcome.
 absl::StatusOr<Result> RunOne(StatementRunner& pipeline, const Statement& statement,
@@ -129,6 +135,42 @@ TEST_P(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
   }
   EXPECT_EQ(answered.load(), kThreads * kPerThread);
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// The backends that ran `count` runs of `statement`, submitted one by one.
+std::set<int64_t> BackendsRunning(StatementRunner& pipeline, const Statement& statement,
+                                  int count) {
+  std::set<int64_t> backends;
+  for (int i = 0; i < count; ++i) {
+    absl::StatusOr<Result> ran = RunOne(pipeline, statement, Params());
+    EXPECT_THAT(ran, IsOk());
+    if (ran.ok()) backends.insert(ran->GetInt64(0, 0).value_or(-1));
+  }
+  return backends;
+}
+
+// Waits until reads reach `connections` backends: every connection is up
+// (until then, statements go to those that are).
+void AwaitEveryConnection(StatementRunner& pipeline, size_t connections) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (BackendsRunning(pipeline, kBackendRead, 3 * static_cast<int>(connections)).size() <
+         connections) {
+    ASSERT_LT(absl::Now(), give_up) << "not every connection came up";
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+TEST_P(PipelineTest, WritesGoToTheirConnectionsAndReadsToEveryOne) {
+  PipelineOptions options = PipelineFor(connect_);
+  options.connections = 3;
+  for (const auto& [write_connections, writing_backends] :
+       std::vector<std::pair<int, size_t>>{{1, 1}, {2, 2}, {0, 3}}) {
+    SCOPED_TRACE(absl::StrCat("write_connections ", write_connections));
+    options.write_connections = write_connections;
+    auto made = Make(options);
+    AwaitEveryConnection(**made, 3);
+    EXPECT_EQ(BackendsRunning(**made, kBackendWrite, 12).size(), writing_backends);
+  }
 }
 
 TEST_P(PipelineTest, AnswersLargerThanLibpqsBufferArriveWhole) {
@@ -276,6 +318,49 @@ TEST(LoopPipelineTest, AStatementSubmittedOnALoopIsSentAndAnsweredByThatLoop) {
       EXPECT_EQ(outcome->GetInt64(0, 0).value_or(-1), 2 * loop);
       EXPECT_EQ(answered_on, loop);
     }
+  }
+}
+
+TEST(LoopPipelineTest, AWriteFromALoopWithoutAWritingConnectionIsRunByOneThatHasIt) {
+  auto dsn = SharedPostgres().CreateDatabase();
+  ASSERT_THAT(dsn, IsOk());
+  ConnectOptions connect;
+  connect.dsn = *dsn;
+  event_loops::EventLoops loops(2);
+  PipelineOptions options = PipelineFor(connect);
+  options.write_connections = 1;
+  {
+    LoopPipeline pipeline(options, &loops);
+    AwaitEveryConnection(pipeline, 2);
+    // Per loop: the backend of its read and of its write, and where each
+    // was answered.
+    struct Seen {
+      int64_t backend = -1;
+      int answered_on = -2;
+    };
+    const auto run_on = [&](int loop, const Statement& statement) {
+      absl::Notification done;
+      Seen seen;
+      boost::asio::post(loops.loop(loop), [&] {
+        pipeline.Submit(statement, Params(), [&](absl::StatusOr<Result> result) {
+          seen.answered_on = event_loops::EventLoops::Current();
+          if (result.ok()) seen.backend = result->GetInt64(0, 0).value_or(-1);
+          done.Notify();
+        });
+      });
+      EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+      return seen;
+    };
+    const Seen read0 = run_on(0, kBackendRead);
+    const Seen read1 = run_on(1, kBackendRead);
+    const Seen write0 = run_on(0, kBackendWrite);
+    const Seen write1 = run_on(1, kBackendWrite);
+    EXPECT_NE(read0.backend, read1.backend);
+    EXPECT_EQ(read1.answered_on, 1);
+    EXPECT_EQ(write0.backend, read0.backend);
+    EXPECT_EQ(write0.answered_on, 0);
+    EXPECT_EQ(write1.backend, read0.backend);  // loop 0's connection
+    EXPECT_EQ(write1.answered_on, 0);
   }
 }
 
