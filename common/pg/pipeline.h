@@ -45,10 +45,10 @@ struct PipelineOptions {
   // as well. An insert costs Postgres several times what a read does (WAL,
   // every index, the count trigger), so a backend on every connection kept
   // busy by writes takes the CPUs that the callers and the reads need when
-  // Postgres shares the machine: tasks_bench's CreateTask went from 0.57 to
-  // 0.74 of pgbench's rate with writes on one of two connections instead of
-  // both, reads unchanged. More suit a database with cores of its own and
-  // many writers.
+  // Postgres shares the machine: in one tasks_bench run on 2 CPUs, CreateTask
+  // made 0.72 of pgbench's rate with writes on one of two connections and
+  // 0.58 with writes on both, GetTask 0.53 either way. More suit a database
+  // with cores of its own and many writers.
   int write_connections = 1;
   // Statements submitted while a connection attempt is under way (at start,
   // or right after a lost link) wait for it. When an attempt fails, the next

@@ -293,73 +293,78 @@ TEST_P(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
   EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
 }
 
-TEST(LoopPipelineTest, AStatementSubmittedOnALoopIsSentAndAnsweredByThatLoop) {
-  auto dsn = SharedPostgres().CreateDatabase();
-  ASSERT_THAT(dsn, IsOk());
-  ConnectOptions connect;
-  connect.dsn = *dsn;
-  event_loops::EventLoops loops(2);
+// A statement submitted on a loop's thread: its outcome, and the loop that
+// answered it.
+struct RunOnLoop {
+  absl::StatusOr<Result> outcome;
+  int answered_on = -2;
+};
+
+RunOnLoop SubmitOnLoop(LoopPipeline& pipeline, event_loops::EventLoops& loops, int loop,
+                       const Statement& statement, Params params) {
+  absl::Notification done;
+  RunOnLoop run;
+  boost::asio::post(loops.loop(loop), [&] {
+    pipeline.Submit(statement, std::move(params), [&](absl::StatusOr<Result> result) {
+      run.answered_on = event_loops::EventLoops::Current();
+      run.outcome = std::move(result);
+      done.Notify();
+    });
+  });
+  if (!done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+    run.outcome = absl::DeadlineExceededError("no answer in 10 s");
+  }
+  return run;
+}
+
+// The backend that ran a kBackendRead or kBackendWrite.
+int64_t Backend(const RunOnLoop& run) {
+  return run.outcome.ok() ? run.outcome->GetInt64(0, 0).value_or(-1) : -1;
+}
+
+// Two loops, and a database of the test's own.
+class LoopPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dsn = SharedPostgres().CreateDatabase();
+    ASSERT_THAT(dsn, IsOk());
+    connect_.dsn = *dsn;
+  }
+
+  ConnectOptions connect_;
+  event_loops::EventLoops loops_{2};
+};
+
+TEST_F(LoopPipelineTest, AStatementSubmittedOnALoopIsSentAndAnsweredByThatLoop) {
   {
-    LoopPipeline pipeline(PipelineFor(connect), &loops);
+    LoopPipeline pipeline(PipelineFor(connect_), &loops_);
     AwaitConnected(pipeline);
-    for (int loop = 0; loop < loops.size(); ++loop) {
-      absl::Notification done;
-      int answered_on = -2;
-      absl::StatusOr<Result> outcome;
-      boost::asio::post(loops.loop(loop), [&] {
-        pipeline.Submit(kEcho, Params().Add(int64_t{loop}), [&](absl::StatusOr<Result> result) {
-          answered_on = event_loops::EventLoops::Current();
-          outcome = std::move(result);
-          done.Notify();
-        });
-      });
-      ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-      ASSERT_THAT(outcome, IsOk());
-      EXPECT_EQ(outcome->GetInt64(0, 0).value_or(-1), 2 * loop);
-      EXPECT_EQ(answered_on, loop);
+    for (int loop = 0; loop < loops_.size(); ++loop) {
+      const RunOnLoop run =
+          SubmitOnLoop(pipeline, loops_, loop, kEcho, Params().Add(int64_t{loop}));
+      ASSERT_THAT(run.outcome, IsOk());
+      EXPECT_EQ(run.outcome->GetInt64(0, 0).value_or(-1), 2 * loop);
+      EXPECT_EQ(run.answered_on, loop);
     }
   }
 }
 
-TEST(LoopPipelineTest, AWriteFromALoopWithoutAWritingConnectionIsRunByOneThatHasIt) {
-  auto dsn = SharedPostgres().CreateDatabase();
-  ASSERT_THAT(dsn, IsOk());
-  ConnectOptions connect;
-  connect.dsn = *dsn;
-  event_loops::EventLoops loops(2);
-  PipelineOptions options = PipelineFor(connect);
+TEST_F(LoopPipelineTest, AWriteFromALoopWithoutAWritingConnectionIsRunByOneThatHasIt) {
+  PipelineOptions options = PipelineFor(connect_);
   options.write_connections = 1;
   {
-    LoopPipeline pipeline(options, &loops);
+    LoopPipeline pipeline(options, &loops_);
     AwaitEveryConnection(pipeline, 2);
-    // Per loop: the backend of its read and of its write, and where each
-    // was answered.
-    struct Seen {
-      int64_t backend = -1;
-      int answered_on = -2;
-    };
-    const auto run_on = [&](int loop, const Statement& statement) {
-      absl::Notification done;
-      Seen seen;
-      boost::asio::post(loops.loop(loop), [&] {
-        pipeline.Submit(statement, Params(), [&](absl::StatusOr<Result> result) {
-          seen.answered_on = event_loops::EventLoops::Current();
-          if (result.ok()) seen.backend = result->GetInt64(0, 0).value_or(-1);
-          done.Notify();
-        });
-      });
-      EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-      return seen;
-    };
-    const Seen read0 = run_on(0, kBackendRead);
-    const Seen read1 = run_on(1, kBackendRead);
-    const Seen write0 = run_on(0, kBackendWrite);
-    const Seen write1 = run_on(1, kBackendWrite);
-    EXPECT_NE(read0.backend, read1.backend);
+    const RunOnLoop read0 = SubmitOnLoop(pipeline, loops_, 0, kBackendRead, Params());
+    const RunOnLoop read1 = SubmitOnLoop(pipeline, loops_, 1, kBackendRead, Params());
+    const RunOnLoop write0 = SubmitOnLoop(pipeline, loops_, 0, kBackendWrite, Params());
+    const RunOnLoop write1 = SubmitOnLoop(pipeline, loops_, 1, kBackendWrite, Params());
+    ASSERT_THAT(read0.outcome, IsOk());
+    EXPECT_NE(Backend(read0), Backend(read1));
     EXPECT_EQ(read1.answered_on, 1);
-    EXPECT_EQ(write0.backend, read0.backend);
+    EXPECT_EQ(Backend(write0), Backend(read0));
     EXPECT_EQ(write0.answered_on, 0);
-    EXPECT_EQ(write1.backend, read0.backend);  // loop 0's connection
+    EXPECT_EQ(Backend(write1), Backend(read0));  // loop 0's connection
     EXPECT_EQ(write1.answered_on, 0);
   }
 }
