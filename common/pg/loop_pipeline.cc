@@ -331,7 +331,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
 };
 
 LoopPipeline::LoopPipeline(const PipelineOptions& options, event_loops::EventLoops* loops)
-    : loops_(loops), writers_(WritingConnections(options, static_cast<size_t>(loops->size()))) {
+    : loops_(loops), choice_(options, static_cast<size_t>(loops->size())) {
   for (int i = 0; i < loops->size(); ++i) {
     connections_.push_back(std::make_shared<LoopConnection>(options, i, loops->loop(i)));
     connections_.back()->Start();
@@ -350,22 +350,16 @@ LoopPipeline::~LoopPipeline() {
 }
 
 void LoopPipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
-  const size_t count = statement.writes ? writers_ : connections_.size();
   const int current = event_loops::EventLoops::Current();
-  if (current >= 0 && current < static_cast<int>(count) &&
+  if (current >= 0 && static_cast<size_t>(current) < choice_.Candidates(statement) &&
       &loops_->loop(current) == &connections_[current]->io() &&
       connections_[current]->taking_statements()) {
     connections_[current]->Submit(statement, std::move(params), std::move(done));
     return;
   }
-  // Another loop's connection that takes it and is up, in turn; when none
-  // is, the next one answers (UNAVAILABLE at once, or once its attempt under
-  // way ends).
-  const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
-  std::shared_ptr<LoopConnection> target = connections_[start % count];
-  for (size_t i = 0; i < count && !target->up(); ++i) {
-    target = connections_[(start + i) % count];
-  }
+  // Another loop's connection that takes it.
+  std::shared_ptr<LoopConnection> target =
+      connections_[choice_.Next(statement, [this](size_t i) { return connections_[i]->up(); })];
   asio::post(target->io(),
              [target, statement, params = std::move(params), done = std::move(done)]() mutable {
                target->Submit(statement, std::move(params), std::move(done));

@@ -12,7 +12,6 @@
 // while statements fail UNAVAILABLE at once, a lost working connection is
 // reopened at once. Callbacks run on the loop and must not block.
 
-#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -43,9 +42,8 @@ class LoopPipeline final : public StatementRunner {
 
  private:
   event_loops::EventLoops* const loops_;
-  std::vector<std::shared_ptr<LoopConnection>> connections_;
-  size_t writers_;  // the connections of the first writers_ loops take writes
-  std::atomic<unsigned> next_{0};
+  std::vector<std::shared_ptr<LoopConnection>> connections_;  // one per loop, in order
+  ConnectionChoice choice_;
 };
 
 }  // namespace todo::common::pg

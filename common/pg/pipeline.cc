@@ -270,31 +270,26 @@ class PipelinedConnection {
   std::thread reader_;
 };
 
-Pipeline::Pipeline(PipelineOptions options) {
+ConnectionChoice::ConnectionChoice(const PipelineOptions& options, size_t connections)
+    : connections_(connections),
+      writers_(options.write_connections <= 0
+                   ? connections
+                   : std::min(static_cast<size_t>(options.write_connections), connections)) {}
+
+Pipeline::Pipeline(PipelineOptions options)
+    : choice_(options, static_cast<size_t>(std::max(1, options.connections))) {
   const int count = std::max(1, options.connections);
   for (int i = 0; i < count; ++i) {
     connections_.push_back(std::make_unique<PipelinedConnection>(options, i));
   }
-  writers_ = WritingConnections(options, connections_.size());
 }
 
 Pipeline::~Pipeline() = default;
 
-size_t WritingConnections(const PipelineOptions& options, size_t connections) {
-  if (options.write_connections <= 0) return connections;
-  return std::min(static_cast<size_t>(options.write_connections), connections);
-}
-
 void Pipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
-  // Round robin over the connections that are up and take the statement;
-  // when none is up, the first answers UNAVAILABLE at once.
-  const size_t count = statement.writes ? writers_ : connections_.size();
-  const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
-  PipelinedConnection* chosen = connections_[start % count].get();
-  for (size_t i = 0; i < count && !chosen->connected(); ++i) {
-    chosen = connections_[(start + i) % count].get();
-  }
-  chosen->Submit(statement, std::move(params), std::move(done));
+  const size_t chosen =
+      choice_.Next(statement, [this](size_t i) { return connections_[i]->connected(); });
+  connections_[chosen]->Submit(statement, std::move(params), std::move(done));
 }
 
 }  // namespace todo::common::pg

@@ -58,8 +58,36 @@ struct PipelineOptions {
   absl::Duration max_reconnect_delay = absl::Seconds(2);
 };
 
-// How many of `connections` take writes under `options` (at least one).
-size_t WritingConnections(const PipelineOptions& options, size_t connections);
+// Which of a pipeline's connections takes a statement: a write one of the
+// first write_connections, a read any; among those, the next that is up, in
+// turn. Shared by both pipelines; safe from any thread.
+class ConnectionChoice {
+ public:
+  ConnectionChoice(const PipelineOptions& options, size_t connections);
+
+  // How many connections, from the first, may take `statement`.
+  size_t Candidates(const Statement& statement) const {
+    return statement.writes ? writers_ : connections_;
+  }
+
+  // The index of the next candidate for which `is_up(index)` holds; when
+  // none does, of the next candidate, which then answers (UNAVAILABLE, or
+  // once its connection attempt ends).
+  template <typename IsUp>
+  size_t Next(const Statement& statement, IsUp is_up) {
+    const size_t count = Candidates(statement);
+    const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < count; ++i) {
+      if (is_up((start + i) % count)) return (start + i) % count;
+    }
+    return start % count;
+  }
+
+ private:
+  const size_t connections_;
+  const size_t writers_;
+  std::atomic<unsigned> next_{0};
+};
 
 class Pipeline final : public StatementRunner {
  public:
@@ -76,8 +104,7 @@ class Pipeline final : public StatementRunner {
 
  private:
   std::vector<std::unique_ptr<PipelinedConnection>> connections_;
-  size_t writers_;  // the first writers_ connections take writes
-  std::atomic<unsigned> next_{0};
+  ConnectionChoice choice_;
 };
 
 }  // namespace todo::common::pg
