@@ -9,11 +9,15 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
-#include "common/jwt/flat_json.h"
+#include "common/json/flat_json.h"
 #include "common/jwt/hs256.h"
+#include "common/text/text_rules.h"
 
 namespace todo::common::jwt {
 namespace {
+
+using json::FlatJsonObject;
+using json::FlatJsonValue;
 
 absl::Status Unauthenticated(absl::string_view reason) {
   return absl::UnauthenticatedError(absl::StrCat("invalid token: ", reason));
@@ -159,6 +163,11 @@ absl::StatusOr<Claims> JwtVerifier::VerifyUncached(absl::string_view token) cons
   claims.subject = payload->String("sub").value_or("");
   if (claims.subject.empty() || claims.subject.size() > 255) {
     return Unauthenticated("missing sub");
+  }
+  // A NUL would end the id early where it meets C strings (another user's
+  // id followed by "\u0000..."); no issuer makes ids with control characters.
+  if (common::text::HasControlCharacters(claims.subject, common::text::LineBreaks::kRefused)) {
+    return Unauthenticated("bad sub");
   }
   claims.email = payload->String("email").value_or("");
   claims.name = payload->String("name").value_or("");

@@ -15,22 +15,6 @@
 namespace todo::common::pg {
 namespace {
 
-struct ParamArrays {
-  std::vector<const char*> values;
-  explicit ParamArrays(const Params& params) {
-    values.reserve(params.values().size());
-    for (const auto& value : params.values()) {
-      values.push_back(value.has_value() ? value->c_str() : nullptr);
-    }
-  }
-  int count() const { return static_cast<int>(values.size()); }
-  const char* const* data() const { return values.empty() ? nullptr : values.data(); }
-};
-
-}  // namespace
-
-namespace {
-
 // What every connection asks for, whatever the DSN says: later keywords win.
 class ConnectParams {
  public:
@@ -128,7 +112,8 @@ absl::StatusOr<Result> Connection::Finish(pg_result* result, absl::string_view l
 }
 
 absl::StatusOr<Result> Connection::Execute(const Statement& statement, const Params& params) {
-  const ParamArrays arrays(params);
+  RETURN_IF_ERROR(params.CheckSendable());
+  const std::vector<const char*> values = params.Pointers();
   if (!prepared_.contains(statement.name)) {
     pg_result* prepared = PQprepare(conn_, statement.name, statement.sql, 0, nullptr);
     absl::StatusOr<Result> outcome = Finish(prepared, statement.name);
@@ -137,17 +122,18 @@ absl::StatusOr<Result> Connection::Execute(const Statement& statement, const Par
     }
     prepared_.insert(statement.name);
   }
-  pg_result* result = PQexecPrepared(conn_, statement.name, arrays.count(), arrays.data(), nullptr,
-                                     nullptr, /*resultFormat=*/0);
+  pg_result* result = PQexecPrepared(conn_, statement.name, static_cast<int>(values.size()),
+                                     values.data(), nullptr, nullptr, /*resultFormat=*/0);
   return Finish(result, statement.name);
 }
 
 absl::StatusOr<Result> Connection::ExecuteOnce(absl::string_view label, absl::string_view sql,
                                                const Params& params) {
-  const ParamArrays arrays(params);
+  RETURN_IF_ERROR(params.CheckSendable());
+  const std::vector<const char*> values = params.Pointers();
   const std::string text(sql);
-  pg_result* result = PQexecParams(conn_, text.c_str(), arrays.count(), nullptr, arrays.data(),
-                                   nullptr, nullptr, /*resultFormat=*/0);
+  pg_result* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                   values.data(), nullptr, nullptr, /*resultFormat=*/0);
   return Finish(result, label);
 }
 

@@ -350,6 +350,10 @@ LoopPipeline::~LoopPipeline() {
 }
 
 void LoopPipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
+  if (absl::Status sendable = params.CheckSendable(); !sendable.ok()) {
+    std::move(done)(std::move(sendable));
+    return;
+  }
   const int current = event_loops::EventLoops::Current();
   if (current >= 0 && static_cast<size_t>(current) < choice_.Candidates(statement) &&
       &loops_->loop(current) == &connections_[current]->io() &&

@@ -287,6 +287,10 @@ Pipeline::Pipeline(PipelineOptions options)
 Pipeline::~Pipeline() = default;
 
 void Pipeline::Submit(const Statement& statement, Params params, ResultCallback done) {
+  if (absl::Status sendable = params.CheckSendable(); !sendable.ok()) {
+    std::move(done)(std::move(sendable));
+    return;
+  }
   const size_t chosen =
       choice_.Next(statement, [this](size_t i) { return connections_[i]->connected(); });
   connections_[chosen]->Submit(statement, std::move(params), std::move(done));

@@ -17,11 +17,7 @@ void PipelineProtocol::Attach(pg_conn* conn) {
 
 bool PipelineProtocol::Send(const Statement& statement, const Params& params, ResultCallback& done,
                             absl::Status& refused) {
-  std::vector<const char*> values;
-  values.reserve(params.values().size());
-  for (const auto& value : params.values()) {
-    values.push_back(value.has_value() ? value->c_str() : nullptr);
-  }
+  const std::vector<const char*> values = params.Pointers();
   bool sent = true;
   if (!prepared_.contains(statement.name)) {
     sent = PQsendPrepare(conn_, statement.name, statement.sql, 0, nullptr) == 1;

@@ -16,6 +16,20 @@ absl::Status Unparsable(absl::string_view type, absl::string_view text) {
 
 }  // namespace
 
+std::vector<const char*> Params::Pointers() const {
+  std::vector<const char*> pointers;
+  pointers.reserve(values_.size());
+  for (const auto& value : values_) {
+    pointers.push_back(value.has_value() ? value->c_str() : nullptr);
+  }
+  return pointers;
+}
+
+absl::Status Params::CheckSendable() const {
+  return has_nul_ ? absl::InvalidArgumentError("text must not contain NUL characters")
+                  : absl::OkStatus();
+}
+
 Params& Params::Add(int64_t value) { return Add(absl::StrCat(value)); }
 Params& Params::Add(bool value) { return Add(value ? "t" : "f"); }
 Params& Params::Add(double value) { return Add(absl::StrFormat("%.17g", value)); }
@@ -137,7 +151,12 @@ absl::StatusOr<std::vector<std::string>> Result::GetTextArray(int row, int colum
 }
 
 std::string FormatTimestamp(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", time, absl::UTCTimeZone());
+  // %Y prints year 1 as "1", which Postgres reads as 2001 or as a day of
+  // another field ("1-06-15" is 2015-01-06): the year is always four digits.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond civil = absl::ToCivilSecond(time, utc);
+  return absl::StrFormat("%04d-%s", civil.year(),
+                         absl::FormatTime("%m-%d %H:%M:%E6S+00", time, utc));
 }
 
 absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {

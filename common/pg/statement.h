@@ -9,13 +9,17 @@
 //       "SELECT ... FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
 //   pool_conn->Execute(kSelectTask, Params().Add(user_id).Add(id));
 //
-// Values are sent in text format; NULL is an unset optional.
+// Values are sent in text format; NULL is an unset optional. Text format ends
+// a value at its first NUL byte (and Postgres text cannot hold one), so a
+// value containing NUL is never sent: the statement fails INVALID_ARGUMENT
+// instead of running with a shorter value.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -34,6 +38,7 @@ struct Statement {
 class Params {
  public:
   Params& Add(absl::string_view value) {
+    has_nul_ = has_nul_ || value.find('\0') != absl::string_view::npos;
     values_.emplace_back(std::string(value));
     return *this;
   }
@@ -57,9 +62,14 @@ class Params {
   }
 
   const std::vector<std::optional<std::string>>& values() const { return values_; }
+  // The values as libpq takes them (nullptr for NULL); valid while this lives.
+  std::vector<const char*> Pointers() const;
+  // INVALID_ARGUMENT when a value holds a NUL byte (see above).
+  absl::Status CheckSendable() const;
 
  private:
   std::vector<std::optional<std::string>> values_;
+  bool has_nul_ = false;
 };
 
 }  // namespace todo::common::pg

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/text_rules.h"
 #include "services/auth/errors.h"
 #include "services/auth/limits.h"
 
@@ -52,10 +53,10 @@ absl::StatusOr<std::string> NormalizeName(absl::string_view name) {
   if (trimmed.empty()) {
     return error::InvalidField("name", "is required");
   }
-  const size_t characters = std::count_if(trimmed.begin(), trimmed.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  });
-  if (characters > kMaxNameChars) {
+  if (common::text::HasControlCharacters(trimmed, common::text::LineBreaks::kRefused)) {
+    return error::InvalidField("name", "must not contain control characters");
+  }
+  if (common::text::CountCharacters(trimmed) > kMaxNameChars) {
     return error::InvalidField("name",
                                absl::StrCat("must be at most ", kMaxNameChars, " characters"));
   }

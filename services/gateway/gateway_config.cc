@@ -10,6 +10,8 @@
 #include "common/status/status_macros.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/auth/limits.h"
+#include "services/tasks/limits.h"
 
 #ifndef TODO_DEFAULT_DESCRIPTOR_SET
 #define TODO_DEFAULT_DESCRIPTOR_SET "api_descriptor_set.pb"
@@ -201,6 +203,10 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
   config.gateway.print.preserve_proto_field_names = true;
   config.gateway.print.always_print_primitive_fields = true;
   ASSIGN_OR_RETURN(config.descriptor_set_path, env.GetString(kDescriptorSet));
+  // What each service takes (its limits.h); chat's messages are small text.
+  config.gateway.max_request_bytes = {{"todo.auth.v1.AuthService", auth::kMaxRequestBytes},
+                                      {"todo.tasks.v1.TasksService", tasks::kMaxRequestBytes},
+                                      {"todo.chat.v1.ChatService", 64 * 1024}};
   ASSIGN_OR_RETURN(config.upstreams["todo.auth.v1.AuthService"], env.GetString(kAuthAddr));
   ASSIGN_OR_RETURN(config.upstreams["todo.tasks.v1.TasksService"], env.GetString(kTasksAddr));
   ASSIGN_OR_RETURN(config.upstreams["todo.chat.v1.ChatService"], env.GetString(kChatAddr));

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -37,6 +38,15 @@ std::string NewRequestId() {
                          bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6],
                          bytes[7], bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13],
                          bytes[14], bytes[15]);
+}
+
+// A client's X-Request-Id is kept only when it is 1-128 characters of a
+// safe set: it is echoed in a header, logged and stored with idempotent
+// results, so markup, quotes, spaces or control characters are never taken.
+bool SafeRequestId(absl::string_view id) {
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
 }
 
 // Request headers that travel on as gRPC metadata (7.1): not hop-by-hop, not
@@ -103,9 +113,8 @@ GatewayHandler::GatewayHandler(const transcoding::TranscoderConfig* config, Upst
 void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter> writer) {
   auto exchange = std::make_shared<Exchange>();
   const std::string* given_id = request.Header("x-request-id");
-  exchange->request_id = given_id != nullptr && !given_id->empty() && given_id->size() <= 128
-                             ? *given_id
-                             : NewRequestId();
+  exchange->request_id =
+      given_id != nullptr && SafeRequestId(*given_id) ? *given_id : NewRequestId();
   exchange->request = std::move(request);
   exchange->writer = std::move(writer);
   const HttpRequest& r = exchange->request;
@@ -129,6 +138,9 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
 
 void GatewayHandler::Decorate(const Exchange& exchange, HttpResponse& response) const {
   response.headers.emplace_back("x-request-id", exchange.request_id);
+  // Every answer is about one caller at one moment, and some carry tokens:
+  // no browser or shared cache keeps any of them.
+  response.headers.emplace_back("cache-control", "no-store");
   AddCors(exchange.request, response);
 }
 
@@ -258,6 +270,13 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   if (upstream == nullptr) {
     Reply(*exchange,
           TextResponse(503, absl::StrCat("no upstream for ", method.service()->full_name())));
+    return;
+  }
+  if (const auto limit = options_.max_request_bytes.find(method.service()->full_name());
+      limit != options_.max_request_bytes.end() && message->size() > limit->second) {
+    Reply(*exchange, TextResponse(413, absl::StrCat("Request rejected: the message is larger "
+                                                    "than the service accepts (at most ",
+                                                    limit->second, " bytes).")));
     return;
   }
   UpstreamCall call;

@@ -8,6 +8,7 @@
 // worker thread, so a request never waits on another thread.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -74,6 +75,10 @@ struct GatewayOptions {
   absl::Duration upstream_timeout = absl::Seconds(15);
   // Origins allowed by CORS; "*" allows any.
   std::vector<std::string> cors_origins;
+  // The largest request message each service (by full name) takes: a larger
+  // one is answered 413 here rather than sent to be refused with
+  // RESOURCE_EXHAUSTED (which maps to 429 and invites retries).
+  std::map<std::string, size_t> max_request_bytes;
 };
 
 // One per worker: it calls that worker's upstreams and runs on its thread.

@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -137,9 +138,15 @@ const char* Reason(int status) {
   }
 }
 
+// On every response, the gateway's own refusals included: a browser must not
+// guess a type other than the one declared (a JSON error echoing input would
+// otherwise be sniffable as HTML).
+constexpr absl::string_view kNoSniffName = "x-content-type-options";
+constexpr absl::string_view kNoSniffValue = "nosniff";
+
 std::string Head(const HttpResponse& response, bool keep_alive, bool chunked) {
-  std::string head =
-      absl::StrFormat("HTTP/1.1 %d %s\r\n", response.status, Reason(response.status));
+  std::string head = absl::StrFormat("HTTP/1.1 %d %s\r\n%s: %s\r\n", response.status,
+                                     Reason(response.status), kNoSniffName, kNoSniffValue);
   for (const auto& [name, value] : response.headers) {
     absl::StrAppend(&head, name, ": ", value, "\r\n");
   }
@@ -208,6 +215,7 @@ class Connection : public ClientConnection,
   // HTTP/1.1 request uses): such connections go to Http2Connection.
   void Sniff();
   void ReadRequest();
+  void ParseHead();
   void OnHeader(const boost::system::error_code& error);
   void OnBody(const boost::system::error_code& error);
   void Dispatch();
@@ -335,9 +343,82 @@ void Connection::ReadRequest() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
   parser_->body_limit(server_.options.max_body_bytes);
-  http::async_read_header(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](const boost::system::error_code& error,
-                                                      size_t) { self->OnHeader(error); });
+  ParseHead();
+}
+
+// A line of the head that starts with a space or tab continues the one
+// before (obs-fold, RFC 9112 5.2). Beast joins such lines silently; a server
+// must refuse them, since a proxy in front may read them otherwise.
+bool HasObsFold(absl::string_view buffered) {
+  const size_t end = buffered.find("\r\n\r\n");
+  const absl::string_view head = buffered.substr(0, end);
+  for (size_t at = head.find('\n'); at != absl::string_view::npos && at + 1 < head.size();
+       at = head.find('\n', at + 1)) {
+    if (head[at + 1] == ' ' || head[at + 1] == '\t') return true;
+  }
+  return false;
+}
+
+// Beast's async_read_header, written out so that the raw head can be looked
+// at (HasObsFold) before the parser takes it: the parser consumes nothing
+// until the head is complete, so the buffer always starts at the request.
+void Connection::ParseHead() {
+  if (buffer_.size() > 0) {
+    const auto bytes = buffer_.data();
+    if (HasObsFold(absl::string_view(static_cast<const char*>(bytes.data()), bytes.size()))) {
+      RefuseRequest(TextResponse(400, "Bad request: obsolete line folding"));
+      return;
+    }
+    boost::system::error_code error;
+    buffer_.consume(parser_->put(bytes, error));
+    if (error != http::error::need_more) {
+      OnHeader(error);
+      return;
+    }
+  }
+  constexpr size_t kReadChunk = 16 * 1024;
+  socket_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](const boost::system::error_code& error, size_t read) {
+        if (self->phase_ == Phase::kClosed) return;
+        if (error) {
+          self->OnHeader(error);
+          return;
+        }
+        self->buffer_.commit(read);
+        self->ParseHead();
+      });
+}
+
+// RFC 9112 6.1 and 7: a request body is framed by Content-Length or by
+// `chunked` as the only transfer coding. Anything else (an unknown coding, a
+// list, chunked not last) is refused and the connection closed, so that no
+// byte of the body is ever read as a request of its own. And 3.2: an
+// HTTP/1.1 request has exactly one Host.
+std::optional<HttpResponse> FramingError(const http::request_parser<http::string_body>& parser) {
+  const auto& head = parser.get();
+  std::string codings;
+  const auto [first, last] = head.equal_range(http::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    absl::StrAppend(&codings, codings.empty() ? "" : ",",
+                    absl::string_view(field->value().data(), field->value().size()));
+  }
+  if (!codings.empty()) {
+    const absl::string_view trimmed = absl::StripAsciiWhitespace(codings);
+    if (!absl::EqualsIgnoreCase(trimmed, "chunked")) {
+      const size_t comma = trimmed.rfind(',');
+      const absl::string_view last = absl::StripAsciiWhitespace(
+          comma == absl::string_view::npos ? trimmed : trimmed.substr(comma + 1));
+      return absl::EqualsIgnoreCase(last, "chunked")
+                 ? TextResponse(501, "Not implemented: transfer coding other than chunked")
+                 : TextResponse(400, "Bad request: chunked must be the final transfer coding");
+    }
+  }
+  const auto hosts = head.count(http::field::host);
+  if (hosts > 1 || (hosts == 0 && head.version() >= 11)) {
+    return TextResponse(400, "Bad request: exactly one Host header is required");
+  }
+  return std::nullopt;
 }
 
 void Connection::OnHeader(const boost::system::error_code& error) {
@@ -359,6 +440,10 @@ void Connection::OnHeader(const boost::system::error_code& error) {
     return;
   }
   phase_ = Phase::kBusy;
+  if (std::optional<HttpResponse> refusal = FramingError(*parser_)) {
+    RefuseRequest(*refusal);
+    return;
+  }
   const auto declared = parser_->content_length();
   if (declared && *declared > server_.options.max_body_bytes) {
     RefuseRequest(TooLarge());
@@ -764,6 +849,7 @@ void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& hea
     headers.push_back(common::grpc_wire::HeaderField(name, value));
   };
   add(":status", status);
+  add(kNoSniffName, kNoSniffValue);
   for (const auto& [name, value] : head.headers) add(name, value);
   if (whole) {
     add("content-length", length);

@@ -67,6 +67,12 @@ std::optional<Recurrence> ParseRecurrence(absl::string_view word) {
   return std::nullopt;
 }
 
+bool operator==(const TaskFields& a, const TaskFields& b) {
+  return a.title == b.title && a.description == b.description && a.status == b.status &&
+         a.priority == b.priority && a.tags == b.tags && a.category == b.category &&
+         a.due_date == b.due_date && a.remind_at == b.remind_at && a.recurrence == b.recurrence;
+}
+
 std::string Etag(const TaskRecord& task) { return absl::StrCat(task.id, "-", task.version); }
 
 }  // namespace todo::tasks

@@ -43,6 +43,9 @@ struct TaskFields {
   bool completed() const { return status == TaskStatus::kCompleted; }
 };
 
+bool operator==(const TaskFields& a, const TaskFields& b);
+inline bool operator!=(const TaskFields& a, const TaskFields& b) { return !(a == b); }
+
 struct TaskRecord {
   int64_t id = 0;
   TaskFields fields;

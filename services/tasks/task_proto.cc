@@ -23,7 +23,14 @@ absl::StatusOr<std::optional<absl::Time>> TimeFromProto(bool present, const pb::
   constexpr int64_t kMaxSeconds = 253402300799;
   if (time.seconds() < kMinSeconds || time.seconds() > kMaxSeconds || time.nanos() < 0 ||
       time.nanos() > 999'999'999) {
-    return error::InvalidField(field, "is not a valid timestamp");
+    return error::InvalidField(field,
+                               "is not a valid timestamp (0001-01-01T00:00:00Z to "
+                               "9999-12-31T23:59:59.999999Z)");
+  }
+  // Postgres keeps microseconds: finer input would come back as another
+  // value, so it is refused rather than rounded.
+  if (time.nanos() % 1000 != 0) {
+    return error::InvalidField(field, "has more precision than microseconds");
   }
   return std::optional<absl::Time>(absl::FromUnixSeconds(time.seconds()) +
                                    absl::Nanoseconds(time.nanos()));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/text/text_rules.h"
 #include "services/tasks/errors.h"
 #include "services/tasks/limits.h"
 #include "services/tasks/task_columns.h"
@@ -208,12 +209,18 @@ absl::StatusOr<TaskQuery> ParseListQuery(const ListTasksInput& input) {
   query.tags = std::move(tag_check.tags);
   const absl::string_view category = absl::StripAsciiWhitespace(input.category);
   if (!category.empty()) {
-    if (CountCharacters(category) > kMaxCategoryChars) {
+    if (common::text::CountCharacters(category) > kMaxCategoryChars) {
       return error::InvalidField("category", "is too long");
+    }
+    if (common::text::HasControlCharacters(category, common::text::LineBreaks::kRefused)) {
+      return error::InvalidField("category", "must not contain control characters");
     }
     query.category = std::string(category);
   }
-  if (CountCharacters(input.q) > kMaxSearchChars) {
+  if (common::text::HasControlCharacters(input.q, common::text::LineBreaks::kAllowed)) {
+    return error::InvalidField("q", "must not contain control characters");
+  }
+  if (common::text::CountCharacters(input.q) > kMaxSearchChars) {
     return error::InvalidField("q",
                                absl::StrCat("must be at most ", kMaxSearchChars, " characters"));
   }

@@ -4,6 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+#include "common/text/text_rules.h"
 #include "services/tasks/errors.h"
 #include "services/tasks/limits.h"
 
@@ -13,15 +15,26 @@ namespace {
 // Timestamps a client may send: protobuf's Timestamp range, years 1-9999.
 const absl::Time kEarliest =
     absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone());
-const absl::Time kLatest =
-    absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone());
+// Exclusive: the last accepted instant is 9999-12-31T23:59:59.999999Z.
+const absl::Time kEnd =
+    absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
 
 std::string Trimmed(absl::string_view text) {
   return std::string(absl::StripAsciiWhitespace(text));
 }
 
+// Text a field may hold: never NUL (Postgres cannot store it, and it must not
+// cut a value short); line breaks only in a description.
+absl::Status CheckText(absl::string_view text, absl::string_view field,
+                       common::text::LineBreaks line_breaks) {
+  if (common::text::HasControlCharacters(text, line_breaks)) {
+    return error::InvalidField(field, "must not contain control characters");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckTime(const std::optional<absl::Time>& time, absl::string_view field) {
-  if (time.has_value() && (*time < kEarliest || *time > kLatest)) {
+  if (time.has_value() && (*time < kEarliest || *time >= kEnd)) {
     return error::InvalidField(field, "must be between years 1 and 9999");
   }
   return absl::OkStatus();
@@ -29,16 +42,16 @@ absl::Status CheckTime(const std::optional<absl::Time>& time, absl::string_view 
 
 }  // namespace
 
-size_t CountCharacters(absl::string_view utf8) {
-  return std::count_if(utf8.begin(), utf8.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
-
 absl::Status NormalizeAndValidate(TaskFields& fields) {
   fields.title = Trimmed(fields.title);
   if (fields.title.empty()) {
     return error::InvalidField("title", "is required");
   }
+  using common::text::CountCharacters;
+  using common::text::LineBreaks;
+  RETURN_IF_ERROR(CheckText(fields.title, "title", LineBreaks::kRefused));
+  RETURN_IF_ERROR(CheckText(fields.description, "description", LineBreaks::kAllowed));
+  RETURN_IF_ERROR(CheckText(fields.category, "category", LineBreaks::kRefused));
   if (CountCharacters(fields.title) > kMaxTitleChars) {
     return error::InvalidField("title",
                                absl::StrCat("must be at most ", kMaxTitleChars, " characters"));
@@ -59,6 +72,7 @@ absl::Status NormalizeAndValidate(TaskFields& fields) {
     if (tag.empty()) {
       return error::InvalidField("tags", "must not contain empty labels");
     }
+    RETURN_IF_ERROR(CheckText(tag, "tags", LineBreaks::kRefused));
     if (CountCharacters(tag) > kMaxTagChars) {
       return error::InvalidField(
           "tags", absl::StrCat("each label must be at most ", kMaxTagChars, " characters"));

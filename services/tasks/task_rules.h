@@ -21,7 +21,4 @@ absl::Status NormalizeAndValidate(TaskFields& fields);
 // values that disagree is INVALID_ARGUMENT. Then normalises and validates.
 absl::Status ApplyPatch(const TaskPatch& patch, TaskFields& fields);
 
-// Number of Unicode code points in valid UTF-8 text.
-size_t CountCharacters(absl::string_view utf8);
-
 }  // namespace todo::tasks

@@ -302,9 +302,11 @@ absl::StatusOr<TaskRecord> TasksStore::Update(absl::string_view user_id, int64_t
   ASSIGN_OR_RETURN(Result locked, tx.Execute(kSelectTaskForUpdate, Params().Add(user_id).Add(id)));
   ASSIGN_OR_RETURN(const TaskRecord current, ReadSingle(locked, id));
   TaskFields fields = current.fields;
-  ASSIGN_OR_RETURN(const bool changed, change(current, fields));
+  ASSIGN_OR_RETURN(const bool wants_change, change(current, fields));
   TaskRecord updated = current;
-  if (changed) {
+  // A write that would leave every field as it is writes nothing: the etag
+  // and updated_at stay, so a client's no-op PATCH never looks like a change.
+  if (wants_change && fields != current.fields) {
     std::optional<absl::Time> completed_at;
     if (fields.completed()) {
       completed_at = current.fields.completed() ? current.completed_at : now;

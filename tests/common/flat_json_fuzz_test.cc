@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "common/jwt/flat_json.h"
+#include "common/json/flat_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto object = todo::common::jwt::FlatJsonObject::Parse(
+  auto object = todo::common::json::FlatJsonObject::Parse(
       absl::string_view(reinterpret_cast<const char*>(data), size));
   if (!object.ok() && object.status().code() != absl::StatusCode::kInvalidArgument) {
     __builtin_trap();

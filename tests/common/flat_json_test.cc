@@ -1,10 +1,10 @@
-#include "common/jwt/flat_json.h"
+#include "common/json/flat_json.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/status_matchers.h"
 
-namespace todo::common::jwt {
+namespace todo::common::json {
 namespace {
 
 using ::testing::ElementsAre;
@@ -81,5 +81,44 @@ TEST(FlatJsonObjectTest, RefusesDeepNestingInsteadOfRecursingForEver) {
   EXPECT_THAT(FlatJsonObject::Parse(fine + "}"), IsOk());
 }
 
+TEST(ValidateJsonTest, AcceptsAnyStrictJsonValue) {
+  for (absl::string_view text : {R"({"a":[1,2.5e3,{"b":null}],"c":"\u00e9"})", " [] ", "\"x\"",
+                                 "-0.5", "true", R"({"t":"tab\tnew\nline"})"}) {
+    EXPECT_THAT(ValidateJson(text, 100, TrailingCommas::kRefused), IsOk()) << text;
+  }
+}
+
+TEST(ValidateJsonTest, RefusesJavaScriptLeniencies) {
+  for (absl::string_view text :
+       {R"({title:"x"})", R"({'title':'x'})", R"({"title":'x'})", R"({"a":1} x)", R"({"a":1}{})",
+        "{\"a\":\"\x01\"}", R"({"a":NaN})", R"(// c
+{})",
+        R"({"a":1,})", "", "  "}) {
+    EXPECT_THAT(ValidateJson(text, 100, TrailingCommas::kRefused),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << text;
+  }
+}
+
+TEST(ValidateJsonTest, TrailingCommasOnlyWhenAllowed) {
+  for (absl::string_view text : {R"({"a":1,})", R"({"a":[1,],})", R"([{},])"}) {
+    EXPECT_THAT(ValidateJson(text, 100, TrailingCommas::kAllowed), IsOk()) << text;
+  }
+  for (absl::string_view text : {"[,]", "{,}", R"({"a":1,,})", R"([1,,])"}) {
+    EXPECT_THAT(ValidateJson(text, 100, TrailingCommas::kAllowed),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << text;
+  }
+}
+
+TEST(ValidateJsonTest, RefusesNestingBeyondTheLimit) {
+  EXPECT_THAT(
+      ValidateJson(std::string(101, '[') + std::string(101, ']'), 100, TrailingCommas::kRefused),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      ValidateJson(std::string(100, '[') + std::string(100, ']'), 100, TrailingCommas::kRefused),
+      IsOk());
+}
+
 }  // namespace
-}  // namespace todo::common::jwt
+}  // namespace todo::common::json

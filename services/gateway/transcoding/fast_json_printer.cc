@@ -153,12 +153,14 @@ void AppendFloating(T value, std::string& out) {
 }
 
 bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string& out) {
-  // 1000-01-01 .. 9999-12-31 (earlier years print differently), valid nanos.
-  if (seconds < -30610224000 || seconds > 253402300799 || nanos < 0 || nanos > 999'999'999) {
+  // 0001-01-01 .. 9999-12-31, valid nanos; the year always has four digits.
+  if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999'999'999) {
     return false;
   }
-  out.push_back('"');
-  out += absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+  const absl::CivilSecond civil =
+      absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+  out += absl::StrFormat("\"%04d-%02d-%02dT%02d:%02d:%02d", civil.year(), civil.month(),
+                         civil.day(), civil.hour(), civil.minute(), civil.second());
   AppendNanos(nanos, out);
   out += "Z\"";
   return true;

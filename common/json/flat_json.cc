@@ -1,18 +1,19 @@
-#include "common/jwt/flat_json.h"
+#include "common/json/flat_json.h"
 
 #include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 
-namespace todo::common::jwt {
+namespace todo::common::json {
 namespace {
 
-constexpr int kMaxDepth = 16;
+constexpr int kMaxFlatDepth = 16;
 
 class Parser {
  public:
-  explicit Parser(absl::string_view text) : text_(text) {}
+  Parser(absl::string_view text, int max_depth, bool trailing_commas = false)
+      : text_(text), max_depth_(max_depth), trailing_commas_(trailing_commas) {}
 
   bool AtEnd() {
     SkipSpace();
@@ -137,7 +138,7 @@ class Parser {
   }
 
   bool ParseValue(FlatJsonValue& value, int depth) {
-    if (depth > kMaxDepth) return false;
+    if (depth > max_depth_) return false;
     SkipSpace();
     if (position_ >= text_.size()) return false;
     switch (text_[position_]) {
@@ -170,6 +171,7 @@ class Parser {
     Consume('[');
     if (Consume(']')) return true;
     do {
+      if (trailing_commas_ && Peek(']')) break;
       FlatJsonValue element;
       if (!ParseValue(element, depth + 1)) return false;
       if (element.kind == FlatJsonValue::Kind::kString) {
@@ -183,6 +185,7 @@ class Parser {
     Consume('{');
     if (Consume('}')) return true;
     do {
+      if (trailing_commas_ && Peek('}')) break;
       std::string name;
       FlatJsonValue ignored;
       if (!ParseString(name) || !Consume(':') || !ParseValue(ignored, depth + 1)) return false;
@@ -228,13 +231,15 @@ class Parser {
   }
 
   absl::string_view text_;
+  const int max_depth_;
+  const bool trailing_commas_;
   size_t position_ = 0;
 };
 
 }  // namespace
 
 absl::StatusOr<FlatJsonObject> FlatJsonObject::Parse(absl::string_view text) {
-  Parser parser(text);
+  Parser parser(text, kMaxFlatDepth);
   FlatJsonObject object;
   const absl::Status malformed = absl::InvalidArgumentError("malformed JSON object");
   if (!parser.Consume('{')) return malformed;
@@ -255,6 +260,15 @@ absl::StatusOr<FlatJsonObject> FlatJsonObject::Parse(absl::string_view text) {
   return object;
 }
 
+absl::Status ValidateJson(absl::string_view text, int max_depth, TrailingCommas trailing_commas) {
+  Parser parser(text, max_depth, trailing_commas == TrailingCommas::kAllowed);
+  FlatJsonValue value;
+  if (!parser.ParseValue(value, 1) || !parser.AtEnd()) {
+    return absl::InvalidArgumentError("not valid JSON (RFC 8259)");
+  }
+  return absl::OkStatus();
+}
+
 const FlatJsonValue* FlatJsonObject::Find(absl::string_view name) const {
   auto it = members_.find(name);
   return it == members_.end() ? nullptr : &it->second;
@@ -272,4 +286,4 @@ std::optional<double> FlatJsonObject::Number(absl::string_view name) const {
   return value->number;
 }
 
-}  // namespace todo::common::jwt
+}  // namespace todo::common::json

@@ -6,6 +6,8 @@
 // skipped). It is several times faster than protobuf's general converter,
 // which dominated the cost of verifying a token.
 //
+// ValidateJson checks any JSON text with the same strict grammar.
+//
 // Refused with INVALID_ARGUMENT: anything but one object (trailing text
 // included), malformed strings or numbers, nesting deeper than 16, and a
 // member name given twice (RFC 7515 lets a verifier refuse that, and a
@@ -19,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace todo::common::jwt {
+namespace todo::common::json {
 
 struct FlatJsonValue {
   enum class Kind { kString, kNumber, kBool, kNull, kArray, kObject };
@@ -44,4 +46,13 @@ class FlatJsonObject {
   absl::flat_hash_map<std::string, FlatJsonValue> members_;
 };
 
-}  // namespace todo::common::jwt
+enum class TrailingCommas { kRefused, kAllowed };
+
+// OK if `text` is exactly one JSON value by RFC 8259 (surrounding whitespace
+// allowed) nested at most `max_depth` deep; INVALID_ARGUMENT otherwise:
+// unquoted or single-quoted names or strings, control characters in strings,
+// lone surrogates, comments, NaN, text after the value, and trailing commas
+// unless kAllowed (`[1,]`, `{"a":1,}`: Envoy's transcoder takes those).
+absl::Status ValidateJson(absl::string_view text, int max_depth, TrailingCommas trailing_commas);
+
+}  // namespace todo::common::json

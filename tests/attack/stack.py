@@ -1,0 +1,258 @@
+"""The running suite as an outsider meets it: a throwaway Postgres, the real
+todo-auth, todo-tasks and todo-gateway binaries on free loopback ports, and
+small raw clients (HTTP/1.1 over a plain socket, so malformed requests reach
+the server exactly as written).
+
+The binaries come from the environment (ctest sets TODO_AUTH_BIN,
+TODO_TASKS_BIN, TODO_GATEWAY_BIN); extra variables for a service can be given
+per test class.
+"""
+
+import glob
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+SECRET = "attack-suite-secret-0123456789abcdefghijklmnop"
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                     "grpc_probe.py")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin():
+    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
+    if not dirs:
+        raise RuntimeError("no PostgreSQL server binaries (apt-get install postgresql)")
+    return dirs[-1]
+
+
+class Postgres:
+    """initdb + pg_ctl on a free port; as `postgres` when run as root."""
+
+    def __init__(self):
+        self.bin = _pg_bin()
+        self.root = tempfile.mkdtemp(prefix="todo-attack-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.port = free_port()
+        self._as = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self._run(["initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                   "--locale=C.UTF-8"])
+        self._run(["pg_ctl", "-D", self.data, "-l", os.path.join(self.root, "log"), "-w", "-t",
+                   "60", "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                   "-c fsync=off -c max_connections=200", "start"])
+        self.psql("CREATE DATABASE todo")
+        self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/todo"
+
+    def _run(self, argv):
+        subprocess.run(self._as + [os.path.join(self.bin, argv[0])] + argv[1:], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def psql(self, sql, database="postgres"):
+        out = subprocess.run([os.path.join(self.bin, "psql"), "-h", "127.0.0.1", "-p",
+                              str(self.port), "-U", "postgres", "-d", database, "-Atqc", sql],
+                             check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def stop(self):
+        subprocess.run(self._as + [os.path.join(self.bin, "pg_ctl"), "-D", self.data, "-m",
+                                   "immediate", "stop"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Service:
+    def __init__(self, name, binary, env, log_dir):
+        self.name = name
+        self.log_path = os.path.join(log_dir, f"{name}.log")
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([binary], env=env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+class Stack:
+    """Postgres + auth + tasks + gateway, each a real process."""
+
+    def __init__(self, extra_env=None):
+        extra_env = extra_env or {}
+        self.log_dir = tempfile.mkdtemp(prefix="todo-attack-logs-")
+        self.pg = Postgres()
+        self.auth_port, self.tasks_port, self.http_port = free_port(), free_port(), free_port()
+        base = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATABASE_URL": self.pg.dsn,
+            "BETTER_AUTH_SECRET": SECRET,
+            "LISTEN_ADDRESS": "127.0.0.1",
+            "LOG_LEVEL": "info",
+            "AUTH_ADDR": f"127.0.0.1:{self.auth_port}",
+            "TASKS_ADDR": f"127.0.0.1:{self.tasks_port}",
+            "CHAT_ADDR": f"127.0.0.1:{free_port()}",
+        }
+        self.services = {}
+        try:
+            for name, port_var, port in (("auth", "GRPC_PORT", self.auth_port),
+                                         ("tasks", "GRPC_PORT", self.tasks_port),
+                                         ("gateway", "HTTP_PORT", self.http_port)):
+                if name == "gateway":
+                    # Each gateway worker dials the services when it starts:
+                    # they answer first, so no worker begins in back-off.
+                    self._wait_serving()
+                env = dict(base)
+                env.update(extra_env.get("all", {}))
+                env.update(extra_env.get(name, {}))
+                env[port_var] = str(port)
+                binary = os.environ[f"TODO_{name.upper()}_BIN"]
+                self.services[name] = Service(name, binary, env, self.log_dir)
+            self._wait_ready()
+        except Exception:
+            self.stop()
+            raise
+
+    def _wait_serving(self):
+        for port in (self.auth_port, self.tasks_port):
+            subprocess.run([PROBE, f"127.0.0.1:{port}", "health", "--wait", "60"], check=True,
+                           stdout=subprocess.DEVNULL)
+
+    def _wait_ready(self):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            for service in self.services.values():
+                if service.process.poll() is not None:
+                    raise RuntimeError(f"{service.name} exited: {service.log_text()[-2000:]}")
+            try:
+                _, _, body = request(self, "GET", "/ready")
+                # Chat is not started here; auth and tasks must serve.
+                services = json.loads(body)["services"]
+                if all(state == "SERVING" for name, state in services.items()
+                       if "chat" not in name.lower()):
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the stack did not become ready in 60 s")
+
+    def logs(self):
+        return {name: s.log_text() for name, s in self.services.items()}
+
+    def stop(self):
+        for service in reversed(list(self.services.values())):
+            service.stop()
+        self.pg.stop()
+        shutil.rmtree(self.log_dir, ignore_errors=True)
+
+
+# --- raw HTTP/1.1 -------------------------------------------------------------------------
+
+def read_response(sock, timeout=15):
+    """Reads one HTTP/1.1 response: (status, headers dict with lower-case names, body)."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before a response head: {data!r}")
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, value = line.split(":", 1)
+        headers.setdefault(name.strip().lower(), value.strip())
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed inside a chunked body")
+                rest += chunk
+            size_line, rest = rest.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed inside a chunk")
+                rest += chunk
+            if size == 0:
+                break
+            body += rest[:size]
+            rest = rest[size + 2:]
+        return status, headers, body
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed inside the body")
+        rest += chunk
+    return status, headers, rest[:length]
+
+
+def connect(stack):
+    return socket.create_connection(("127.0.0.1", stack.http_port), timeout=15)
+
+
+def request(stack, method, path, body=None, token=None, headers=None):
+    """One request on a new connection; body may be a dict (sent as JSON) or bytes."""
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+    body = body or b""
+    lines = [f"{method} {path} HTTP/1.1", "Host: attack.test", "Connection: close"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append("Content-Type: application/json")
+        lines.append(f"Content-Length: {len(body)}")
+    raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    with connect(stack) as sock:
+        sock.sendall(raw)
+        return read_response(sock)
+
+
+def json_request(stack, method, path, body=None, token=None, headers=None):
+    status, response_headers, raw = request(stack, method, path, body, token, headers)
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw
+    return status, response_headers, parsed
+
+
+def sign_up(stack, email=None, password="correct horse battery"):
+    email = email or f"u{uuid.uuid4().hex[:12]}@example.com"
+    status, _, body = json_request(stack, "POST", "/v1/auth/sign-up",
+                                   {"email": email, "password": password, "name": "Attack"})
+    if status != 200:
+        raise AssertionError(f"sign-up failed: {status} {body}")
+    return body["access_token"], body["user"]["id"], email
