@@ -66,8 +66,8 @@ absl::StatusOr<pg_conn*> ConnectLibpq(const ConnectOptions& options) {
     return absl::ResourceExhaustedError("out of memory opening a database connection");
   }
   if (PQstatus(conn) != CONNECTION_OK) {
-    absl::Status status = absl::UnavailableError(
-        absl::StrCat("cannot connect to the database: ", PQerrorMessage(conn)));
+    absl::Status status =
+        DatabaseUnavailable(absl::StrCat("cannot connect to the database: ", PQerrorMessage(conn)));
     PQfinish(conn);
     return status;
   }
@@ -82,8 +82,8 @@ absl::StatusOr<pg_conn*> StartConnectLibpq(const ConnectOptions& options) {
     return absl::ResourceExhaustedError("out of memory opening a database connection");
   }
   if (PQstatus(conn) == CONNECTION_BAD) {
-    absl::Status status = absl::UnavailableError(
-        absl::StrCat("cannot connect to the database: ", PQerrorMessage(conn)));
+    absl::Status status =
+        DatabaseUnavailable(absl::StrCat("cannot connect to the database: ", PQerrorMessage(conn)));
     PQfinish(conn);
     return status;
   }
@@ -144,7 +144,7 @@ absl::Status Connection::ExecuteScript(absl::string_view label, absl::string_vie
 
 absl::Status Connection::Ping() {
   return ExecuteScript("ping", "").ok() ? absl::OkStatus()
-                                        : absl::UnavailableError("database ping failed");
+                                        : DatabaseUnavailable("database ping failed");
 }
 
 bool Connection::LooksAlive() {

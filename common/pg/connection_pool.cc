@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
+#include "common/pg/sql_error.h"
 
 namespace todo::common::pg {
 
@@ -45,9 +46,9 @@ absl::StatusOr<PooledConnection> ConnectionPool::Checkout(absl::Duration timeout
         if (released_.WaitWithDeadline(&mutex_, deadline) && absl::Now() >= deadline) {
           if (idle_.empty() && open_ >= capacity) {
             --waiting_;
-            return absl::UnavailableError(absl::StrCat("no database connection became free within ",
-                                                       absl::FormatDuration(timeout), " (pool of ",
-                                                       capacity, ")"));
+            return DatabaseUnavailable(absl::StrCat("no database connection became free within ",
+                                                    absl::FormatDuration(timeout), " (pool of ",
+                                                    capacity, ")"));
           }
         }
       }
@@ -99,7 +100,7 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::OpenWithBackoff() {
   {
     absl::MutexLock lock(&mutex_);
     if (absl::Now() < next_connect_attempt_) {
-      return absl::UnavailableError(
+      return DatabaseUnavailable(
           absl::StrCat("database unreachable (retrying shortly): ", last_connect_error_.message()));
     }
   }

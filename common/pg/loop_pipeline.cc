@@ -21,6 +21,7 @@
 #include "common/logging/log.h"
 #include "common/pg/connection.h"
 #include "common/pg/pipeline_protocol.h"
+#include "common/pg/sql_error.h"
 
 namespace todo::common::pg {
 
@@ -60,8 +61,8 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
       case State::kConnected:
         break;
       default:
-        std::move(done)(absl::UnavailableError(
-            absl::StrCat(statement.name, ": the database is not reachable")));
+        std::move(done)(
+            DatabaseUnavailable(absl::StrCat(statement.name, ": the database is not reachable")));
         return;
     }
     // Sent at the end of this turn of the loop with every other statement
@@ -176,8 +177,8 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     ReadyCallbacks failed;
     for (Waiting& waiting : waiting_) {
       failed.emplace_back(std::move(waiting.done),
-                          absl::UnavailableError(absl::StrCat(waiting.statement.name,
-                                                              ": the database is not reachable")));
+                          DatabaseUnavailable(absl::StrCat(waiting.statement.name,
+                                                           ": the database is not reachable")));
     }
     waiting_.clear();
     timer_.expires_after(absl::ToChronoNanoseconds(delay_));
@@ -275,8 +276,8 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     ReadyCallbacks failed = protocol_.Detach(why);
     for (std::vector<Waiting>* held : {&this_turn_, &waiting_}) {
       for (Waiting& waiting : *held) {
-        failed.emplace_back(std::move(waiting.done), absl::UnavailableError(absl::StrCat(
-                                                         waiting.statement.name, ": ", why)));
+        failed.emplace_back(std::move(waiting.done),
+                            DatabaseUnavailable(absl::StrCat(waiting.statement.name, ": ", why)));
       }
       held->clear();
     }

@@ -58,7 +58,7 @@ class PipelinedConnection {
       }
       if (protocol_.conn() == nullptr || broken_) {
         refused =
-            absl::UnavailableError(absl::StrCat(statement.name, ": the database is not reachable"));
+            DatabaseUnavailable(absl::StrCat(statement.name, ": the database is not reachable"));
       } else {
         wake = SendLocked(statement, params, done, refused);
       }
@@ -206,7 +206,7 @@ class PipelinedConnection {
       absl::MutexLock lock(&mu_);
       connecting_ = false;
       for (Waiting& waiting : waiting_) {
-        absl::Status refused = absl::UnavailableError(
+        absl::Status refused = DatabaseUnavailable(
             absl::StrCat(waiting.statement.name, ": the database is not reachable"));
         if (protocol_.conn() != nullptr && !broken_) {
           refused = absl::OkStatus();
@@ -237,7 +237,7 @@ class PipelinedConnection {
     Ready failed = protocol_.Detach(why);
     for (Waiting& waiting : waiting_) {
       failed.emplace_back(std::move(waiting.done),
-                          absl::UnavailableError(absl::StrCat(waiting.statement.name, ": ", why)));
+                          DatabaseUnavailable(absl::StrCat(waiting.statement.name, ": ", why)));
     }
     waiting_.clear();
     // A lost link is retried at once, so new statements wait for that attempt.

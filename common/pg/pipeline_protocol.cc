@@ -112,7 +112,7 @@ ReadyCallbacks PipelineProtocol::Detach(absl::string_view why) {
   for (Pending& pending : pending_) {
     if (pending.kind == Kind::kQuery) {
       failed.emplace_back(std::move(pending.done),
-                          absl::UnavailableError(absl::StrCat(pending.label, ": ", why)));
+                          DatabaseUnavailable(absl::StrCat(pending.label, ": ", why)));
     }
   }
   pending_.clear();

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/status/grpc_status.h"
 
 namespace todo::common::pg {
 namespace {
@@ -53,7 +54,11 @@ absl::Status StatusFromFailure(pg_conn* conn, const pg_result* result,
   if (state != nullptr) {
     status.SetPayload(kSqlStatePayload, absl::Cord(state));
   }
-  return status;
+  return WithInternalDetail(std::move(status));
+}
+
+absl::Status DatabaseUnavailable(absl::string_view message) {
+  return WithInternalDetail(absl::UnavailableError(message));
 }
 
 std::string SqlStateOf(const absl::Status& status) {

@@ -9,8 +9,9 @@
 //   57014 query_canceled               -> DEADLINE_EXCEEDED
 //   class 08, class 57P, lost link     -> UNAVAILABLE
 //   anything else                      -> INTERNAL
-// Messages name the statement and keep Postgres' text for the logs; the gRPC
-// edge (ToGrpcStatus) decides what a client sees.
+// Messages name the statement and keep Postgres' text for the logs; every
+// status made here is marked WithInternalDetail, so the gRPC edge
+// (ToGrpcStatus) logs it and tells a client only what the code means.
 
 #include <string>
 
@@ -26,6 +27,10 @@ absl::StatusCode StatusCodeForSqlState(absl::string_view sqlstate);
 
 // Status for a failed `result` (may be null) of `statement` on `conn`.
 absl::Status StatusFromFailure(pg_conn* conn, const pg_result* result, absl::string_view statement);
+
+// UNAVAILABLE with `message` (a statement name, libpq's words, an address),
+// marked as internal detail.
+absl::Status DatabaseUnavailable(absl::string_view message);
 
 // The SQLSTATE carried by a status made by StatusFromFailure, or "".
 std::string SqlStateOf(const absl::Status& status);

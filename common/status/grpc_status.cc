@@ -2,14 +2,57 @@
 
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "common/logging/log.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 namespace todo::common {
 namespace {
 
-bool HidesMessage(absl::StatusCode code) {
+constexpr absl::string_view kInternalDetailPayload = "todo/internal-detail";
+constexpr absl::string_view kReasonPayload = "todo/error-reason";
+
+bool HidesMessage(const absl::Status& status) {
+  const absl::StatusCode code = status.code();
   return code == absl::StatusCode::kInternal || code == absl::StatusCode::kUnknown ||
-         code == absl::StatusCode::kDataLoss;
+         code == absl::StatusCode::kDataLoss ||
+         status.GetPayload(kInternalDetailPayload).has_value();
+}
+
+// What a client is told when the message itself is internal.
+const char* GenericMessage(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+      return "the service is temporarily unavailable; retry later";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "the request took too long";
+    case absl::StatusCode::kAborted:
+      return "the request conflicted with another one; retry";
+    case absl::StatusCode::kAlreadyExists:
+      return "it already exists";
+    case absl::StatusCode::kInvalidArgument:
+      return "a value in the request was refused";
+    case absl::StatusCode::kFailedPrecondition:
+      return "the request cannot be done in the current state";
+    case absl::StatusCode::kResourceExhausted:
+      return "the service is busy; retry later";
+    default:
+      return "internal error";
+  }
+}
+
+std::string DetailsOf(const absl::Status& status, const std::string& message) {
+  const auto reason = status.GetPayload(kReasonPayload);
+  if (!reason.has_value()) return "";
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(*reason));
+  info.set_domain(std::string(kErrorDomain));
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(message);
+  details.add_details()->PackFrom(info);
+  return details.SerializeAsString();
 }
 
 // Cuts at a UTF-8 character boundary so the message stays valid text.
@@ -26,18 +69,34 @@ std::string Truncate(absl::string_view message) {
 
 }  // namespace
 
+absl::Status WithInternalDetail(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kInternalDetailPayload, absl::Cord());
+  return status;
+}
+
+absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  if (!status.ok()) status.SetPayload(kReasonPayload, absl::Cord(reason));
+  return status;
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view rpc_name) {
   if (status.ok()) {
     return grpc::Status::OK;
   }
   const auto code = static_cast<grpc::StatusCode>(status.code());
-  if (HidesMessage(status.code())) {
+  std::string message;
+  if (HidesMessage(status)) {
+    // Logged under the request's id (ScopedRequestId), so an operator can
+    // find the detail a client reports.
     logging::Error("rpc_internal_error", {{"rpc", std::string(rpc_name)},
                                           {"code", absl::StatusCodeToString(status.code())},
                                           {"error", std::string(status.message())}});
-    return grpc::Status(code, "internal error");
+    message = GenericMessage(status.code());
+  } else {
+    message = Truncate(status.message());
   }
-  return grpc::Status(code, Truncate(status.message()));
+  std::string details = DetailsOf(status, message);
+  return grpc::Status(code, message, std::move(details));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

@@ -24,8 +24,11 @@ absl::Status Named(absl::string_view service, const grpc::Status& status) {
     return absl::OkStatus();
   }
   const absl::Status converted = common::FromGrpcStatus(status);
-  return absl::Status(converted.code(), absl::StrCat("could not remove the user's ", service, ": ",
-                                                     converted.message()));
+  // The peer's words may name addresses ("failed to connect to ...
+  // ipv4:10.0.0.7:50052"): logged at the edge, never sent to the client.
+  return common::WithInternalDetail(absl::Status(
+      converted.code(),
+      absl::StrCat("could not remove the user's ", service, ": ", converted.message())));
 }
 
 }  // namespace

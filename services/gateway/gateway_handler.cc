@@ -219,7 +219,7 @@ void GatewayHandler::Ready(std::shared_ptr<Exchange> exchange) {
 }
 
 HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
-  const int http_status = transcoding::HttpStatusForGrpcCode(reply.code);
+  const int http_status = transcoding::HttpStatusForUpstreamError(reply.code, reply.details_bin);
   if (options_.convert_grpc_status) {
     if (std::optional<std::string> json =
             printer_.StatusJson(reply.code, reply.message, reply.details_bin)) {

@@ -1,6 +1,7 @@
 #include "services/tasks/errors.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status/grpc_status.h"
 
 namespace todo::tasks::error {
 
@@ -15,6 +16,13 @@ absl::Status InvalidField(absl::string_view field, absl::string_view problem) {
 absl::Status StaleEtag(int64_t id) {
   return absl::AbortedError(
       absl::StrCat("task ", id, " was changed by someone else; fetch it and retry"));
+}
+
+absl::Status RequestIdReused() {
+  return common::WithReason(
+      absl::FailedPreconditionError(
+          "x-request-id was already used for a different request; use a new id"),
+      common::kRequestIdReused);
 }
 
 absl::Status UserNotFound() { return absl::NotFoundError("user not found"); }

@@ -16,6 +16,9 @@ absl::Status TaskNotFound(int64_t id);
 absl::Status InvalidField(absl::string_view field, absl::string_view problem);
 // ABORTED: the etag sent is not the task's current one.
 absl::Status StaleEtag(int64_t id);
+// FAILED_PRECONDITION with reason REQUEST_ID_REUSED (the gateway answers
+// 422): the x-request-id was used before for a different request.
+absl::Status RequestIdReused();
 // NOT_FOUND for a /api/{user_id}/... path naming another user.
 absl::Status UserNotFound();
 

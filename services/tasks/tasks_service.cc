@@ -1,5 +1,8 @@
 #include "services/tasks/tasks_service.h"
 
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/jwt/caller.h"
 #include "common/logging/log.h"
@@ -28,8 +31,9 @@ absl::StatusOr<std::string> TasksServiceImpl::Caller(const Call& context,
   return std::move(claims.subject);
 }
 
-absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(
-    const Call& context, absl::string_view operation) const {
+absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(const Call& context,
+                                                                  absl::string_view operation,
+                                                                  absl::string_view request) const {
   std::string request_id(context.FirstMetadata("x-request-id"));
   if (request_id.empty()) {
     return std::optional<RequestKey>();
@@ -38,7 +42,12 @@ absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(
     return error::InvalidField("x-request-id",
                                absl::StrCat("must be at most ", kMaxRequestIdBytes, " bytes"));
   }
-  return std::optional<RequestKey>(RequestKey{std::string(operation), std::move(request_id)});
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(request.data()), request.size(), digest);
+  return std::optional<RequestKey>(
+      RequestKey{std::string(operation), std::move(request_id),
+                 absl::BytesToHexString(
+                     absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)))});
 }
 
 // --- RPCs: authenticate, delegate, finish. ---
@@ -163,7 +172,7 @@ void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequ
   absl::StatusOr<Checked> checked = [&]() -> absl::StatusOr<Checked> {
     Checked out;
     ASSIGN_OR_RETURN(out.user, Caller(context, request.user_id()));
-    ASSIGN_OR_RETURN(out.key, KeyOf(context, "create"));
+    ASSIGN_OR_RETURN(out.key, KeyOf(context, "create", request.SerializeAsString()));
     ASSIGN_OR_RETURN(out.fields, FieldsFromProto(request.task()));
     RETURN_IF_ERROR(NormalizeAndValidate(out.fields));
     return out;
@@ -271,7 +280,8 @@ absl::StatusOr<v1::Task> TasksServiceImpl::SetCompletion(const Call& context,
                                                          std::optional<bool> completed,
                                                          absl::string_view operation) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context, path_user));
-  ASSIGN_OR_RETURN(const std::optional<RequestKey> key, KeyOf(context, operation));
+  ASSIGN_OR_RETURN(const std::optional<RequestKey> key,
+                   KeyOf(context, operation, absl::StrCat(path_user, "/", id)));
   ASSIGN_OR_RETURN(const TaskRecord task,
                    store_->Update(
                        user, id,

@@ -59,9 +59,11 @@ class TasksServiceImpl final {
   // /api/{user_id}/... bindings) it must be the same user, or NOT_FOUND.
   absl::StatusOr<std::string> Caller(const Call& context,
                                      absl::string_view path_user_id = "") const;
-  // The retry key of a call that carries x-request-id.
-  absl::StatusOr<std::optional<RequestKey>> KeyOf(const Call& context,
-                                                  absl::string_view operation) const;
+  // The retry key of a call that carries x-request-id; `request` is what the
+  // call asks for (its message, or the task it acts on), digested into the
+  // key's fingerprint.
+  absl::StatusOr<std::optional<RequestKey>> KeyOf(const Call& context, absl::string_view operation,
+                                                  absl::string_view request) const;
 
   void CreateAsync(const Call& context, const v1::CreateTaskRequest& request,
                    common::server::Reply<v1::Task> reply);

@@ -32,7 +32,8 @@ constexpr Statement kInsertTaskWithKey{
     "spawned_from) VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, "
     "$12, $13) RETURNING *), "
     "claimed AS (INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, task_id, "
-    "result, created_at) SELECT user_id, $14, $15, id, to_jsonb(inserted), $12 FROM inserted), "
+    "result, created_at, fingerprint) SELECT user_id, $14, $15, id, to_jsonb(inserted), $12, $17 "
+    "FROM inserted), "
     "expired AS (DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $16) "
     "SELECT " TODO_TASK_COLUMNS " FROM inserted",
     /*writes=*/true};
@@ -67,8 +68,12 @@ constexpr Statement kExpireKeys{
     "DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $2"};
 constexpr Statement kClaimKey{
     "tasks_claim_key",
-    "INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, created_at) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1"};
+    "INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, created_at, fingerprint) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1"};
+// The fingerprint of the request that holds a key.
+constexpr Statement kKeyFingerprint{"tasks_key_fingerprint",
+                                    "SELECT fingerprint FROM tasks.idempotency_keys "
+                                    "WHERE user_id = $1 AND operation = $2 AND request_id = $3"};
 // The first result, rebuilt from the snapshot taken when it was made.
 constexpr Statement kReplayKey{
     "tasks_replay_key",
@@ -169,11 +174,21 @@ TaskFields NextOccurrenceOf(const TaskRecord& done, absl::Time now) {
 absl::StatusOr<std::optional<TaskRecord>> ClaimOrReplay(Transaction& tx, absl::string_view user_id,
                                                         const RequestKey& key, absl::Time now) {
   RETURN_IF_ERROR(tx.Execute(kExpireKeys, Params().Add(user_id).Add(now - kKeyLifetime)).status());
-  ASSIGN_OR_RETURN(
-      Result claimed,
-      tx.Execute(kClaimKey, Params().Add(user_id).Add(key.operation).Add(key.request_id).Add(now)));
+  ASSIGN_OR_RETURN(Result claimed, tx.Execute(kClaimKey, Params()
+                                                             .Add(user_id)
+                                                             .Add(key.operation)
+                                                             .Add(key.request_id)
+                                                             .Add(now)
+                                                             .Add(key.fingerprint)));
   if (claimed.rows() == 1) {
     return std::optional<TaskRecord>();
+  }
+  ASSIGN_OR_RETURN(
+      Result holder,
+      tx.Execute(kKeyFingerprint, Params().Add(user_id).Add(key.operation).Add(key.request_id)));
+  if (holder.rows() == 1 && !holder.GetText(0, 0).empty() &&
+      holder.GetText(0, 0) != key.fingerprint) {
+    return error::RequestIdReused();
   }
   ASSIGN_OR_RETURN(
       Result replay,
@@ -232,7 +247,7 @@ void TasksStore::CreateAsync(absl::string_view user_id, const TaskFields& fields
   const absl::Time now = clock_->Now();
   Params params = InsertParams(user_id, fields, now, std::nullopt);
   if (key) {
-    params.Add(key->operation).Add(key->request_id).Add(now - kKeyLifetime);
+    params.Add(key->operation).Add(key->request_id).Add(now - kKeyLifetime).Add(key->fingerprint);
   }
   pipeline_->Submit(key ? kInsertTaskWithKey : kInsertTask, std::move(params),
                     [done = std::move(done)](absl::StatusOr<Result> inserted) mutable {

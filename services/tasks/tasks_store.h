@@ -24,10 +24,13 @@
 namespace todo::tasks {
 
 // Identifies a retried request: the same user, operation and `x-request-id`
-// within 24 hours returns the first result and changes nothing.
+// within 24 hours returns the first result and changes nothing. The same key
+// with another `fingerprint` (a digest of what the request asked) fails with
+// error::RequestIdReused and changes nothing.
 struct RequestKey {
   std::string operation;
   std::string request_id;
+  std::string fingerprint;
 };
 
 struct TaskPage {

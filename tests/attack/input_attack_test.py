@@ -18,7 +18,9 @@ STACK = None
 
 def setUpModule():
     global STACK
-    STACK = s.Stack()
+    # Auth is told of a chat service that is not there: deleting an account
+    # then fails, and must not say where it tried to connect.
+    STACK = s.Stack({"auth": {"CHAT_ADDR": f"127.0.0.1:{s.free_port()}"}})
 
 
 def tearDownModule():
@@ -286,10 +288,17 @@ class LeakTest(unittest.TestCase):
             ("PATCH", "/v1/tasks/1", {"etag": "x", "title": "y"}),
         ]
         for method, path, body in cases:
-            with self.subTest(path=path, body=body):
-                status, _, answer = s.json_request(STACK, method, path, body, self.token)
-                self.assertLess(status, 500, answer)
-                self.assert_clean(status, answer)
+            for key in (None, {"X-Request-Id": f"leak-{uuid.uuid4().hex}"}):
+                with self.subTest(path=path, body=body, keyed=bool(key)):
+                    status, _, answer = s.json_request(STACK, method, path, body, self.token, key)
+                    self.assertLess(status, 500, answer)
+                    self.assert_clean(status, answer)
+
+    def test_an_unreachable_peer_leaks_no_address(self):
+        token, _, _ = s.sign_up(STACK)
+        status, _, answer = s.json_request(STACK, "DELETE", "/v1/auth/me", token=token)
+        self.assertEqual(status, 503, answer)
+        self.assert_clean(status, answer)
 
     def test_database_outage_leaks_no_address(self):
         STACK.pg.psql("ALTER SYSTEM SET max_connections = 200")  # harmless, keeps psql warm

@@ -473,9 +473,12 @@ TEST_F(TasksServiceTest, ARetriedCreateReturnsTheFirstResultAndCreatesNothingMor
   v1::Task first;
   v1::Task second;
   ASSERT_THAT(Call(&Stub::CreateTask, alice_, request, &first, "req-1"), IsOk());
-  request.mutable_task()->set_title("Changed on retry");
   ASSERT_THAT(Call(&Stub::CreateTask, alice_, request, &second, "req-1"), IsOk());
   EXPECT_EQ(second.SerializeAsString(), first.SerializeAsString());
+  // The same key with another request is refused (the gateway says 422).
+  request.mutable_task()->set_title("Changed on retry");
+  EXPECT_THAT(Call(&Stub::CreateTask, alice_, request, &second, "req-1"),
+              StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
   EXPECT_EQ(List(alice_).total_size(), 1);
 
   // The key is per user, and lasts 24 hours.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/gateway/transcoding/fast_json_printer.h"
 #include "services/gateway/transcoding/type_resolver.h"
@@ -20,6 +21,21 @@ int HttpStatusForGrpcCode(int code) {
     return 500;
   }
   return kHttpStatus[code];
+}
+
+int HttpStatusForUpstreamError(int code, absl::string_view status_details) {
+  google::rpc::Status status;
+  if (!status_details.empty() &&
+      status.ParseFromArray(status_details.data(), static_cast<int>(status_details.size()))) {
+    for (const pb::Any& detail : status.details()) {
+      google::rpc::ErrorInfo info;
+      if (detail.UnpackTo(&info) && info.domain() == "todo-grpc" &&
+          info.reason() == "REQUEST_ID_REUSED") {
+        return 422;
+      }
+    }
+  }
+  return HttpStatusForGrpcCode(code);
 }
 
 ResponseTranslator::ResponseTranslator(const pb::DescriptorPool* pool, PrintOptions options)

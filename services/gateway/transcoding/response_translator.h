@@ -29,6 +29,12 @@ struct PrintOptions {
 // 10.1: OK 200, CANCELLED 499, ..., UNAUTHENTICATED 401; unknown codes 500.
 int HttpStatusForGrpcCode(int code);
 
+// The HTTP status for an upstream error: HttpStatusForGrpcCode, except that a
+// google.rpc.ErrorInfo of domain "todo-grpc" in `status_details` (serialized
+// google.rpc.Status) may say what a gRPC code cannot: REQUEST_ID_REUSED is
+// 422, as the IETF Idempotency-Key draft answers a reused key.
+int HttpStatusForUpstreamError(int code, absl::string_view status_details);
+
 class ResponseTranslator {
  public:
   // `pool` must outlive the translator.
