@@ -126,18 +126,26 @@ absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignIn(const v1::SignInRequest
   return Respond(*account);
 }
 
-absl::StatusOr<v1::User> AuthServiceImpl::GetMe(const grpc::ServerContext& context) {
+absl::StatusOr<Account> AuthServiceImpl::CallerAccount(const grpc::ServerContext& context) {
   ASSIGN_OR_RETURN(const common::jwt::Claims claims,
                    common::jwt::AuthenticateCaller(context, *verifier_));
-  ASSIGN_OR_RETURN(const Account account, store_->GetAccount(claims.subject));
+  absl::StatusOr<Account> account = store_->GetAccount(claims.subject);
+  if (absl::IsNotFound(account.status())) {
+    // A valid token whose account is gone (deleted): the token no longer
+    // speaks for anyone.
+    return absl::UnauthenticatedError("invalid token: the account was deleted");
+  }
+  return account;
+}
+
+absl::StatusOr<v1::User> AuthServiceImpl::GetMe(const grpc::ServerContext& context) {
+  ASSIGN_OR_RETURN(const Account account, CallerAccount(context));
   return UserOf(account);
 }
 
 absl::StatusOr<google::protobuf::Empty> AuthServiceImpl::DeleteMe(
     const grpc::ServerContext& context) {
-  ASSIGN_OR_RETURN(const common::jwt::Claims claims,
-                   common::jwt::AuthenticateCaller(context, *verifier_));
-  ASSIGN_OR_RETURN(const Account account, store_->GetAccount(claims.subject));
+  ASSIGN_OR_RETURN(const Account account, CallerAccount(context));
   const auto header = context.client_metadata().find("authorization");
   ASSIGN_OR_RETURN(
       const absl::string_view token,

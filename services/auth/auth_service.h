@@ -34,6 +34,8 @@ class AuthServiceImpl final : public v1::AuthService::Service {
   absl::StatusOr<v1::AuthResponse> SignIn(const v1::SignInRequest& request);
   absl::StatusOr<v1::User> GetMe(const grpc::ServerContext& context);
   absl::StatusOr<google::protobuf::Empty> DeleteMe(const grpc::ServerContext& context);
+  // The account of the call's token; UNAUTHENTICATED when it was deleted.
+  absl::StatusOr<Account> CallerAccount(const grpc::ServerContext& context);
   v1::AuthResponse Respond(const Account& account) const;
 
   AuthStore* const store_;

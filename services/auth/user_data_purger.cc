@@ -23,12 +23,16 @@ absl::Status Named(absl::string_view service, const grpc::Status& status) {
   if (status.ok()) {
     return absl::OkStatus();
   }
-  const absl::Status converted = common::FromGrpcStatus(status);
   // The peer's words may name addresses ("failed to connect to ...
-  // ipv4:10.0.0.7:50052"): logged at the edge, never sent to the client.
-  return common::WithInternalDetail(absl::Status(
-      converted.code(),
-      absl::StrCat("could not remove the user's ", service, ": ", converted.message())));
+  // ipv4:10.0.0.7:50052"): they go to the log, the client hears which data
+  // could not be removed.
+  common::logging::Warning(
+      "user_data_purge_failed",
+      {{"service", std::string(service)},
+       {"code", absl::StatusCodeToString(common::FromGrpcStatus(status).code())},
+       {"error", status.error_message()}});
+  return absl::Status(common::FromGrpcStatus(status).code(),
+                      absl::StrCat("could not remove the user's ", service, "; retry later"));
 }
 
 }  // namespace

@@ -25,6 +25,10 @@ absl::Status RequestIdReused() {
       common::kRequestIdReused);
 }
 
+absl::Status AccountDeleted() {
+  return absl::UnauthenticatedError("invalid token: the account was deleted");
+}
+
 absl::Status UserNotFound() { return absl::NotFoundError("user not found"); }
 
 }  // namespace todo::tasks::error

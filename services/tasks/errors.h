@@ -19,6 +19,8 @@ absl::Status StaleEtag(int64_t id);
 // FAILED_PRECONDITION with reason REQUEST_ID_REUSED (the gateway answers
 // 422): the x-request-id was used before for a different request.
 absl::Status RequestIdReused();
+// UNAUTHENTICATED: the token's account was deleted.
+absl::Status AccountDeleted();
 // NOT_FOUND for a /api/{user_id}/... path naming another user.
 absl::Status UserNotFound();
 

@@ -42,6 +42,8 @@ int Run() {
   pipeline_options.write_connections = config->write_connections;
   common::pg::LoopPipeline pipeline(pipeline_options, &loops);
   tasks::TasksStore store(&basics.pool(), &pipeline, &clock);
+  common::tombstones::DeletedUsers deleted_users(&basics.pool(), tasks::kSchema, absl::Seconds(1));
+  config->service.deleted_users = &deleted_users;
   tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);
 
   absl::StatusOr<std::unique_ptr<common::grpc_loop::ServiceServer>> server =

@@ -25,6 +25,9 @@ absl::StatusOr<std::string> TasksServiceImpl::Caller(const Call& context,
   ASSIGN_OR_RETURN(
       common::jwt::Claims claims,
       common::jwt::AuthenticateCaller(context.MetadataValues("authorization"), *verifier_));
+  if (options_.deleted_users != nullptr && options_.deleted_users->Contains(claims.subject)) {
+    return error::AccountDeleted();
+  }
   if (!path_user_id.empty() && path_user_id != claims.subject) {
     return error::UserNotFound();
   }
@@ -304,6 +307,7 @@ absl::StatusOr<v1::Task> TasksServiceImpl::SetCompletion(const Call& context,
 absl::StatusOr<v1::PurgeUserTasksResponse> TasksServiceImpl::Purge(const Call& context) {
   ASSIGN_OR_RETURN(const std::string user, Caller(context));
   ASSIGN_OR_RETURN(const int64_t deleted, store_->Purge(user));
+  if (options_.deleted_users != nullptr) options_.deleted_users->Add(user);
   common::logging::Info("user_tasks_purged", {{"deleted", deleted}});
   v1::PurgeUserTasksResponse response;
   response.set_deleted_count(deleted);

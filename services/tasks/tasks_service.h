@@ -17,6 +17,7 @@
 #include "common/jwt/jwt_verifier.h"
 #include "common/server/blocking_executor.h"
 #include "common/server/reply.h"
+#include "common/tombstones/deleted_users.h"
 #include "google/protobuf/empty.pb.h"
 #include "services/tasks/tasks_store.h"
 #include "todo/tasks/v1/tasks.pb.h"
@@ -32,6 +33,9 @@ struct TasksServiceOptions {
   // a CreateTask without x-request-id); each holds a pool connection while
   // it works, so more than the pool's size only queue for connections.
   int blocking_threads = 8;
+  // Deleted accounts, whose tokens are refused (nullptr: none are); Purge
+  // adds its user. Must outlive the service.
+  common::tombstones::DeletedUsers* deleted_users = nullptr;
 };
 
 // Every method is served from grpc_loop's event loops. GetTask and

@@ -15,12 +15,22 @@ using common::pg::Result;
 using common::pg::Statement;
 using common::pg::Transaction;
 
+// The values of a new task as a SELECT list (typed: a SELECT does not take
+// its types from the target columns as VALUES does), and the guard that makes
+// an insert for a deleted user insert nothing.
+#define TODO_INSERT_VALUES                                                            \
+  "$1::text, $2::text, $3::text, $4::text, $5::smallint, $6::text[], $7::text, "      \
+  "$8::timestamptz, $9::timestamptz, $10::text, $11::timestamptz, $12::timestamptz, " \
+  "$12::timestamptz, $13::bigint"
+#define TODO_USER_NOT_DELETED \
+  "NOT EXISTS (SELECT 1 FROM tasks.deleted_users WHERE user_id = $1::text)"
+
 constexpr Statement kInsertTask{
     "tasks_insert",
     "INSERT INTO tasks.tasks (user_id, title, description, status, priority, tags, category, "
     "due_date, remind_at, recurrence, completed_at, created_at, updated_at, spawned_from) "
-    "VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, $12, $13) "
-    "ON CONFLICT (spawned_from) DO NOTHING RETURNING " TODO_TASK_COLUMNS,
+    "SELECT " TODO_INSERT_VALUES " WHERE " TODO_USER_NOT_DELETED
+    " ON CONFLICT (spawned_from) DO NOTHING RETURNING " TODO_TASK_COLUMNS,
     /*writes=*/true};
 // A keyed create in one statement: the task, its key with the first result,
 // and the user's expired keys. A key used before (even an expired one) makes
@@ -29,14 +39,16 @@ constexpr Statement kInsertTaskWithKey{
     "tasks_insert_with_key",
     "WITH inserted AS (INSERT INTO tasks.tasks (user_id, title, description, status, priority, "
     "tags, category, due_date, remind_at, recurrence, completed_at, created_at, updated_at, "
-    "spawned_from) VALUES ($1, $2, $3, $4, $5::smallint, $6::text[], $7, $8, $9, $10, $11, $12, "
-    "$12, $13) RETURNING *), "
+    "spawned_from) SELECT " TODO_INSERT_VALUES " WHERE " TODO_USER_NOT_DELETED
+    " RETURNING *), "
     "claimed AS (INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, task_id, "
     "result, created_at, fingerprint) SELECT user_id, $14, $15, id, to_jsonb(inserted), $12, $17 "
     "FROM inserted), "
     "expired AS (DELETE FROM tasks.idempotency_keys WHERE user_id = $1 AND created_at < $16) "
     "SELECT " TODO_TASK_COLUMNS " FROM inserted",
     /*writes=*/true};
+#undef TODO_INSERT_VALUES
+#undef TODO_USER_NOT_DELETED
 constexpr Statement kSelectTask{
     "tasks_select", "SELECT " TODO_TASK_COLUMNS " FROM tasks.tasks WHERE user_id = $1 AND id = $2"};
 constexpr Statement kSelectTaskForUpdate{
@@ -55,6 +67,10 @@ constexpr Statement kDeleteTask{"tasks_delete",
 constexpr Statement kPurgeTasks{"tasks_purge", "DELETE FROM tasks.tasks WHERE user_id = $1"};
 constexpr Statement kPurgeKeys{"tasks_purge_keys",
                                "DELETE FROM tasks.idempotency_keys WHERE user_id = $1"};
+constexpr Statement kTombstone{
+    "tasks_tombstone",
+    "INSERT INTO tasks.deleted_users (user_id, deleted_at) VALUES ($1, $2) "
+    "ON CONFLICT (user_id) DO NOTHING"};
 constexpr Statement kPurgeCounts{"tasks_purge_counts",
                                  "DELETE FROM tasks.task_counts WHERE user_id = $1"};
 constexpr Statement kCountByStatus{"tasks_count_by_status",
@@ -94,6 +110,16 @@ constexpr Statement kTakeDueReminders{
     "AND status NOT IN ('completed', 'cancelled') "
     "ORDER BY remind_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
     "RETURNING id, title, remind_at, due_date"};
+
+absl::StatusOr<TaskRecord> ReadTask(const Result& result, int row);
+
+// A create's row; none when the user was deleted (TODO_USER_NOT_DELETED).
+absl::StatusOr<TaskRecord> ReadInserted(const Result& result) {
+  if (result.rows() == 0) {
+    return error::AccountDeleted();
+  }
+  return ReadTask(result, 0);
+}
 
 absl::StatusOr<TaskRecord> ReadTask(const Result& result, int row) {
   TaskRecord task;
@@ -221,7 +247,7 @@ absl::StatusOr<TaskRecord> TasksStore::Create(absl::string_view user_id, const T
   if (!key) {
     ASSIGN_OR_RETURN(Result inserted,
                      conn->Execute(kInsertTask, InsertParams(user_id, fields, now, std::nullopt)));
-    return ReadTask(inserted, 0);
+    return ReadInserted(inserted);
   }
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
   ASSIGN_OR_RETURN(std::optional<TaskRecord> replay, ClaimOrReplay(tx, user_id, *key, now));
@@ -230,7 +256,7 @@ absl::StatusOr<TaskRecord> TasksStore::Create(absl::string_view user_id, const T
   }
   ASSIGN_OR_RETURN(Result inserted,
                    tx.Execute(kInsertTask, InsertParams(user_id, fields, now, std::nullopt)));
-  ASSIGN_OR_RETURN(TaskRecord task, ReadTask(inserted, 0));
+  ASSIGN_OR_RETURN(TaskRecord task, ReadInserted(inserted));
   RETURN_IF_ERROR(SaveResult(tx, user_id, *key, task.id));
   RETURN_IF_ERROR(tx.Commit());
   return task;
@@ -255,7 +281,7 @@ void TasksStore::CreateAsync(absl::string_view user_id, const TaskFields& fields
                         std::move(done)(inserted.status());
                         return;
                       }
-                      std::move(done)(ReadTask(*inserted, 0));
+                      std::move(done)(ReadInserted(*inserted));
                     });
 }
 
@@ -362,6 +388,7 @@ absl::StatusOr<int64_t> TasksStore::Purge(absl::string_view user_id) {
   ASSIGN_OR_RETURN(Result deleted, tx.Execute(kPurgeTasks, Params().Add(user_id)));
   RETURN_IF_ERROR(tx.Execute(kPurgeKeys, Params().Add(user_id)).status());
   RETURN_IF_ERROR(tx.Execute(kPurgeCounts, Params().Add(user_id)).status());
+  RETURN_IF_ERROR(tx.Execute(kTombstone, Params().Add(user_id).Add(clock_->Now())).status());
   RETURN_IF_ERROR(tx.Commit());
   return deleted.affected_rows();
 }

@@ -274,8 +274,9 @@ TEST_F(AuthServiceTest, DeleteMeRemovesTheAccountAndTheUsersTasks) {
               IsOk());
   EXPECT_EQ(listed.total_size(), 0);
   v1::User me;
+  // The deleted account's token no longer speaks for anyone.
   EXPECT_THAT(Call(&AuthStub::GetMe, v1::GetMeRequest(), &me, token),
-              StatusIs(grpc::StatusCode::NOT_FOUND));
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED));
   EXPECT_THAT(SignIn(email_, "the right password", &response),
               StatusIs(grpc::StatusCode::UNAUTHENTICATED));
   // The email is free again.

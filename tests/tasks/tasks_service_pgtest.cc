@@ -649,8 +649,9 @@ TEST_F(TasksServiceTest, ListOrdersByEveryKeyWithUndatedTasksLast) {
 
 TEST_F(TasksServiceTest, PagesStayCorrectWhileTasksAreAddedAndDeleted) {
   for (const std::string order : {"created_at", "due_date", "title desc"}) {
-    v1::PurgeUserTasksResponse purged;
-    ASSERT_THAT(Call(&Stub::PurgeUserTasks, alice_, v1::PurgeUserTasksRequest(), &purged), IsOk());
+    // A user with no tasks yet for each order (a purge would delete the
+    // account for good).
+    alice_ += "-again";
     std::set<int64_t> originals;
     for (int i = 0; i < 23; ++i) {
       clock_.Advance(absl::Seconds(1));
