@@ -26,7 +26,8 @@ DeletedUsers::~DeletedUsers() {
 }
 
 bool DeletedUsers::Contains(absl::string_view user_id) const {
-  absl::MutexLock lock(&mu_);
+  // Every call of a service asks; writers come once a second at most.
+  absl::ReaderMutexLock lock(&mu_);
   return users_.contains(user_id);
 }
 
