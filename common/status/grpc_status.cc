@@ -3,6 +3,8 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "common/logging/log.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -12,6 +14,7 @@ namespace {
 
 constexpr absl::string_view kInternalDetailPayload = "todo/internal-detail";
 constexpr absl::string_view kReasonPayload = "todo/error-reason";
+constexpr absl::string_view kRetryDelayPayload = "todo/retry-delay-ms";
 
 bool HidesMessage(const absl::Status& status) {
   const absl::StatusCode code = status.code();
@@ -44,14 +47,24 @@ const char* GenericMessage(absl::StatusCode code) {
 
 std::string DetailsOf(const absl::Status& status, const std::string& message) {
   const auto reason = status.GetPayload(kReasonPayload);
-  if (!reason.has_value()) return "";
-  google::rpc::ErrorInfo info;
-  info.set_reason(std::string(*reason));
-  info.set_domain(std::string(kErrorDomain));
+  const auto retry_ms = status.GetPayload(kRetryDelayPayload);
+  if (!reason.has_value() && !retry_ms.has_value()) return "";
   google::rpc::Status details;
   details.set_code(static_cast<int>(status.code()));
   details.set_message(message);
-  details.add_details()->PackFrom(info);
+  if (reason.has_value()) {
+    google::rpc::ErrorInfo info;
+    info.set_reason(std::string(*reason));
+    info.set_domain(std::string(kErrorDomain));
+    details.add_details()->PackFrom(info);
+  }
+  int64_t milliseconds = 0;
+  if (retry_ms.has_value() && absl::SimpleAtoi(std::string(*retry_ms), &milliseconds)) {
+    google::rpc::RetryInfo retry;
+    retry.mutable_retry_delay()->set_seconds(milliseconds / 1000);
+    retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(milliseconds % 1000) * 1000000);
+    details.add_details()->PackFrom(retry);
+  }
   return details.SerializeAsString();
 }
 
@@ -76,6 +89,14 @@ absl::Status WithInternalDetail(absl::Status status) {
 
 absl::Status WithReason(absl::Status status, absl::string_view reason) {
   if (!status.ok()) status.SetPayload(kReasonPayload, absl::Cord(reason));
+  return status;
+}
+
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
+  if (!status.ok()) {
+    status.SetPayload(kRetryDelayPayload,
+                      absl::Cord(absl::StrCat(absl::ToInt64Milliseconds(delay))));
+  }
   return status;
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 
 namespace todo::common {
@@ -23,6 +24,11 @@ absl::Status WithInternalDetail(absl::Status status);
 // (kRequestIdReused: 422).
 absl::Status WithReason(absl::Status status, absl::string_view reason);
 inline constexpr absl::string_view kErrorDomain = "todo-grpc";
+
+// Attaches how long a client should wait before trying again
+// (google.rpc.RetryInfo in grpc-status-details-bin; the gateway answers it as
+// Retry-After). For RESOURCE_EXHAUSTED and UNAVAILABLE.
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
 inline constexpr absl::string_view kRequestIdReused = "REQUEST_ID_REUSED";
 
 // Converts `status` for a client. INTERNAL, UNKNOWN and DATA_LOSS messages,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/jwt/caller.h"
 #include "common/logging/log.h"
@@ -27,17 +29,20 @@ v1::User UserOf(const Account& account) {
   return user;
 }
 
-// How long a sign-in for an email with `failures` recent failures waits.
-absl::Duration Slowdown(const SignInThrottle& throttle, int failures) {
-  if (failures < throttle.free_failures) {
-    return absl::ZeroDuration();
+// Where the call comes from: the gateway names the client in
+// x-forwarded-for (only it can reach this service); a direct caller is its
+// gRPC peer ("ipv4:1.2.3.4:5678").
+std::string ClientAddress(const grpc::ServerContext& context) {
+  const auto forwarded = context.client_metadata().find("x-forwarded-for");
+  if (forwarded != context.client_metadata().end()) {
+    const absl::string_view value(forwarded->second.data(), forwarded->second.size());
+    return std::string(absl::StripAsciiWhitespace(value.substr(0, value.find(','))));
   }
-  absl::Duration delay = throttle.first_delay;
-  for (int extra = throttle.free_failures; extra < failures && delay < throttle.max_delay;
-       ++extra) {
-    delay *= 2;
-  }
-  return std::min(delay, throttle.max_delay);
+  const std::string peer_text = context.peer();
+  absl::string_view peer = peer_text;
+  absl::ConsumePrefix(&peer, "ipv4:");
+  absl::ConsumePrefix(&peer, "ipv6:");
+  return std::string(peer.substr(0, peer.rfind(':')));
 }
 
 }  // namespace
@@ -46,7 +51,7 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, PasswordHasher* hasher,
                                  const TokenIssuer* issuer,
                                  const common::jwt::JwtVerifier* verifier,
                                  const UserDataPurger* purger, const common::time::Clock* clock,
-                                 SignInThrottle throttle)
+                                 SignInThrottle* throttle)
     : store_(store),
       hasher_(hasher),
       issuer_(issuer),
@@ -62,7 +67,8 @@ grpc::Status AuthServiceImpl::SignUp(grpc::ServerContext* context, const v1::Sig
 
 grpc::Status AuthServiceImpl::SignIn(grpc::ServerContext* context, const v1::SignInRequest* request,
                                      v1::AuthResponse* response) {
-  return FinishRpc("SignIn", context, response, [&] { return SignIn(*request); });
+  return FinishRpc("SignIn", context, response,
+                   [&] { return SignIn(*request, ClientAddress(*context)); });
 }
 
 grpc::Status AuthServiceImpl::GetMe(grpc::ServerContext* context, const v1::GetMeRequest*,
@@ -94,35 +100,24 @@ absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignUp(const v1::SignUpRequest
   return Respond(account);
 }
 
-absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignIn(const v1::SignInRequest& request) {
+absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignIn(const v1::SignInRequest& request,
+                                                         absl::string_view client_address) {
   ASSIGN_OR_RETURN(const std::string email, NormalizeEmail(request.email()));
   if (request.password().size() > kMaxPasswordBytes) {
     return error::InvalidField("password", "is too long");
   }
   const std::string key = LowerEmail(email);
-  ASSIGN_OR_RETURN(const FailureState before, store_->Failures(key, throttle_.window));
-  if (before.locked_until && *before.locked_until > clock_->Now()) {
-    return error::TooManyAttempts();
-  }
-  absl::SleepFor(Slowdown(throttle_, before.failures));
-
+  // Reserved before any hashing: a refused attempt costs one transaction.
+  RETURN_IF_ERROR(throttle_->Reserve(key, client_address));
   ASSIGN_OR_RETURN(const std::optional<Account> account, store_->FindByEmail(key));
   // An unknown email does the same hashing work as a wrong password, so the
   // answer and its timing tell nothing about which accounts exist.
   const bool verified = account ? hasher_->Verify(account->password_hash, request.password())
                                 : hasher_->VerifyUnknownAccount(request.password());
   if (!verified) {
-    ASSIGN_OR_RETURN(
-        const FailureState after,
-        store_->RecordFailure(key, throttle_.window, throttle_.lock_failures, throttle_.lockout));
-    if (after.locked_until) {
-      common::logging::Warning("sign_in_locked", {{"failures", after.failures}});
-    }
     return error::WrongCredentials();
   }
-  if (before.failures > 0) {
-    RETURN_IF_ERROR(store_->ClearFailures(key));
-  }
+  RETURN_IF_ERROR(throttle_->Forget(key, client_address));
   return Respond(*account);
 }
 
@@ -153,7 +148,7 @@ absl::StatusOr<google::protobuf::Empty> AuthServiceImpl::DeleteMe(
   // The account goes last: if a service cannot purge now, the user can retry.
   RETURN_IF_ERROR(purger_->PurgeAll(token));
   RETURN_IF_ERROR(store_->DeleteAccount(account.id));
-  RETURN_IF_ERROR(store_->ClearFailures(LowerEmail(account.email)));
+  RETURN_IF_ERROR(throttle_->Forget(LowerEmail(account.email), ""));
   common::logging::Info("account_deleted", {{"user_id", account.id}});
   return google::protobuf::Empty();
 }

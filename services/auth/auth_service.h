@@ -7,6 +7,7 @@
 #include "services/auth/auth_store.h"
 #include "services/auth/limits.h"
 #include "services/auth/password_hasher.h"
+#include "services/auth/sign_in_throttle.h"
 #include "services/auth/token_issuer.h"
 #include "services/auth/user_data_purger.h"
 #include "todo/auth/v1/auth.grpc.pb.h"
@@ -18,7 +19,7 @@ class AuthServiceImpl final : public v1::AuthService::Service {
   // Every pointer must outlive the service.
   AuthServiceImpl(AuthStore* store, PasswordHasher* hasher, const TokenIssuer* issuer,
                   const common::jwt::JwtVerifier* verifier, const UserDataPurger* purger,
-                  const common::time::Clock* clock, SignInThrottle throttle = {});
+                  const common::time::Clock* clock, SignInThrottle* throttle);
 
   grpc::Status SignUp(grpc::ServerContext* context, const v1::SignUpRequest* request,
                       v1::AuthResponse* response) override;
@@ -31,7 +32,9 @@ class AuthServiceImpl final : public v1::AuthService::Service {
 
  private:
   absl::StatusOr<v1::AuthResponse> SignUp(const v1::SignUpRequest& request);
-  absl::StatusOr<v1::AuthResponse> SignIn(const v1::SignInRequest& request);
+  // `client_address` is "" when unknown.
+  absl::StatusOr<v1::AuthResponse> SignIn(const v1::SignInRequest& request,
+                                          absl::string_view client_address);
   absl::StatusOr<v1::User> GetMe(const grpc::ServerContext& context);
   absl::StatusOr<google::protobuf::Empty> DeleteMe(const grpc::ServerContext& context);
   // The account of the call's token; UNAUTHENTICATED when it was deleted.
@@ -44,7 +47,7 @@ class AuthServiceImpl final : public v1::AuthService::Service {
   const common::jwt::JwtVerifier* const verifier_;
   const UserDataPurger* const purger_;
   const common::time::Clock* const clock_;
-  const SignInThrottle throttle_;
+  SignInThrottle* const throttle_;
 };
 
 }  // namespace todo::auth

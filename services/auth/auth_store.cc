@@ -25,26 +25,6 @@ constexpr Statement kSelectById{"auth_select_by_id",
                                 "SELECT " ACCOUNT_COLUMNS " FROM auth.users WHERE id::text = $1"};
 constexpr Statement kDeleteAccount{"auth_delete_account",
                                    "DELETE FROM auth.users WHERE id::text = $1"};
-constexpr Statement kSelectFailures{
-    "auth_select_failures",
-    "SELECT failures, locked_until FROM auth.sign_in_failures "
-    "WHERE email_lower = $1 AND (window_started_at > $2 OR locked_until > $3)"};
-// Starts a new window when the old one ran out (and no lock holds).
-constexpr Statement kRecordFailure{
-    "auth_record_failure",
-    "INSERT INTO auth.sign_in_failures AS f (email_lower, failures, window_started_at) "
-    "VALUES ($1, 1, $2) ON CONFLICT (email_lower) DO UPDATE SET "
-    "failures = CASE WHEN f.window_started_at <= $3 AND (f.locked_until IS NULL OR "
-    "f.locked_until <= $2) THEN 1 ELSE f.failures + 1 END, "
-    "window_started_at = CASE WHEN f.window_started_at <= $3 AND (f.locked_until IS NULL OR "
-    "f.locked_until <= $2) THEN $2 ELSE f.window_started_at END, "
-    "locked_until = CASE WHEN f.locked_until > $2 THEN f.locked_until ELSE NULL END "
-    "RETURNING failures, locked_until"};
-constexpr Statement kLock{
-    "auth_lock", "UPDATE auth.sign_in_failures SET locked_until = $2 WHERE email_lower = $1"};
-constexpr Statement kClearFailures{"auth_clear_failures",
-                                   "DELETE FROM auth.sign_in_failures WHERE email_lower = $1"};
-
 #undef ACCOUNT_COLUMNS
 
 absl::StatusOr<Account> ReadAccount(const Result& result, int row) {
@@ -56,17 +36,6 @@ absl::StatusOr<Account> ReadAccount(const Result& result, int row) {
   ASSIGN_OR_RETURN(account.created_at, result.GetTime(row, 4));
   ASSIGN_OR_RETURN(account.updated_at, result.GetTime(row, 5));
   return account;
-}
-
-absl::StatusOr<FailureState> ReadFailures(const Result& result) {
-  FailureState state;
-  if (result.rows() == 0) {
-    return state;
-  }
-  ASSIGN_OR_RETURN(const int64_t failures, result.GetInt64(0, 0));
-  state.failures = static_cast<int>(failures);
-  ASSIGN_OR_RETURN(state.locked_until, result.GetOptionalTime(0, 1));
-  return state;
 }
 
 }  // namespace
@@ -114,38 +83,6 @@ absl::Status AuthStore::DeleteAccount(absl::string_view user_id) {
     return error::AccountNotFound();
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<FailureState> AuthStore::Failures(absl::string_view email_lower,
-                                                 absl::Duration window) {
-  const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
-  ASSIGN_OR_RETURN(
-      Result found,
-      conn->Execute(kSelectFailures, Params().Add(email_lower).Add(now - window).Add(now)));
-  return ReadFailures(found);
-}
-
-absl::StatusOr<FailureState> AuthStore::RecordFailure(absl::string_view email_lower,
-                                                      absl::Duration window, int lock_after,
-                                                      absl::Duration lockout) {
-  const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
-  ASSIGN_OR_RETURN(
-      Result recorded,
-      conn->Execute(kRecordFailure, Params().Add(email_lower).Add(now).Add(now - window)));
-  ASSIGN_OR_RETURN(FailureState state, ReadFailures(recorded));
-  if (state.failures >= lock_after && !state.locked_until) {
-    state.locked_until = now + lockout;
-    RETURN_IF_ERROR(
-        conn->Execute(kLock, Params().Add(email_lower).Add(*state.locked_until)).status());
-  }
-  return state;
-}
-
-absl::Status AuthStore::ClearFailures(absl::string_view email_lower) {
-  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
-  return conn->Execute(kClearFailures, Params().Add(email_lower)).status();
 }
 
 }  // namespace todo::auth

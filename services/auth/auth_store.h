@@ -25,11 +25,6 @@ struct Account {
   absl::Time updated_at;
 };
 
-struct FailureState {
-  int failures = 0;
-  std::optional<absl::Time> locked_until;
-};
-
 class AuthStore {
  public:
   AuthStore(common::pg::ConnectionPool* pool, const common::time::Clock* clock);
@@ -40,13 +35,6 @@ class AuthStore {
   absl::StatusOr<std::optional<Account>> FindByEmail(absl::string_view email_lower);
   absl::StatusOr<Account> GetAccount(absl::string_view user_id);
   absl::Status DeleteAccount(absl::string_view user_id);
-
-  // Failures of the email within the last `window`, and any lock.
-  absl::StatusOr<FailureState> Failures(absl::string_view email_lower, absl::Duration window);
-  // Counts one more failure; locks the email once `lock_after` is reached.
-  absl::StatusOr<FailureState> RecordFailure(absl::string_view email_lower, absl::Duration window,
-                                             int lock_after, absl::Duration lockout);
-  absl::Status ClearFailures(absl::string_view email_lower);
 
  private:
   common::pg::ConnectionPool* const pool_;

@@ -14,10 +14,6 @@ absl::Status EmailTaken() {
 
 absl::Status WrongCredentials() { return absl::UnauthenticatedError("wrong email or password"); }
 
-absl::Status TooManyAttempts() {
-  return absl::ResourceExhaustedError("too many failed sign-ins for this email; try again later");
-}
-
 absl::Status AccountNotFound() { return absl::NotFoundError("account not found"); }
 
 }  // namespace todo::auth::error

@@ -13,8 +13,6 @@ absl::Status InvalidField(absl::string_view field, absl::string_view problem);
 absl::Status EmailTaken();
 // UNAUTHENTICATED, the same for an unknown email and a wrong password.
 absl::Status WrongCredentials();
-// RESOURCE_EXHAUSTED: too many failed sign-ins for this email.
-absl::Status TooManyAttempts();
 // NOT_FOUND: the token's user has no account (deleted).
 absl::Status AccountNotFound();
 

@@ -36,7 +36,9 @@ int Run() {
   auth::PasswordHasher hasher(config->argon2);
   const auth::TokenIssuer issuer(config->tokens, &clock);
   const auth::UserDataPurger purger(config->tasks_address, config->chat_address);
-  auth::AuthServiceImpl service(&store, &hasher, &issuer, &basics.verifier(), &purger, &clock);
+  auth::SignInThrottle throttle(&basics.pool(), &clock);
+  auth::AuthServiceImpl service(&store, &hasher, &issuer, &basics.verifier(), &purger, &clock,
+                                &throttle);
 
   absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
       common::server::GrpcServer::Start(config->common.server, {&service});

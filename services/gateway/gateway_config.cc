@@ -35,6 +35,9 @@ constexpr EnvVar kCorsOrigins{"CORS_ORIGINS", "", "comma-separated allowed origi
 constexpr EnvVar kTimeout{"REQUEST_TIMEOUT_S", "15", "deadline of each upstream call"};
 constexpr EnvVar kMaxConnections{"MAX_CONNECTIONS", "1024", "open client connections at most"};
 constexpr EnvVar kIdleTimeout{"IDLE_TIMEOUT_S", "60", "seconds a silent connection is kept"};
+constexpr EnvVar kTrustedProxies{
+    "TRUSTED_PROXIES", "",
+    "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For names the client"};
 constexpr EnvVar kWorkers{"GATEWAY_WORKERS", "0",
                           "event-loop threads (like Envoy's --concurrency); 0: one per usable CPU"};
 
@@ -50,6 +53,7 @@ constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kMaxConnections,
                                kIdleTimeout,
                                kWorkers,
+                               kTrustedProxies,
                                common::settings::kShutdownGraceVar,
                                common::settings::kLogLevelVar};
 
@@ -196,6 +200,13 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
     config.gateway.cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
   }
   ASSIGN_OR_RETURN(config.log_level, common::settings::LoadLogLevel(env));
+  ASSIGN_OR_RETURN(const std::string trusted, env.GetString(kTrustedProxies));
+  absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(trusted);
+  if (!proxies.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TRUSTED_PROXIES: ", proxies.status().message()));
+  }
+  config.gateway.trusted_proxies = *std::move(proxies);
 
   // The shipped profile.
   config.routes.services = {"todo.auth.v1.AuthService", "todo.tasks.v1.TasksService",

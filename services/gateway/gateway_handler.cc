@@ -53,21 +53,12 @@ bool SafeRequestId(absl::string_view id) {
 // what the gRPC layer sets itself, not reserved, and printable.
 bool Forwardable(const std::string& name, const std::string& value) {
   static const absl::flat_hash_set<std::string>* const kDropped =
-      new absl::flat_hash_set<std::string>{"host",
-                                           "connection",
-                                           "keep-alive",
-                                           "proxy-connection",
-                                           "transfer-encoding",
-                                           "upgrade",
-                                           "te",
-                                           "trailer",
-                                           "content-length",
-                                           "content-type",
-                                           "accept-encoding",
-                                           "expect",
-                                           "user-agent",
-                                           "x-envoy-original-path",
-                                           "x-envoy-original-method"};
+      new absl::flat_hash_set<std::string>{
+          "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+          "te", "trailer", "content-length", "content-type", "accept-encoding", "expect",
+          "user-agent", "x-envoy-original-path", "x-envoy-original-method",
+          // Set by the gateway from the socket (client_address.h).
+          "x-forwarded-for"};
   if (name.empty() || kDropped->contains(name) || absl::StartsWith(name, "grpc-") ||
       absl::EndsWith(name, "-bin") || name[0] == ':') {
     return false;
@@ -219,18 +210,25 @@ void GatewayHandler::Ready(std::shared_ptr<Exchange> exchange) {
 }
 
 HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
-  const int http_status = transcoding::HttpStatusForUpstreamError(reply.code, reply.details_bin);
+  const transcoding::UpstreamErrorHints hints =
+      transcoding::HintsForUpstreamError(reply.code, reply.details_bin);
+  HttpResponse response;
+  std::optional<std::string> json;
   if (options_.convert_grpc_status) {
-    if (std::optional<std::string> json =
-            printer_.StatusJson(reply.code, reply.message, reply.details_bin)) {
-      return Json(http_status, *std::move(json));
+    json = printer_.StatusJson(reply.code, reply.message, reply.details_bin);
+  }
+  if (json) {
+    response = Json(hints.http_status, *std::move(json));
+  } else {
+    response = Json(hints.http_status, "");
+    response.headers.emplace_back("grpc-status", absl::StrCat(reply.code));
+    if (!reply.message.empty()) {
+      response.headers.emplace_back("grpc-message",
+                                    common::grpc_wire::PercentEncodeMessage(reply.message));
     }
   }
-  HttpResponse response = Json(http_status, "");
-  response.headers.emplace_back("grpc-status", absl::StrCat(reply.code));
-  if (!reply.message.empty()) {
-    response.headers.emplace_back("grpc-message",
-                                  common::grpc_wire::PercentEncodeMessage(reply.message));
+  if (hints.retry_after_seconds) {
+    response.headers.emplace_back("retry-after", absl::StrCat(*hints.retry_after_seconds));
   }
   return response;
 }
@@ -287,6 +285,9 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
     if (name != "x-request-id" && Forwardable(name, value)) call.metadata.emplace_back(name, value);
   }
   call.metadata.emplace_back("x-request-id", exchange->request_id);
+  call.metadata.emplace_back("x-forwarded-for",
+                             ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
+                                           options_.trusted_proxies));
   call.metadata.emplace_back("x-envoy-original-path", request.target);
   call.metadata.emplace_back("x-envoy-original-method", request.method);
 

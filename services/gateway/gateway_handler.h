@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "services/gateway/client_address.h"
 #include "services/gateway/grpc_upstream.h"
 #include "services/gateway/transcoding/request_translator.h"
 #include "services/gateway/transcoding/response_translator.h"
@@ -32,6 +33,8 @@ struct HttpRequest {
   // Names lower-case.
   Headers headers;
   std::string body;
+  // The socket's peer ("203.0.113.7", "::1"); "" when unknown.
+  std::string peer_address;
 
   const std::string* Header(absl::string_view name) const;
 };
@@ -79,6 +82,8 @@ struct GatewayOptions {
   // one is answered 413 here rather than sent to be refused with
   // RESOURCE_EXHAUSTED (which maps to 429 and invites retries).
   std::map<std::string, size_t> max_request_bytes;
+  // Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES).
+  TrustedProxies trusted_proxies;
 };
 
 // One per worker: it calls that worker's upstreams and runs on its thread.

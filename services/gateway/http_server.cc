@@ -146,6 +146,17 @@ const char* Reason(int status) {
 constexpr absl::string_view kNoSniffName = "x-content-type-options";
 constexpr absl::string_view kNoSniffValue = "nosniff";
 
+// The peer's address as text; IPv4-mapped IPv6 as plain IPv4.
+std::string PeerAddress(const tcp::socket& socket) {
+  boost::system::error_code error;
+  asio::ip::address address = socket.remote_endpoint(error).address();
+  if (error) return "";
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
+
 std::string Head(const HttpResponse& response, bool keep_alive, bool chunked) {
   std::string head = absl::StrFormat("HTTP/1.1 %d %s\r\n%s: %s\r\n", response.status,
                                      Reason(response.status), kNoSniffName, kNoSniffValue);
@@ -497,6 +508,7 @@ void Connection::Dispatch() {
                                  std::string(field.value()));
   }
   request.body = std::move(message.body());
+  request.peer_address = PeerAddress(socket_);
   method_ = request.method;
   path_ = request.target.substr(0, request.target.find('?'));
   request_id_.clear();
@@ -633,7 +645,10 @@ class Http2Connection : public ClientConnection,
                         public std::enable_shared_from_this<Http2Connection> {
  public:
   Http2Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
-      : SessionIo(std::move(socket)), server_(server), worker_(worker) {}
+      : SessionIo(std::move(socket)),
+        server_(server),
+        worker_(worker),
+        peer_address_(PeerAddress(socket_)) {}
 
   void Start();
   void Sweep(absl::Time now) override;
@@ -690,6 +705,7 @@ class Http2Connection : public ClientConnection,
 
   HttpServer::State& server_;
   Worker& worker_;
+  const std::string peer_address_;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
 };
 
@@ -837,6 +853,7 @@ void Http2Connection::Dispatch(int32_t id, Stream& stream) {
       std::make_shared<Exchange>(std::make_shared<Http2StreamTarget>(shared_from_this(), id));
   HttpRequest request = std::move(stream.request);
   stream.request = HttpRequest();
+  request.peer_address = peer_address_;
   stream.method = request.method;
   stream.path = request.target.substr(0, request.target.find('?'));
   worker_.handler.handle(std::move(request), stream.exchange);

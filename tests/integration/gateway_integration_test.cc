@@ -88,9 +88,10 @@ class GatewayIntegrationTest : public ::testing::Test {
     tokens.secret = todo::testing::kTestSecret;
     issuer_ = std::make_unique<auth::TokenIssuer>(tokens, &common::time::Clock::Real());
     purger_ = std::make_unique<auth::UserDataPurger>(tasks_server_->local_target(), "");
+    throttle_ = std::make_unique<auth::SignInThrottle>(pool_.get(), &common::time::Clock::Real());
     auth_service_ = std::make_unique<auth::AuthServiceImpl>(
         auth_store_.get(), hasher_.get(), issuer_.get(), verifier_.get(), purger_.get(),
-        &common::time::Clock::Real());
+        &common::time::Clock::Real(), throttle_.get());
     auth_server_ =
         std::make_unique<InProcessServer>(std::vector<grpc::Service*>{auth_service_.get()});
 
@@ -163,6 +164,7 @@ class GatewayIntegrationTest : public ::testing::Test {
   std::unique_ptr<auth::PasswordHasher> hasher_;
   std::unique_ptr<auth::TokenIssuer> issuer_;
   std::unique_ptr<auth::UserDataPurger> purger_;
+  std::unique_ptr<auth::SignInThrottle> throttle_;
   std::unique_ptr<auth::AuthServiceImpl> auth_service_;
   std::unique_ptr<InProcessServer> auth_server_;
   gateway::GatewayConfig config_;

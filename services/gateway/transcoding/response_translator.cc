@@ -23,19 +23,27 @@ int HttpStatusForGrpcCode(int code) {
   return kHttpStatus[code];
 }
 
-int HttpStatusForUpstreamError(int code, absl::string_view status_details) {
+UpstreamErrorHints HintsForUpstreamError(int code, absl::string_view status_details) {
+  UpstreamErrorHints hints;
+  hints.http_status = HttpStatusForGrpcCode(code);
   google::rpc::Status status;
-  if (!status_details.empty() &&
-      status.ParseFromArray(status_details.data(), static_cast<int>(status_details.size()))) {
-    for (const pb::Any& detail : status.details()) {
-      google::rpc::ErrorInfo info;
-      if (detail.UnpackTo(&info) && info.domain() == "todo-grpc" &&
-          info.reason() == "REQUEST_ID_REUSED") {
-        return 422;
+  if (status_details.empty() ||
+      !status.ParseFromArray(status_details.data(), static_cast<int>(status_details.size()))) {
+    return hints;
+  }
+  for (const pb::Any& detail : status.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::RetryInfo retry;
+    if (detail.UnpackTo(&info)) {
+      if (info.domain() == "todo-grpc" && info.reason() == "REQUEST_ID_REUSED") {
+        hints.http_status = 422;
       }
+    } else if (detail.UnpackTo(&retry) && retry.retry_delay().seconds() >= 0) {
+      hints.retry_after_seconds =
+          retry.retry_delay().seconds() + (retry.retry_delay().nanos() > 0 ? 1 : 0);
     }
   }
-  return HttpStatusForGrpcCode(code);
+  return hints;
 }
 
 ResponseTranslator::ResponseTranslator(const pb::DescriptorPool* pool, PrintOptions options)

@@ -29,11 +29,16 @@ struct PrintOptions {
 // 10.1: OK 200, CANCELLED 499, ..., UNAUTHENTICATED 401; unknown codes 500.
 int HttpStatusForGrpcCode(int code);
 
-// The HTTP status for an upstream error: HttpStatusForGrpcCode, except that a
-// google.rpc.ErrorInfo of domain "todo-grpc" in `status_details` (serialized
-// google.rpc.Status) may say what a gRPC code cannot: REQUEST_ID_REUSED is
-// 422, as the IETF Idempotency-Key draft answers a reused key.
-int HttpStatusForUpstreamError(int code, absl::string_view status_details);
+// What an upstream error's google.rpc.Status details (serialized, from
+// grpc-status-details-bin) tell beyond its code: an ErrorInfo of domain
+// "todo-grpc" with reason REQUEST_ID_REUSED is HTTP 422 (as the IETF
+// Idempotency-Key draft answers a reused key), and a RetryInfo becomes
+// Retry-After (whole seconds, rounded up).
+struct UpstreamErrorHints {
+  int http_status = 500;
+  std::optional<int64_t> retry_after_seconds;
+};
+UpstreamErrorHints HintsForUpstreamError(int code, absl::string_view status_details);
 
 class ResponseTranslator {
  public:

@@ -1,0 +1,135 @@
+#include "services/auth/sign_in_throttle.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/transaction.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+
+namespace todo::auth {
+namespace {
+
+using common::pg::Params;
+using common::pg::Result;
+using common::pg::Statement;
+
+constexpr Statement kEnsureRows{
+    "auth_throttle_ensure",
+    "INSERT INTO auth.sign_in_throttle (key, attempts, blocked_until, updated_at) "
+    "SELECT unnest($1::text[]), 0, $2, $2 ON CONFLICT (key) DO NOTHING"};
+// Ordered by key, so that two attempts sharing keys lock them in one order.
+constexpr Statement kLockRows{
+    "auth_throttle_lock",
+    "SELECT key, attempts, blocked_until, updated_at FROM auth.sign_in_throttle "
+    "WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE"};
+constexpr Statement kReserve{
+    "auth_throttle_reserve",
+    "UPDATE auth.sign_in_throttle AS t SET attempts = u.attempts, blocked_until = u.blocked_until, "
+    "updated_at = $4 FROM unnest($1::text[], $2::int[], $3::timestamptz[]) "
+    "AS u(key, attempts, blocked_until) WHERE t.key = u.key"};
+constexpr Statement kForget{"auth_throttle_forget",
+                            "DELETE FROM auth.sign_in_throttle WHERE key = ANY($1::text[])"};
+// Rows of keys quiet for a whole window say nothing any more. Rows another
+// attempt holds are skipped, so this never waits or deadlocks.
+constexpr Statement kExpire{
+    "auth_throttle_expire",
+    "DELETE FROM auth.sign_in_throttle WHERE key IN (SELECT key FROM auth.sign_in_throttle "
+    "WHERE updated_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)"};
+
+std::string IntArray(const std::vector<int>& values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    absl::StrAppend(&literal, i > 0 ? "," : "", values[i]);
+  }
+  return literal + "}";
+}
+
+}  // namespace
+
+absl::Duration DelayAfter(const ThrottlePolicy& policy, int attempts) {
+  if (attempts < policy.free_attempts) return absl::ZeroDuration();
+  absl::Duration delay = policy.first_delay;
+  for (int extra = policy.free_attempts; extra < attempts && delay < policy.max_delay; ++extra) {
+    delay *= 2;
+  }
+  return std::min(delay, policy.max_delay);
+}
+
+SignInThrottle::SignInThrottle(common::pg::ConnectionPool* pool, const common::time::Clock* clock,
+                               SignInThrottleOptions options)
+    : pool_(pool), clock_(clock), options_(options) {}
+
+std::vector<SignInThrottle::Key> SignInThrottle::KeysOf(absl::string_view email_lower,
+                                                        absl::string_view client_address) const {
+  std::vector<Key> keys = {{absl::StrCat("email:", email_lower), &options_.email}};
+  if (!client_address.empty()) {
+    keys.push_back({absl::StrCat("pair:", email_lower, " ", client_address), &options_.pair});
+    keys.push_back({absl::StrCat("address:", client_address), &options_.address});
+  }
+  return keys;
+}
+
+absl::Status SignInThrottle::Reserve(absl::string_view email_lower,
+                                     absl::string_view client_address) {
+  const absl::Time now = clock_->Now();
+  const std::vector<Key> keys = KeysOf(email_lower, client_address);
+  std::vector<std::string> names;
+  for (const Key& key : keys) names.push_back(key.name);
+
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(common::pg::Transaction tx, common::pg::Transaction::Begin(*conn));
+  RETURN_IF_ERROR(tx.Execute(kEnsureRows, Params().AddTextArray(names).Add(now)).status());
+  ASSIGN_OR_RETURN(Result rows, tx.Execute(kLockRows, Params().AddTextArray(names)));
+
+  absl::Time retry_at = absl::InfinitePast();
+  std::vector<std::string> reserved_names;
+  std::vector<int> attempts;
+  std::vector<std::string> blocked_until;
+  for (int row = 0; row < rows.rows(); ++row) {
+    const std::string name(rows.GetText(row, 0));
+    const auto key = std::find_if(keys.begin(), keys.end(),
+                                  [&](const Key& k) { return k.name == name; });
+    if (key == keys.end()) continue;
+    ASSIGN_OR_RETURN(const int64_t previous, rows.GetInt64(row, 1));
+    ASSIGN_OR_RETURN(const absl::Time blocked, rows.GetTime(row, 2));
+    ASSIGN_OR_RETURN(const absl::Time updated, rows.GetTime(row, 3));
+    if (blocked > now) {
+      retry_at = std::max(retry_at, blocked);
+      continue;
+    }
+    const int counted = updated <= now - options_.window ? 0 : static_cast<int>(previous);
+    reserved_names.push_back(name);
+    attempts.push_back(counted + 1);
+    // Without a delay the key stays as it was: nothing to wait for.
+    const absl::Duration delay = DelayAfter(*key->policy, counted + 1);
+    blocked_until.push_back(
+        common::pg::FormatTimestamp(delay > absl::ZeroDuration() ? now + delay : blocked));
+  }
+  if (retry_at > now) {
+    // Refused: nothing is reserved (the transaction rolls back).
+    return common::WithRetryDelay(
+        absl::ResourceExhaustedError("too many sign-in attempts; try again later"),
+        retry_at - now);
+  }
+  RETURN_IF_ERROR(tx.Execute(kReserve, Params()
+                                           .AddTextArray(reserved_names)
+                                           .Add(IntArray(attempts))
+                                           .AddTextArray(blocked_until)
+                                           .Add(now))
+                      .status());
+  RETURN_IF_ERROR(tx.Commit());
+  return conn->Execute(kExpire, Params().Add(now - options_.window)).status();
+}
+
+absl::Status SignInThrottle::Forget(absl::string_view email_lower,
+                                    absl::string_view client_address) {
+  std::vector<std::string> names = {absl::StrCat("email:", email_lower)};
+  if (!client_address.empty()) {
+    names.push_back(absl::StrCat("pair:", email_lower, " ", client_address));
+  }
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  return conn->Execute(kForget, Params().AddTextArray(names)).status();
+}
+
+}  // namespace todo::auth
