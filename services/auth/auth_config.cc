@@ -18,6 +18,8 @@ constexpr EnvVar kTimeCost{"ARGON2_TIME_COST", "3", "Argon2id passes"};
 constexpr EnvVar kMemoryKib{"ARGON2_MEMORY_KIB", "32768", "Argon2id memory per hash, KiB"};
 constexpr EnvVar kMaxConcurrent{"ARGON2_MAX_CONCURRENT", "0",
                                 "hashes computing at once (0: one less than the CPUs, at least 1)"};
+constexpr EnvVar kMaxQueued{"ARGON2_MAX_QUEUED", "16",
+                            "hashes waiting at most; more are refused at once (429, Retry-After)"};
 
 common::settings::ServiceIdentity Identity() { return {"auth", 50051, kMaxRequestBytes}; }
 
@@ -26,7 +28,7 @@ common::settings::ServiceIdentity Identity() { return {"auth", 50051, kMaxReques
 std::vector<EnvVar> AuthEnvVars() {
   std::vector<EnvVar> vars = common::settings::ServiceEnvVars(Identity());
   vars.insert(vars.end(), {kExpirationDays, kTasksAddress, kChatAddress, kTimeCost, kMemoryKib,
-                           kMaxConcurrent});
+                           kMaxConcurrent, kMaxQueued});
   return vars;
 }
 
@@ -43,6 +45,8 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(const common::config::Environment& env
   ASSIGN_OR_RETURN(const int64_t time_cost, env.GetInt(kTimeCost, 1, 100));
   ASSIGN_OR_RETURN(const int64_t memory, env.GetInt(kMemoryKib, 8, 4 * 1024 * 1024));
   ASSIGN_OR_RETURN(const int64_t concurrent, env.GetInt(kMaxConcurrent, 0, 256));
+  ASSIGN_OR_RETURN(const int64_t queued, env.GetInt(kMaxQueued, 0, 100000));
+  config.argon2.max_queued = static_cast<int>(queued);
   config.argon2.time_cost = static_cast<uint32_t>(time_cost);
   config.argon2.memory_kib = static_cast<uint32_t>(memory);
   config.argon2.max_concurrent =

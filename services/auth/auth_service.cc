@@ -108,12 +108,17 @@ absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignIn(const v1::SignInRequest
   }
   const std::string key = LowerEmail(email);
   // Reserved before any hashing: a refused attempt costs one transaction.
-  RETURN_IF_ERROR(throttle_->Reserve(key, client_address));
+  ASSIGN_OR_RETURN(const int address_attempts, throttle_->Reserve(key, client_address));
+  // An address that has not been trying passwords lately goes ahead of those
+  // that have, so a flood cannot keep a newcomer out of the hashing queue.
+  const Priority priority =
+      address_attempts < kNewcomerAttempts ? Priority::kFirst : Priority::kNormal;
   ASSIGN_OR_RETURN(const std::optional<Account> account, store_->FindByEmail(key));
   // An unknown email does the same hashing work as a wrong password, so the
   // answer and its timing tell nothing about which accounts exist.
-  const bool verified = account ? hasher_->Verify(account->password_hash, request.password())
-                                : hasher_->VerifyUnknownAccount(request.password());
+  ASSIGN_OR_RETURN(const bool verified,
+                   account ? hasher_->Verify(account->password_hash, request.password(), priority)
+                           : hasher_->VerifyUnknownAccount(request.password(), priority));
   if (!verified) {
     return error::WrongCredentials();
   }

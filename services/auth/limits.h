@@ -14,5 +14,8 @@ inline constexpr size_t kMinPasswordBytes = 8;
 inline constexpr size_t kMaxPasswordBytes = 1024;
 inline constexpr size_t kMaxNameChars = 100;
 inline constexpr int kMaxRequestBytes = 16 * 1024;
+// A sign-in from an address with fewer attempts than this in the throttle's
+// window is hashed ahead of the others (PasswordHasher, Priority::kFirst).
+inline constexpr int kNewcomerAttempts = 3;
 
 }  // namespace todo::auth

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
 
 namespace todo::auth {
 namespace {
@@ -54,37 +56,59 @@ PasswordHasher::~PasswordHasher() {
 
 void PasswordHasher::WorkerLoop() {
   while (true) {
-    std::function<void()> work;
+    Waiting next;
     {
       absl::MutexLock lock(&mutex_);
       mutex_.Await(absl::Condition(
           +[](PasswordHasher* hasher) ABSL_EXCLUSIVE_LOCKS_REQUIRED(hasher->mutex_) {
-            return hasher->stopping_ || !hasher->queue_.empty();
+            return hasher->stopping_ || !hasher->first_.empty() || !hasher->normal_.empty();
           },
           this));
-      if (queue_.empty()) {
+      std::deque<Waiting>& from = !first_.empty() ? first_ : normal_;
+      if (from.empty()) {
         return;  // stopping, and nothing left to do
       }
-      work = std::move(queue_.front());
-      queue_.pop_front();
+      next = std::move(from.front());
+      from.pop_front();
     }
-    work();
+    next.work();
+    next.done->Notify();
   }
 }
 
-void PasswordHasher::RunOnWorker(const std::function<void()>& work) {
+absl::Status PasswordHasher::RunOnWorker(const std::function<void()>& work, Priority priority) {
   absl::Notification done;
+  bool refused = false;
   {
     absl::MutexLock lock(&mutex_);
-    queue_.push_back([&] {
-      work();
-      done.Notify();
-    });
+    const size_t limit = static_cast<size_t>(std::max(0, params_.max_queued));
+    if (first_.size() + normal_.size() >= limit) {
+      if (priority != Priority::kFirst || normal_.empty()) {
+        refused = true;
+      } else {
+        Waiting pushed_out = std::move(normal_.back());
+        normal_.pop_back();
+        *pushed_out.refused = true;
+        pushed_out.done->Notify();
+      }
+    }
+    if (!refused) {
+      (priority == Priority::kFirst ? first_ : normal_).push_back({work, &done, &refused});
+    }
   }
-  done.WaitForNotification();
+  if (!refused) done.WaitForNotification();
+  if (refused) {
+    // The queue drains by a hash per worker at a time; a second is about a
+    // dozen hashes here, and a client told to wait longer would wait for
+    // nothing.
+    return common::WithRetryDelay(
+        absl::ResourceExhaustedError("too many sign-ins at once; try again shortly"),
+        absl::Seconds(1));
+  }
+  return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) {
+absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password, Priority priority) {
   unsigned char salt[16];
   if (RAND_bytes(salt, sizeof(salt)) != 1) {
     return absl::InternalError("no randomness for a salt");
@@ -94,28 +118,34 @@ absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) {
                                           params_.parallelism, sizeof(salt), kHashBytes, Argon2_id);
   std::vector<char> encoded(length);
   int rc = ARGON2_OK;
-  RunOnWorker([&] {
-    rc = argon2id_hash_encoded(params_.time_cost, params_.memory_kib, params_.parallelism,
-                               password.data(), password.size(), salt, sizeof(salt), kHashBytes,
-                               encoded.data(), encoded.size());
-  });
+  RETURN_IF_ERROR(RunOnWorker(
+      [&] {
+        rc = argon2id_hash_encoded(params_.time_cost, params_.memory_kib, params_.parallelism,
+                                   password.data(), password.size(), salt, sizeof(salt), kHashBytes,
+                                   encoded.data(), encoded.size());
+      },
+      priority));
   if (rc != ARGON2_OK) {
     return absl::InternalError(absl::StrCat("argon2: ", argon2_error_message(rc)));
   }
   return std::string(encoded.data());
 }
 
-bool PasswordHasher::Verify(absl::string_view encoded_hash, absl::string_view password) {
+absl::StatusOr<bool> PasswordHasher::Verify(absl::string_view encoded_hash,
+                                            absl::string_view password, Priority priority) {
   const std::string encoded(encoded_hash);
   bool verified = false;
-  RunOnWorker([&] {
-    verified = argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
-  });
+  RETURN_IF_ERROR(RunOnWorker(
+      [&] {
+        verified = argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
+      },
+      priority));
   return verified;
 }
 
-bool PasswordHasher::VerifyUnknownAccount(absl::string_view password) {
-  Verify(dummy_hash_, password);
+absl::StatusOr<bool> PasswordHasher::VerifyUnknownAccount(absl::string_view password,
+                                                          Priority priority) {
+  RETURN_IF_ERROR(Verify(dummy_hash_, password, priority).status());
   return false;
 }
 

@@ -7,7 +7,14 @@
 // priority (nice +19), never on the request threads: a flood of sign-ins
 // queues here and uses only the CPU the service's other RPCs leave idle, so
 // GetMe and friends keep their latency. Callers block until their hash is
-// done. Thread-safe.
+// done. The queue is bounded (`max_queued`): past it a call is refused at
+// once with RESOURCE_EXHAUSTED and a retry delay (429 with Retry-After at the
+// gateway), so a flood cannot delay everyone's sign-in without bound.
+// Work of Priority::kFirst (a sign-in from an address without recent
+// attempts) is taken before kNormal work, and when the queue is full it takes
+// the place of the newest kNormal work, which is refused instead: a flood
+// from addresses that keep trying cannot keep a newcomer out.
+// Thread-safe.
 
 #include <deque>
 #include <functional>
@@ -19,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 
 namespace todo::auth {
 
@@ -29,7 +37,11 @@ struct Argon2Params {
   uint32_t parallelism = 1;
   // Hashing threads, i.e. hashes computing at once; the rest wait.
   int max_concurrent = 2;
+  // Hashes waiting for a thread, at most; more are refused.
+  int max_queued = 16;
 };
+
+enum class Priority { kNormal, kFirst };
 
 class PasswordHasher {
  public:
@@ -39,24 +51,37 @@ class PasswordHasher {
   PasswordHasher& operator=(const PasswordHasher&) = delete;
 
   // A fresh random salt each time.
-  absl::StatusOr<std::string> Hash(absl::string_view password);
+  absl::StatusOr<std::string> Hash(absl::string_view password,
+                                   Priority priority = Priority::kNormal);
   // Constant-time comparison inside libargon2. False for a malformed hash.
-  bool Verify(absl::string_view encoded_hash, absl::string_view password);
+  absl::StatusOr<bool> Verify(absl::string_view encoded_hash, absl::string_view password,
+                              Priority priority = Priority::kNormal);
   // Does the work of a Verify against a hash made at start-up and returns
   // false, so an unknown email costs as much time as a wrong password.
-  bool VerifyUnknownAccount(absl::string_view password);
+  absl::StatusOr<bool> VerifyUnknownAccount(absl::string_view password,
+                                            Priority priority = Priority::kNormal);
 
   const Argon2Params& params() const { return params_; }
 
  private:
-  // Runs `work` on a hashing thread and waits for it to finish.
-  void RunOnWorker(const std::function<void()>& work);
+  // Runs `work` on a hashing thread and waits for it to finish;
+  // RESOURCE_EXHAUSTED (not run) when max_queued are waiting already.
+  absl::Status RunOnWorker(const std::function<void()>& work, Priority priority);
   void WorkerLoop();
+
+  // A caller waiting for its work: run (refused false) or pushed out of a
+  // full queue by kFirst work (refused true); `done` either way.
+  struct Waiting {
+    std::function<void()> work;
+    absl::Notification* done;
+    bool* refused;
+  };
 
   const Argon2Params params_;
   std::string dummy_hash_;
   absl::Mutex mutex_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Waiting> first_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Waiting> normal_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> workers_;
 };

@@ -70,10 +70,40 @@ std::vector<SignInThrottle::Key> SignInThrottle::KeysOf(absl::string_view email_
   return keys;
 }
 
-absl::Status SignInThrottle::Reserve(absl::string_view email_lower,
-                                     absl::string_view client_address) {
+absl::Time SignInThrottle::KnownBlockedUntil(const std::vector<Key>& keys) {
+  absl::Time until = absl::InfinitePast();
+  absl::MutexLock lock(&mu_);
+  for (const Key& key : keys) {
+    if (auto found = blocked_.find(key.name); found != blocked_.end()) {
+      until = std::max(until, found->second);
+    }
+  }
+  return until;
+}
+
+void SignInThrottle::RememberBlocked(const std::string& key, absl::Time until) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  constexpr size_t kMaxRemembered = 100'000;
+  if (blocked_.size() >= kMaxRemembered) {
+    absl::erase_if(blocked_, [now](const auto& entry) { return entry.second <= now; });
+    if (blocked_.size() >= kMaxRemembered) blocked_.clear();  // Postgres still knows
+  }
+  absl::Time& known = blocked_[key];
+  known = std::max(known, until);
+}
+
+absl::StatusOr<int> SignInThrottle::Reserve(absl::string_view email_lower,
+                                            absl::string_view client_address) {
   const absl::Time now = clock_->Now();
   const std::vector<Key> keys = KeysOf(email_lower, client_address);
+  const auto refuse = [now](absl::Time until) {
+    return common::WithRetryDelay(
+        absl::ResourceExhaustedError("too many sign-in attempts; try again later"), until - now);
+  };
+  if (const absl::Time known = KnownBlockedUntil(keys); known > now) {
+    return refuse(known);
+  }
   std::vector<std::string> names;
   for (const Key& key : keys) names.push_back(key.name);
 
@@ -83,34 +113,37 @@ absl::Status SignInThrottle::Reserve(absl::string_view email_lower,
   ASSIGN_OR_RETURN(Result rows, tx.Execute(kLockRows, Params().AddTextArray(names)));
 
   absl::Time retry_at = absl::InfinitePast();
+  int address_attempts = 0;
   std::vector<std::string> reserved_names;
   std::vector<int> attempts;
   std::vector<std::string> blocked_until;
   for (int row = 0; row < rows.rows(); ++row) {
     const std::string name(rows.GetText(row, 0));
-    const auto key = std::find_if(keys.begin(), keys.end(),
-                                  [&](const Key& k) { return k.name == name; });
+    const auto key =
+        std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == name; });
     if (key == keys.end()) continue;
     ASSIGN_OR_RETURN(const int64_t previous, rows.GetInt64(row, 1));
     ASSIGN_OR_RETURN(const absl::Time blocked, rows.GetTime(row, 2));
     ASSIGN_OR_RETURN(const absl::Time updated, rows.GetTime(row, 3));
     if (blocked > now) {
       retry_at = std::max(retry_at, blocked);
+      RememberBlocked(name, blocked);
       continue;
     }
     const int counted = updated <= now - options_.window ? 0 : static_cast<int>(previous);
+    if (key->policy == &options_.address) address_attempts = counted;
     reserved_names.push_back(name);
     attempts.push_back(counted + 1);
     // Without a delay the key stays as it was: nothing to wait for.
     const absl::Duration delay = DelayAfter(*key->policy, counted + 1);
     blocked_until.push_back(
         common::pg::FormatTimestamp(delay > absl::ZeroDuration() ? now + delay : blocked));
+    if (delay > absl::ZeroDuration()) RememberBlocked(name, now + delay);
   }
   if (retry_at > now) {
     // Refused: nothing is reserved (the transaction rolls back).
     return common::WithRetryDelay(
-        absl::ResourceExhaustedError("too many sign-in attempts; try again later"),
-        retry_at - now);
+        absl::ResourceExhaustedError("too many sign-in attempts; try again later"), retry_at - now);
   }
   RETURN_IF_ERROR(tx.Execute(kReserve, Params()
                                            .AddTextArray(reserved_names)
@@ -119,7 +152,8 @@ absl::Status SignInThrottle::Reserve(absl::string_view email_lower,
                                            .Add(now))
                       .status());
   RETURN_IF_ERROR(tx.Commit());
-  return conn->Execute(kExpire, Params().Add(now - options_.window)).status();
+  RETURN_IF_ERROR(conn->Execute(kExpire, Params().Add(now - options_.window)).status());
+  return address_attempts;
 }
 
 absl::Status SignInThrottle::Forget(absl::string_view email_lower,
@@ -127,6 +161,10 @@ absl::Status SignInThrottle::Forget(absl::string_view email_lower,
   std::vector<std::string> names = {absl::StrCat("email:", email_lower)};
   if (!client_address.empty()) {
     names.push_back(absl::StrCat("pair:", email_lower, " ", client_address));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& name : names) blocked_.erase(name);
   }
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   return conn->Execute(kForget, Params().AddTextArray(names)).status();

@@ -16,13 +16,21 @@
 //           larger allowance and a short cap (an owner waits seconds);
 //   address all emails from one address: credential stuffing.
 //
-// Thread-safe (all state is in Postgres).
+// Postgres holds the state every replica shares. Each replica also remembers
+// the keys it saw blocked and until when, and refuses their attempts without
+// a transaction until then: a blocked key's time only moves forward, except
+// when its owner signs in (then another replica may refuse the owner until
+// the key's old time, at most a policy's cap). That keeps a refusal from
+// costing a database connection and row locks, which a flood would take
+// from everyone else. Thread-safe.
 
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/pg/connection_pool.h"
 #include "common/time/clock.h"
@@ -51,9 +59,11 @@ class SignInThrottle {
                  SignInThrottleOptions options = {});
 
   // Reserves an attempt to sign in as `email_lower` from `client_address`
-  // (empty when unknown: no pair or address key). OK: check the password.
-  // RESOURCE_EXHAUSTED with a retry delay: refused, reserve nothing.
-  absl::Status Reserve(absl::string_view email_lower, absl::string_view client_address);
+  // (empty when unknown: no pair or address key). OK: check the password;
+  // the value is how many attempts the address made in the window before
+  // this one (a newcomer's sign-in may go first). RESOURCE_EXHAUSTED with a
+  // retry delay: refused, reserve nothing.
+  absl::StatusOr<int> Reserve(absl::string_view email_lower, absl::string_view client_address);
   // After a successful sign-in.
   absl::Status Forget(absl::string_view email_lower, absl::string_view client_address);
 
@@ -63,10 +73,15 @@ class SignInThrottle {
     const ThrottlePolicy* policy;
   };
   std::vector<Key> KeysOf(absl::string_view email_lower, absl::string_view client_address) const;
+  // The latest time any of `keys` is known here to be blocked until.
+  absl::Time KnownBlockedUntil(const std::vector<Key>& keys);
+  void RememberBlocked(const std::string& key, absl::Time until);
 
   common::pg::ConnectionPool* const pool_;
   const common::time::Clock* const clock_;
   const SignInThrottleOptions options_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> blocked_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace todo::auth

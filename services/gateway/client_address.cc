@@ -44,8 +44,8 @@ absl::StatusOr<TrustedProxies> TrustedProxies::Parse(absl::string_view list) {
     const int max_bits = range.base.is_v4() ? 32 : 128;
     range.prefix_bits = max_bits;
     if (slash != absl::string_view::npos &&
-        (!absl::SimpleAtoi(entry.substr(slash + 1), &range.prefix_bits) ||
-         range.prefix_bits < 0 || range.prefix_bits > max_bits)) {
+        (!absl::SimpleAtoi(entry.substr(slash + 1), &range.prefix_bits) || range.prefix_bits < 0 ||
+         range.prefix_bits > max_bits)) {
       return absl::InvalidArgumentError(absl::StrCat("bad prefix length: \"", entry, "\""));
     }
     trusted.ranges_.push_back(range);

@@ -38,6 +38,11 @@ constexpr EnvVar kIdleTimeout{"IDLE_TIMEOUT_S", "60", "seconds a silent connecti
 constexpr EnvVar kTrustedProxies{
     "TRUSTED_PROXIES", "",
     "comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For names the client"};
+constexpr EnvVar kSignInRate{
+    "SIGN_IN_RATE_PER_MINUTE", "60",
+    "sign-up and sign-in requests per client address per minute (0: no limit)"};
+constexpr EnvVar kSignInBurst{"SIGN_IN_BURST", "30",
+                              "sign-up and sign-in requests one address may send at once"};
 constexpr EnvVar kWorkers{"GATEWAY_WORKERS", "0",
                           "event-loop threads (like Envoy's --concurrency); 0: one per usable CPU"};
 
@@ -54,6 +59,8 @@ constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kIdleTimeout,
                                kWorkers,
                                kTrustedProxies,
+                               kSignInRate,
+                               kSignInBurst,
                                common::settings::kShutdownGraceVar,
                                common::settings::kLogLevelVar};
 
@@ -207,6 +214,14 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
         absl::StrCat("TRUSTED_PROXIES: ", proxies.status().message()));
   }
   config.gateway.trusted_proxies = *std::move(proxies);
+  ASSIGN_OR_RETURN(const int64_t per_minute, env.GetInt(kSignInRate, 0, 1'000'000));
+  ASSIGN_OR_RETURN(const int64_t burst, env.GetInt(kSignInBurst, 1, 1'000'000));
+  if (per_minute > 0) {
+    RateLimit limit;
+    limit.per_second = static_cast<double>(per_minute) / 60.0;
+    limit.burst = static_cast<double>(burst);
+    config.gateway.password_rate_limiter = std::make_shared<AddressRateLimiter>(limit);
+  }
 
   // The shipped profile.
   config.routes.services = {"todo.auth.v1.AuthService", "todo.tasks.v1.TasksService",

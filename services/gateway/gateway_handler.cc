@@ -49,6 +49,12 @@ bool SafeRequestId(absl::string_view id) {
   });
 }
 
+// The methods whose every call costs the service a password hash.
+bool HashesAPassword(const google::protobuf::MethodDescriptor& method) {
+  return method.service()->full_name() == "todo.auth.v1.AuthService" &&
+         (method.name() == "SignIn" || method.name() == "SignUp");
+}
+
 // Request headers that travel on as gRPC metadata (7.1): not hop-by-hop, not
 // what the gRPC layer sets itself, not reserved, and printable.
 bool Forwardable(const std::string& name, const std::string& value) {
@@ -264,6 +270,21 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   }
 
   const google::protobuf::MethodDescriptor& method = *match->route->method;
+  const std::string client = ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
+                                           options_.trusted_proxies);
+  if (options_.password_rate_limiter != nullptr && HashesAPassword(method)) {
+    if (const std::optional<absl::Duration> wait =
+            options_.password_rate_limiter->Take(client, absl::Now())) {
+      HttpResponse refused = Json(
+          429,
+          printer_.StatusJson(8, "too many sign-in requests from this address; retry later", "")
+              .value_or("{}"));
+      refused.headers.emplace_back(
+          "retry-after", absl::StrCat(std::max<int64_t>(1, absl::ToInt64Seconds(*wait) + 1)));
+      Reply(*exchange, std::move(refused));
+      return;
+    }
+  }
   GrpcUpstream* const upstream = upstreams_->For(method.service()->full_name());
   if (upstream == nullptr) {
     Reply(*exchange,

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "services/gateway/client_address.h"
 #include "services/gateway/grpc_upstream.h"
+#include "services/gateway/rate_limiter.h"
 #include "services/gateway/transcoding/request_translator.h"
 #include "services/gateway/transcoding/response_translator.h"
 #include "services/gateway/transcoding/transcoder_config.h"
@@ -84,6 +85,9 @@ struct GatewayOptions {
   std::map<std::string, size_t> max_request_bytes;
   // Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES).
   TrustedProxies trusted_proxies;
+  // Per client address, in front of the methods that hash a password
+  // (AuthService SignUp and SignIn); shared by every worker. nullptr: off.
+  std::shared_ptr<AddressRateLimiter> password_rate_limiter;
 };
 
 // One per worker: it calls that worker's upstreams and runs on its thread.

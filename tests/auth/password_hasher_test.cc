@@ -22,6 +22,7 @@ namespace {
 
 using ::testing::StartsWith;
 using ::todo::testing::IsOk;
+using ::todo::testing::IsOkAndHolds;
 
 Argon2Params Cheap() {
   Argon2Params params;
@@ -36,10 +37,10 @@ TEST(PasswordHasherTest, HashesAsArgon2idAndVerifies) {
   auto hash = hasher.Hash("correct horse battery staple");
   ASSERT_THAT(hash, IsOk());
   EXPECT_THAT(*hash, StartsWith("$argon2id$v=19$m=256,t=1,p=1$"));
-  EXPECT_TRUE(hasher.Verify(*hash, "correct horse battery staple"));
-  EXPECT_FALSE(hasher.Verify(*hash, "correct horse battery stable"));
-  EXPECT_FALSE(hasher.Verify("not a hash", "anything"));
-  EXPECT_FALSE(hasher.VerifyUnknownAccount("no account has this password"));
+  EXPECT_THAT(hasher.Verify(*hash, "correct horse battery staple"), IsOkAndHolds(true));
+  EXPECT_THAT(hasher.Verify(*hash, "correct horse battery stable"), IsOkAndHolds(false));
+  EXPECT_THAT(hasher.Verify("not a hash", "anything"), IsOkAndHolds(false));
+  EXPECT_THAT(hasher.VerifyUnknownAccount("no account has this password"), IsOkAndHolds(false));
 }
 
 TEST(PasswordHasherTest, SaltsEveryHash) {
@@ -83,7 +84,61 @@ TEST(PasswordHasherTest, HashesOnLowPriorityThreadsOfItsOwn) {
   const auto before = niced();
   PasswordHasher hasher(params);
   EXPECT_EQ(niced(), before + 3);
-  EXPECT_TRUE(hasher.Verify(*hasher.Hash("x-password"), "x-password"));
+  EXPECT_THAT(hasher.Verify(*hasher.Hash("x-password"), "x-password"), IsOkAndHolds(true));
+}
+
+// A flood is refused at once past the queue's bound, never queued without
+// end: with one thread and one place, of 12 hashes asked for at once some are
+// refused with a retry delay and each of the others completes.
+TEST(PasswordHasherTest, RefusesHashesBeyondTheQueueAtOnce) {
+  Argon2Params params = Cheap();
+  params.max_concurrent = 1;
+  params.max_queued = 1;
+  params.time_cost = 3;
+  params.memory_kib = 8192;
+  PasswordHasher hasher(params);
+  std::vector<std::thread> callers;
+  std::atomic<int> refused{0};
+  std::atomic<int> done{0};
+  for (int i = 0; i < 12; ++i) {
+    callers.emplace_back([&] {
+      absl::StatusOr<std::string> hash = hasher.Hash("flood-password");
+      if (hash.ok()) {
+        ++done;
+      } else if (absl::IsResourceExhausted(hash.status())) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_GT(refused.load(), 0);
+  EXPECT_GE(done.load(), 1);
+  EXPECT_EQ(refused.load() + done.load(), 12);
+}
+
+// A newcomer's work takes the place of the newest waiting normal work when
+// the queue is full: the one pushed out is refused, the newcomer is served.
+TEST(PasswordHasherTest, FirstWorkPushesTheNewestNormalWorkOutOfAFullQueue) {
+  Argon2Params params = Cheap();
+  params.max_concurrent = 1;
+  params.max_queued = 1;
+  params.time_cost = 8;  // with 32 MiB: long enough to see the queue while it runs
+  params.memory_kib = 32768;
+  PasswordHasher hasher(params);
+  absl::Status running;
+  absl::Status waiting;
+  absl::Status first;
+  std::thread a([&] { running = hasher.Hash("a-password").status(); });
+  absl::SleepFor(absl::Milliseconds(100));  // a is on the worker
+  std::thread b([&] { waiting = hasher.Hash("b-password").status(); });
+  absl::SleepFor(absl::Milliseconds(100));  // b waits in the only place
+  std::thread c([&] { first = hasher.Hash("c-password", Priority::kFirst).status(); });
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_THAT(running, IsOk());
+  EXPECT_TRUE(absl::IsResourceExhausted(waiting)) << waiting;
+  EXPECT_THAT(first, IsOk());
 }
 
 TEST(TokenIssuerTest, IssuesTokensTheSharedVerifierAccepts) {
