@@ -51,6 +51,10 @@ absl::string_view Call::FirstMetadata(absl::string_view key) const {
   return "";
 }
 
+void Call::SendInitialMetadata() {
+  if (!done()) sink_->SendHeaders();
+}
+
 bool Call::Write(std::string message) {
   if (done()) return false;
   sink_->Send(grpc_wire::FrameMessage(message));
@@ -164,6 +168,7 @@ class Connection : public http2::SessionIo<Connection>,
 
   // A call's answer, on the loop thread.
   void Send(int32_t id, std::string framed);
+  void SendHeaders(int32_t id);
   // `http_status` only counts when nothing was sent yet (trailers-only).
   void End(int32_t id, const grpc::Status& status, int http_status = 200);
 
@@ -248,6 +253,12 @@ class StreamSink final : public CallSink {
     }
     asio::dispatch(io_, [connection = connection_, id = id_, framed = std::move(framed)]() mutable {
       if (auto alive = connection.lock()) alive->Send(id, std::move(framed));
+    });
+  }
+
+  void SendHeaders() override {
+    asio::dispatch(io_, [connection = connection_, id = id_] {
+      if (auto alive = connection.lock()) alive->SendHeaders(id);
     });
   }
 
@@ -528,6 +539,13 @@ void Connection::Send(int32_t id, std::string framed) {
   if (!stream->headers_sent) SubmitHeaders(id, *stream, /*trailers_only=*/false);
   stream->pending += framed;
   nghttp2_session_resume_data(session_, id);
+  ScheduleFlush();
+}
+
+void Connection::SendHeaders(int32_t id) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->ended || stream->headers_sent) return;
+  SubmitHeaders(id, *stream, /*trailers_only=*/false);
   ScheduleFlush();
 }
 

@@ -63,6 +63,10 @@ class Call {
   // away, its deadline passed, the server stopped, or it was finished.
   bool done() const { return done_.load(std::memory_order_acquire); }
 
+  // Sends the response headers (initial metadata) now rather than with the
+  // first message: a server stream that may stay silent for long tells its
+  // client at once that it is open. No-op once anything was sent.
+  void SendInitialMetadata();
   // Sends one serialized message; false when the call is over. Messages of a
   // call are sent in the order written.
   bool Write(std::string message);
@@ -89,6 +93,7 @@ class CallSink {
  public:
   virtual ~CallSink() = default;
   virtual void Send(std::string framed_message) = 0;
+  virtual void SendHeaders() = 0;
   // `last_framed_message`, when not empty, is sent first.
   virtual void End(grpc::Status status, std::string last_framed_message) = 0;
 };

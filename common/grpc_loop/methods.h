@@ -8,7 +8,10 @@
 //   BlockingUnary   the handler blocks (a transaction): it runs on a
 //                   BlockingExecutor thread;
 //   BlockingServerStream  the handler writes a stream until it returns, on a
-//                   thread of its own from StreamThreads.
+//                   thread of its own from StreamThreads;
+//   AsyncServerStream  the handler runs on the loop and keeps the call (OK)
+//                   for something else to write and finish later, without a
+//                   thread per stream; an error status finishes it at once.
 // Each tags its log lines with the call's x-request-id and converts a
 // failure through server::FailedRpcStatus, as rpc.h does for grpc++.
 
@@ -152,6 +155,25 @@ MethodHandler BlockingServerStream(const char* rpc, StreamThreads* threads,
     };
     if (!threads->Start(std::move(run))) {
       call->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many open streams"));
+    }
+  };
+  return method;
+}
+
+template <typename Request>
+using AsyncStreamHandler =
+    std::function<absl::Status(const std::shared_ptr<Call>& call, const Request& request)>;
+
+template <typename Request>
+MethodHandler AsyncServerStream(const char* rpc, AsyncStreamHandler<Request> handler) {
+  MethodHandler method;
+  method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                          std::string bytes) {
+    std::optional<Request> request = ParseRequest<Request>(*call, bytes);
+    if (!request) return;
+    const logging::ScopedRequestId request_id(RequestIdOf(*call));
+    if (const absl::Status status = handler(call, *request); !status.ok()) {
+      call->Finish(server::FailedRpcStatus(rpc, status));
     }
   };
   return method;

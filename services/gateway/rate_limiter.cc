@@ -7,7 +7,8 @@
 namespace todo::gateway {
 
 double AddressRateLimiter::Refilled(const Bucket& bucket, absl::Time now) const {
-  const double elapsed = absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), now - bucket.updated));
+  const double elapsed =
+      absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), now - bucket.updated));
   return std::min(limit_.burst, bucket.tokens + elapsed * limit_.per_second);
 }
 
@@ -16,9 +17,8 @@ std::optional<absl::Duration> AddressRateLimiter::Take(absl::string_view address
   auto found = buckets_.find(address);
   if (found == buckets_.end()) {
     if (buckets_.size() >= limit_.max_tracked) {
-      absl::erase_if(buckets_, [&](const auto& entry) {
-        return Refilled(entry.second, now) >= limit_.burst;
-      });
+      absl::erase_if(
+          buckets_, [&](const auto& entry) { return Refilled(entry.second, now) >= limit_.burst; });
       if (buckets_.size() >= limit_.max_tracked) buckets_.clear();
     }
     found = buckets_.emplace(address, Bucket{limit_.burst, now}).first;

@@ -20,7 +20,7 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 // A request bigger than every field at its limit together is refused by gRPC
 // before it is parsed.
 inline constexpr int kMaxRequestBytes = 64 * 1024;
-// Reminders taken per poll of one stream.
+// Reminders taken per statement of the reminder poller.
 inline constexpr int kRemindersPerPoll = 100;
 
 }  // namespace todo::tasks

@@ -9,8 +9,11 @@ namespace {
 
 using common::config::EnvVar;
 
-constexpr EnvVar kReminderPoll{"REMINDER_POLL_INTERVAL_S", "1",
-                               "how often reminder streams look for due reminders"};
+constexpr EnvVar kReminderPoll{
+    "REMINDER_POLL_INTERVAL_S", "1",
+    "how often due reminders are looked for (one query for all streams)"};
+constexpr EnvVar kStreamsPerUser{"REMINDER_STREAMS_PER_USER", "3",
+                                 "open reminder streams one user may hold"};
 
 constexpr EnvVar kWorkers{"GRPC_WORKERS", "0",
                           "event loops serving calls and their statements (0: one per usable CPU)"};
@@ -29,11 +32,12 @@ std::vector<EnvVar> TasksEnvVars() {
   for (EnvVar& var : vars) {
     if (absl::string_view(var.name) == "GRPC_MAX_THREADS") {
       var.doc =
-          "open server streams at once (reminders, health watches); more get "
+          "open reminder streams at once, and health watches (each its own cap); more get "
           "RESOURCE_EXHAUSTED";
     }
   }
   vars.push_back(kReminderPoll);
+  vars.push_back(kStreamsPerUser);
   vars.push_back(kWorkers);
   vars.push_back(kWriteConnections);
   return vars;
@@ -42,8 +46,11 @@ std::vector<EnvVar> TasksEnvVars() {
 absl::StatusOr<TasksConfig> LoadTasksConfig(const common::config::Environment& env) {
   TasksConfig config;
   ASSIGN_OR_RETURN(config.common, common::settings::LoadServiceSettings(env, Identity()));
-  ASSIGN_OR_RETURN(config.service.reminder_poll_interval,
+  ASSIGN_OR_RETURN(config.service.reminders.poll_interval,
                    env.GetSeconds(kReminderPoll, absl::Milliseconds(10), absl::Minutes(10)));
+  ASSIGN_OR_RETURN(const int64_t per_user, env.GetInt(kStreamsPerUser, 1, 1000));
+  config.service.reminders.max_streams_per_user = static_cast<int>(per_user);
+  config.service.reminders.reminders_per_poll = kRemindersPerPoll;
   // Calls that need a transaction each hold a pool connection: more threads
   // than connections would only queue for them.
   config.service.blocking_threads = config.common.pool.size;
@@ -54,6 +61,7 @@ absl::StatusOr<TasksConfig> LoadTasksConfig(const common::config::Environment& e
       static_cast<size_t>(grpc.max_receive_message_bytes);
   config.server.server.shutdown_grace = grpc.shutdown_grace;
   config.server.max_streams = grpc.max_threads;
+  config.service.reminders.max_streams = grpc.max_threads;
   ASSIGN_OR_RETURN(const int64_t workers, env.GetInt(kWorkers, 0, 256));
   config.event_loops = static_cast<int>(workers);
   ASSIGN_OR_RETURN(const int64_t writers, env.GetInt(kWriteConnections, 0, 256));

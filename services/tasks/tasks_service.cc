@@ -55,10 +55,9 @@ absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(const Call& co
 
 // --- RPCs: authenticate, delegate, finish. ---
 
-common::grpc_loop::MethodTable TasksServiceImpl::Methods(
-    common::grpc_loop::StreamThreads* streams) {
+common::grpc_loop::MethodTable TasksServiceImpl::Methods(common::grpc_loop::StreamThreads*) {
+  using common::grpc_loop::AsyncServerStream;
   using common::grpc_loop::AsyncUnary;
-  using common::grpc_loop::BlockingServerStream;
   using common::grpc_loop::BlockingUnary;
   common::server::BlockingExecutor* const blocking = &blocking_;
   const std::string prefix = absl::StrCat("/", v1::TasksService::service_full_name(), "/");
@@ -106,48 +105,17 @@ common::grpc_loop::MethodTable TasksServiceImpl::Methods(
       BlockingUnary<v1::PurgeUserTasksRequest, v1::PurgeUserTasksResponse>(
           "PurgeUserTasks", blocking,
           [this](const Call& call, const v1::PurgeUserTasksRequest&) { return Purge(call); });
-  methods[prefix + "StreamReminders"] =
-      BlockingServerStream<v1::StreamRemindersRequest, v1::Reminder>(
-          "StreamReminders", streams,
-          [this](const Call& call, const v1::StreamRemindersRequest&,
-                 const std::function<bool(const v1::Reminder&)>& write) {
-            return StreamReminders(call, write);
-          });
+  methods[prefix + "StreamReminders"] = AsyncServerStream<v1::StreamRemindersRequest>(
+      "StreamReminders",
+      [this](const std::shared_ptr<Call>& call, const v1::StreamRemindersRequest&) {
+        return StreamReminders(call);
+      });
   return methods;
 }
 
-absl::Status TasksServiceImpl::StreamReminders(
-    const Call& context, const std::function<bool(const v1::Reminder&)>& write) {
-  ASSIGN_OR_RETURN(const std::string user, Caller(context));
-  const auto deliver = [&](const std::vector<DueReminder>& due) {
-    for (const DueReminder& reminder : due) {
-      v1::Reminder message;
-      message.set_task_id(reminder.task_id);
-      message.set_title(reminder.title);
-      *message.mutable_remind_at() = common::time::ToTimestamp(reminder.remind_at);
-      if (reminder.due_date) {
-        *message.mutable_due_date() = common::time::ToTimestamp(*reminder.due_date);
-      }
-      if (!write(message)) {
-        return false;  // the caller is gone: keep these due for the next stream
-      }
-    }
-    return true;
-  };
-  while (!context.done() && !stopping_.HasBeenNotified()) {
-    absl::StatusOr<int> delivered = store_->DeliverDueReminders(user, kRemindersPerPoll, deliver);
-    if (!delivered.ok()) {
-      if (delivered.status().code() != absl::StatusCode::kUnavailable) {
-        return delivered.status();
-      }
-      // The database is away: keep the stream, try again on the next tick.
-    }
-    if (delivered.ok() && *delivered == kRemindersPerPoll) {
-      continue;  // more may be waiting
-    }
-    stopping_.WaitForNotificationWithTimeout(options_.reminder_poll_interval);
-  }
-  return absl::OkStatus();
+absl::Status TasksServiceImpl::StreamReminders(const std::shared_ptr<Call>& call) {
+  ASSIGN_OR_RETURN(const std::string user, Caller(*call));
+  return reminders_.Add(user, call);
 }
 
 // --- Transport-free methods. ---

@@ -19,6 +19,7 @@
 #include "common/server/reply.h"
 #include "common/tombstones/deleted_users.h"
 #include "google/protobuf/empty.pb.h"
+#include "services/tasks/reminder_hub.h"
 #include "services/tasks/tasks_store.h"
 #include "todo/tasks/v1/tasks.pb.h"
 
@@ -27,8 +28,9 @@ namespace todo::tasks {
 using common::grpc_loop::Call;
 
 struct TasksServiceOptions {
-  // How often an open reminders stream looks for due reminders.
-  absl::Duration reminder_poll_interval = absl::Seconds(1);
+  // StreamReminders: how often due reminders are looked for, and the caps on
+  // open streams.
+  ReminderHubOptions reminders;
   // Threads for calls that need a transaction (every RPC but GetTask and
   // a CreateTask without x-request-id); each holds a pool connection while
   // it works, so more than the pool's size only queue for connections.
@@ -43,20 +45,21 @@ struct TasksServiceOptions {
 // goes on the pipeline and the answer is handed back to the loop, so no
 // thread waits on the database (a create with a request key needs a
 // transaction and goes to a blocking thread). The others need transactions
-// and run on the blocking threads; StreamReminders on a thread of its own.
+// and run on the blocking threads. StreamReminders calls are handed to a
+// ReminderHub: no thread of their own, one poller for all.
 class TasksServiceImpl final {
  public:
   // `store` and `verifier` must outlive the service.
   TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
                    TasksServiceOptions options = {});
 
-  // Every RPC of todo.tasks.v1.TasksService, by path; streams take their
-  // threads from `streams`. The service must outlive the server.
-  common::grpc_loop::MethodTable Methods(common::grpc_loop::StreamThreads* streams);
+  // Every RPC of todo.tasks.v1.TasksService, by path (no method needs a
+  // stream thread). The service must outlive the server.
+  common::grpc_loop::MethodTable Methods(common::grpc_loop::StreamThreads* unused);
 
   // Ends open reminder streams (OK) so a graceful shutdown need not wait for
   // clients to hang up. Call before the server's Shutdown.
-  void StopStreams() { stopping_.Notify(); }
+  void StopStreams() { reminders_.Stop(); }
 
  private:
   // The verified user of the call; with a non-empty `path_user_id` (the
@@ -71,8 +74,7 @@ class TasksServiceImpl final {
 
   void CreateAsync(const Call& context, const v1::CreateTaskRequest& request,
                    common::server::Reply<v1::Task> reply);
-  absl::Status StreamReminders(const Call& context,
-                               const std::function<bool(const v1::Reminder&)>& write);
+  absl::Status StreamReminders(const std::shared_ptr<Call>& call);
   void GetAsync(const Call& context, const v1::GetTaskRequest& request,
                 common::server::Reply<v1::Task> reply);
   absl::StatusOr<v1::ListTasksResponse> List(const Call& context,
@@ -90,8 +92,8 @@ class TasksServiceImpl final {
   TasksStore* const store_;
   const common::jwt::JwtVerifier* const verifier_;
   const TasksServiceOptions options_;
-  absl::Notification stopping_;
   common::server::BlockingExecutor blocking_{options_.blocking_threads};
+  ReminderHub reminders_{store_, options_.reminders};
 };
 
 }  // namespace todo::tasks

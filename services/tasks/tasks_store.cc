@@ -105,11 +105,15 @@ constexpr Statement kSaveKeyResult{
 constexpr Statement kTakeDueReminders{
     "tasks_take_due_reminders",
     "UPDATE tasks.tasks SET reminder_delivered_at = $2 WHERE id IN ("
-    "SELECT id FROM tasks.tasks WHERE user_id = $1 AND remind_at <= $2 "
+    "SELECT id FROM tasks.tasks WHERE user_id = ANY($1::text[]) AND remind_at <= $2 "
     "AND remind_at IS NOT NULL AND reminder_delivered_at IS NULL "
     "AND status NOT IN ('completed', 'cancelled') "
     "ORDER BY remind_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING id, title, remind_at, due_date"};
+    "RETURNING user_id, id, title, remind_at, due_date"};
+// Taken reminders that reached no live client stay due.
+constexpr Statement kKeepDue{"tasks_keep_reminders_due",
+                             "UPDATE tasks.tasks SET reminder_delivered_at = NULL "
+                             "WHERE id = ANY($1::bigint[]) AND reminder_delivered_at = $2"};
 
 absl::StatusOr<TaskRecord> ReadTask(const Result& result, int row);
 
@@ -394,30 +398,38 @@ absl::StatusOr<int64_t> TasksStore::Purge(absl::string_view user_id) {
 }
 
 absl::StatusOr<int> TasksStore::DeliverDueReminders(
-    absl::string_view user_id, int limit,
-    const std::function<bool(const std::vector<DueReminder>&)>& deliver) {
+    const std::vector<std::string>& users, int limit,
+    const std::function<std::vector<int64_t>(const std::vector<DueReminder>&)>& deliver) {
+  const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*conn));
-  ASSIGN_OR_RETURN(Result taken, tx.Execute(kTakeDueReminders,
-                                            Params().Add(user_id).Add(clock_->Now()).Add(limit)));
+  ASSIGN_OR_RETURN(Result taken,
+                   tx.Execute(kTakeDueReminders, Params().AddTextArray(users).Add(now).Add(limit)));
   if (taken.rows() == 0) {
     return 0;
   }
   std::vector<DueReminder> reminders;
   for (int row = 0; row < taken.rows(); ++row) {
     DueReminder reminder;
-    ASSIGN_OR_RETURN(reminder.task_id, taken.GetInt64(row, 0));
-    reminder.title = std::string(taken.GetText(row, 1));
-    ASSIGN_OR_RETURN(reminder.remind_at, taken.GetTime(row, 2));
-    ASSIGN_OR_RETURN(reminder.due_date, taken.GetOptionalTime(row, 3));
+    reminder.user_id = std::string(taken.GetText(row, 0));
+    ASSIGN_OR_RETURN(reminder.task_id, taken.GetInt64(row, 1));
+    reminder.title = std::string(taken.GetText(row, 2));
+    ASSIGN_OR_RETURN(reminder.remind_at, taken.GetTime(row, 3));
+    ASSIGN_OR_RETURN(reminder.due_date, taken.GetOptionalTime(row, 4));
     reminders.push_back(std::move(reminder));
   }
   // Ordered by remind_at, as the caller expects.
   std::sort(reminders.begin(), reminders.end(), [](const DueReminder& a, const DueReminder& b) {
     return a.remind_at != b.remind_at ? a.remind_at < b.remind_at : a.task_id < b.task_id;
   });
-  if (!deliver(reminders)) {
-    return 0;  // the transaction rolls back: they stay due for the next stream
+  const std::vector<int64_t> undelivered = deliver(reminders);
+  if (!undelivered.empty()) {
+    std::string ids = "{";
+    for (size_t i = 0; i < undelivered.size(); ++i) {
+      absl::StrAppend(&ids, i > 0 ? "," : "", undelivered[i]);
+    }
+    ids += "}";
+    RETURN_IF_ERROR(tx.Execute(kKeepDue, Params().Add(ids).Add(now)).status());
   }
   RETURN_IF_ERROR(tx.Commit());
   return static_cast<int>(reminders.size());

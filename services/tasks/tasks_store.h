@@ -40,6 +40,7 @@ struct TaskPage {
 };
 
 struct DueReminder {
+  std::string user_id;
   int64_t task_id = 0;
   std::string title;
   absl::Time remind_at;
@@ -80,13 +81,15 @@ class TasksStore {
   // Removes every task of the user; returns how many.
   absl::StatusOr<int64_t> Purge(absl::string_view user_id);
 
-  // Takes up to `limit` reminders of the user due at `now` that were never
-  // delivered and hands them to `deliver`. They count as delivered only if
-  // `deliver` returns true; otherwise they stay due. Rows being delivered
-  // by another stream (another replica) are skipped, so none goes out twice.
+  // Takes up to `limit` reminders of `users` due now that were never
+  // delivered (oldest first) and hands them to `deliver`, which returns the
+  // task ids of those it could not hand to a live client: those stay due,
+  // the rest count as delivered. One statement for every user, however many
+  // streams are open. Rows being delivered by another replica are skipped,
+  // so none goes out twice. Returns how many were taken.
   absl::StatusOr<int> DeliverDueReminders(
-      absl::string_view user_id, int limit,
-      const std::function<bool(const std::vector<DueReminder>&)>& deliver);
+      const std::vector<std::string>& users, int limit,
+      const std::function<std::vector<int64_t>(const std::vector<DueReminder>&)>& deliver);
 
  private:
   common::pg::ConnectionPool* const pool_;

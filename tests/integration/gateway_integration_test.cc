@@ -71,7 +71,7 @@ class GatewayIntegrationTest : public ::testing::Test {
     tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(),
                                                        &common::time::Clock::Real());
     tasks::TasksServiceOptions tasks_options;
-    tasks_options.reminder_poll_interval = absl::Milliseconds(20);
+    tasks_options.reminders.poll_interval = absl::Milliseconds(20);
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get(),
                                                                tasks_options);
     tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(

@@ -62,7 +62,7 @@ struct Replica {
     pipeline = std::make_unique<common::pg::Pipeline>(PipelineFor(options.connect));
     store = std::make_unique<TasksStore>(pool.get(), pipeline.get(), clock);
     TasksServiceOptions service_options;
-    service_options.reminder_poll_interval = absl::Milliseconds(20);
+    service_options.reminders.poll_interval = absl::Milliseconds(20);
     service = std::make_unique<TasksServiceImpl>(store.get(), verifier, service_options);
     auto server_options = InProcessLoopServer::DefaultOptions();
     server_options.server.max_receive_message_bytes = kMaxRequestBytes;
