@@ -351,33 +351,42 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   upstream->Start(std::move(call), std::move(callbacks));
 }
 
-// Server streaming (transcoding.md 9): the head goes out with the first
-// message; a JSON array, newline-delimited JSON or server-sent events. A
-// stream has no deadline; it ends when the client hangs up.
+// Server streaming (transcoding.md 9): the head goes out when the upstream
+// opens the stream (its response headers; todo-tasks sends them at once) or
+// with the first message, whichever comes first; a JSON array,
+// newline-delimited JSON or server-sent events. A stream has no deadline; it
+// ends when the client hangs up, which the HTTP server notices at once and
+// which cancels the upstream call.
 void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* upstream,
                             const google::protobuf::Descriptor* output, UpstreamCall call) {
   struct Progress {
     bool started = false;
+    bool first_written = false;
     bool client_gone = false;
   };
   auto progress = std::make_shared<Progress>();
   const bool sse = options_.print.stream_sse_style_delimited;
   const bool ndjson = !sse && options_.print.stream_newline_delimited;
-  UpstreamCallbacks callbacks;
-  callbacks.on_message = [this, exchange, progress, sse, ndjson, output](std::string bytes) {
-    absl::StatusOr<std::string> json = printer_.MessageJson(*output, bytes);
-    if (!json.ok()) return false;
-    std::string piece;
-    if (!progress->started) {
-      HttpResponse head = Json(200, "");
-      if (sse) head.headers = {{"content-type", "text/event-stream"}};
-      Decorate(*exchange, head);
-      progress->started = true;
-      if (!exchange->writer->StartStream(head)) return !(progress->client_gone = true);
-      piece = sse || ndjson ? "" : "[";
-    } else if (!sse && !ndjson) {
-      piece = ",";
+  // Sends the head (and an array's "["); false when the client is gone.
+  const auto start = [this, exchange, progress, sse, ndjson] {
+    if (progress->started) return !progress->client_gone;
+    progress->started = true;
+    HttpResponse head = Json(200, "");
+    if (sse) head.headers = {{"content-type", "text/event-stream"}};
+    Decorate(*exchange, head);
+    if (!exchange->writer->StartStream(head) ||
+        !exchange->writer->WriteStream(sse || ndjson ? "" : "[")) {
+      progress->client_gone = true;
     }
+    return !progress->client_gone;
+  };
+  UpstreamCallbacks callbacks;
+  callbacks.on_headers = [start] { start(); };
+  callbacks.on_message = [this, exchange, progress, sse, ndjson, output, start](std::string bytes) {
+    absl::StatusOr<std::string> json = printer_.MessageJson(*output, bytes);
+    if (!json.ok() || !start()) return false;
+    std::string piece = progress->first_written && !sse && !ndjson ? "," : "";
+    progress->first_written = true;
     absl::StrAppend(&piece, sse ? "data: " : "", *json, sse ? "\n\n" : (ndjson ? "\n" : ""));
     if (!exchange->writer->WriteStream(piece)) return !(progress->client_gone = true);
     return true;

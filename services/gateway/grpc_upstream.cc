@@ -308,6 +308,12 @@ int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     connection.heard_from_server = true;
     connection.failures = 0;
   }
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE &&
+      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+    // Response headers that are not a trailers-only answer: the call is open.
+    CallState* call = CallOf(*connection.owner, connection, frame->hd.stream_id);
+    if (call != nullptr && call->callbacks.on_headers) call->callbacks.on_headers();
+  }
   if (frame->hd.type == NGHTTP2_GOAWAY && connection.state == ConnectionState::kReady) {
     // No new streams here; streams above last_stream_id are closed as
     // refused (and retried); a fresh connection replaces this one.

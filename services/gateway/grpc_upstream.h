@@ -61,6 +61,9 @@ struct UpstreamReply {
 };
 
 struct UpstreamCallbacks {
+  // Optional: the upstream's response headers arrived without ending the
+  // call (a stream is open, before any message).
+  std::function<void()> on_headers;
   // Each response message, as it arrives; false cancels the call.
   std::function<bool(std::string message)> on_message;
   // Exactly once, last. Never called from inside Start.

@@ -16,6 +16,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cerrno>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -232,6 +233,7 @@ class Connection : public ClientConnection,
   void OnHeader(const boost::system::error_code& error);
   void OnBody(const boost::system::error_code& error);
   void Dispatch();
+  void WatchForHangUp();
   void RefuseRequest(const HttpResponse& response);
   // The exchange is over: log it, then read the next request or close.
   void EndExchange(int status);
@@ -514,6 +516,26 @@ void Connection::Dispatch() {
   request_id_.clear();
   exchange_ = std::make_shared<Exchange>(shared_from_this());
   worker_.handler.handle(std::move(request), exchange_);
+  if (exchange_) WatchForHangUp();
+}
+
+// While an exchange is in progress the connection reads nothing, so a client
+// that hangs up (FIN) would go unseen until its answer is written, which for
+// a stream may be never: wait for the socket to turn readable instead. End
+// of stream or an error closes the connection and abandons the exchange,
+// which cancels its upstream call at once. The bytes of a pipelined request
+// leave it to the sweep's poll for POLLRDHUP.
+void Connection::WatchForHangUp() {
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this(), watched = exchange_.get()](
+                                                 const boost::system::error_code& error) {
+    if (self->phase_ == Phase::kClosed || self->exchange_.get() != watched) return;
+    char byte;
+    const ssize_t seen =
+        error ? -1 : recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (seen == 0 || (seen < 0 && (error || (errno != EAGAIN && errno != EWOULDBLOCK)))) {
+      self->Close();
+    }
+  });
 }
 
 // The id the handler answered with (the client's, or one it made up).
@@ -619,7 +641,7 @@ void Connection::Sweep(absl::Time now) {
     Close();  // the client does not take what it is sent
   } else if (phase_ == Phase::kWaiting && !write_in_flight_ && now - last_activity_ > timeout) {
     Close();  // idle, or too slow sending its request
-  } else if (streaming_) {
+  } else if (exchange_ != nullptr) {
     pollfd descriptor{socket_.native_handle(), POLLRDHUP, 0};
     if (poll(&descriptor, 1, 0) > 0 && (descriptor.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
       Close();

@@ -20,9 +20,9 @@ int ReminderHub::PruneLocked() {
   int open = 0;
   for (auto user = streams_.begin(); user != streams_.end();) {
     Streams& calls = user->second;
-    calls.erase(std::remove_if(calls.begin(), calls.end(),
-                               [](const auto& call) { return call->done(); }),
-                calls.end());
+    calls.erase(
+        std::remove_if(calls.begin(), calls.end(), [](const auto& call) { return call->done(); }),
+        calls.end());
     if (calls.empty()) {
       user = streams_.erase(user);
     } else {
@@ -109,8 +109,8 @@ bool ReminderHub::Poll() {
       }
       return undelivered;
     };
-    absl::StatusOr<int> taken = store_->DeliverDueReminders(users, options_.reminders_per_poll,
-                                                            deliver);
+    absl::StatusOr<int> taken =
+        store_->DeliverDueReminders(users, options_.reminders_per_poll, deliver);
     if (!taken.ok()) {
       // The database is away: the streams stay open; the next poll retries.
       common::logging::Warning("reminder_poll_failed", {{"error", taken.status().message()}});
