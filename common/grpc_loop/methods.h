@@ -73,6 +73,16 @@ std::optional<Request> ParseRequest(Call& call, const std::string& bytes) {
   return request;
 }
 
+// Parses the call's request and runs `then(call, request)` on this thread
+// under the call's request id (an unparsable request is answered already).
+template <typename Request, typename Then>
+void WithRequest(std::shared_ptr<Call> call, const std::string& bytes, Then then) {
+  std::optional<Request> request = ParseRequest<Request>(*call, bytes);
+  if (!request) return;
+  const logging::ScopedRequestId request_id(RequestIdOf(*call));
+  then(std::move(call), *request);
+}
+
 template <typename Response>
 void Answer(Call& call, const char* rpc, absl::StatusOr<Response> outcome) {
   if (outcome.ok()) {
@@ -105,12 +115,12 @@ MethodHandler AsyncUnary(
   MethodHandler method;
   method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
                                                           std::string bytes) {
-    std::optional<Request> request = ParseRequest<Request>(*call, bytes);
-    if (!request) return;
-    const logging::ScopedRequestId request_id(RequestIdOf(*call));
-    const Call& context = *call;
-    handler(context, *request,
-            server::Reply<Response>(new CallResponder<Response>(std::move(call), rpc)));
+    WithRequest<Request>(
+        std::move(call), bytes, [&](std::shared_ptr<Call> parsed, const Request& request) {
+          const Call& context = *parsed;
+          handler(context, request,
+                  server::Reply<Response>(new CallResponder<Response>(std::move(parsed), rpc)));
+        });
   };
   return method;
 }
@@ -169,12 +179,12 @@ MethodHandler AsyncServerStream(const char* rpc, AsyncStreamHandler<Request> han
   MethodHandler method;
   method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
                                                           std::string bytes) {
-    std::optional<Request> request = ParseRequest<Request>(*call, bytes);
-    if (!request) return;
-    const logging::ScopedRequestId request_id(RequestIdOf(*call));
-    if (const absl::Status status = handler(call, *request); !status.ok()) {
-      call->Finish(server::FailedRpcStatus(rpc, status));
-    }
+    WithRequest<Request>(std::move(call), bytes,
+                         [&](const std::shared_ptr<Call>& parsed, const Request& request) {
+                           if (const absl::Status status = handler(parsed, request); !status.ok()) {
+                             parsed->Finish(server::FailedRpcStatus(rpc, status));
+                           }
+                         });
   };
   return method;
 }
