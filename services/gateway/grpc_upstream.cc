@@ -152,7 +152,10 @@ struct GrpcUpstream::Impl : std::enable_shared_from_this<GrpcUpstream::Impl> {
   bool AnyConnecting() const;
   // Ends a call that found no connection to run on.
   void FailUnreachable(CallState& call) {
-    Finish(call, kUnavailable, absl::StrCat("failed to connect to all addresses of ", target));
+    // As grpc's own client says it, without the target: this text reaches
+    // clients, and addresses stay in the log (connection failures are
+    // logged with them).
+    Finish(call, kUnavailable, "failed to connect to all addresses");
   }
   void ConnectionLost(Connection& connection);
 

@@ -300,6 +300,13 @@ class LeakTest(unittest.TestCase):
         self.assertEqual(status, 503, answer)
         self.assert_clean(status, answer)
 
+    def test_an_unreachable_service_leaks_no_address(self):
+        # No chat service runs in this stack.
+        status, _, answer = s.json_request(STACK, "POST", "/v1/chat", {"message": "hi"},
+                                           self.token)
+        self.assertEqual(status, 503, answer)
+        self.assert_clean(status, answer)
+
     def test_database_outage_leaks_no_address(self):
         STACK.pg.psql("ALTER SYSTEM SET max_connections = 200")  # harmless, keeps psql warm
         STACK.pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
