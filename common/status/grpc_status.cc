@@ -1,5 +1,6 @@
 #include "common/status/grpc_status.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/cord.h"
@@ -94,8 +95,12 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
 
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
   if (!status.ok()) {
-    status.SetPayload(kRetryDelayPayload,
-                      absl::Cord(absl::StrCat(absl::ToInt64Milliseconds(delay))));
+    // Whole milliseconds, rounded up: a wait that rounds to nothing would
+    // tell the client to retry into the same refusal.
+    status.SetPayload(
+        kRetryDelayPayload,
+        absl::Cord(absl::StrCat(std::max<int64_t>(
+            1, absl::ToInt64Milliseconds(absl::Ceil(delay, absl::Milliseconds(1)))))));
   }
   return status;
 }

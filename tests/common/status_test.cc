@@ -3,6 +3,8 @@
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/harness/status_matchers.h"
 
@@ -34,6 +36,33 @@ TEST(ToGrpcStatusTest, CapsLongMessagesAtACharacterBoundary) {
   message += "\xC3\xA9\xC3\xA9";  // two 2-byte characters straddling the cap
   const grpc::Status status = ToGrpcStatus(absl::InvalidArgumentError(message));
   EXPECT_THAT(status.error_message(), SizeIs(kMaxClientErrorMessageLength - 1));
+}
+
+TEST(ToGrpcStatusTest, InternalDetailIsLoggedAndTheClientHearsWhatTheCodeMeans) {
+  const grpc::Status converted = ToGrpcStatus(WithInternalDetail(absl::UnavailableError(
+      "tasks_select: connection to server at \"10.0.0.7\", port 5432 failed")));
+  EXPECT_EQ(converted.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(converted.error_message(), "the service is temporarily unavailable; retry later");
+  EXPECT_TRUE(converted.error_details().empty());
+}
+
+TEST(ToGrpcStatusTest, ReasonAndRetryDelayTravelAsDetails) {
+  const grpc::Status converted = ToGrpcStatus(WithRetryDelay(
+      WithReason(absl::ResourceExhaustedError("busy"), "SOME_REASON"), absl::Microseconds(300)));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(converted.error_details()));
+  EXPECT_EQ(details.code(), 8);
+  EXPECT_EQ(details.message(), "busy");
+  ASSERT_THAT(details.details(), SizeIs(2));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "SOME_REASON");
+  EXPECT_EQ(info.domain(), "todo-grpc");
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(details.details(1).UnpackTo(&retry));
+  // Rounded up: a wait of nothing would invite the same refusal.
+  EXPECT_EQ(retry.retry_delay().seconds(), 0);
+  EXPECT_EQ(retry.retry_delay().nanos(), 1'000'000);
 }
 
 TEST(ToGrpcStatusTest, OkStaysOk) { EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok()); }

@@ -11,6 +11,8 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/harness/status_matchers.h"
 
@@ -112,6 +114,35 @@ TEST_F(ResponseTranslatorTest, RendersStatusesAsGoogleRpcStatusJson) {
             R"({"code":3,"message":"title must not be empty","details":[{"@type":)"
             R"("type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"title",)"
             R"("description":"must not be empty"}]}]})");
+}
+
+std::string StatusWith(const pb::Message& detail) {
+  google::rpc::Status status;
+  status.set_code(8);
+  status.add_details()->PackFrom(detail);
+  return status.SerializeAsString();
+}
+
+TEST(UpstreamErrorHintsTest, ReadsTheReasonAndTheRetryDelayOfTheDetails) {
+  EXPECT_EQ(HintsForUpstreamError(9, "").http_status, 400);
+  EXPECT_FALSE(HintsForUpstreamError(8, "").retry_after_seconds.has_value());
+  EXPECT_FALSE(HintsForUpstreamError(8, "not a status").retry_after_seconds.has_value());
+
+  google::rpc::ErrorInfo reused;
+  reused.set_domain("todo-grpc");
+  reused.set_reason("REQUEST_ID_REUSED");
+  EXPECT_EQ(HintsForUpstreamError(9, StatusWith(reused)).http_status, 422);
+  reused.set_domain("elsewhere");
+  EXPECT_EQ(HintsForUpstreamError(9, StatusWith(reused)).http_status, 400);
+
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(1);
+  retry.mutable_retry_delay()->set_nanos(200'000'000);
+  EXPECT_EQ(HintsForUpstreamError(8, StatusWith(retry)).retry_after_seconds, 2);
+  retry.mutable_retry_delay()->set_seconds(0);
+  retry.mutable_retry_delay()->set_nanos(0);
+  EXPECT_EQ(HintsForUpstreamError(8, StatusWith(retry)).retry_after_seconds, 1);
+  EXPECT_EQ(HintsForUpstreamError(8, StatusWith(retry)).http_status, 429);
 }
 
 }  // namespace

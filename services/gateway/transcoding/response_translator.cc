@@ -1,5 +1,7 @@
 #include "services/gateway/transcoding/response_translator.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -39,8 +41,10 @@ UpstreamErrorHints HintsForUpstreamError(int code, absl::string_view status_deta
         hints.http_status = 422;
       }
     } else if (detail.UnpackTo(&retry) && retry.retry_delay().seconds() >= 0) {
-      hints.retry_after_seconds =
-          retry.retry_delay().seconds() + (retry.retry_delay().nanos() > 0 ? 1 : 0);
+      // Whole seconds, rounded up, at least one (0 would invite a retry
+      // into the same refusal).
+      hints.retry_after_seconds = std::max<int64_t>(
+          1, retry.retry_delay().seconds() + (retry.retry_delay().nanos() > 0 ? 1 : 0));
     }
   }
   return hints;
