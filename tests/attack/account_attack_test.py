@@ -11,10 +11,8 @@ STACK = None
 def setUpModule():
     global STACK
     STACK = s.Stack()
-
-
-def tearDownModule():
-    STACK.stop()
+    # Stopped however the module ends, even when the rest of this set-up fails.
+    unittest.addModuleCleanup(STACK.stop)
 
 
 class DeletedAccountTest(unittest.TestCase):

@@ -13,11 +13,9 @@ TOKEN = None
 def setUpModule():
     global STACK, TOKEN
     STACK = s.Stack()
+    # Stopped however the module ends, even when the rest of this set-up fails.
+    unittest.addModuleCleanup(STACK.stop)
     TOKEN, _, _ = s.sign_up(STACK)
-
-
-def tearDownModule():
-    STACK.stop()
 
 
 def exchange(raw):

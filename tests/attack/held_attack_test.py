@@ -18,10 +18,8 @@ STACK = None
 def setUpModule():
     global STACK
     STACK = s.Stack({"auth": {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}})
-
-
-def tearDownModule():
-    STACK.stop()
+    # Stopped however the module ends, even when the rest of this set-up fails.
+    unittest.addModuleCleanup(STACK.stop)
 
 
 def b64(data):

@@ -21,10 +21,8 @@ def setUpModule():
     # Auth is told of a chat service that is not there: deleting an account
     # then fails, and must not say where it tried to connect.
     STACK = s.Stack({"auth": {"CHAT_ADDR": f"127.0.0.1:{s.free_port()}"}})
-
-
-def tearDownModule():
-    STACK.stop()
+    # Stopped however the module ends, even when the rest of this set-up fails.
+    unittest.addModuleCleanup(STACK.stop)
 
 
 def create(token, task, headers=None):

@@ -8,11 +8,13 @@ TODO_TASKS_BIN, TODO_GATEWAY_BIN); extra variables for a service can be given
 per test class.
 """
 
+import ctypes
 import glob
 import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -75,13 +77,19 @@ class Postgres:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _end_with_parent():
+    """In the child: SIGTERM when the test process dies (a ctest time-out)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Service:
     def __init__(self, name, binary, env, log_dir):
         self.name = name
         self.log_path = os.path.join(log_dir, f"{name}.log")
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen([binary], env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=_end_with_parent)
 
     def log_text(self):
         self.log.flush()

@@ -18,10 +18,8 @@ STACK = None
 def setUpModule():
     global STACK
     STACK = s.Stack({"tasks": {"REMINDER_POLL_INTERVAL_S": "0.2"}})
-
-
-def tearDownModule():
-    STACK.stop()
+    # Stopped however the module ends, even when the rest of this set-up fails.
+    unittest.addModuleCleanup(STACK.stop)
 
 
 def open_stream(token):

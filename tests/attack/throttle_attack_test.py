@@ -16,10 +16,8 @@ def setUpModule():
     STACK = s.Stack({"auth": {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"},
                      # The test client stands for a proxy that names each caller.
                      "gateway": {"TRUSTED_PROXIES": "127.0.0.1"}})
-
-
-def tearDownModule():
-    STACK.stop()
+    # Stopped however the module ends, even when the rest of this set-up fails.
+    unittest.addModuleCleanup(STACK.stop)
 
 
 def sign_in(email, password, address=None):
