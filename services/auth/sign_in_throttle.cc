@@ -30,6 +30,11 @@ constexpr Statement kReserve{
     "AS u(key, attempts, blocked_until) WHERE t.key = u.key"};
 constexpr Statement kForget{"auth_throttle_forget",
                             "DELETE FROM auth.sign_in_throttle WHERE key = ANY($1::text[])"};
+// A sign-in that succeeded gives its address back the attempt it took: the
+// address key counts guessing, not an office of people signing in.
+constexpr Statement kRefund{
+    "auth_throttle_refund",
+    "UPDATE auth.sign_in_throttle SET attempts = greatest(attempts - 1, 0) WHERE key = $1"};
 // Rows of keys quiet for a whole window say nothing any more. Rows another
 // attempt holds are skipped, so this never waits or deadlocks.
 constexpr Statement kExpire{
@@ -167,7 +172,9 @@ absl::Status SignInThrottle::Forget(absl::string_view email_lower,
     for (const std::string& name : names) blocked_.erase(name);
   }
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
-  return conn->Execute(kForget, Params().AddTextArray(names)).status();
+  RETURN_IF_ERROR(conn->Execute(kForget, Params().AddTextArray(names)).status());
+  if (client_address.empty()) return absl::OkStatus();
+  return conn->Execute(kRefund, Params().Add(absl::StrCat("address:", client_address))).status();
 }
 
 }  // namespace todo::auth

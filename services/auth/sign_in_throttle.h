@@ -8,7 +8,9 @@
 // of its keys waits is refused (RESOURCE_EXHAUSTED with a retry delay; the
 // gateway says 429 with Retry-After) without being checked, and counts for
 // nothing. Attempts are forgotten after `window` without one; a successful
-// sign-in forgets its email's and its pair's attempts.
+// sign-in forgets its email's and its pair's attempts and gives its address
+// back the one it took (the address key counts guessing, not an office of
+// people signing in).
 //
 // Keys, so that no stranger can lock an owner out for long:
 //   pair    email + client address: an attacker's own guesses slow only him;

@@ -245,6 +245,24 @@ TEST_F(AuthServiceTest, GuessesBeyondTheAllowanceWaitTheirTurnUnchecked) {
   EXPECT_THAT(SignIn(email_, "the right password", &response), IsOk());
 }
 
+TEST_F(AuthServiceTest, SuccessfulSignInsFromOneAddressAreNotThrottled) {
+  // An office behind one address: many people signing in is not guessing.
+  SignInThrottleOptions options;
+  options.address = {3, absl::Minutes(1), absl::Minutes(4)};
+  SignInThrottle throttle(pool_.get(), &clock_, options);
+  for (int i = 0; i < 10; ++i) {
+    const std::string email = absl::StrCat("office", i, ".", email_);
+    ASSERT_THAT(throttle.Reserve(absl::AsciiStrToLower(email), "192.0.2.9"), IsOk()) << i;
+    ASSERT_THAT(throttle.Forget(absl::AsciiStrToLower(email), "192.0.2.9"), IsOk());
+  }
+  // Guesses still count: three free, then the fourth waits.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(throttle.Reserve(absl::StrCat("guess", i, "@example.com"), "192.0.2.9"), IsOk());
+  }
+  EXPECT_THAT(throttle.Reserve("guess3@example.com", "192.0.2.9"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
 TEST(SignInThrottleTest, DelaysDoubleFromTheFirstUpToTheCap) {
   const ThrottlePolicy policy{2, absl::Seconds(1), absl::Seconds(5)};
   EXPECT_EQ(DelayAfter(policy, 0), absl::ZeroDuration());
