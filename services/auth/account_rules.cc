@@ -63,4 +63,13 @@ absl::StatusOr<std::string> NormalizeName(absl::string_view name) {
   return std::string(trimmed);
 }
 
+bool IsUuid(absl::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !absl::ascii_isxdigit(text[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace todo::auth

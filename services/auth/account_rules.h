@@ -18,4 +18,8 @@ absl::Status ValidatePassword(absl::string_view password);
 // Trimmed, 1 to 100 characters.
 absl::StatusOr<std::string> NormalizeName(absl::string_view name);
 
+// True for a UUID in its canonical text form (8-4-4-4-12 hex digits, any
+// case), as account ids are.
+bool IsUuid(absl::string_view text);
+
 }  // namespace todo::auth

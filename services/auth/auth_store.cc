@@ -2,6 +2,7 @@
 
 #include "common/pg/sql_error.h"
 #include "common/status/status_macros.h"
+#include "services/auth/account_rules.h"
 #include "services/auth/errors.h"
 
 namespace todo::auth {
@@ -19,12 +20,13 @@ constexpr Statement kInsertAccount{
     "VALUES ($1, lower($1), $2, $3, $4, $4) RETURNING " ACCOUNT_COLUMNS};
 constexpr Statement kSelectByEmail{
     "auth_select_by_email", "SELECT " ACCOUNT_COLUMNS " FROM auth.users WHERE email_lower = $1"};
-// A `sub` that is not a UUID (a token from another issuer) finds nothing
-// rather than failing the cast.
+// By the primary key (`id::text = $1` would read every row). Callers pass
+// only UUIDs (IsUuid): a `sub` of another issuer finds nothing before the
+// cast could fail.
 constexpr Statement kSelectById{"auth_select_by_id",
-                                "SELECT " ACCOUNT_COLUMNS " FROM auth.users WHERE id::text = $1"};
+                                "SELECT " ACCOUNT_COLUMNS " FROM auth.users WHERE id = $1::uuid"};
 constexpr Statement kDeleteAccount{"auth_delete_account",
-                                   "DELETE FROM auth.users WHERE id::text = $1"};
+                                   "DELETE FROM auth.users WHERE id = $1::uuid"};
 #undef ACCOUNT_COLUMNS
 
 absl::StatusOr<Account> ReadAccount(const Result& result, int row) {
@@ -68,6 +70,9 @@ absl::StatusOr<std::optional<Account>> AuthStore::FindByEmail(absl::string_view 
 }
 
 absl::StatusOr<Account> AuthStore::GetAccount(absl::string_view user_id) {
+  if (!IsUuid(user_id)) {
+    return error::AccountNotFound();
+  }
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   ASSIGN_OR_RETURN(Result found, conn->Execute(kSelectById, Params().Add(user_id)));
   if (found.rows() == 0) {
@@ -77,6 +82,9 @@ absl::StatusOr<Account> AuthStore::GetAccount(absl::string_view user_id) {
 }
 
 absl::Status AuthStore::DeleteAccount(absl::string_view user_id) {
+  if (!IsUuid(user_id)) {
+    return error::AccountNotFound();
+  }
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   ASSIGN_OR_RETURN(Result deleted, conn->Execute(kDeleteAccount, Params().Add(user_id)));
   if (deleted.affected_rows() == 0) {

@@ -262,7 +262,7 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   absl::StatusOr<std::string> message =
       transcoding::TranslateRequest(*match, query, request.body, options_.request);
   if (!message.ok()) {
-    const bool unknown_query = absl::StartsWith(message.status().message(), "Could not find field");
+    const bool unknown_query = transcoding::IsUnknownField(message.status());
     Reply(*exchange, unknown_query && !options_.reject_unknown_query_parameters
                          ? passed_through()
                          : TextResponse(400, message.status().message()));

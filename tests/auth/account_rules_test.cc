@@ -26,6 +26,16 @@ TEST(NormalizeEmailTest, RefusesWhatIsNotAnAddress) {
   }
 }
 
+TEST(IsUuidTest, TakesTheCanonicalFormOnly) {
+  EXPECT_TRUE(IsUuid("0e9918b5-cd6d-4fa9-b98b-3a841b137dc8"));
+  EXPECT_TRUE(IsUuid("0E9918B5-CD6D-4FA9-B98B-3A841B137DC8"));
+  EXPECT_FALSE(IsUuid("0e9918b5cd6d4fa9b98b3a841b137dc8"));
+  EXPECT_FALSE(IsUuid("0e9918b5-cd6d-4fa9-b98b-3a841b137dc"));
+  EXPECT_FALSE(IsUuid("0e9918b5-cd6d-4fa9-b98b-3a841b137dcg"));
+  EXPECT_FALSE(IsUuid("user_123"));
+  EXPECT_FALSE(IsUuid(""));
+}
+
 TEST(ValidatePasswordTest, Needs8To1024Bytes) {
   EXPECT_THAT(ValidatePassword("1234567"),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("password:")));

@@ -1,5 +1,6 @@
 #include "services/gateway/transcoding/transcoder_config.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/api/annotations.pb.h"
@@ -10,6 +11,8 @@ namespace todo::gateway::transcoding {
 namespace {
 
 namespace pb = google::protobuf;
+
+constexpr absl::string_view kUnknownFieldPayload = "todo/unknown-field";
 
 // Protobuf 3.21's Descriptor has no FindFieldByJsonName.
 const pb::FieldDescriptor* FindByJsonName(const pb::Descriptor& message, absl::string_view name) {
@@ -25,6 +28,10 @@ absl::Status ConfigError(absl::string_view message) {
 
 }  // namespace
 
+bool IsUnknownField(const absl::Status& status) {
+  return status.GetPayload(kUnknownFieldPayload).has_value();
+}
+
 absl::StatusOr<std::vector<const pb::FieldDescriptor*>> TranscoderConfig::ResolveFieldPath(
     const pb::Descriptor& message, const std::vector<std::string>& path) {
   std::vector<const pb::FieldDescriptor*> fields;
@@ -38,8 +45,10 @@ absl::StatusOr<std::vector<const pb::FieldDescriptor*>> TranscoderConfig::Resolv
     const pb::FieldDescriptor* field = FindByJsonName(*current, path[i]);
     if (field == nullptr) field = current->FindFieldByName(path[i]);
     if (field == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      absl::Status unknown = absl::InvalidArgumentError(absl::StrCat(
           "Could not find field \"", path[i], "\" in the type \"", current->full_name(), "\"."));
+      unknown.SetPayload(kUnknownFieldPayload, absl::Cord());
+      return unknown;
     }
     fields.push_back(field);
     current = field->message_type();

@@ -48,6 +48,10 @@ struct RouteMatch {
   google::protobuf::util::TypeResolver* type_resolver = nullptr;
 };
 
+// True for ResolveFieldPath's unknown-name error (the gateway passes such a
+// query through or refuses it, as Envoy's options say).
+bool IsUnknownField(const absl::Status& status);
+
 class TranscoderConfig {
  public:
   static absl::StatusOr<std::unique_ptr<TranscoderConfig>> Create(
@@ -62,7 +66,8 @@ class TranscoderConfig {
 
   // Resolves a dotted field path in `message` by JSON or proto names
   // (transcoding.md 6.1). INVALID_ARGUMENT "Could not find field \"<name>\"
-  // in the type \"<Type>\"." for an unknown name.
+  // in the type \"<Type>\"." for an unknown name, which IsUnknownField
+  // recognises.
   static absl::StatusOr<std::vector<const google::protobuf::FieldDescriptor*>> ResolveFieldPath(
       const google::protobuf::Descriptor& message, const std::vector<std::string>& path);
 
