@@ -122,7 +122,7 @@ TEST(PasswordHasherTest, FirstWorkPushesTheNewestNormalWorkOutOfAFullQueue) {
   Argon2Params params = Cheap();
   params.max_concurrent = 1;
   params.max_queued = 1;
-  params.time_cost = 8;  // with 32 MiB: long enough to see the queue while it runs
+  params.time_cost = 40;  // with 32 MiB, about a second: the queue is seen while it runs
   params.memory_kib = 32768;
   PasswordHasher hasher(params);
   absl::Status running;
