@@ -82,17 +82,32 @@ def threads_of(service):
 
 class StreamTest(unittest.TestCase):
     def test_a_client_that_leaves_frees_its_stream_at_once(self):
+        # "At once" is measured in seconds at most even on a loaded machine;
+        # before, the connection sat in CLOSE-WAIT and held its slot until
+        # the user's next reminder.
         token, _, _ = s.sign_up(STACK)
         for _ in range(3):  # the per-user cap, filled and left, three times
-            streams = [open_stream(token) for _ in range(3)]
+            streams = [self.open_within(token, 3) for _ in range(3)]
             self.assertEqual([st for st, _ in streams], [200, 200, 200])
             for _, sock in streams:
                 sock.close()
-            time.sleep(0.5)
+            deadline = time.monotonic() + 3
+            while close_wait_count(STACK.http_port) and time.monotonic() < deadline:
+                time.sleep(0.05)
             self.assertEqual(close_wait_count(STACK.http_port), 0)
-        status, sock = open_stream(token)
+        status, sock = self.open_within(token, 3)
         self.assertEqual(status, 200)
         sock.close()
+
+    def open_within(self, token, seconds):
+        """A stream, retried while the user's slots are still being freed."""
+        deadline = time.monotonic() + seconds
+        while True:
+            status, sock = open_stream(token)
+            if status != 429 or time.monotonic() > deadline:
+                return status, sock
+            sock.close()
+            time.sleep(0.05)
 
     def test_one_user_cannot_take_every_slot(self):
         token, _, _ = s.sign_up(STACK)
