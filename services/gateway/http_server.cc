@@ -34,6 +34,7 @@
 #include "common/grpc_wire/grpc_wire.h"
 #include "common/http2/session_io.h"
 #include "common/logging/log.h"
+#include "services/gateway/http1_framing.h"
 
 namespace todo::gateway {
 
@@ -361,19 +362,6 @@ void Connection::ReadRequest() {
   ParseHead();
 }
 
-// A line of the head that starts with a space or tab continues the one
-// before (obs-fold, RFC 9112 5.2). Beast joins such lines silently; a server
-// must refuse them, since a proxy in front may read them otherwise.
-bool HasObsFold(absl::string_view buffered) {
-  const size_t end = buffered.find("\r\n\r\n");
-  const absl::string_view head = buffered.substr(0, end);
-  for (size_t at = head.find('\n'); at != absl::string_view::npos && at + 1 < head.size();
-       at = head.find('\n', at + 1)) {
-    if (head[at + 1] == ' ' || head[at + 1] == '\t') return true;
-  }
-  return false;
-}
-
 // Beast's async_read_header, written out so that the raw head can be looked
 // at (HasObsFold) before the parser takes it: the parser consumes nothing
 // until the head is complete, so the buffer always starts at the request.
@@ -403,37 +391,6 @@ void Connection::ParseHead() {
         self->buffer_.commit(read);
         self->ParseHead();
       });
-}
-
-// RFC 9112 6.1 and 7: a request body is framed by Content-Length or by
-// `chunked` as the only transfer coding. Anything else (an unknown coding, a
-// list, chunked not last) is refused and the connection closed, so that no
-// byte of the body is ever read as a request of its own. And 3.2: an
-// HTTP/1.1 request has exactly one Host.
-std::optional<HttpResponse> FramingError(const http::request_parser<http::string_body>& parser) {
-  const auto& head = parser.get();
-  std::string codings;
-  const auto [first, last] = head.equal_range(http::field::transfer_encoding);
-  for (auto field = first; field != last; ++field) {
-    absl::StrAppend(&codings, codings.empty() ? "" : ",",
-                    absl::string_view(field->value().data(), field->value().size()));
-  }
-  if (!codings.empty()) {
-    const absl::string_view trimmed = absl::StripAsciiWhitespace(codings);
-    if (!absl::EqualsIgnoreCase(trimmed, "chunked")) {
-      const size_t comma = trimmed.rfind(',');
-      const absl::string_view last = absl::StripAsciiWhitespace(
-          comma == absl::string_view::npos ? trimmed : trimmed.substr(comma + 1));
-      return absl::EqualsIgnoreCase(last, "chunked")
-                 ? TextResponse(501, "Not implemented: transfer coding other than chunked")
-                 : TextResponse(400, "Bad request: chunked must be the final transfer coding");
-    }
-  }
-  const auto hosts = head.count(http::field::host);
-  if (hosts > 1 || (hosts == 0 && head.version() >= 11)) {
-    return TextResponse(400, "Bad request: exactly one Host header is required");
-  }
-  return std::nullopt;
 }
 
 void Connection::OnHeader(const boost::system::error_code& error) {

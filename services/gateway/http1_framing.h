@@ -1,0 +1,29 @@
+#pragma once
+
+// The HTTP/1.1 framing rules the gateway holds a request to before reading
+// its body (RFC 9112), beyond what Beast's parser checks: a request that
+// breaks one is answered with the given refusal and its connection closed,
+// so that no byte of it is ever read as a request of its own (smuggling).
+
+#include <optional>
+
+#include "absl/strings/string_view.h"
+#include "boost/beast/http/parser.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "services/gateway/gateway_handler.h"
+
+namespace todo::gateway {
+
+// True when a line of the request head in `buffered` (the head, perhaps
+// followed by more) starts with a space or tab: obs-fold (RFC 9112 5.2),
+// which Beast joins silently while a proxy in front may read it otherwise.
+bool HasObsFold(absl::string_view buffered);
+
+// The refusal for a parsed head, or nullopt: a Transfer-Encoding other than
+// exactly `chunked` (501 for an unknown coding before a final chunked, 400
+// when chunked is not last; RFC 9112 6.1 and 7), or an HTTP/1.1 request
+// without exactly one Host (400; 3.2).
+std::optional<HttpResponse> FramingError(
+    const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
+
+}  // namespace todo::gateway
