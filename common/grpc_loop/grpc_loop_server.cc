@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
+#include "common/event_loops/connection_count.h"
 #include "common/event_loops/listener.h"
 #include "common/grpc_wire/grpc_wire.h"
 #include "common/http2/session_io.h"
@@ -144,7 +145,7 @@ struct GrpcLoopServer::State {
   MethodTable methods;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<event_loops::Listener> listener;
-  std::atomic<int> open_connections{0};
+  event_loops::ConnectionCount open_connections;
   std::atomic<bool> stopping{false};
   bool shut_down = false;
 };
@@ -577,7 +578,7 @@ void Connection::ScheduleFlush() {
 void Connection::Close() {
   if (!CloseSocket()) return;
   worker_.connections.erase(this);
-  server_.open_connections.fetch_sub(1);
+  server_.open_connections.Remove();
   for (auto& [id, stream] : streams_) {
     if (stream->call != nullptr) stream->call->MarkDone();
   }
@@ -648,7 +649,7 @@ absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         socket.non_blocking(true, ignored);
-        server->open_connections.fetch_add(1);
+        server->open_connections.Add();
         std::make_shared<Connection>(server, target, std::move(socket))->Start();
       });
   if (!listener.ok()) return listener.status();
@@ -695,10 +696,7 @@ void GrpcLoopServer::Shutdown() {
       }
     });
   }
-  const absl::Time deadline = absl::Now() + server.options.shutdown_grace;
-  while (server.open_connections.load() > 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  server.open_connections.Drained(absl::Now() + server.options.shutdown_grace);
   absl::BlockingCounter closed(static_cast<int>(server.workers.size()));
   for (auto& worker : server.workers) {
     Worker& w = *worker;

@@ -30,6 +30,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/config/cpus.h"
+#include "common/event_loops/connection_count.h"
 #include "common/event_loops/listener.h"
 #include "common/grpc_wire/grpc_wire.h"
 #include "common/http2/session_io.h"
@@ -94,7 +95,7 @@ struct HttpServer::State {
   std::vector<std::unique_ptr<Worker>> workers;
   // Declared after `workers`: closed before their loops go.
   std::unique_ptr<common::event_loops::Listener> listener;
-  std::atomic<int> open_connections{0};
+  common::event_loops::ConnectionCount open_connections;
   std::atomic<bool> stopping{false};
   bool shut_down = false;
 };
@@ -585,7 +586,7 @@ void Connection::Close() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   worker_.connections.erase(this);
-  server_.open_connections.fetch_sub(1);
+  server_.open_connections.Remove();
   if (exchange_) {
     auto exchange = std::move(exchange_);
     exchange->Abandon(/*client_gone=*/true);
@@ -913,7 +914,7 @@ void Http2Connection::EndStream(int32_t id) {
 void Http2Connection::Close() {
   if (!CloseSocket()) return;
   worker_.connections.erase(this);
-  server_.open_connections.fetch_sub(1);
+  server_.open_connections.Remove();
   auto streams = std::move(streams_);
   streams_.clear();
   for (auto& [id, stream] : streams) {
@@ -965,7 +966,7 @@ void OnAccepted(HttpServer::State& server, Worker& worker, tcp::socket socket) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   auto connection = std::make_shared<Connection>(server, worker, std::move(socket));
-  if (server.open_connections.fetch_add(1) >= server.options.max_connections) {
+  if (server.open_connections.Add() >= server.options.max_connections) {
     connection->Refuse(TextResponse(503, "too many connections"));
     return;
   }
@@ -1031,10 +1032,7 @@ void HttpServer::Shutdown() {
       }
     });
   }
-  const absl::Time deadline = absl::Now() + server.options.shutdown_grace;
-  while (server.open_connections.load() > 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  server.open_connections.Drained(absl::Now() + server.options.shutdown_grace);
   for (auto& worker : server.workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w] {
