@@ -86,17 +86,17 @@ constexpr Statement kClaimKey{
     "tasks_claim_key",
     "INSERT INTO tasks.idempotency_keys (user_id, operation, request_id, created_at, fingerprint) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1"};
-// The fingerprint of the request that holds a key.
-constexpr Statement kKeyFingerprint{"tasks_key_fingerprint",
-                                    "SELECT fingerprint FROM tasks.idempotency_keys "
-                                    "WHERE user_id = $1 AND operation = $2 AND request_id = $3"};
-// The first result, rebuilt from the snapshot taken when it was made.
+// The first result, rebuilt from the snapshot taken when it was made (all
+// NULL while that request is still being processed), and the fingerprint of
+// the request that holds the key (column kReplayFingerprint).
 constexpr Statement kReplayKey{
     "tasks_replay_key",
     "SELECT " TODO_TASK_COLUMNS
-    " FROM (SELECT (jsonb_populate_record(NULL::tasks.tasks, result)).* "
-    "FROM tasks.idempotency_keys WHERE user_id = $1 AND operation = $2 AND request_id = $3 "
-    "AND result IS NOT NULL) AS first_result"};
+    ", fingerprint"
+    " FROM (SELECT (jsonb_populate_record(NULL::tasks.tasks, result)).*, fingerprint "
+    "FROM tasks.idempotency_keys WHERE user_id = $1 AND operation = $2 AND request_id = $3) "
+    "AS first_result"};
+constexpr int kReplayFingerprint = 14;
 constexpr Statement kSaveKeyResult{
     "tasks_save_key_result",
     "UPDATE tasks.idempotency_keys SET task_id = $4, result = "
@@ -214,16 +214,13 @@ absl::StatusOr<std::optional<TaskRecord>> ClaimOrReplay(Transaction& tx, absl::s
     return std::optional<TaskRecord>();
   }
   ASSIGN_OR_RETURN(
-      Result holder,
-      tx.Execute(kKeyFingerprint, Params().Add(user_id).Add(key.operation).Add(key.request_id)));
-  if (holder.rows() == 1 && !holder.GetText(0, 0).empty() &&
-      holder.GetText(0, 0) != key.fingerprint) {
-    return error::RequestIdReused();
-  }
-  ASSIGN_OR_RETURN(
       Result replay,
       tx.Execute(kReplayKey, Params().Add(user_id).Add(key.operation).Add(key.request_id)));
-  if (replay.rows() == 0) {
+  if (replay.rows() == 1 && !replay.GetText(0, kReplayFingerprint).empty() &&
+      replay.GetText(0, kReplayFingerprint) != key.fingerprint) {
+    return error::RequestIdReused();
+  }
+  if (replay.rows() == 0 || replay.IsNull(0, 0)) {
     return absl::AbortedError("the same request is still being processed; retry");
   }
   ASSIGN_OR_RETURN(TaskRecord first, ReadTask(replay, 0));
