@@ -54,6 +54,15 @@ Params& Params::AddTextArray(absl::Span<const std::string> values) {
   return Add(literal);
 }
 
+Params& Params::AddIntArray(absl::Span<const int64_t> values) {
+  std::string literal = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    absl::StrAppend(&literal, i > 0 ? "," : "", values[i]);
+  }
+  literal += '}';
+  return Add(literal);
+}
+
 void Result::Deleter::operator()(pg_result* result) const { PQclear(result); }
 
 Result::Result(pg_result* result) : result_(result, Deleter()) {}

@@ -52,6 +52,8 @@ class Params {
   Params& Add(absl::Time value);
   // As a Postgres text[] literal.
   Params& AddTextArray(absl::Span<const std::string> values);
+  // As a Postgres array literal of integers (int[] or bigint[]).
+  Params& AddIntArray(absl::Span<const int64_t> values);
   Params& AddNull() {
     values_.emplace_back(std::nullopt);
     return *this;

@@ -42,14 +42,6 @@ constexpr Statement kExpire{
     "DELETE FROM auth.sign_in_throttle WHERE key IN (SELECT key FROM auth.sign_in_throttle "
     "WHERE updated_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)"};
 
-std::string IntArray(const std::vector<int>& values) {
-  std::string literal = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    absl::StrAppend(&literal, i > 0 ? "," : "", values[i]);
-  }
-  return literal + "}";
-}
-
 }  // namespace
 
 absl::Duration DelayAfter(const ThrottlePolicy& policy, int attempts) {
@@ -120,7 +112,7 @@ absl::StatusOr<int> SignInThrottle::Reserve(absl::string_view email_lower,
   absl::Time retry_at = absl::InfinitePast();
   int address_attempts = 0;
   std::vector<std::string> reserved_names;
-  std::vector<int> attempts;
+  std::vector<int64_t> attempts;
   std::vector<std::string> blocked_until;
   for (int row = 0; row < rows.rows(); ++row) {
     const std::string name(rows.GetText(row, 0));
@@ -152,7 +144,7 @@ absl::StatusOr<int> SignInThrottle::Reserve(absl::string_view email_lower,
   }
   RETURN_IF_ERROR(tx.Execute(kReserve, Params()
                                            .AddTextArray(reserved_names)
-                                           .Add(IntArray(attempts))
+                                           .AddIntArray(attempts)
                                            .AddTextArray(blocked_until)
                                            .Add(now))
                       .status());

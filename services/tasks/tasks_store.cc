@@ -421,12 +421,7 @@ absl::StatusOr<int> TasksStore::DeliverDueReminders(
   });
   const std::vector<int64_t> undelivered = deliver(reminders);
   if (!undelivered.empty()) {
-    std::string ids = "{";
-    for (size_t i = 0; i < undelivered.size(); ++i) {
-      absl::StrAppend(&ids, i > 0 ? "," : "", undelivered[i]);
-    }
-    ids += "}";
-    RETURN_IF_ERROR(tx.Execute(kKeepDue, Params().Add(ids).Add(now)).status());
+    RETURN_IF_ERROR(tx.Execute(kKeepDue, Params().AddIntArray(undelivered).Add(now)).status());
   }
   RETURN_IF_ERROR(tx.Commit());
   return static_cast<int>(reminders.size());
