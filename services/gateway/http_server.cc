@@ -200,7 +200,10 @@ class Connection : public ClientConnection,
                    public std::enable_shared_from_this<Connection> {
  public:
   Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
-      : server_(server), worker_(worker), socket_(std::move(socket)) {}
+      : server_(server),
+        worker_(worker),
+        socket_(std::move(socket)),
+        peer_address_(PeerAddress(socket_)) {}
 
   void Start() {
     worker_.connections.insert(this);
@@ -246,6 +249,8 @@ class Connection : public ClientConnection,
   HttpServer::State& server_;
   Worker& worker_;
   tcp::socket socket_;
+  // Read once: every request on the connection comes from it.
+  const std::string peer_address_;
   Phase phase_ = Phase::kWaiting;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -468,7 +473,7 @@ void Connection::Dispatch() {
                                  std::string(field.value()));
   }
   request.body = std::move(message.body());
-  request.peer_address = PeerAddress(socket_);
+  request.peer_address = peer_address_;
   method_ = request.method;
   path_ = request.target.substr(0, request.target.find('?'));
   request_id_.clear();
