@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "bench/bench_support.h"
-#include "common/grpc_wire/grpc_wire.h"
+#include "common/rpc/wire.h"
 
 namespace todo::bench {
 namespace {
@@ -59,7 +59,7 @@ class LoadConnection {
                       {"te", "trailers"}};
     header_fields_.insert(header_fields_.end(), options.metadata.begin(), options.metadata.end());
     for (const auto& [name, value] : header_fields_) {
-      headers_.push_back(common::grpc_wire::HeaderField(name, value));
+      headers_.push_back(common::rpc::HeaderField(name, value));
     }
   }
 

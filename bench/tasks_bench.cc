@@ -32,9 +32,9 @@
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
 #include "bench/grpc_load.h"
-#include "common/grpc_wire/grpc_wire.h"
 #include "common/pg/connection.h"
 #include "common/pg/migrator.h"
+#include "common/rpc/wire.h"
 #include "grpcpp/grpcpp.h"
 #include "services/tasks/migrations.h"
 #include "tests/harness/ports.h"
@@ -379,8 +379,7 @@ int main(int argc, char** argv) {
     for (int64_t id = reader_ids[0]; id <= reader_ids[1]; ++id) {
       v1::GetTaskRequest request;
       request.set_id(id);
-      calls.framed_requests.push_back(
-          todo::common::grpc_wire::FrameMessage(request.SerializeAsString()));
+      calls.framed_requests.push_back(todo::common::rpc::FrameMessage(request.SerializeAsString()));
     }
     {
       v1::GetTaskRequest request;
@@ -417,12 +416,11 @@ int main(int argc, char** argv) {
           probe->CreateTask(Authorized(context, writer_token), create_request, &task);
       if (!status.ok()) Die("CreateTask check: " + status.error_message());
     }
-    const GrpcCalls calls{
-        service,
-        port,
-        "CreateTask",
-        writer_token,
-        {todo::common::grpc_wire::FrameMessage(create_request.SerializeAsString())}};
+    const GrpcCalls calls{service,
+                          port,
+                          "CreateTask",
+                          writer_token,
+                          {todo::common::rpc::FrameMessage(create_request.SerializeAsString())}};
     const std::vector<Side> create = sides(calls, "CreateTask", [&] {
       return PgbenchRate(
           (*postgres)->port(), database,

@@ -2,7 +2,7 @@
 
 // A few threads, each running one Asio event loop, shared by everything a
 // call touches on its way through a service: the gRPC connections
-// (grpc_loop) and the database connections (pg/loop_pipeline.h) of a loop
+// (common/rpc) and the database connections (pg/loop_pipeline.h) of a loop
 // are served by the same thread, so a call is read, its statement sent, its
 // result read and its answer written without waking another thread.
 

@@ -1,15 +1,15 @@
 #include "common/lifecycle/service_lifecycle.h"
 
 #include "common/health/database_health_watcher.h"
+#include "common/lifecycle/termination_signal.h"
 #include "common/logging/log.h"
-#include "common/server/termination_signal.h"
 
 namespace todo::common::lifecycle {
 
 std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std::string& schema,
                                    const std::vector<pg::Migration>& migrations) {
   pg::MigratorOptions options{connect, schema};
-  options.should_stop = &server::TerminationSignal::Pending;
+  options.should_stop = &lifecycle::TerminationSignal::Pending;
   absl::StatusOr<pg::MigrationReport> migrated = pg::Migrate(options, migrations);
   if (migrated.ok()) {
     return std::nullopt;
@@ -25,7 +25,7 @@ int ServeUntilTerminated(server::ServingServer& server, const pg::ConnectOptions
                          const std::function<void()>& before_shutdown) {
   health::DatabaseHealthWatcher watcher({database, {service_name}}, server.health());
   watcher.Start();
-  const int signal = server::TerminationSignal::Wait();
+  const int signal = lifecycle::TerminationSignal::Wait();
   logging::Info("termination_requested", {{"signal", signal}});
   if (before_shutdown) {
     before_shutdown();

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging/log.h"
-#include "common/server/health_service.h"
+#include "common/rpc/health_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
@@ -36,7 +36,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  auto health = std::make_unique<HealthService>();
+  auto health = std::make_unique<rpc::HealthService>();
   health->SetServingStatus(false);
   builder.RegisterService(health.get());
   for (grpc::Service* service : services) {
@@ -51,8 +51,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
       new GrpcServer(std::move(server), std::move(health), bound_port, options));
 }
 
-GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health,
-                       int port, ServerOptions options)
+GrpcServer::GrpcServer(std::unique_ptr<grpc::Server> server,
+                       std::unique_ptr<rpc::HealthService> health, int port, ServerOptions options)
     : health_(std::move(health)),
       server_(std::move(server)),
       port_(port),

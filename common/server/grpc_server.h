@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/server/health_service.h"
+#include "common/rpc/health_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
@@ -65,11 +65,11 @@ class GrpcServer final : public ServingServer {
   void Shutdown() override;
 
  private:
-  GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<HealthService> health, int port,
-             ServerOptions options);
+  GrpcServer(std::unique_ptr<grpc::Server> server, std::unique_ptr<rpc::HealthService> health,
+             int port, ServerOptions options);
 
   // Declared before server_ so that it outlives it.
-  std::unique_ptr<HealthService> health_;
+  std::unique_ptr<rpc::HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   int port_;
   ServerOptions options_;

@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "common/config/environment.h"
+#include "common/lifecycle/process_setup.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
-#include "common/server/process_setup.h"
 #include "services/auth/auth_config.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/migrations.h"
@@ -54,7 +54,7 @@ int Run() {
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked mask.
-  todo::common::server::PrepareServerProcess();
+  todo::common::lifecycle::PrepareServerProcess();
   if (todo::common::config::WantsHelp(argc, argv)) {
     std::fputs(todo::common::config::FormatHelp(
                    "todo-auth", "Accounts, sign-in and tokens (todo.auth.v1.AuthService).",

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "common/grpc_wire/grpc_wire.h"
+#include "common/rpc/wire.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace todo::gateway {
@@ -230,7 +230,7 @@ HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
     response.headers.emplace_back("grpc-status", absl::StrCat(reply.code));
     if (!reply.message.empty()) {
       response.headers.emplace_back("grpc-message",
-                                    common::grpc_wire::PercentEncodeMessage(reply.message));
+                                    common::rpc::PercentEncodeMessage(reply.message));
     }
   }
   if (hints.retry_after_seconds) {

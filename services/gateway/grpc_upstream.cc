@@ -19,8 +19,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "common/grpc_wire/grpc_wire.h"
 #include "common/logging/log.h"
+#include "common/rpc/wire.h"
 #include "services/gateway/transcoding/percent_encoding.h"
 
 namespace todo::gateway {
@@ -101,7 +101,7 @@ bool ChangesEveryCall(absl::string_view name) {
 }
 
 nghttp2_nv Header(absl::string_view name, absl::string_view value) {
-  return common::grpc_wire::HeaderField(
+  return common::rpc::HeaderField(
       name, value, ChangesEveryCall(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE);
 }
 
@@ -265,8 +265,8 @@ int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* dat
   call->inbound.append(reinterpret_cast<const char*>(data), length);
   size_t used = 0;
   const std::string& in = call->inbound;
-  while (const std::optional<common::grpc_wire::MessagePrefix> prefix =
-             common::grpc_wire::ReadMessagePrefix(absl::string_view(in).substr(used))) {
+  while (const std::optional<common::rpc::MessagePrefix> prefix =
+             common::rpc::ReadMessagePrefix(absl::string_view(in).substr(used))) {
     const uint32_t size = prefix->length;
     if (prefix->flags != 0) {
       impl.Abort(call->id, kInternal,
@@ -790,7 +790,7 @@ uint64_t GrpcUpstream::Start(UpstreamCall call, UpstreamCallbacks callbacks) {
   const uint64_t id = impl.next_call_id++;
   state->id = id;
   state->callbacks = std::move(callbacks);
-  state->framed = common::grpc_wire::FrameMessage(call.request_bytes);
+  state->framed = common::rpc::FrameMessage(call.request_bytes);
   call.request_bytes.clear();
   if (call.timeout != absl::InfiniteDuration()) {
     state->deadline = absl::Now() + call.timeout;

@@ -32,9 +32,9 @@
 #include "common/config/cpus.h"
 #include "common/event_loops/connection_count.h"
 #include "common/event_loops/listener.h"
-#include "common/grpc_wire/grpc_wire.h"
-#include "common/http2/session_io.h"
 #include "common/logging/log.h"
+#include "common/rpc/session_io.h"
+#include "common/rpc/wire.h"
 #include "services/gateway/http1_framing.h"
 
 namespace todo::gateway {
@@ -626,7 +626,7 @@ void Connection::Stop(bool force) {
 // resetting a stream abandons its exchange; Stop sends GOAWAY and lets the
 // streams in progress finish.
 class Http2Connection : public ClientConnection,
-                        public common::http2::SessionIo<Http2Connection>,
+                        public common::rpc::SessionIo<Http2Connection>,
                         public std::enable_shared_from_this<Http2Connection> {
  public:
   Http2Connection(HttpServer::State& server, Worker& worker, tcp::socket socket)
@@ -685,7 +685,7 @@ class Http2Connection : public ClientConnection,
   // Submits the head (and, for a whole response, the body) of stream `id`.
   void Submit(int32_t id, Stream& stream, const HttpResponse& head, bool whole);
   void Log(const Stream& stream, int status);
-  friend class common::http2::SessionIo<Http2Connection>;
+  friend class common::rpc::SessionIo<Http2Connection>;
   void Close();
 
   HttpServer::State& server_;
@@ -850,7 +850,7 @@ void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& hea
   const std::string status = absl::StrCat(head.status);
   const std::string length = absl::StrCat(head.body.size());
   const auto add = [&](absl::string_view name, absl::string_view value) {
-    headers.push_back(common::grpc_wire::HeaderField(name, value));
+    headers.push_back(common::rpc::HeaderField(name, value));
   };
   add(":status", status);
   add(kNoSniffName, kNoSniffValue);

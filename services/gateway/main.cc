@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "common/config/environment.h"
+#include "common/lifecycle/process_setup.h"
+#include "common/lifecycle/termination_signal.h"
 #include "common/logging/log.h"
-#include "common/server/process_setup.h"
-#include "common/server/termination_signal.h"
 #include "services/gateway/gateway_config.h"
 #include "services/gateway/gateway_workers.h"
 
@@ -45,7 +45,7 @@ int Run() {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;
   }
-  const int signal = common::server::TerminationSignal::Wait();
+  const int signal = common::lifecycle::TerminationSignal::Wait();
   common::logging::Info("termination_requested", {{"signal", signal}});
   (*server)->Shutdown();
   return 0;
@@ -54,7 +54,7 @@ int Run() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  todo::common::server::PrepareServerProcess();
+  todo::common::lifecycle::PrepareServerProcess();
   if (todo::common::config::WantsHelp(argc, argv)) {
     std::fputs(todo::common::config::FormatHelp("todo-gateway",
                                                 "REST+JSON gateway to the todo-grpc services.",

@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "common/config/environment.h"
-#include "common/grpc_loop/service_server.h"
+#include "common/lifecycle/process_setup.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
 #include "common/pg/loop_pipeline.h"
-#include "common/server/process_setup.h"
+#include "common/rpc/service_server.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_config.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
@@ -46,10 +46,10 @@ int Run() {
   config->service.deleted_users = &deleted_users;
   tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);
 
-  absl::StatusOr<std::unique_ptr<common::grpc_loop::ServiceServer>> server =
-      common::grpc_loop::ServiceServer::Start(
+  absl::StatusOr<std::unique_ptr<common::rpc::ServiceServer>> server =
+      common::rpc::ServiceServer::Start(
           config->server, &loops,
-          [&](common::grpc_loop::StreamThreads* streams) { return service.Methods(streams); });
+          [&](common::rpc::StreamThreads* streams) { return service.Methods(streams); });
   if (!server.ok()) {
     common::logging::Error("server_start_failed", {{"error", server.status().message()}});
     return 1;
@@ -63,7 +63,7 @@ int Run() {
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked mask.
-  todo::common::server::PrepareServerProcess();
+  todo::common::lifecycle::PrepareServerProcess();
   if (todo::common::config::WantsHelp(argc, argv)) {
     std::fputs(todo::common::config::FormatHelp(
                    "todo-tasks", "The tasks service (todo.tasks.v1.TasksService) over gRPC.",

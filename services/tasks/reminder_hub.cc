@@ -33,8 +33,7 @@ int ReminderHub::PruneLocked() {
   return open;
 }
 
-absl::Status ReminderHub::Add(const std::string& user,
-                              std::shared_ptr<common::grpc_loop::Call> call) {
+absl::Status ReminderHub::Add(const std::string& user, std::shared_ptr<common::rpc::Call> call) {
   {
     absl::MutexLock lock(&mu_);
     if (stopped_) return absl::UnavailableError("the service is stopping");

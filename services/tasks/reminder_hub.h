@@ -22,7 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "common/grpc_loop/grpc_loop_server.h"
+#include "common/rpc/server.h"
 #include "services/tasks/tasks_store.h"
 
 namespace todo::tasks {
@@ -47,12 +47,12 @@ class ReminderHub {
 
   // Takes `call` as a stream of `user`'s reminders and sends its headers.
   // RESOURCE_EXHAUSTED when a cap is reached (the call is not taken).
-  absl::Status Add(const std::string& user, std::shared_ptr<common::grpc_loop::Call> call);
+  absl::Status Add(const std::string& user, std::shared_ptr<common::rpc::Call> call);
   // Ends every open stream with OK and stops polling. Idempotent.
   void Stop();
 
  private:
-  using Streams = std::vector<std::shared_ptr<common::grpc_loop::Call>>;
+  using Streams = std::vector<std::shared_ptr<common::rpc::Call>>;
   void PollUntilStopped();
   // One round: returns false when the database could not be asked.
   bool Poll();

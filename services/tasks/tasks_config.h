@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/config/environment.h"
-#include "common/grpc_loop/service_server.h"
+#include "common/rpc/service_server.h"
 #include "common/settings/service_settings.h"
 #include "services/tasks/tasks_service.h"
 
@@ -17,7 +17,7 @@ struct TasksConfig {
   common::settings::ServiceSettings common;
   TasksServiceOptions service;
   // From `common.server`.
-  common::grpc_loop::ServiceServerOptions server;
+  common::rpc::ServiceServerOptions server;
   // GRPC_WORKERS: event loops serving calls and their statements; 0 for
   // one per usable CPU.
   int event_loops = 0;

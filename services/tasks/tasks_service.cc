@@ -55,22 +55,21 @@ absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(const Call& co
 
 // --- RPCs: authenticate, delegate, finish. ---
 
-common::grpc_loop::MethodTable TasksServiceImpl::Methods(common::grpc_loop::StreamThreads*) {
-  using common::grpc_loop::AsyncServerStream;
-  using common::grpc_loop::AsyncUnary;
-  using common::grpc_loop::BlockingUnary;
-  common::server::BlockingExecutor* const blocking = &blocking_;
+common::rpc::MethodTable TasksServiceImpl::Methods(common::rpc::StreamThreads*) {
+  using common::rpc::AsyncServerStream;
+  using common::rpc::AsyncUnary;
+  using common::rpc::BlockingUnary;
+  common::rpc::BlockingExecutor* const blocking = &blocking_;
   const std::string prefix = absl::StrCat("/", v1::TasksService::service_full_name(), "/");
-  common::grpc_loop::MethodTable methods;
+  common::rpc::MethodTable methods;
   methods[prefix + "CreateTask"] = AsyncUnary<v1::CreateTaskRequest, v1::Task>(
-      "CreateTask", [this](const Call& call, const v1::CreateTaskRequest& request,
-                           common::server::Reply<v1::Task> reply) {
-        CreateAsync(call, request, std::move(reply));
-      });
+      "CreateTask",
+      [this](const Call& call, const v1::CreateTaskRequest& request,
+             common::rpc::Reply<v1::Task> reply) { CreateAsync(call, request, std::move(reply)); });
   methods[prefix + "GetTask"] = AsyncUnary<v1::GetTaskRequest, v1::Task>(
       "GetTask",
       [this](const Call& call, const v1::GetTaskRequest& request,
-             common::server::Reply<v1::Task> reply) { GetAsync(call, request, std::move(reply)); });
+             common::rpc::Reply<v1::Task> reply) { GetAsync(call, request, std::move(reply)); });
   methods[prefix + "ListTasks"] = BlockingUnary<v1::ListTasksRequest, v1::ListTasksResponse>(
       "ListTasks", blocking, [this](const Call& call, const v1::ListTasksRequest& request) {
         return List(call, request);
@@ -123,7 +122,7 @@ absl::Status TasksServiceImpl::StreamReminders(const std::shared_ptr<Call>& call
 namespace {
 
 // The answer to a call from a stored task.
-void ReplyWithTask(common::server::Reply<v1::Task> reply, absl::StatusOr<TaskRecord> task) {
+void ReplyWithTask(common::rpc::Reply<v1::Task> reply, absl::StatusOr<TaskRecord> task) {
   if (!task.ok()) {
     std::move(reply)(task.status());
     return;
@@ -134,7 +133,7 @@ void ReplyWithTask(common::server::Reply<v1::Task> reply, absl::StatusOr<TaskRec
 }  // namespace
 
 void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequest& request,
-                                   common::server::Reply<v1::Task> reply) {
+                                   common::rpc::Reply<v1::Task> reply) {
   struct Checked {
     std::string user;
     std::optional<RequestKey> key;
@@ -174,7 +173,7 @@ void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequ
 }
 
 void TasksServiceImpl::GetAsync(const Call& context, const v1::GetTaskRequest& request,
-                                common::server::Reply<v1::Task> reply) {
+                                common::rpc::Reply<v1::Task> reply) {
   absl::StatusOr<std::string> user = Caller(context, request.user_id());
   if (!user.ok()) {
     std::move(reply)(user.status());

@@ -2,7 +2,7 @@
 
 // TasksServiceImpl: the gRPC face of the tasks service. Each RPC
 // authenticates the caller from the `authorization` metadata, then runs a
-// method that knows nothing of the wire; grpc_loop/methods.h converts the
+// method that knows nothing of the wire; rpc/methods.h converts the
 // outcome. Thread-safe.
 
 #include <functional>
@@ -12,11 +12,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "common/grpc_loop/grpc_loop_server.h"
-#include "common/grpc_loop/methods.h"
 #include "common/jwt/jwt_verifier.h"
-#include "common/server/blocking_executor.h"
-#include "common/server/reply.h"
+#include "common/rpc/blocking_executor.h"
+#include "common/rpc/methods.h"
+#include "common/rpc/reply.h"
+#include "common/rpc/server.h"
 #include "common/tombstones/deleted_users.h"
 #include "google/protobuf/empty.pb.h"
 #include "services/tasks/reminder_hub.h"
@@ -25,7 +25,7 @@
 
 namespace todo::tasks {
 
-using common::grpc_loop::Call;
+using common::rpc::Call;
 
 struct TasksServiceOptions {
   // StreamReminders: how often due reminders are looked for, and the caps on
@@ -40,7 +40,7 @@ struct TasksServiceOptions {
   common::tombstones::DeletedUsers* deleted_users = nullptr;
 };
 
-// Every method is served from grpc_loop's event loops. GetTask and
+// Every method is served from common/rpc's event loops. GetTask and
 // CreateTask, the hottest calls, answer asynchronously: their one statement
 // goes on the pipeline and the answer is handed back to the loop, so no
 // thread waits on the database (a create with a request key needs a
@@ -55,7 +55,7 @@ class TasksServiceImpl final {
 
   // Every RPC of todo.tasks.v1.TasksService, by path (no method needs a
   // stream thread). The service must outlive the server.
-  common::grpc_loop::MethodTable Methods(common::grpc_loop::StreamThreads* unused);
+  common::rpc::MethodTable Methods(common::rpc::StreamThreads* unused);
 
   // Ends open reminder streams (OK) so a graceful shutdown need not wait for
   // clients to hang up. Call before the server's Shutdown.
@@ -73,10 +73,10 @@ class TasksServiceImpl final {
                                                   absl::string_view request) const;
 
   void CreateAsync(const Call& context, const v1::CreateTaskRequest& request,
-                   common::server::Reply<v1::Task> reply);
+                   common::rpc::Reply<v1::Task> reply);
   absl::Status StreamReminders(const std::shared_ptr<Call>& call);
   void GetAsync(const Call& context, const v1::GetTaskRequest& request,
-                common::server::Reply<v1::Task> reply);
+                common::rpc::Reply<v1::Task> reply);
   absl::StatusOr<v1::ListTasksResponse> List(const Call& context,
                                              const v1::ListTasksRequest& request);
   absl::StatusOr<v1::Task> Update(const Call& context, const v1::UpdateTaskRequest& request);
@@ -92,7 +92,7 @@ class TasksServiceImpl final {
   TasksStore* const store_;
   const common::jwt::JwtVerifier* const verifier_;
   const TasksServiceOptions options_;
-  common::server::BlockingExecutor blocking_{options_.blocking_threads};
+  common::rpc::BlockingExecutor blocking_{options_.blocking_threads};
   ReminderHub reminders_{store_, options_.reminders};
 };
 

@@ -66,9 +66,7 @@ class AuthServiceTest : public ::testing::Test {
     tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(), &clock_);
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get());
     tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(
-        [this](common::grpc_loop::StreamThreads* streams) {
-          return tasks_service_->Methods(streams);
-        });
+        [this](common::rpc::StreamThreads* streams) { return tasks_service_->Methods(streams); });
     tasks_stub_ = tasks::v1::TasksService::NewStub(tasks_server_->NewChannel());
 
     store_ = std::make_unique<AuthStore>(pool_.get(), &clock_);

@@ -1,11 +1,11 @@
-#include "common/server/termination_signal.h"
+#include "common/lifecycle/termination_signal.h"
 
 #include <pthread.h>
 #include <signal.h>
 
 #include "gtest/gtest.h"
 
-namespace todo::common::server {
+namespace todo::common::lifecycle {
 namespace {
 
 // The only test in its binary: it changes the signal mask of the process's
@@ -23,4 +23,4 @@ TEST(TerminationSignalTest, DeliversSigtermAndSigintSynchronously) {
 }
 
 }  // namespace
-}  // namespace todo::common::server
+}  // namespace todo::common::lifecycle

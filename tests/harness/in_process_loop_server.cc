@@ -9,8 +9,8 @@
 namespace todo::testing {
 
 InProcessLoopServer::InProcessLoopServer(const Methods& methods,
-                                         common::grpc_loop::ServiceServerOptions options) {
-  auto started = common::grpc_loop::ServiceServer::Start(options, &loops_, methods);
+                                         common::rpc::ServiceServerOptions options) {
+  auto started = common::rpc::ServiceServer::Start(options, &loops_, methods);
   if (!started.ok()) {
     std::fprintf(stderr, "in-process server failed: %s\n",
                  std::string(started.status().message()).c_str());

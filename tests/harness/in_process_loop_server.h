@@ -1,6 +1,6 @@
 #pragma once
 
-// A real grpc_loop server (the tasks service's) on 127.0.0.1:0 in the test
+// A real common/rpc server (the tasks service's) on 127.0.0.1:0 in the test
 // process, with its own event loops, built with the same bootstrap as the
 // binary (health, reflection, limits), reached through a real channel.
 
@@ -9,20 +9,20 @@
 #include <string>
 
 #include "common/event_loops/event_loops.h"
-#include "common/grpc_loop/service_server.h"
+#include "common/rpc/service_server.h"
 #include "grpcpp/channel.h"
 
 namespace todo::testing {
 
 class InProcessLoopServer {
  public:
-  using Methods = std::function<common::grpc_loop::MethodTable(common::grpc_loop::StreamThreads*)>;
+  using Methods = std::function<common::rpc::MethodTable(common::rpc::StreamThreads*)>;
 
   explicit InProcessLoopServer(const Methods& methods,
-                               common::grpc_loop::ServiceServerOptions options = DefaultOptions());
+                               common::rpc::ServiceServerOptions options = DefaultOptions());
 
-  static common::grpc_loop::ServiceServerOptions DefaultOptions() {
-    common::grpc_loop::ServiceServerOptions options;
+  static common::rpc::ServiceServerOptions DefaultOptions() {
+    common::rpc::ServiceServerOptions options;
     options.server.listen_address = "127.0.0.1";
     options.server.port = 0;
     options.server.shutdown_grace = absl::Seconds(2);
@@ -33,13 +33,13 @@ class InProcessLoopServer {
   common::event_loops::EventLoops& loops() { return loops_; }
   std::shared_ptr<grpc::Channel> NewChannel() const;
   std::string local_target() const { return server_->local_target(); }
-  common::grpc_loop::ServiceServer& server() { return *server_; }
+  common::rpc::ServiceServer& server() { return *server_; }
   void Shutdown() { server_->Shutdown(); }
 
  private:
   // Declared first: outlives the server.
   common::event_loops::EventLoops loops_{2};
-  std::unique_ptr<common::grpc_loop::ServiceServer> server_;
+  std::unique_ptr<common::rpc::ServiceServer> server_;
 };
 
 }  // namespace todo::testing

@@ -75,9 +75,7 @@ class GatewayIntegrationTest : public ::testing::Test {
     tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get(),
                                                                tasks_options);
     tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(
-        [this](common::grpc_loop::StreamThreads* streams) {
-          return tasks_service_->Methods(streams);
-        });
+        [this](common::rpc::StreamThreads* streams) { return tasks_service_->Methods(streams); });
 
     auth_store_ = std::make_unique<auth::AuthStore>(pool_.get(), &common::time::Clock::Real());
     auth::Argon2Params cheap;

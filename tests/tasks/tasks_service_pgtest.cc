@@ -67,7 +67,7 @@ struct Replica {
     auto server_options = InProcessLoopServer::DefaultOptions();
     server_options.server.max_receive_message_bytes = kMaxRequestBytes;
     server = std::make_unique<InProcessLoopServer>(
-        [this](common::grpc_loop::StreamThreads* streams) { return service->Methods(streams); },
+        [this](common::rpc::StreamThreads* streams) { return service->Methods(streams); },
         server_options);
     stub = v1::TasksService::NewStub(server->NewChannel());
   }

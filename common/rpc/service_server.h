@@ -1,6 +1,6 @@
 #pragma once
 
-// A service's GrpcLoopServer with what every service serves beside its own
+// A service's Server with what every service serves beside its own
 // methods, as common/server/grpc_server.h does for grpc++: grpc.health.v1
 // (starting NOT_SERVING), server reflection, and the threads its streams
 // run on.
@@ -10,15 +10,15 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/grpc_loop/grpc_loop_server.h"
-#include "common/grpc_loop/methods.h"
+#include "common/rpc/health_service.h"
+#include "common/rpc/methods.h"
+#include "common/rpc/server.h"
 #include "common/server/grpc_server.h"
-#include "common/server/health_service.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 struct ServiceServerOptions {
-  GrpcLoopServerOptions server;
+  ServerOptions server;
   // Open server streams (Watch included) at once; each holds a thread.
   int max_streams = 256;
 };
@@ -43,11 +43,11 @@ class ServiceServer final : public server::ServingServer {
  private:
   explicit ServiceServer(int max_streams);
 
-  std::unique_ptr<server::HealthService> health_;
+  std::unique_ptr<rpc::HealthService> health_;
   // Declared before server_: joined after the server stopped and every
   // stream's call is done.
   StreamThreads streams_;
-  std::unique_ptr<GrpcLoopServer> server_;
+  std::unique_ptr<Server> server_;
 };
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

@@ -1,9 +1,9 @@
-#include "common/server/process_setup.h"
+#include "common/lifecycle/process_setup.h"
 
 #include "absl/synchronization/mutex.h"
-#include "common/server/termination_signal.h"
+#include "common/lifecycle/termination_signal.h"
 
-namespace todo::common::server {
+namespace todo::common::lifecycle {
 
 void PrepareServerProcess() {
   TerminationSignal::BlockInThisThread();
@@ -12,4 +12,4 @@ void PrepareServerProcess() {
 #endif
 }
 
-}  // namespace todo::common::server
+}  // namespace todo::common::lifecycle

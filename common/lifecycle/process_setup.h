@@ -2,7 +2,7 @@
 
 // What every binary's main does first, before any thread exists.
 
-namespace todo::common::server {
+namespace todo::common::lifecycle {
 
 // Blocks SIGTERM/SIGINT in this thread (so every thread inherits the mask and
 // TerminationSignal::Wait receives them) and, in optimised builds, turns off
@@ -11,4 +11,4 @@ namespace todo::common::server {
 // costs every RPC CPU time. Sanitizer/debug builds keep it.
 void PrepareServerProcess();
 
-}  // namespace todo::common::server
+}  // namespace todo::common::lifecycle

@@ -1,4 +1,4 @@
-// grpc_loop's server against grpc++ clients and raw sockets: what a gRPC
+// common/rpc's server against grpc++ clients and raw sockets: what a gRPC
 // client relies on (metadata, statuses with details, deadlines,
 // cancellation, limits, streams, health, reflection) and what a
 // misbehaving peer must not break.
@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "common/grpc_loop/methods.h"
+#include "common/rpc/methods.h"
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -27,7 +27,7 @@
 #include "todo/auth/v1/auth.grpc.pb.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 namespace {
 
 namespace v1 = todo::tasks::v1;
@@ -47,7 +47,7 @@ class SteeredService {
     MethodTable methods;
     methods["/todo.tasks.v1.TasksService/GetTask"] = AsyncUnary<v1::GetTaskRequest, v1::Task>(
         "GetTask",
-        [this](const Call& call, const v1::GetTaskRequest& request, server::Reply<v1::Task> reply) {
+        [this](const Call& call, const v1::GetTaskRequest& request, rpc::Reply<v1::Task> reply) {
           v1::Task task;
           task.set_id(request.id());
           switch (request.id()) {
@@ -116,16 +116,16 @@ class SteeredService {
 
  private:
   // Touched on the loop thread that parked them, read by the test after.
-  std::vector<std::pair<const Call*, server::Reply<v1::Task>>> parked_;
+  std::vector<std::pair<const Call*, rpc::Reply<v1::Task>>> parked_;
   std::atomic<int> parked_count_{0};
 };
 
-class GrpcLoopServerTest : public ::testing::Test {
+class ServerTest : public ::testing::Test {
  protected:
-  GrpcLoopServerTest()
+  ServerTest()
       : server_([this](StreamThreads* streams) { return service_.Methods(streams); }, Options()),
         stub_(v1::TasksService::NewStub(server_.NewChannel())) {}
-  ~GrpcLoopServerTest() override { service_.AnswerParked(); }
+  ~ServerTest() override { service_.AnswerParked(); }
 
   static ServiceServerOptions Options() {
     ServiceServerOptions options = InProcessLoopServer::DefaultOptions();
@@ -148,21 +148,21 @@ class GrpcLoopServerTest : public ::testing::Test {
   std::unique_ptr<v1::TasksService::Stub> stub_;
 };
 
-TEST_F(GrpcLoopServerTest, AnswersAUnaryCallWithWhatTheHandlerSawOfItsMetadata) {
+TEST_F(ServerTest, AnswersAUnaryCallWithWhatTheHandlerSawOfItsMetadata) {
   v1::Task task;
   ASSERT_TRUE(Get(1, &task, absl::Seconds(5), "req-77").ok());
   EXPECT_EQ(task.id(), 1);
   EXPECT_EQ(task.title(), "req-77");
 }
 
-TEST_F(GrpcLoopServerTest, AFailureKeepsItsCodeAndItsMessageBeyondAscii) {
+TEST_F(ServerTest, AFailureKeepsItsCodeAndItsMessageBeyondAscii) {
   v1::Task task;
   const grpc::Status status = Get(2, &task);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "no task \"42\" — 100% gone");
 }
 
-TEST_F(GrpcLoopServerTest, AnAnswerGivenOnAnotherThreadReachesTheClient) {
+TEST_F(ServerTest, AnAnswerGivenOnAnotherThreadReachesTheClient) {
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
@@ -177,7 +177,7 @@ TEST_F(GrpcLoopServerTest, AnAnswerGivenOnAnotherThreadReachesTheClient) {
   EXPECT_EQ(ok.load(), 160);
 }
 
-TEST_F(GrpcLoopServerTest, AnUnknownMethodIsUnimplemented) {
+TEST_F(ServerTest, AnUnknownMethodIsUnimplemented) {
   auto other = todo::auth::v1::AuthService::NewStub(server_.NewChannel());
   grpc::ClientContext context;
   todo::auth::v1::GetMeRequest request;
@@ -185,7 +185,7 @@ TEST_F(GrpcLoopServerTest, AnUnknownMethodIsUnimplemented) {
   EXPECT_EQ(other->GetMe(&context, request, &user).error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 
-TEST_F(GrpcLoopServerTest, AMessageOverTheLimitIsRefusedBeforeItIsRead) {
+TEST_F(ServerTest, AMessageOverTheLimitIsRefusedBeforeItIsRead) {
   grpc::ClientContext context;
   v1::GetTaskRequest request;
   request.set_user_id(std::string(10 * 1024 * 1024, 'u'));
@@ -197,7 +197,7 @@ TEST_F(GrpcLoopServerTest, AMessageOverTheLimitIsRefusedBeforeItIsRead) {
   EXPECT_TRUE(Get(1, &task).ok());
 }
 
-TEST_F(GrpcLoopServerTest, RequestsSpanningManyReadsArriveWholeWhileOthersAreInFlight) {
+TEST_F(ServerTest, RequestsSpanningManyReadsArriveWholeWhileOthersAreInFlight) {
   // 60 kB requests, many at once on one connection: each takes several reads
   // of the socket, interleaved with the others' frames.
   constexpr int kCalls = 24;
@@ -221,14 +221,14 @@ TEST_F(GrpcLoopServerTest, RequestsSpanningManyReadsArriveWholeWhileOthersAreInF
   EXPECT_EQ(answered.load(), kCalls);
 }
 
-TEST_F(GrpcLoopServerTest, ADeadlineEndsTheCallForClientAndHandler) {
+TEST_F(ServerTest, ADeadlineEndsTheCallForClientAndHandler) {
   v1::Task task;
   const grpc::Status status = Get(4, &task, absl::Milliseconds(200));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_TRUE(service_.ParkedCallEnds());
 }
 
-TEST_F(GrpcLoopServerTest, AServerStreamDeliversEveryMessageInOrder) {
+TEST_F(ServerTest, AServerStreamDeliversEveryMessageInOrder) {
   grpc::ClientContext context;
   context.AddMetadata("x-count", "2000");  // 2 MB: past the flow-control windows
   auto reader = stub_->StreamReminders(&context, v1::StreamRemindersRequest());
@@ -242,7 +242,7 @@ TEST_F(GrpcLoopServerTest, AServerStreamDeliversEveryMessageInOrder) {
   EXPECT_EQ(expected, 2000);
 }
 
-TEST_F(GrpcLoopServerTest, AStreamHandlerLearnsThatItsClientLeft) {
+TEST_F(ServerTest, AStreamHandlerLearnsThatItsClientLeft) {
   grpc::ClientContext context;
   context.AddMetadata("x-count", "100000");
   context.AddMetadata("x-slow", "1");
@@ -253,7 +253,7 @@ TEST_F(GrpcLoopServerTest, AStreamHandlerLearnsThatItsClientLeft) {
   EXPECT_TRUE(service_.stream_saw_client_leave_.WaitForNotificationWithTimeout(absl::Seconds(5)));
 }
 
-TEST_F(GrpcLoopServerTest, ServesHealthCheckAndWatch) {
+TEST_F(ServerTest, ServesHealthCheckAndWatch) {
   auto health = grpc::health::v1::Health::NewStub(server_.NewChannel());
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
@@ -282,7 +282,7 @@ TEST_F(GrpcLoopServerTest, ServesHealthCheckAndWatch) {
   EXPECT_TRUE(watch->Finish().ok());
 }
 
-TEST_F(GrpcLoopServerTest, ReflectionListsTheServicesAndDescribesThem) {
+TEST_F(ServerTest, ReflectionListsTheServicesAndDescribesThem) {
   grpc::GenericStub generic(server_.NewChannel());
   for (const char* method : {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
                              "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"}) {
@@ -327,7 +327,7 @@ TEST_F(GrpcLoopServerTest, ReflectionListsTheServicesAndDescribesThem) {
   }
 }
 
-TEST_F(GrpcLoopServerTest, APeerSpeakingSomethingElseIsHungUpOnAndOthersAreServed) {
+TEST_F(ServerTest, APeerSpeakingSomethingElseIsHungUpOnAndOthersAreServed) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
   sockaddr_in address{};
@@ -348,7 +348,7 @@ TEST_F(GrpcLoopServerTest, APeerSpeakingSomethingElseIsHungUpOnAndOthersAreServe
   EXPECT_TRUE(Get(1, &task).ok());
 }
 
-TEST_F(GrpcLoopServerTest, ShutdownLetsACallInProgressFinish) {
+TEST_F(ServerTest, ShutdownLetsACallInProgressFinish) {
   v1::Task task;
   grpc::Status status;
   std::thread client([&] { status = Get(3, &task); });
@@ -359,4 +359,4 @@ TEST_F(GrpcLoopServerTest, ShutdownLetsACallInProgressFinish) {
 }
 
 }  // namespace
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

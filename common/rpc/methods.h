@@ -1,9 +1,9 @@
 #pragma once
 
-// Binding a service's typed methods to GrpcLoopServer's MethodTable, in the
+// Binding a service's typed methods to Server's MethodTable, in the
 // three shapes the services need:
 //   AsyncUnary      the handler runs on the loop and answers through a
-//                   server::Reply, now or from another thread (a pipelined
+//                   rpc::Reply, now or from another thread (a pipelined
 //                   statement's result);
 //   BlockingUnary   the handler blocks (a transaction): it runs on a
 //                   BlockingExecutor thread;
@@ -25,13 +25,13 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "common/grpc_loop/grpc_loop_server.h"
 #include "common/logging/log.h"
-#include "common/server/blocking_executor.h"
-#include "common/server/reply.h"
+#include "common/rpc/blocking_executor.h"
+#include "common/rpc/reply.h"
+#include "common/rpc/server.h"
 #include "common/server/rpc.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 // Threads for server streams, one per open stream, up to a cap (a stream
 // past it fails RESOURCE_EXHAUSTED). Joins them on destruction: the streams
@@ -94,7 +94,7 @@ void Answer(Call& call, const char* rpc, absl::StatusOr<Response> outcome) {
 
 // A unary call's Reply: serializes the answer, or converts the failure.
 template <typename Response>
-class CallResponder final : public server::Responder<Response> {
+class CallResponder final : public rpc::Responder<Response> {
  public:
   CallResponder(std::shared_ptr<Call> call, const char* rpc) : call_(std::move(call)), rpc_(rpc) {}
   void Send(absl::StatusOr<Response> outcome) override {
@@ -111,7 +111,7 @@ class CallResponder final : public server::Responder<Response> {
 template <typename Request, typename Response>
 MethodHandler AsyncUnary(
     const char* rpc,
-    std::function<void(const Call&, const Request&, server::Reply<Response>)> handler) {
+    std::function<void(const Call&, const Request&, rpc::Reply<Response>)> handler) {
   MethodHandler method;
   method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
                                                           std::string bytes) {
@@ -119,7 +119,7 @@ MethodHandler AsyncUnary(
         std::move(call), bytes, [&](std::shared_ptr<Call> parsed, const Request& request) {
           const Call& context = *parsed;
           handler(context, request,
-                  server::Reply<Response>(new CallResponder<Response>(std::move(parsed), rpc)));
+                  rpc::Reply<Response>(new CallResponder<Response>(std::move(parsed), rpc)));
         });
   };
   return method;
@@ -127,7 +127,7 @@ MethodHandler AsyncUnary(
 
 template <typename Request, typename Response>
 MethodHandler BlockingUnary(
-    const char* rpc, server::BlockingExecutor* executor,
+    const char* rpc, rpc::BlockingExecutor* executor,
     std::function<absl::StatusOr<Response>(const Call&, const Request&)> handler) {
   MethodHandler method;
   method.on_request = [rpc, executor, handler = std::move(handler)](std::shared_ptr<Call> call,
@@ -189,4 +189,4 @@ MethodHandler AsyncServerStream(const char* rpc, AsyncStreamHandler<Request> han
   return method;
 }
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

@@ -22,7 +22,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 
-namespace todo::common::server {
+namespace todo::common::rpc {
 
 class HealthService final : public grpc::health::v1::Health::Service,
                             public grpc::HealthCheckServiceInterface {
@@ -61,4 +61,4 @@ class HealthService final : public grpc::health::v1::Health::Service,
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace todo::common::server
+}  // namespace todo::common::rpc

@@ -2,7 +2,7 @@
 
 // The socket half of a server-side HTTP/2 connection: an nghttp2 session
 // fed from, and flushed to, a TCP socket on an Asio loop. Shared by the
-// gateway's h2c connections and grpc_loop's gRPC connections, which differ
+// gateway's h2c connections and common/rpc's gRPC connections, which differ
 // in what their streams are, not in how bytes move.
 //
 // `Connection` derives from SessionIo<Connection> and from
@@ -22,7 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace todo::common::http2 {
+namespace todo::common::rpc {
 
 template <typename Connection>
 class SessionIo {
@@ -159,4 +159,4 @@ class SessionIo {
   absl::Time write_started_;
 };
 
-}  // namespace todo::common::http2
+}  // namespace todo::common::rpc

@@ -35,7 +35,7 @@
 #include "common/event_loops/event_loops.h"
 #include "grpcpp/support/status.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 class CallSink;
 
@@ -113,7 +113,7 @@ struct MethodHandler {
 // Methods by full path ("/package.Service/Method").
 using MethodTable = absl::flat_hash_map<std::string, MethodHandler>;
 
-struct GrpcLoopServerOptions {
+struct ServerOptions {
   std::string listen_address = "0.0.0.0";
   // 0 picks a free port; port() tells which.
   int port = 0;
@@ -127,15 +127,14 @@ struct GrpcLoopServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
 
-class GrpcLoopServer {
+class Server {
  public:
   // Serves `methods` (their handlers must outlive the server) on every loop
   // of `loops`, which must outlive the server too. FAILED_PRECONDITION when
   // the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<GrpcLoopServer>> Start(GrpcLoopServerOptions options,
-                                                               MethodTable methods,
-                                                               event_loops::EventLoops* loops);
-  ~GrpcLoopServer();
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options, MethodTable methods,
+                                                       event_loops::EventLoops* loops);
+  ~Server();
 
   int port() const;
   // "127.0.0.1:<port>" when listening on every interface, for local clients.
@@ -149,8 +148,8 @@ class GrpcLoopServer {
   struct State;
 
  private:
-  explicit GrpcLoopServer(std::shared_ptr<State> state);
+  explicit Server(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

@@ -1,6 +1,6 @@
-#include "common/grpc_wire/grpc_wire.h"
+#include "common/rpc/wire.h"
 
-namespace todo::common::grpc_wire {
+namespace todo::common::rpc {
 
 std::string FrameMessage(absl::string_view message) {
   const size_t length = message.size();
@@ -40,4 +40,4 @@ std::string PercentEncodeMessage(absl::string_view message) {
   return out;
 }
 
-}  // namespace todo::common::grpc_wire
+}  // namespace todo::common::rpc

@@ -1,8 +1,8 @@
-#include "common/server/health_service.h"
+#include "common/rpc/health_service.h"
 
 #include "absl/time/time.h"
 
-namespace todo::common::server {
+namespace todo::common::rpc {
 
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
@@ -116,4 +116,4 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context, const HealthChec
                      : grpc::Status(grpc::StatusCode::CANCELLED, std::string(status.message()));
 }
 
-}  // namespace todo::common::server
+}  // namespace todo::common::rpc

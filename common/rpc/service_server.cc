@@ -1,12 +1,12 @@
-#include "common/grpc_loop/service_server.h"
+#include "common/rpc/service_server.h"
 
-#include "common/grpc_loop/health_methods.h"
-#include "common/grpc_loop/reflection.h"
+#include "common/rpc/health_methods.h"
+#include "common/rpc/reflection.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 ServiceServer::ServiceServer(int max_streams)
-    : health_(std::make_unique<server::HealthService>()), streams_(max_streams) {
+    : health_(std::make_unique<rpc::HealthService>()), streams_(max_streams) {
   health_->SetServingStatus(false);
 }
 
@@ -17,8 +17,8 @@ absl::StatusOr<std::unique_ptr<ServiceServer>> ServiceServer::Start(
   MethodTable methods = service_methods(&started->streams_);
   AddHealthMethods(started->health_.get(), &started->streams_, &methods);
   AddReflectionMethods(&methods);
-  absl::StatusOr<std::unique_ptr<GrpcLoopServer>> server =
-      GrpcLoopServer::Start(options.server, std::move(methods), loops);
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Start(options.server, std::move(methods), loops);
   if (!server.ok()) return server.status();
   started->server_ = *std::move(server);
   return started;
@@ -32,4 +32,4 @@ void ServiceServer::Shutdown() {
   server_->Shutdown();
 }
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

@@ -1,18 +1,18 @@
-#include "common/grpc_loop/health_methods.h"
+#include "common/rpc/health_methods.h"
 
 #include "grpc/health/v1/health.pb.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-void AddHealthMethods(server::HealthService* health, StreamThreads* streams, MethodTable* methods) {
+void AddHealthMethods(rpc::HealthService* health, StreamThreads* streams, MethodTable* methods) {
   MethodHandler check;
   check.on_request = [health](std::shared_ptr<Call> call, std::string bytes) {
     std::optional<HealthCheckRequest> request = ParseRequest<HealthCheckRequest>(*call, bytes);
     if (!request) return;
-    absl::StatusOr<server::HealthService::ServingStatus> status =
+    absl::StatusOr<rpc::HealthService::ServingStatus> status =
         health->CheckStatus(request->service());
     if (!status.ok()) {
       call->Finish(
@@ -31,7 +31,7 @@ void AddHealthMethods(server::HealthService* health, StreamThreads* streams, Met
                    const std::function<bool(const HealthCheckResponse&)>& write) {
             return health->WatchStatus(
                 request.service(), [&call] { return call.done(); },
-                [&write](server::HealthService::ServingStatus now) {
+                [&write](rpc::HealthService::ServingStatus now) {
                   HealthCheckResponse response;
                   response.set_status(now);
                   return write(response);
@@ -39,4 +39,4 @@ void AddHealthMethods(server::HealthService* health, StreamThreads* streams, Met
           });
 }
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

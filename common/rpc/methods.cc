@@ -1,8 +1,8 @@
-#include "common/grpc_loop/methods.h"
+#include "common/rpc/methods.h"
 
 #include <algorithm>
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 StreamThreads::~StreamThreads() {
   std::vector<Running> running;
@@ -32,4 +32,4 @@ bool StreamThreads::Start(std::function<void()> work) {
   return true;
 }
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

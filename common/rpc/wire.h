@@ -3,7 +3,7 @@
 // The bits of gRPC's HTTP/2 wire format that both ends write and read: the
 // 5-byte message prefix, grpc-message's percent-encoding, and nghttp2
 // header fields over views. Shared by the gateway's upstream and HTTP/2
-// listener and by grpc_loop's server.
+// listener and by common/rpc's server.
 
 #include <nghttp2/nghttp2.h>
 
@@ -13,7 +13,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace todo::common::grpc_wire {
+namespace todo::common::rpc {
 
 // `message` behind its prefix: not compressed, 4-byte big-endian length.
 std::string FrameMessage(absl::string_view message);
@@ -39,4 +39,4 @@ inline nghttp2_nv HeaderField(absl::string_view name, absl::string_view value,
                     name.size(), value.size(), flags};
 }
 
-}  // namespace todo::common::grpc_wire
+}  // namespace todo::common::rpc

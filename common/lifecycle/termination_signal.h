@@ -6,7 +6,7 @@
 
 #include "absl/time/time.h"
 
-namespace todo::common::server {
+namespace todo::common::lifecycle {
 
 class TerminationSignal {
  public:
@@ -19,4 +19,4 @@ class TerminationSignal {
   static bool Pending();
 };
 
-}  // namespace todo::common::server
+}  // namespace todo::common::lifecycle

@@ -3,13 +3,13 @@
 // The one-shot answer to a unary call, for handlers that answer later or on
 // another thread (after a pipelined statement); transport-free, so such a
 // handler knows nothing of the server that carries its answer
-// (grpc_loop/methods.h binds it).
+// (rpc/methods.h binds it).
 
 #include <utility>
 
 #include "absl/status/statusor.h"
 
-namespace todo::common::server {
+namespace todo::common::rpc {
 
 template <typename Response>
 class Responder {
@@ -39,4 +39,4 @@ class Reply {
   Responder<Response>* responder_;
 };
 
-}  // namespace todo::common::server
+}  // namespace todo::common::rpc

@@ -1,9 +1,9 @@
-#include "common/server/blocking_executor.h"
+#include "common/rpc/blocking_executor.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace todo::common::server {
+namespace todo::common::rpc {
 
 BlockingExecutor::BlockingExecutor(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i) {
@@ -45,4 +45,4 @@ void BlockingExecutor::Work() {
   }
 }
 
-}  // namespace todo::common::server
+}  // namespace todo::common::rpc

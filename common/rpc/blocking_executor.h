@@ -2,7 +2,7 @@
 
 // A few threads for work that blocks (a transaction on the connection pool),
 // handed over by handlers that must not block: those running on an event
-// loop (grpc_loop/methods.h).
+// loop (rpc/methods.h).
 
 #include <deque>
 #include <thread>
@@ -12,7 +12,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 
-namespace todo::common::server {
+namespace todo::common::rpc {
 
 class BlockingExecutor {
  public:
@@ -33,4 +33,4 @@ class BlockingExecutor {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace todo::common::server
+}  // namespace todo::common::rpc

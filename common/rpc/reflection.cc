@@ -1,4 +1,4 @@
-#include "common/grpc_loop/reflection.h"
+#include "common/rpc/reflection.h"
 
 #include <set>
 #include <string>
@@ -11,7 +11,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 namespace {
 
@@ -248,4 +248,4 @@ void AddReflectionMethods(MethodTable* methods) {
   }
 }
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc

@@ -1,11 +1,11 @@
-#include "common/server/termination_signal.h"
+#include "common/lifecycle/termination_signal.h"
 
 #include <signal.h>
 
 #include <cerrno>
 #include <ctime>
 
-namespace todo::common::server {
+namespace todo::common::lifecycle {
 namespace {
 
 sigset_t TerminationSet() {
@@ -37,4 +37,4 @@ bool TerminationSignal::Pending() {
   return sigtimedwait(&set, nullptr, &zero) > 0;
 }
 
-}  // namespace todo::common::server
+}  // namespace todo::common::lifecycle

@@ -1,4 +1,4 @@
-#include "common/grpc_loop/grpc_loop_server.h"
+#include "common/rpc/server.h"
 
 #include <nghttp2/nghttp2.h>
 
@@ -19,11 +19,11 @@
 #include "absl/time/clock.h"
 #include "common/event_loops/connection_count.h"
 #include "common/event_loops/listener.h"
-#include "common/grpc_wire/grpc_wire.h"
-#include "common/http2/session_io.h"
 #include "common/logging/log.h"
+#include "common/rpc/session_io.h"
+#include "common/rpc/wire.h"
 
-namespace todo::common::grpc_loop {
+namespace todo::common::rpc {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -58,13 +58,13 @@ void Call::SendInitialMetadata() {
 
 bool Call::Write(std::string message) {
   if (done()) return false;
-  sink_->Send(grpc_wire::FrameMessage(message));
+  sink_->Send(rpc::FrameMessage(message));
   return !done();
 }
 
 void Call::Reply(std::string message) {
   if (done_.exchange(true, std::memory_order_acq_rel)) return;
-  sink_->End(grpc::Status::OK, grpc_wire::FrameMessage(message));
+  sink_->End(grpc::Status::OK, rpc::FrameMessage(message));
 }
 
 void Call::Finish(const grpc::Status& status) {
@@ -123,14 +123,14 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 std::vector<nghttp2_nv> HeaderFields(const Headers& headers) {
   std::vector<nghttp2_nv> fields;
   fields.reserve(headers.size());
-  for (const auto& [name, value] : headers) fields.push_back(grpc_wire::HeaderField(name, value));
+  for (const auto& [name, value] : headers) fields.push_back(rpc::HeaderField(name, value));
   return fields;
 }
 
 Headers StatusTrailers(const grpc::Status& status) {
   Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.error_code()))}};
   if (!status.error_message().empty()) {
-    trailers.emplace_back("grpc-message", grpc_wire::PercentEncodeMessage(status.error_message()));
+    trailers.emplace_back("grpc-message", rpc::PercentEncodeMessage(status.error_message()));
   }
   if (!status.error_details().empty()) {
     trailers.emplace_back("grpc-status-details-bin", absl::Base64Escape(status.error_details()));
@@ -140,8 +140,8 @@ Headers StatusTrailers(const grpc::Status& status) {
 
 }  // namespace
 
-struct GrpcLoopServer::State {
-  GrpcLoopServerOptions options;
+struct Server::State {
+  ServerOptions options;
   MethodTable methods;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<event_loops::Listener> listener;
@@ -153,10 +153,10 @@ struct GrpcLoopServer::State {
 namespace {
 
 // One client connection: an nghttp2 server session on one worker's loop.
-class Connection : public http2::SessionIo<Connection>,
+class Connection : public rpc::SessionIo<Connection>,
                    public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::shared_ptr<GrpcLoopServer::State> server, Worker& worker, tcp::socket socket)
+  Connection(std::shared_ptr<Server::State> server, Worker& worker, tcp::socket socket)
       : SessionIo(std::move(socket)),
         server_holder_(std::move(server)),
         server_(*server_holder_),
@@ -225,14 +225,14 @@ class Connection : public http2::SessionIo<Connection>,
   // a reset when the client is still sending.
   void Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status = 200);
   void SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status = 200);
-  friend class http2::SessionIo<Connection>;
+  friend class rpc::SessionIo<Connection>;
   void ScheduleFlush();
   void Close();
 
   // Keeps the server's state (and the worker in it) alive as long as the
   // connection: its handlers may run after Shutdown returned.
-  const std::shared_ptr<GrpcLoopServer::State> server_holder_;
-  GrpcLoopServer::State& server_;
+  const std::shared_ptr<Server::State> server_holder_;
+  Server::State& server_;
   Worker& worker_;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
   bool flush_posted_ = false;
@@ -412,7 +412,7 @@ ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buff
 
 void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
   last_activity_ = absl::Now();
-  const GrpcLoopServerOptions& options = server_.options;
+  const ServerOptions& options = server_.options;
   if (stream.header_bytes > options.max_header_bytes) {
     Refuse(id, stream,
            grpc::Status(
@@ -458,10 +458,9 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
 
 void Connection::TakeMessages(int32_t id, Stream& stream) {
   const size_t max_bytes = server_.options.max_receive_message_bytes;
-  constexpr size_t kPrefix = grpc_wire::kMessagePrefixBytes;
+  constexpr size_t kPrefix = rpc::kMessagePrefixBytes;
   while (!stream.ended) {
-    const std::optional<grpc_wire::MessagePrefix> prefix =
-        grpc_wire::ReadMessagePrefix(stream.inbound);
+    const std::optional<rpc::MessagePrefix> prefix = rpc::ReadMessagePrefix(stream.inbound);
     if (!prefix.has_value()) return;
     const size_t length = prefix->length;
     if ((prefix->flags & 1) != 0) {
@@ -625,12 +624,12 @@ void ArmSweep(Worker& worker) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
-    GrpcLoopServerOptions options, MethodTable methods, event_loops::EventLoops* loops) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, MethodTable methods,
+                                                      event_loops::EventLoops* loops) {
   auto state = std::make_shared<State>();
   state->options = std::move(options);
   state->methods = std::move(methods);
-  const GrpcLoopServerOptions& opts = state->options;
+  const ServerOptions& opts = state->options;
   const int workers = loops->size();
   for (int i = 0; i < workers; ++i) {
     state->workers.push_back(std::make_unique<Worker>(loops->loop(i)));
@@ -660,16 +659,16 @@ absl::StatusOr<std::unique_ptr<GrpcLoopServer>> GrpcLoopServer::Start(
   }
   common::logging::Info("grpc_server_started",
                         {{"port", state->listener->port()}, {"workers", workers}});
-  return std::unique_ptr<GrpcLoopServer>(new GrpcLoopServer(std::move(state)));
+  return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
-GrpcLoopServer::GrpcLoopServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
+Server::Server(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-GrpcLoopServer::~GrpcLoopServer() { Shutdown(); }
+Server::~Server() { Shutdown(); }
 
-int GrpcLoopServer::port() const { return state_->listener->port(); }
+int Server::port() const { return state_->listener->port(); }
 
-std::string GrpcLoopServer::local_target() const {
+std::string Server::local_target() const {
   const std::string& address = state_->options.listen_address;
   const int port = state_->listener->port();
   const bool any = address == "0.0.0.0" || address == "::";
@@ -678,7 +677,7 @@ std::string GrpcLoopServer::local_target() const {
                                                        : absl::StrCat(address, ":", port));
 }
 
-void GrpcLoopServer::Shutdown() {
+void Server::Shutdown() {
   State& server = *state_;
   if (server.shut_down) return;
   server.shut_down = true;
@@ -713,4 +712,4 @@ void GrpcLoopServer::Shutdown() {
   common::logging::Info("grpc_server_stopped");
 }
 
-}  // namespace todo::common::grpc_loop
+}  // namespace todo::common::rpc
