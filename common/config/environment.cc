@@ -134,6 +134,15 @@ absl::StatusOr<std::string> Environment::GetFirstOf(absl::Span<const EnvVar> nam
   return GetString(names_in_order.back());
 }
 
+absl::StatusOr<int64_t> Environment::GetIntFirstOf(absl::Span<const EnvVar> names_in_order,
+                                                   int64_t min, int64_t max) const {
+  if (names_in_order.empty()) return absl::InvalidArgumentError("no variable named");
+  for (const EnvVar& var : names_in_order) {
+    if (Lookup(var.name)) return GetInt(var, min, max);
+  }
+  return GetInt(names_in_order.back(), min, max);
+}
+
 std::string FormatHelp(absl::string_view binary, absl::string_view summary,
                        absl::Span<const EnvVar> vars) {
   std::string text =

@@ -55,6 +55,10 @@ class Environment {
   // The first variable of `names_in_order` that is set, else `var`'s value:
   // e.g. TASKS_DATABASE_URL before DATABASE_URL.
   absl::StatusOr<std::string> GetFirstOf(absl::Span<const EnvVar> names_in_order) const;
+  // GetInt of the first variable of `names_in_order` that is set, else of the
+  // last (whose default applies): a new name before the old one it replaces.
+  absl::StatusOr<int64_t> GetIntFirstOf(absl::Span<const EnvVar> names_in_order, int64_t min,
+                                        int64_t max) const;
 
  private:
   absl::flat_hash_map<std::string, std::string> values_;

@@ -7,7 +7,7 @@
 namespace todo::common::health {
 
 DatabaseHealthWatcher::DatabaseHealthWatcher(HealthWatcherOptions options,
-                                             grpc::HealthCheckServiceInterface* health)
+                                             rpc::HealthService* health)
     : options_(std::move(options)), health_(health) {}
 
 DatabaseHealthWatcher::~DatabaseHealthWatcher() {

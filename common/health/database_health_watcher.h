@@ -15,7 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/pg/connection.h"
-#include "grpcpp/health_check_service_interface.h"
+#include "common/rpc/health.h"
 
 namespace todo::common::health {
 
@@ -29,7 +29,7 @@ struct HealthWatcherOptions {
 class DatabaseHealthWatcher {
  public:
   // `health` must outlive the watcher.
-  DatabaseHealthWatcher(HealthWatcherOptions options, grpc::HealthCheckServiceInterface* health);
+  DatabaseHealthWatcher(HealthWatcherOptions options, rpc::HealthService* health);
   ~DatabaseHealthWatcher();
   DatabaseHealthWatcher(const DatabaseHealthWatcher&) = delete;
   DatabaseHealthWatcher& operator=(const DatabaseHealthWatcher&) = delete;
@@ -44,7 +44,7 @@ class DatabaseHealthWatcher {
   void Publish(bool serving);
 
   const HealthWatcherOptions options_;
-  grpc::HealthCheckServiceInterface* const health_;
+  rpc::HealthService* const health_;
   std::unique_ptr<pg::Connection> connection_;
   std::atomic<bool> serving_{false};
   bool published_once_ = false;

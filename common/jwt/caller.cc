@@ -13,16 +13,6 @@ absl::StatusOr<absl::string_view> BearerToken(absl::string_view header_value) {
   return absl::StripAsciiWhitespace(header_value.substr(kScheme.size()));
 }
 
-absl::StatusOr<Claims> AuthenticateCaller(const grpc::ServerContext& context,
-                                          const JwtVerifier& verifier) {
-  std::vector<absl::string_view> values;
-  const auto [begin, end] = context.client_metadata().equal_range("authorization");
-  for (auto it = begin; it != end; ++it) {
-    values.emplace_back(it->second.data(), it->second.size());
-  }
-  return AuthenticateCaller(values, verifier);
-}
-
 absl::StatusOr<Claims> AuthenticateCaller(const std::vector<absl::string_view>& authorization,
                                           const JwtVerifier& verifier) {
   if (authorization.empty()) {

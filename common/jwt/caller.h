@@ -8,15 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "common/jwt/jwt_verifier.h"
-#include "grpcpp/server_context.h"
 
 namespace todo::common::jwt {
 
-// UNAUTHENTICATED when the header is missing, repeated, not a Bearer token, or
-// the token does not verify.
-absl::StatusOr<Claims> AuthenticateCaller(const grpc::ServerContext& context,
-                                          const JwtVerifier& verifier);
-// The same from the values of the call's `authorization` metadata.
+// From the values of the call's `authorization` metadata: UNAUTHENTICATED
+// when the header is missing, repeated, not a Bearer token, or the token
+// does not verify.
 absl::StatusOr<Claims> AuthenticateCaller(const std::vector<absl::string_view>& authorization,
                                           const JwtVerifier& verifier);
 

@@ -20,10 +20,10 @@ std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std:
   return stopped ? 0 : 1;
 }
 
-int ServeUntilTerminated(server::ServingServer& server, const pg::ConnectOptions& database,
+int ServeUntilTerminated(rpc::ServiceServer& server, const pg::ConnectOptions& database,
                          const std::string& service_name,
                          const std::function<void()>& before_shutdown) {
-  health::DatabaseHealthWatcher watcher({database, {service_name}}, server.health());
+  health::DatabaseHealthWatcher watcher({database, {service_name}}, &server.health());
   watcher.Start();
   const int signal = lifecycle::TerminationSignal::Wait();
   logging::Info("termination_requested", {{"signal", signal}});

@@ -19,7 +19,7 @@
 #include "common/pg/connection.h"
 #include "common/pg/connection_pool.h"
 #include "common/pg/migrator.h"
-#include "common/server/grpc_server.h"
+#include "common/rpc/service_server.h"
 #include "common/settings/service_settings.h"
 
 namespace todo::common::lifecycle {
@@ -32,7 +32,7 @@ std::optional<int> ApplyMigrations(const pg::ConnectOptions& connect, const std:
 // Keeps `server`'s health in step with the database until a stop signal, then
 // runs `before_shutdown` (e.g. ending open streams) and shuts the server down
 // gracefully. Returns main's exit code (0).
-int ServeUntilTerminated(server::ServingServer& server, const pg::ConnectOptions& database,
+int ServeUntilTerminated(rpc::ServiceServer& server, const pg::ConnectOptions& database,
                          const std::string& service_name,
                          const std::function<void()>& before_shutdown = {});
 

@@ -5,9 +5,10 @@
 
 namespace todo::common::rpc {
 
-BlockingExecutor::BlockingExecutor(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) {
-    threads_.emplace_back([this] { Work(); });
+BlockingExecutor::BlockingExecutor(BlockingExecutorOptions options)
+    : max_queued_(std::max(1, options.max_queued)) {
+  for (int i = 0; i < std::max(1, options.threads); ++i) {
+    threads_.emplace_back([this] { RunQueued(); });
   }
 }
 
@@ -21,14 +22,16 @@ BlockingExecutor::~BlockingExecutor() {
   }
 }
 
-void BlockingExecutor::Run(absl::AnyInvocable<void() &&> work) {
+bool BlockingExecutor::TryRun(Work& work) {
   absl::MutexLock lock(&mu_);
+  if (static_cast<int>(queue_.size()) >= max_queued_) return false;
   queue_.push_back(std::move(work));
+  return true;
 }
 
-void BlockingExecutor::Work() {
+void BlockingExecutor::RunQueued() {
   for (;;) {
-    absl::AnyInvocable<void() &&> work;
+    Work work;
     {
       absl::MutexLock lock(&mu_);
       const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

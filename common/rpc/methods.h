@@ -13,7 +13,8 @@
 //                   for something else to write and finish later, without a
 //                   thread per stream; an error status finishes it at once.
 // Each tags its log lines with the call's x-request-id and converts a
-// failure through server::FailedRpcStatus, as rpc.h does for grpc++.
+// failure through FailedRpcStatus, the one place a service's absl::Status
+// becomes what its client sees.
 
 #include <functional>
 #include <memory>
@@ -29,7 +30,7 @@
 #include "common/rpc/blocking_executor.h"
 #include "common/rpc/reply.h"
 #include "common/rpc/server.h"
-#include "common/server/rpc.h"
+#include "common/rpc/status.h"
 
 namespace todo::common::rpc {
 
@@ -89,7 +90,7 @@ void Answer(Call& call, const char* rpc, absl::StatusOr<Response> outcome) {
     call.Reply(outcome->SerializeAsString());
     return;
   }
-  call.Finish(server::FailedRpcStatus(rpc, outcome.status()));
+  call.Finish(FailedRpcStatus(rpc, outcome.status()));
 }
 
 // A unary call's Reply: serializes the answer, or converts the failure.
@@ -132,13 +133,16 @@ MethodHandler BlockingUnary(
   MethodHandler method;
   method.on_request = [rpc, executor, handler = std::move(handler)](std::shared_ptr<Call> call,
                                                                     std::string bytes) {
-    executor->Run([rpc, &handler, call = std::move(call), bytes = std::move(bytes)]() mutable {
-      if (call->done()) return;  // cancelled while it waited for a thread
+    std::shared_ptr<Call> refused = call;
+    BlockingExecutor::Work work = [rpc, &handler, call = std::move(call),
+                                   bytes = std::move(bytes)]() {
+      if (call->done()) return;  // cancelled or past its deadline while it waited
       std::optional<Request> request = ParseRequest<Request>(*call, bytes);
       if (!request) return;
       const logging::ScopedRequestId request_id(RequestIdOf(*call));
       Answer(*call, rpc, handler(*call, *request));
-    });
+    };
+    if (!executor->TryRun(work)) refused->Finish(ServerBusyStatus(rpc));
   };
   return method;
 }
@@ -161,7 +165,7 @@ MethodHandler BlockingServerStream(const char* rpc, StreamThreads* threads,
       const absl::Status status = handler(*call, request, [&call](const Message& message) {
         return call->Write(message.SerializeAsString());
       });
-      call->Finish(status.ok() ? grpc::Status::OK : server::FailedRpcStatus(rpc, status));
+      call->Finish(status.ok() ? grpc::Status::OK : FailedRpcStatus(rpc, status));
     };
     if (!threads->Start(std::move(run))) {
       call->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many open streams"));
@@ -182,7 +186,7 @@ MethodHandler AsyncServerStream(const char* rpc, AsyncStreamHandler<Request> han
     WithRequest<Request>(std::move(call), bytes,
                          [&](const std::shared_ptr<Call>& parsed, const Request& request) {
                            if (const absl::Status status = handler(parsed, request); !status.ok()) {
-                             parsed->Finish(server::FailedRpcStatus(rpc, status));
+                             parsed->Finish(FailedRpcStatus(rpc, status));
                            }
                          });
   };

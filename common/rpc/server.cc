@@ -21,6 +21,7 @@
 #include "common/event_loops/listener.h"
 #include "common/logging/log.h"
 #include "common/rpc/session_io.h"
+#include "common/rpc/status.h"
 #include "common/rpc/wire.h"
 
 namespace todo::common::rpc {
@@ -31,10 +32,11 @@ using tcp = asio::ip::tcp;
 // --- Call ---
 
 Call::Call(std::string method, std::vector<std::pair<std::string, std::string>> metadata,
-           absl::Time deadline, std::shared_ptr<CallSink> sink)
+           absl::Time deadline, std::string peer_address, std::shared_ptr<CallSink> sink)
     : method_(std::move(method)),
       metadata_(std::move(metadata)),
       deadline_(deadline),
+      peer_address_(std::move(peer_address)),
       sink_(std::move(sink)) {}
 
 std::vector<absl::string_view> Call::MetadataValues(absl::string_view key) const {
@@ -146,6 +148,7 @@ struct Server::State {
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<event_loops::Listener> listener;
   event_loops::ConnectionCount open_connections;
+  std::atomic<int> open_calls{0};
   std::atomic<bool> stopping{false};
   bool shut_down = false;
 };
@@ -185,6 +188,7 @@ class Connection : public rpc::SessionIo<Connection>,
     const MethodHandler* handler = nullptr;
     std::shared_ptr<Call> call;
     std::shared_ptr<std::atomic<size_t>> queued;  // shared with the call's sink
+    bool counted = false;                         // in the server's open_calls
     absl::Time deadline = absl::InfiniteFuture();
     // Bytes of request messages not yet complete, and for unary methods the
     // messages so far.
@@ -228,6 +232,12 @@ class Connection : public rpc::SessionIo<Connection>,
   friend class rpc::SessionIo<Connection>;
   void ScheduleFlush();
   void Close();
+  // A stream leaves the connection: its call is over.
+  void Forget(Stream& stream) {
+    if (stream.call != nullptr) stream.call->MarkDone();
+    if (stream.counted) server_.open_calls.fetch_sub(1);
+    stream.counted = false;
+  }
 
   // Keeps the server's state (and the worker in it) alive as long as the
   // connection: its handlers may run after Shutdown returned.
@@ -236,6 +246,7 @@ class Connection : public rpc::SessionIo<Connection>,
   Worker& worker_;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
   bool flush_posted_ = false;
+  std::string peer_address_;
 };
 
 // A call's way back to its stream, from any thread.
@@ -296,6 +307,9 @@ nghttp2_session_callbacks* Connection::Callbacks() {
 }
 
 void Connection::Start() {
+  boost::system::error_code error;
+  const tcp::endpoint peer = socket_.remote_endpoint(error);
+  if (!error) peer_address_ = peer.address().to_string();
   nghttp2_session_server_new(&session_, Callbacks(), this);
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, server_.options.max_concurrent_streams},
@@ -374,7 +388,7 @@ int Connection::OnClose(nghttp2_session*, int32_t id, uint32_t, void* self) {
   auto& connection = *static_cast<Connection*>(self);
   auto found = connection.streams_.find(id);
   if (found == connection.streams_.end()) return 0;
-  if (found->second->call != nullptr) found->second->call->MarkDone();
+  connection.Forget(*found->second);
   connection.streams_.erase(found);
   return 0;
 }
@@ -448,11 +462,17 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
                         absl::StrCat("unknown method ", stream.path)));
     return;
   }
+  if (server_.open_calls.fetch_add(1) >= server_.options.max_concurrent_calls) {
+    server_.open_calls.fetch_sub(1);
+    Refuse(id, stream, ServerBusyStatus(stream.path));
+    return;
+  }
+  stream.counted = true;
   stream.handler = &method->second;
   if (stream.timeout.has_value()) stream.deadline = absl::Now() + *stream.timeout;
   stream.queued = std::make_shared<std::atomic<size_t>>(0);
   stream.call = std::make_shared<Call>(
-      stream.path, std::move(stream.metadata), stream.deadline,
+      stream.path, std::move(stream.metadata), stream.deadline, peer_address_,
       std::make_shared<StreamSink>(weak_from_this(), id, worker_.io, stream.queued));
 }
 
@@ -578,9 +598,7 @@ void Connection::Close() {
   if (!CloseSocket()) return;
   worker_.connections.erase(this);
   server_.open_connections.Remove();
-  for (auto& [id, stream] : streams_) {
-    if (stream->call != nullptr) stream->call->MarkDone();
-  }
+  for (auto& [id, stream] : streams_) Forget(*stream);
   streams_.clear();
 }
 

@@ -44,7 +44,7 @@ class CallSink;
 class Call {
  public:
   Call(std::string method, std::vector<std::pair<std::string, std::string>> metadata,
-       absl::Time deadline, std::shared_ptr<CallSink> sink);
+       absl::Time deadline, std::string peer_address, std::shared_ptr<CallSink> sink);
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 
@@ -58,6 +58,8 @@ class Call {
   absl::string_view FirstMetadata(absl::string_view key) const;
   // From grpc-timeout; InfiniteFuture without one.
   absl::Time deadline() const { return deadline_; }
+  // The client's IP address ("127.0.0.1", "::1"); "" when unknown.
+  const std::string& peer_address() const { return peer_address_; }
 
   // True once the call is over for the handler: the client reset it or went
   // away, its deadline passed, the server stopped, or it was finished.
@@ -83,6 +85,7 @@ class Call {
   const std::string method_;
   const std::vector<std::pair<std::string, std::string>> metadata_;
   const absl::Time deadline_;
+  const std::string peer_address_;
   const std::shared_ptr<CallSink> sink_;
   std::atomic<bool> done_{false};
 };
@@ -120,6 +123,9 @@ struct ServerOptions {
   size_t max_receive_message_bytes = 4 * 1024 * 1024;
   size_t max_header_bytes = 16 * 1024;
   uint32_t max_concurrent_streams = 1000;
+  // Calls open at once on the whole server (streams included); one more is
+  // answered RESOURCE_EXHAUSTED at once.
+  int max_concurrent_calls = 2000;
   // A connection with no call open and nothing received for this long is
   // sent GOAWAY and closed (gRPC's max_connection_idle; clients reconnect).
   absl::Duration idle_timeout = absl::Minutes(10);

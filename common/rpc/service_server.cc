@@ -1,21 +1,22 @@
 #include "common/rpc/service_server.h"
 
-#include "common/rpc/health_methods.h"
 #include "common/rpc/reflection.h"
 
 namespace todo::common::rpc {
 
-ServiceServer::ServiceServer(int max_streams)
-    : health_(std::make_unique<rpc::HealthService>()), streams_(max_streams) {
+ServiceServer::ServiceServer(const ServiceServerOptions& options)
+    : health_(std::make_unique<HealthService>()),
+      streams_(options.max_stream_threads),
+      blocking_(options.blocking) {
   health_->SetServingStatus(false);
 }
 
 absl::StatusOr<std::unique_ptr<ServiceServer>> ServiceServer::Start(
     const ServiceServerOptions& options, event_loops::EventLoops* loops,
-    const std::function<MethodTable(StreamThreads*)>& service_methods) {
-  std::unique_ptr<ServiceServer> started(new ServiceServer(options.max_streams));
-  MethodTable methods = service_methods(&started->streams_);
-  AddHealthMethods(started->health_.get(), &started->streams_, &methods);
+    const MethodsFactory& service_methods) {
+  std::unique_ptr<ServiceServer> started(new ServiceServer(options));
+  MethodTable methods = service_methods({&started->blocking_, &started->streams_});
+  started->health_->AddMethods(&methods);
   AddReflectionMethods(&methods);
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Start(options.server, std::move(methods), loops);

@@ -1,52 +1,63 @@
 #pragma once
 
-// A service's Server with what every service serves beside its own
-// methods, as common/server/grpc_server.h does for grpc++: grpc.health.v1
-// (starting NOT_SERVING), server reflection, and the threads its streams
-// run on.
+// A service's rpc::Server with what every service serves beside its own
+// methods: grpc.health.v1 (starting NOT_SERVING), server reflection, and
+// the threads its blocking handlers and blocking streams run on.
 
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/rpc/health_service.h"
+#include "common/rpc/blocking_executor.h"
+#include "common/rpc/health.h"
 #include "common/rpc/methods.h"
 #include "common/rpc/server.h"
-#include "common/server/grpc_server.h"
 
 namespace todo::common::rpc {
 
 struct ServiceServerOptions {
   ServerOptions server;
-  // Open server streams (Watch included) at once; each holds a thread.
-  int max_streams = 256;
+  // Threads for handlers that block (transactions, password hashes) and the
+  // calls that may wait for one; a call past that is RESOURCE_EXHAUSTED.
+  BlockingExecutorOptions blocking;
+  // Server streams that hold a thread each (BlockingServerStream).
+  int max_stream_threads = 256;
 };
 
-class ServiceServer final : public server::ServingServer {
+// What a service's methods may run on besides the event loops.
+struct ServerResources {
+  BlockingExecutor* blocking = nullptr;
+  StreamThreads* streams = nullptr;
+};
+
+class ServiceServer final {
  public:
-  // `service_methods` returns the service's methods, given the threads for
-  // its streams. FAILED_PRECONDITION when the address cannot be bound.
-  // `loops` must outlive the server.
+  using MethodsFactory = std::function<MethodTable(const ServerResources&)>;
+
+  // `service_methods` returns the service's methods, given what they may
+  // run on. FAILED_PRECONDITION when the address cannot be bound. `loops`
+  // must outlive the server.
   static absl::StatusOr<std::unique_ptr<ServiceServer>> Start(
       const ServiceServerOptions& options, event_loops::EventLoops* loops,
-      const std::function<MethodTable(StreamThreads*)>& service_methods);
-  ~ServiceServer() override;
+      const MethodsFactory& service_methods);
+  ~ServiceServer();
 
   int port() const { return server_->port(); }
   std::string local_target() const { return server_->local_target(); }
-  grpc::HealthCheckServiceInterface* health() const override { return health_.get(); }
+  HealthService& health() const { return *health_; }
   // Every service NOT_SERVING (open Watch streams end), then the server's
   // graceful stop. Idempotent.
-  void Shutdown() override;
+  void Shutdown();
 
  private:
-  explicit ServiceServer(int max_streams);
+  explicit ServiceServer(const ServiceServerOptions& options);
 
-  std::unique_ptr<rpc::HealthService> health_;
-  // Declared before server_: joined after the server stopped and every
-  // stream's call is done.
+  std::unique_ptr<HealthService> health_;
+  // Declared before server_: they run what the server's calls handed over,
+  // so they are joined after the server stopped and every call is done.
   StreamThreads streams_;
+  BlockingExecutor blocking_;
   std::unique_ptr<Server> server_;
 };
 

@@ -22,9 +22,18 @@ constexpr EnvVar kPoolOverflow{"DB_POOL_MAX_OVERFLOW", "5", "extra connections u
 constexpr EnvVar kPoolTimeout{"DB_POOL_TIMEOUT_S", "30", "seconds to wait for a connection"};
 constexpr EnvVar kPoolRecycle{"DB_POOL_RECYCLE_S", "3600",
                               "seconds before a connection is renewed"};
-constexpr EnvVar kMaxThreads{"GRPC_MAX_THREADS", "256",
-                             "calls served at once, open streams included; more get "
-                             "RESOURCE_EXHAUSTED"};
+constexpr EnvVar kMaxCalls{"GRPC_MAX_CONCURRENT_CALLS", "2000",
+                           "calls open at once, streams included; one more gets "
+                           "RESOURCE_EXHAUSTED (GRPC_MAX_THREADS is read as an old name)"};
+constexpr EnvVar kMaxCallsOldName{"GRPC_MAX_THREADS", "2000",
+                                  "old name of GRPC_MAX_CONCURRENT_CALLS"};
+constexpr EnvVar kWorkers{"GRPC_WORKERS", "0", "event loops serving calls (0: one per usable CPU)"};
+constexpr EnvVar kBlockingThreads{
+    "GRPC_BLOCKING_THREADS", "0",
+    "threads for calls that block on a transaction or a hash (0: DB_POOL_SIZE)"};
+constexpr EnvVar kBlockingQueue{"GRPC_BLOCKING_QUEUE", "1000",
+                                "calls waiting for a blocking thread; one more gets "
+                                "RESOURCE_EXHAUSTED"};
 constexpr EnvVar kStatementTimeout{"DB_STATEMENT_TIMEOUT_S", "30",
                                    "server-side limit per SQL statement, seconds"};
 
@@ -61,21 +70,29 @@ std::vector<EnvVar> ServiceEnvVars(const ServiceIdentity& identity) {
           kDatabaseUrl,      kSecret,           kJwksUrl,
           kJwtIssuer,        kJwtAudience,      kPoolSize,
           kPoolOverflow,     kPoolTimeout,      kPoolRecycle,
-          kStatementTimeout, kMaxThreads,       kShutdownGraceVar,
+          kStatementTimeout, kMaxCalls,         kWorkers,
+          kBlockingThreads,  kBlockingQueue,    kShutdownGraceVar,
           kLogLevelVar};
 }
 
 absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& env,
                                                     const ServiceIdentity& identity) {
   ServiceSettings settings;
-  ASSIGN_OR_RETURN(settings.server.listen_address, env.GetString(kListenAddressVar));
+  rpc::ServerOptions& server = settings.server.server;
+  ASSIGN_OR_RETURN(server.listen_address, env.GetString(kListenAddressVar));
   ASSIGN_OR_RETURN(const int64_t port, env.GetInt(PortVar(identity), 0, 65535));
-  settings.server.port = static_cast<int>(port);
-  settings.server.max_receive_message_bytes = identity.max_request_bytes;
-  ASSIGN_OR_RETURN(const int64_t threads, env.GetInt(kMaxThreads, 4, 10000));
-  settings.server.max_threads = static_cast<int>(threads);
-  ASSIGN_OR_RETURN(settings.server.shutdown_grace,
+  server.port = static_cast<int>(port);
+  server.max_receive_message_bytes = static_cast<size_t>(identity.max_request_bytes);
+  const EnvVar call_cap_names[] = {kMaxCalls, kMaxCallsOldName};
+  ASSIGN_OR_RETURN(const int64_t calls, env.GetIntFirstOf(call_cap_names, 4, 1'000'000));
+  server.max_concurrent_calls = static_cast<int>(calls);
+  settings.server.max_stream_threads = static_cast<int>(calls);
+  ASSIGN_OR_RETURN(server.shutdown_grace,
                    env.GetSeconds(kShutdownGraceVar, absl::ZeroDuration(), absl::Minutes(10)));
+  ASSIGN_OR_RETURN(const int64_t workers, env.GetInt(kWorkers, 0, 256));
+  settings.event_loops = static_cast<int>(workers);
+  ASSIGN_OR_RETURN(const int64_t queue, env.GetInt(kBlockingQueue, 1, 1'000'000));
+  settings.server.blocking.max_queued = static_cast<int>(queue);
 
   const EnvVar database_order[] = {OwnDatabaseVar(identity), kDatabaseUrl};
   ASSIGN_OR_RETURN(settings.pool.connect.dsn, env.GetFirstOf(database_order));
@@ -90,6 +107,10 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& e
                    env.GetSeconds(kPoolTimeout, absl::Milliseconds(1), absl::Hours(1)));
   ASSIGN_OR_RETURN(settings.pool.recycle,
                    env.GetSeconds(kPoolRecycle, absl::Seconds(1), absl::Hours(24 * 7)));
+  // A blocking handler holds a pool connection while it works: more threads
+  // than connections would only queue for them.
+  ASSIGN_OR_RETURN(const int64_t blocking, env.GetInt(kBlockingThreads, 0, 1000));
+  settings.server.blocking.threads = blocking > 0 ? static_cast<int>(blocking) : settings.pool.size;
 
   ASSIGN_OR_RETURN(settings.jwt.hs256_secret, env.GetSecret(kSecret, 32));
   ASSIGN_OR_RETURN(settings.jwks_url, env.GetString(kJwksUrl));

@@ -12,12 +12,18 @@
 #include "common/jwt/jwt_verifier.h"
 #include "common/logging/log.h"
 #include "common/pg/connection_pool.h"
-#include "common/server/grpc_server.h"
+#include "common/rpc/service_server.h"
 
 namespace todo::common::settings {
 
 struct ServiceSettings {
-  server::ServerOptions server;
+  // Listen address and port, receive limit, call cap, blocking threads and
+  // their queue, shutdown grace (the one list of gRPC knobs: README,
+  // "Configuration").
+  rpc::ServiceServerOptions server;
+  // GRPC_WORKERS: event loops serving calls (and a service's pipelined
+  // statements); 0 for one per usable CPU.
+  int event_loops = 0;
   pg::PoolOptions pool;
   jwt::JwtVerifierOptions jwt;
   // Empty: only HS256 tokens are accepted.

@@ -51,6 +51,10 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(const common::config::Environment& env
   config.argon2.memory_kib = static_cast<uint32_t>(memory);
   config.argon2.max_concurrent =
       concurrent > 0 ? static_cast<int>(concurrent) : std::max(1, common::config::UsableCpus() - 1);
+  // A sign-in holds its blocking thread while its hash waits and computes: a
+  // thread for each hash slot on top, so a sign-in flood never takes the
+  // threads GetMe and DeleteMe need.
+  config.common.server.blocking.threads += config.argon2.max_concurrent + config.argon2.max_queued;
   return config;
 }
 

@@ -10,6 +10,7 @@
 #include "common/config/environment.h"
 #include "common/settings/service_settings.h"
 #include "services/auth/password_hasher.h"
+#include "services/auth/sign_in_throttle.h"
 #include "services/auth/token_issuer.h"
 
 namespace todo::auth {
@@ -18,6 +19,8 @@ struct AuthConfig {
   common::settings::ServiceSettings common;
   TokenOptions tokens;
   Argon2Params argon2;
+  // Not configurable by the environment: the limits api.md documents.
+  SignInThrottleOptions throttle;
   std::string tasks_address;
   // Empty until a chat service is deployed.
   std::string chat_address;

@@ -3,21 +3,20 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/jwt/caller.h"
 #include "common/logging/log.h"
-#include "common/server/rpc.h"
 #include "common/status/status_macros.h"
 #include "common/time/timestamp.h"
 #include "services/auth/account_rules.h"
 #include "services/auth/errors.h"
 #include "services/auth/limits.h"
+#include "todo/auth/v1/auth.grpc.pb.h"
 
 namespace todo::auth {
 namespace {
-
-using common::server::FinishRpc;
 
 v1::User UserOf(const Account& account) {
   v1::User user;
@@ -31,18 +30,13 @@ v1::User UserOf(const Account& account) {
 
 // Where the call comes from: the gateway names the client in
 // x-forwarded-for (only it can reach this service); a direct caller is its
-// gRPC peer ("ipv4:1.2.3.4:5678").
-std::string ClientAddress(const grpc::ServerContext& context) {
-  const auto forwarded = context.client_metadata().find("x-forwarded-for");
-  if (forwarded != context.client_metadata().end()) {
-    const absl::string_view value(forwarded->second.data(), forwarded->second.size());
-    return std::string(absl::StripAsciiWhitespace(value.substr(0, value.find(','))));
+// connection's peer.
+std::string ClientAddress(const Call& context) {
+  const absl::string_view forwarded = context.FirstMetadata("x-forwarded-for");
+  if (!forwarded.empty()) {
+    return std::string(absl::StripAsciiWhitespace(forwarded.substr(0, forwarded.find(','))));
   }
-  const std::string peer_text = context.peer();
-  absl::string_view peer = peer_text;
-  absl::ConsumePrefix(&peer, "ipv4:");
-  absl::ConsumePrefix(&peer, "ipv6:");
-  return std::string(peer.substr(0, peer.rfind(':')));
+  return context.peer_address();
 }
 
 }  // namespace
@@ -60,25 +54,24 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, PasswordHasher* hasher,
       clock_(clock),
       throttle_(throttle) {}
 
-grpc::Status AuthServiceImpl::SignUp(grpc::ServerContext* context, const v1::SignUpRequest* request,
-                                     v1::AuthResponse* response) {
-  return FinishRpc("SignUp", context, response, [&] { return SignUp(*request); });
-}
-
-grpc::Status AuthServiceImpl::SignIn(grpc::ServerContext* context, const v1::SignInRequest* request,
-                                     v1::AuthResponse* response) {
-  return FinishRpc("SignIn", context, response,
-                   [&] { return SignIn(*request, ClientAddress(*context)); });
-}
-
-grpc::Status AuthServiceImpl::GetMe(grpc::ServerContext* context, const v1::GetMeRequest*,
-                                    v1::User* response) {
-  return FinishRpc("GetMe", context, response, [&] { return GetMe(*context); });
-}
-
-grpc::Status AuthServiceImpl::DeleteMe(grpc::ServerContext* context, const v1::DeleteMeRequest*,
-                                       google::protobuf::Empty* response) {
-  return FinishRpc("DeleteMe", context, response, [&] { return DeleteMe(*context); });
+common::rpc::MethodTable AuthServiceImpl::Methods(const common::rpc::ServerResources& resources) {
+  using common::rpc::BlockingUnary;
+  const std::string prefix = absl::StrCat("/", v1::AuthService::service_full_name(), "/");
+  common::rpc::MethodTable methods;
+  methods[prefix + "SignUp"] = BlockingUnary<v1::SignUpRequest, v1::AuthResponse>(
+      "SignUp", resources.blocking,
+      [this](const Call&, const v1::SignUpRequest& request) { return SignUp(request); });
+  methods[prefix + "SignIn"] = BlockingUnary<v1::SignInRequest, v1::AuthResponse>(
+      "SignIn", resources.blocking, [this](const Call& call, const v1::SignInRequest& request) {
+        return SignIn(request, ClientAddress(call));
+      });
+  methods[prefix + "GetMe"] = BlockingUnary<v1::GetMeRequest, v1::User>(
+      "GetMe", resources.blocking,
+      [this](const Call& call, const v1::GetMeRequest&) { return GetMe(call); });
+  methods[prefix + "DeleteMe"] = BlockingUnary<v1::DeleteMeRequest, google::protobuf::Empty>(
+      "DeleteMe", resources.blocking,
+      [this](const Call& call, const v1::DeleteMeRequest&) { return DeleteMe(call); });
+  return methods;
 }
 
 v1::AuthResponse AuthServiceImpl::Respond(const Account& account) const {
@@ -126,9 +119,10 @@ absl::StatusOr<v1::AuthResponse> AuthServiceImpl::SignIn(const v1::SignInRequest
   return Respond(*account);
 }
 
-absl::StatusOr<Account> AuthServiceImpl::CallerAccount(const grpc::ServerContext& context) {
-  ASSIGN_OR_RETURN(const common::jwt::Claims claims,
-                   common::jwt::AuthenticateCaller(context, *verifier_));
+absl::StatusOr<Account> AuthServiceImpl::CallerAccount(const Call& context) {
+  ASSIGN_OR_RETURN(
+      const common::jwt::Claims claims,
+      common::jwt::AuthenticateCaller(context.MetadataValues("authorization"), *verifier_));
   absl::StatusOr<Account> account = store_->GetAccount(claims.subject);
   if (absl::IsNotFound(account.status())) {
     // A valid token whose account is gone (deleted): the token no longer
@@ -138,18 +132,15 @@ absl::StatusOr<Account> AuthServiceImpl::CallerAccount(const grpc::ServerContext
   return account;
 }
 
-absl::StatusOr<v1::User> AuthServiceImpl::GetMe(const grpc::ServerContext& context) {
+absl::StatusOr<v1::User> AuthServiceImpl::GetMe(const Call& context) {
   ASSIGN_OR_RETURN(const Account account, CallerAccount(context));
   return UserOf(account);
 }
 
-absl::StatusOr<google::protobuf::Empty> AuthServiceImpl::DeleteMe(
-    const grpc::ServerContext& context) {
+absl::StatusOr<google::protobuf::Empty> AuthServiceImpl::DeleteMe(const Call& context) {
   ASSIGN_OR_RETURN(const Account account, CallerAccount(context));
-  const auto header = context.client_metadata().find("authorization");
-  ASSIGN_OR_RETURN(
-      const absl::string_view token,
-      common::jwt::BearerToken(absl::string_view(header->second.data(), header->second.size())));
+  ASSIGN_OR_RETURN(const absl::string_view token,
+                   common::jwt::BearerToken(context.FirstMetadata("authorization")));
   // The account goes last: if a service cannot purge now, the user can retry.
   RETURN_IF_ERROR(purger_->PurgeAll(token));
   RETURN_IF_ERROR(store_->DeleteAccount(account.id));

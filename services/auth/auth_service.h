@@ -1,44 +1,46 @@
 #pragma once
 
-// AuthServiceImpl: accounts, sign-in and tokens over gRPC. Thread-safe.
+// AuthServiceImpl: accounts, sign-in and tokens over gRPC. Every RPC
+// blocks (a password hash, a transaction), so each runs on the server's
+// blocking threads; the methods below know nothing of the wire and
+// rpc/methods.h converts their outcome. Thread-safe.
 
 #include "absl/status/statusor.h"
 #include "common/jwt/jwt_verifier.h"
+#include "common/rpc/service_server.h"
+#include "google/protobuf/empty.pb.h"
 #include "services/auth/auth_store.h"
 #include "services/auth/limits.h"
 #include "services/auth/password_hasher.h"
 #include "services/auth/sign_in_throttle.h"
 #include "services/auth/token_issuer.h"
 #include "services/auth/user_data_purger.h"
-#include "todo/auth/v1/auth.grpc.pb.h"
+#include "todo/auth/v1/auth.pb.h"
 
 namespace todo::auth {
 
-class AuthServiceImpl final : public v1::AuthService::Service {
+using common::rpc::Call;
+
+class AuthServiceImpl final {
  public:
   // Every pointer must outlive the service.
   AuthServiceImpl(AuthStore* store, PasswordHasher* hasher, const TokenIssuer* issuer,
                   const common::jwt::JwtVerifier* verifier, const UserDataPurger* purger,
                   const common::time::Clock* clock, SignInThrottle* throttle);
 
-  grpc::Status SignUp(grpc::ServerContext* context, const v1::SignUpRequest* request,
-                      v1::AuthResponse* response) override;
-  grpc::Status SignIn(grpc::ServerContext* context, const v1::SignInRequest* request,
-                      v1::AuthResponse* response) override;
-  grpc::Status GetMe(grpc::ServerContext* context, const v1::GetMeRequest* request,
-                     v1::User* response) override;
-  grpc::Status DeleteMe(grpc::ServerContext* context, const v1::DeleteMeRequest* request,
-                        google::protobuf::Empty* response) override;
+  // Every RPC of todo.auth.v1.AuthService, by path. The service must
+  // outlive the server.
+  common::rpc::MethodTable Methods(const common::rpc::ServerResources& resources);
 
  private:
   absl::StatusOr<v1::AuthResponse> SignUp(const v1::SignUpRequest& request);
   // `client_address` is "" when unknown.
   absl::StatusOr<v1::AuthResponse> SignIn(const v1::SignInRequest& request,
                                           absl::string_view client_address);
-  absl::StatusOr<v1::User> GetMe(const grpc::ServerContext& context);
-  absl::StatusOr<google::protobuf::Empty> DeleteMe(const grpc::ServerContext& context);
+  absl::StatusOr<v1::User> GetMe(const Call& context);
+  absl::StatusOr<google::protobuf::Empty> DeleteMe(const Call& context);
   // The account of the call's token; UNAUTHENTICATED when it was deleted.
-  absl::StatusOr<Account> CallerAccount(const grpc::ServerContext& context);
+  absl::StatusOr<Account> CallerAccount(const Call& context);
   v1::AuthResponse Respond(const Account& account) const;
 
   AuthStore* const store_;

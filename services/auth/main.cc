@@ -7,8 +7,8 @@
 #include "common/lifecycle/process_setup.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
+#include "services/auth/auth_app.h"
 #include "services/auth/auth_config.h"
-#include "services/auth/auth_service.h"
 #include "services/auth/migrations.h"
 
 namespace {
@@ -30,24 +30,13 @@ int Run() {
     return *exit_code;
   }
 
-  const common::time::Clock& clock = common::time::Clock::Real();
-  common::lifecycle::ServiceBasics basics(config->common, clock);
-  auth::AuthStore store(&basics.pool(), &clock);
-  auth::PasswordHasher hasher(config->argon2);
-  const auth::TokenIssuer issuer(config->tokens, &clock);
-  const auth::UserDataPurger purger(config->tasks_address, config->chat_address);
-  auth::SignInThrottle throttle(&basics.pool(), &clock);
-  auth::AuthServiceImpl service(&store, &hasher, &issuer, &basics.verifier(), &purger, &clock,
-                                &throttle);
-
-  absl::StatusOr<std::unique_ptr<common::server::GrpcServer>> server =
-      common::server::GrpcServer::Start(config->common.server, {&service});
-  if (!server.ok()) {
-    common::logging::Error("server_start_failed", {{"error", server.status().message()}});
+  absl::StatusOr<std::unique_ptr<auth::AuthApp>> app =
+      auth::AuthApp::Start(*config, common::time::Clock::Real());
+  if (!app.ok()) {
+    common::logging::Error("server_start_failed", {{"error", app.status().message()}});
     return 1;
   }
-  return common::lifecycle::ServeUntilTerminated(**server, config->common.pool.connect,
-                                                 auth::v1::AuthService::service_full_name());
+  return (*app)->ServeUntilTerminated();
 }
 
 }  // namespace

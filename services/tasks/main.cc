@@ -7,11 +7,9 @@
 #include "common/lifecycle/process_setup.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
-#include "common/pg/loop_pipeline.h"
-#include "common/rpc/service_server.h"
 #include "services/tasks/migrations.h"
+#include "services/tasks/tasks_app.h"
 #include "services/tasks/tasks_config.h"
-#include "todo/tasks/v1/tasks.grpc.pb.h"
 
 namespace {
 
@@ -32,31 +30,13 @@ int Run() {
     return *exit_code;
   }
 
-  const common::time::Clock& clock = common::time::Clock::Real();
-  common::lifecycle::ServiceBasics basics(config->common, clock);
-  // Calls, and the statements GetTask and CreateTask send, are served by
-  // the same loops (declared first: they outlive what runs on them).
-  common::event_loops::EventLoops loops(config->event_loops);
-  common::pg::PipelineOptions pipeline_options;
-  pipeline_options.connect = config->common.pool.connect;
-  pipeline_options.write_connections = config->write_connections;
-  common::pg::LoopPipeline pipeline(pipeline_options, &loops);
-  tasks::TasksStore store(&basics.pool(), &pipeline, &clock);
-  common::tombstones::DeletedUsers deleted_users(&basics.pool(), tasks::kSchema, absl::Seconds(1));
-  config->service.deleted_users = &deleted_users;
-  tasks::TasksServiceImpl service(&store, &basics.verifier(), config->service);
-
-  absl::StatusOr<std::unique_ptr<common::rpc::ServiceServer>> server =
-      common::rpc::ServiceServer::Start(
-          config->server, &loops,
-          [&](common::rpc::StreamThreads* streams) { return service.Methods(streams); });
-  if (!server.ok()) {
-    common::logging::Error("server_start_failed", {{"error", server.status().message()}});
+  absl::StatusOr<std::unique_ptr<tasks::TasksApp>> app =
+      tasks::TasksApp::Start(*config, common::time::Clock::Real());
+  if (!app.ok()) {
+    common::logging::Error("server_start_failed", {{"error", app.status().message()}});
     return 1;
   }
-  return common::lifecycle::ServeUntilTerminated(**server, config->common.pool.connect,
-                                                 tasks::v1::TasksService::service_full_name(),
-                                                 [&] { service.StopStreams(); });
+  return (*app)->ServeUntilTerminated();
 }
 
 }  // namespace

@@ -16,11 +16,6 @@ namespace todo::tasks {
 struct TasksConfig {
   common::settings::ServiceSettings common;
   TasksServiceOptions service;
-  // From `common.server`.
-  common::rpc::ServiceServerOptions server;
-  // GRPC_WORKERS: event loops serving calls and their statements; 0 for
-  // one per usable CPU.
-  int event_loops = 0;
   // DB_WRITE_CONNECTIONS: how many loops' connections take CreateTask's
   // inserts (common/pg/pipeline.h); 0 for all.
   int write_connections = 1;

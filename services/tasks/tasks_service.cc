@@ -55,11 +55,12 @@ absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(const Call& co
 
 // --- RPCs: authenticate, delegate, finish. ---
 
-common::rpc::MethodTable TasksServiceImpl::Methods(common::rpc::StreamThreads*) {
+common::rpc::MethodTable TasksServiceImpl::Methods(const common::rpc::ServerResources& resources) {
   using common::rpc::AsyncServerStream;
   using common::rpc::AsyncUnary;
   using common::rpc::BlockingUnary;
-  common::rpc::BlockingExecutor* const blocking = &blocking_;
+  blocking_ = resources.blocking;
+  common::rpc::BlockingExecutor* const blocking = resources.blocking;
   const std::string prefix = absl::StrCat("/", v1::TasksService::service_full_name(), "/");
   common::rpc::MethodTable methods;
   methods[prefix + "CreateTask"] = AsyncUnary<v1::CreateTaskRequest, v1::Task>(
@@ -164,11 +165,16 @@ void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequ
         }
         // The key was used before: replaying (or renewing an expired key)
         // takes a transaction, so not on the pipeline's thread.
-        blocking_.Run([this, checked = std::move(checked), reply = std::move(reply)]() mutable {
+        auto shared_reply = std::make_shared<common::rpc::Reply<v1::Task>>(std::move(reply));
+        common::rpc::BlockingExecutor::Work replay = [this, checked = std::move(checked),
+                                                      shared_reply]() {
           const common::logging::ScopedRequestId request_id(checked.key->request_id);
-          ReplyWithTask(std::move(reply),
+          ReplyWithTask(std::move(*shared_reply),
                         store_->Create(checked.user, checked.fields, checked.key));
-        });
+        };
+        if (!blocking_->TryRun(replay)) {
+          std::move (*shared_reply)(common::rpc::ServerBusyError());
+        }
       });
 }
 

@@ -17,6 +17,8 @@
 #include "common/rpc/methods.h"
 #include "common/rpc/reply.h"
 #include "common/rpc/server.h"
+#include "common/rpc/service_server.h"
+#include "common/rpc/status.h"
 #include "common/tombstones/deleted_users.h"
 #include "google/protobuf/empty.pb.h"
 #include "services/tasks/reminder_hub.h"
@@ -31,10 +33,6 @@ struct TasksServiceOptions {
   // StreamReminders: how often due reminders are looked for, and the caps on
   // open streams.
   ReminderHubOptions reminders;
-  // Threads for calls that need a transaction (every RPC but GetTask and
-  // a CreateTask without x-request-id); each holds a pool connection while
-  // it works, so more than the pool's size only queue for connections.
-  int blocking_threads = 8;
   // Deleted accounts, whose tokens are refused (nullptr: none are); Purge
   // adds its user. Must outlive the service.
   common::tombstones::DeletedUsers* deleted_users = nullptr;
@@ -53,9 +51,11 @@ class TasksServiceImpl final {
   TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
                    TasksServiceOptions options = {});
 
-  // Every RPC of todo.tasks.v1.TasksService, by path (no method needs a
-  // stream thread). The service must outlive the server.
-  common::rpc::MethodTable Methods(common::rpc::StreamThreads* unused);
+  // Every RPC of todo.tasks.v1.TasksService, by path; calls that need a
+  // transaction (every RPC but GetTask and a CreateTask without
+  // x-request-id) run on the server's blocking threads. Called once; the
+  // service must outlive the server.
+  common::rpc::MethodTable Methods(const common::rpc::ServerResources& resources);
 
   // Ends open reminder streams (OK) so a graceful shutdown need not wait for
   // clients to hang up. Call before the server's Shutdown.
@@ -92,7 +92,7 @@ class TasksServiceImpl final {
   TasksStore* const store_;
   const common::jwt::JwtVerifier* const verifier_;
   const TasksServiceOptions options_;
-  common::rpc::BlockingExecutor blocking_{options_.blocking_threads};
+  common::rpc::BlockingExecutor* blocking_ = nullptr;  // the server's, set by Methods
   ReminderHub reminders_{store_, options_.reminders};
 };
 

@@ -12,15 +12,18 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/auth/auth_service.h"
+#include "services/auth/auth_app.h"
+#include "services/auth/auth_config.h"
 #include "services/auth/migrations.h"
 #include "services/tasks/migrations.h"
-#include "services/tasks/tasks_service.h"
-#include "tests/harness/in_process_loop_server.h"
-#include "tests/harness/in_process_server.h"
+#include "services/tasks/tasks_app.h"
+#include "services/tasks/tasks_config.h"
 #include "tests/harness/postgres_instance.h"
+#include "tests/harness/service_environment.h"
 #include "tests/harness/status_matchers.h"
 #include "tests/harness/tokens.h"
+#include "todo/auth/v1/auth.grpc.pb.h"
+#include "todo/tasks/v1/tasks.grpc.pb.h"
 
 namespace todo::auth {
 namespace {
@@ -28,7 +31,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using ::todo::testing::Authorize;
-using ::todo::testing::InProcessServer;
 using ::todo::testing::IsOk;
 using ::todo::testing::SharedPostgres;
 using ::todo::testing::StatusIs;
@@ -61,35 +63,32 @@ class AuthServiceTest : public ::testing::Test {
     verify.hs256_secret = todo::testing::kTestSecret;
     verifier_ = std::make_unique<common::jwt::JwtVerifier>(verify, &clock_);
 
-    pipeline_ =
-        std::make_unique<common::pg::Pipeline>(todo::testing::PipelineFor(pool_options.connect));
-    tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(), &clock_);
-    tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get());
-    tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(
-        [this](common::rpc::StreamThreads* streams) { return tasks_service_->Methods(streams); });
-    tasks_stub_ = tasks::v1::TasksService::NewStub(tasks_server_->NewChannel());
+    // Both services as their binaries assemble them, on the test's clock.
+    absl::StatusOr<tasks::TasksConfig> tasks_config =
+        tasks::LoadTasksConfig(todo::testing::ServiceEnvironment(*shared_dsn));
+    EXPECT_THAT(tasks_config, IsOk());
+    absl::StatusOr<std::unique_ptr<tasks::TasksApp>> tasks_app =
+        tasks::TasksApp::Start(*tasks_config, clock_);
+    EXPECT_THAT(tasks_app, IsOk());
+    tasks_ = *std::move(tasks_app);
+    tasks_stub_ = tasks::v1::TasksService::NewStub(
+        grpc::CreateChannel(tasks_->server().local_target(), grpc::InsecureChannelCredentials()));
 
-    store_ = std::make_unique<AuthStore>(pool_.get(), &clock_);
-    Argon2Params cheap;
-    cheap.time_cost = 1;
-    cheap.memory_kib = 1024;
-    hasher_ = std::make_unique<PasswordHasher>(cheap);
-    TokenOptions tokens;
-    tokens.secret = todo::testing::kTestSecret;
-    issuer_ = std::make_unique<TokenIssuer>(tokens, &clock_);
-    purger_ = std::make_unique<UserDataPurger>(tasks_server_->local_target(), "");
-    SignInThrottleOptions throttle;
-    throttle.pair = {2, absl::Minutes(1), absl::Minutes(4)};
+    absl::StatusOr<AuthConfig> config = LoadAuthConfig(todo::testing::ServiceEnvironment(
+        *shared_dsn, {{"TASKS_ADDR", tasks_->server().local_target()},
+                      {"ARGON2_TIME_COST", "1"},
+                      {"ARGON2_MEMORY_KIB", "1024"}}));
+    EXPECT_THAT(config, IsOk());
+    config->throttle.pair = {2, absl::Minutes(1), absl::Minutes(4)};
     // Every test signs in from 127.0.0.1 into one database, each with its own
     // fake clock: the address key would carry one test's attempts into the
     // next. Emails (and so pairs) are unique per test.
-    throttle.address.free_attempts = 1'000'000;
-    throttle_ = std::make_unique<SignInThrottle>(pool_.get(), &clock_, throttle);
-    service_ =
-        std::make_unique<AuthServiceImpl>(store_.get(), hasher_.get(), issuer_.get(),
-                                          verifier_.get(), purger_.get(), &clock_, throttle_.get());
-    server_ = std::make_unique<InProcessServer>(std::vector<grpc::Service*>{service_.get()});
-    stub_ = v1::AuthService::NewStub(server_->NewChannel());
+    config->throttle.address.free_attempts = 1'000'000;
+    absl::StatusOr<std::unique_ptr<AuthApp>> auth_app = AuthApp::Start(*config, clock_);
+    EXPECT_THAT(auth_app, IsOk());
+    auth_ = *std::move(auth_app);
+    stub_ = v1::AuthService::NewStub(
+        grpc::CreateChannel(auth_->server().local_target(), grpc::InsecureChannelCredentials()));
 
     static std::atomic<int> next{0};
     email_ = absl::StrCat("Ada.", getpid(), ".", next++, "@Example.com");
@@ -124,19 +123,10 @@ class AuthServiceTest : public ::testing::Test {
 
   common::time::FakeClock clock_;
   std::unique_ptr<common::pg::ConnectionPool> pool_;
-  std::unique_ptr<common::pg::Pipeline> pipeline_;
   std::unique_ptr<common::jwt::JwtVerifier> verifier_;
-  std::unique_ptr<tasks::TasksStore> tasks_store_;
-  std::unique_ptr<tasks::TasksServiceImpl> tasks_service_;
-  std::unique_ptr<todo::testing::InProcessLoopServer> tasks_server_;
+  std::unique_ptr<tasks::TasksApp> tasks_;
   std::unique_ptr<TasksStub> tasks_stub_;
-  std::unique_ptr<AuthStore> store_;
-  std::unique_ptr<PasswordHasher> hasher_;
-  std::unique_ptr<TokenIssuer> issuer_;
-  std::unique_ptr<UserDataPurger> purger_;
-  std::unique_ptr<SignInThrottle> throttle_;
-  std::unique_ptr<AuthServiceImpl> service_;
-  std::unique_ptr<InProcessServer> server_;
+  std::unique_ptr<AuthApp> auth_;
   std::unique_ptr<AuthStub> stub_;
   std::string email_;
 };
@@ -300,12 +290,20 @@ TEST_F(AuthServiceTest, DeleteMeRemovesTheAccountAndTheUsersTasks) {
   google::protobuf::Empty empty;
   ASSERT_THAT(Call(&AuthStub::DeleteMe, v1::DeleteMeRequest(), &empty, token), IsOk());
 
+  auto connection = pool_->Checkout();
+  ASSERT_THAT(connection, IsOk());
+  absl::StatusOr<common::pg::Result> left =
+      (*connection)
+          ->ExecuteOnce("count_left_tasks", "SELECT count(*) FROM tasks.tasks WHERE user_id = $1",
+                        common::pg::Params().Add(response.user().id()));
+  ASSERT_THAT(left, IsOk());
+  EXPECT_EQ(left->GetText(0, 0), "0");
+  // Neither service takes the deleted account's token any more.
   grpc::ClientContext list_context;
   Authorize(list_context, token);
   tasks::v1::ListTasksResponse listed;
-  ASSERT_THAT(tasks_stub_->ListTasks(&list_context, tasks::v1::ListTasksRequest(), &listed),
-              IsOk());
-  EXPECT_EQ(listed.total_size(), 0);
+  EXPECT_THAT(tasks_stub_->ListTasks(&list_context, tasks::v1::ListTasksRequest(), &listed),
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("deleted")));
   v1::User me;
   // The deleted account's token no longer speaks for anyone.
   EXPECT_THAT(Call(&AuthStub::GetMe, v1::GetMeRequest(), &me, token),
@@ -319,7 +317,7 @@ TEST_F(AuthServiceTest, DeleteMeRemovesTheAccountAndTheUsersTasks) {
 TEST_F(AuthServiceTest, DeleteMeKeepsTheAccountWhenTasksCannotBePurged) {
   v1::AuthResponse response;
   ASSERT_THAT(SignUp(email_, "the right password", &response), IsOk());
-  tasks_server_->Shutdown();
+  tasks_->Shutdown();
   google::protobuf::Empty empty;
   EXPECT_THAT(Call(&AuthStub::DeleteMe, v1::DeleteMeRequest(), &empty, response.access_token()),
               StatusIs(grpc::StatusCode::UNAVAILABLE, HasSubstr("tasks")));

@@ -4,7 +4,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "tests/harness/in_process_server.h"
+#include "tests/harness/in_process_loop_server.h"
 #include "tests/harness/postgres_instance.h"
 #include "tests/harness/status_matchers.h"
 
@@ -14,7 +14,7 @@ namespace {
 using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
-using ::todo::testing::InProcessServer;
+using ::todo::testing::InProcessLoopServer;
 using ::todo::testing::IsOk;
 using ::todo::testing::SharedPostgres;
 
@@ -41,7 +41,7 @@ bool WaitFor(Health::Stub& stub, HealthCheckResponse::ServingStatus wanted) {
 }
 
 TEST(DatabaseHealthWatcherTest, FollowsTheDatabaseDownAndBackUp) {
-  InProcessServer server({});
+  InProcessLoopServer server([](const rpc::ServerResources&) { return rpc::MethodTable(); });
   auto stub = Health::NewStub(server.NewChannel());
   // The server starts NOT_SERVING until the database has been seen.
   EXPECT_EQ(Check(*stub, ""), HealthCheckResponse::NOT_SERVING);
@@ -51,7 +51,7 @@ TEST(DatabaseHealthWatcherTest, FollowsTheDatabaseDownAndBackUp) {
   options.connect.connect_timeout = absl::Seconds(1);
   options.service_names = {"todo.test.v1.Thing"};
   options.interval = absl::Milliseconds(100);
-  DatabaseHealthWatcher watcher(options, server.server().health());
+  DatabaseHealthWatcher watcher(options, &server.server().health());
   watcher.Start();
   EXPECT_TRUE(watcher.serving());
   EXPECT_TRUE(WaitFor(*stub, HealthCheckResponse::SERVING));

@@ -43,7 +43,8 @@ using ::todo::testing::InProcessLoopServer;
 //   unless the client goes away.
 class SteeredService {
  public:
-  MethodTable Methods(StreamThreads* streams) {
+  MethodTable Methods(const ServerResources& resources) {
+    StreamThreads* const streams = resources.streams;
     MethodTable methods;
     methods["/todo.tasks.v1.TasksService/GetTask"] = AsyncUnary<v1::GetTaskRequest, v1::Task>(
         "GetTask",
@@ -123,7 +124,8 @@ class SteeredService {
 class ServerTest : public ::testing::Test {
  protected:
   ServerTest()
-      : server_([this](StreamThreads* streams) { return service_.Methods(streams); }, Options()),
+      : server_([this](const ServerResources& resources) { return service_.Methods(resources); },
+                Options()),
         stub_(v1::TasksService::NewStub(server_.NewChannel())) {}
   ~ServerTest() override { service_.AnswerParked(); }
 
@@ -266,7 +268,7 @@ TEST_F(ServerTest, ServesHealthCheckAndWatch) {
   auto watch = health->Watch(&watch_context, request);
   ASSERT_TRUE(watch->Read(&response));
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
-  server_.server().health()->SetServingStatus(true);
+  server_.server().health().SetServingStatus(true);
   ASSERT_TRUE(watch->Read(&response));
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   {

@@ -1,6 +1,6 @@
 #pragma once
 
-// A real common/rpc server (the tasks service's) on 127.0.0.1:0 in the test
+// A real common/rpc ServiceServer on 127.0.0.1:0 in the test
 // process, with its own event loops, built with the same bootstrap as the
 // binary (health, reflection, limits), reached through a real channel.
 
@@ -16,7 +16,7 @@ namespace todo::testing {
 
 class InProcessLoopServer {
  public:
-  using Methods = std::function<common::rpc::MethodTable(common::rpc::StreamThreads*)>;
+  using Methods = common::rpc::ServiceServer::MethodsFactory;
 
   explicit InProcessLoopServer(const Methods& methods,
                                common::rpc::ServiceServerOptions options = DefaultOptions());

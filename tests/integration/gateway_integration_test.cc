@@ -13,16 +13,15 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "services/auth/auth_service.h"
+#include "services/auth/auth_app.h"
 #include "services/auth/migrations.h"
 #include "services/gateway/gateway_config.h"
 #include "services/gateway/gateway_workers.h"
 #include "services/gateway/http_server.h"
 #include "services/tasks/migrations.h"
-#include "services/tasks/tasks_service.h"
-#include "tests/harness/in_process_loop_server.h"
-#include "tests/harness/in_process_server.h"
+#include "services/tasks/tasks_app.h"
 #include "tests/harness/postgres_instance.h"
+#include "tests/harness/service_environment.h"
 #include "tests/harness/status_matchers.h"
 #include "tests/harness/tokens.h"
 
@@ -31,7 +30,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using ::todo::testing::InProcessServer;
 using ::todo::testing::IsOk;
 using ::todo::testing::SharedPostgres;
 
@@ -60,44 +58,29 @@ class GatewayIntegrationTest : public ::testing::Test {
   }
 
   GatewayIntegrationTest() {
-    common::pg::PoolOptions pool_options;
-    pool_options.connect.dsn = *dsn_;
-    pool_ = std::make_unique<common::pg::ConnectionPool>(pool_options);
-    common::jwt::JwtVerifierOptions verify;
-    verify.hs256_secret = todo::testing::kTestSecret;
-    verifier_ = std::make_unique<common::jwt::JwtVerifier>(verify, &common::time::Clock::Real());
-    pipeline_ =
-        std::make_unique<common::pg::Pipeline>(todo::testing::PipelineFor(pool_options.connect));
-    tasks_store_ = std::make_unique<tasks::TasksStore>(pool_.get(), pipeline_.get(),
-                                                       &common::time::Clock::Real());
-    tasks::TasksServiceOptions tasks_options;
-    tasks_options.reminders.poll_interval = absl::Milliseconds(20);
-    tasks_service_ = std::make_unique<tasks::TasksServiceImpl>(tasks_store_.get(), verifier_.get(),
-                                                               tasks_options);
-    tasks_server_ = std::make_unique<todo::testing::InProcessLoopServer>(
-        [this](common::rpc::StreamThreads* streams) { return tasks_service_->Methods(streams); });
-
-    auth_store_ = std::make_unique<auth::AuthStore>(pool_.get(), &common::time::Clock::Real());
-    auth::Argon2Params cheap;
-    cheap.time_cost = 1;
-    cheap.memory_kib = 1024;
-    hasher_ = std::make_unique<auth::PasswordHasher>(cheap);
-    auth::TokenOptions tokens;
-    tokens.secret = todo::testing::kTestSecret;
-    issuer_ = std::make_unique<auth::TokenIssuer>(tokens, &common::time::Clock::Real());
-    purger_ = std::make_unique<auth::UserDataPurger>(tasks_server_->local_target(), "");
-    throttle_ = std::make_unique<auth::SignInThrottle>(pool_.get(), &common::time::Clock::Real());
-    auth_service_ = std::make_unique<auth::AuthServiceImpl>(
-        auth_store_.get(), hasher_.get(), issuer_.get(), verifier_.get(), purger_.get(),
-        &common::time::Clock::Real(), throttle_.get());
-    auth_server_ =
-        std::make_unique<InProcessServer>(std::vector<grpc::Service*>{auth_service_.get()});
+    // Both backends as their binaries assemble them.
+    absl::StatusOr<tasks::TasksConfig> tasks_config = tasks::LoadTasksConfig(
+        todo::testing::ServiceEnvironment(*dsn_, {{"REMINDER_POLL_INTERVAL_S", "0.02"}}));
+    EXPECT_THAT(tasks_config, IsOk());
+    absl::StatusOr<std::unique_ptr<tasks::TasksApp>> tasks_app =
+        tasks::TasksApp::Start(*tasks_config, common::time::Clock::Real());
+    EXPECT_THAT(tasks_app, IsOk());
+    tasks_ = *std::move(tasks_app);
+    absl::StatusOr<auth::AuthConfig> auth_config = auth::LoadAuthConfig(
+        todo::testing::ServiceEnvironment(*dsn_, {{"TASKS_ADDR", tasks_->server().local_target()},
+                                                  {"ARGON2_TIME_COST", "1"},
+                                                  {"ARGON2_MEMORY_KIB", "1024"}}));
+    EXPECT_THAT(auth_config, IsOk());
+    absl::StatusOr<std::unique_ptr<auth::AuthApp>> auth_app =
+        auth::AuthApp::Start(*auth_config, common::time::Clock::Real());
+    EXPECT_THAT(auth_app, IsOk());
+    auth_ = *std::move(auth_app);
 
     // The shipped profile, pointed at the in-process servers.
     auto config = gateway::LoadGatewayConfig(
         common::config::Environment::FromMap({{"GATEWAY_DESCRIPTOR_SET", TODO_API_DESCRIPTOR_SET},
-                                              {"AUTH_ADDR", auth_server_->server().local_target()},
-                                              {"TASKS_ADDR", tasks_server_->local_target()},
+                                              {"AUTH_ADDR", auth_->server().local_target()},
+                                              {"TASKS_ADDR", tasks_->server().local_target()},
                                               {"CHAT_ADDR", "127.0.0.1:1"},
                                               {"CORS_ORIGINS", "https://app.example.com"}}));
     EXPECT_THAT(config, IsOk());
@@ -119,7 +102,7 @@ class GatewayIntegrationTest : public ::testing::Test {
 
   ~GatewayIntegrationTest() override {
     http_server_->Shutdown();
-    tasks_service_->StopStreams();
+    tasks_->Shutdown();
   }
 
   common::http_client::HttpResponse Send(
@@ -152,19 +135,8 @@ class GatewayIntegrationTest : public ::testing::Test {
   }
 
   static std::string* dsn_;
-  std::unique_ptr<common::pg::ConnectionPool> pool_;
-  std::unique_ptr<common::pg::Pipeline> pipeline_;
-  std::unique_ptr<common::jwt::JwtVerifier> verifier_;
-  std::unique_ptr<tasks::TasksStore> tasks_store_;
-  std::unique_ptr<tasks::TasksServiceImpl> tasks_service_;
-  std::unique_ptr<todo::testing::InProcessLoopServer> tasks_server_;
-  std::unique_ptr<auth::AuthStore> auth_store_;
-  std::unique_ptr<auth::PasswordHasher> hasher_;
-  std::unique_ptr<auth::TokenIssuer> issuer_;
-  std::unique_ptr<auth::UserDataPurger> purger_;
-  std::unique_ptr<auth::SignInThrottle> throttle_;
-  std::unique_ptr<auth::AuthServiceImpl> auth_service_;
-  std::unique_ptr<InProcessServer> auth_server_;
+  std::unique_ptr<tasks::TasksApp> tasks_;
+  std::unique_ptr<auth::AuthApp> auth_;
   gateway::GatewayConfig config_;
   std::unique_ptr<gateway::transcoding::TranscoderConfig> routes_;
   std::unique_ptr<gateway::HttpServer> http_server_;
@@ -259,8 +231,8 @@ TEST_F(GatewayIntegrationTest, MapsErrorsAsEnvoyWould) {
 
 TEST_F(GatewayIntegrationTest, ServesItsOwnEndpointsAndCors) {
   // In a deployment the health watcher does this once Postgres answers.
-  tasks_server_->server().health()->SetServingStatus(true);
-  auth_server_->server().health()->SetServingStatus(true);
+  tasks_->server().health().SetServingStatus(true);
+  auth_->server().health().SetServingStatus(true);
   auto health = Send("GET", "/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(ParseJson(health.body).fields().at("status").string_value(), "healthy");

@@ -14,9 +14,9 @@
 #include "gtest/gtest.h"
 #include "services/tasks/limits.h"
 #include "services/tasks/migrations.h"
-#include "services/tasks/tasks_service.h"
-#include "tests/harness/in_process_loop_server.h"
+#include "services/tasks/tasks_app.h"
 #include "tests/harness/postgres_instance.h"
+#include "tests/harness/service_environment.h"
 #include "tests/harness/status_matchers.h"
 #include "tests/harness/tokens.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
@@ -30,10 +30,8 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 using ::todo::testing::Authorize;
-using ::todo::testing::InProcessLoopServer;
 using ::todo::testing::IsOk;
 using ::todo::testing::MintToken;
-using ::todo::testing::PipelineFor;
 using ::todo::testing::SharedPostgres;
 using ::todo::testing::StatusIs;
 using Stub = v1::TasksService::Stub;
@@ -52,34 +50,21 @@ absl::Time FromProto(const google::protobuf::Timestamp& time) {
   return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
 }
 
-// One replica of the service: pool, store and server on the shared database.
+// One replica of the service as todo-tasks assembles it (TasksApp: loop
+// pipeline, server, tombstones), on the shared database, with the test's
+// clock.
 struct Replica {
-  Replica(const common::time::Clock* clock, const common::jwt::JwtVerifier* verifier) {
-    common::pg::PoolOptions options;
-    options.connect.dsn = *shared_dsn;
-    options.size = 8;
-    pool = std::make_unique<common::pg::ConnectionPool>(options);
-    pipeline = std::make_unique<common::pg::Pipeline>(PipelineFor(options.connect));
-    store = std::make_unique<TasksStore>(pool.get(), pipeline.get(), clock);
-    TasksServiceOptions service_options;
-    service_options.reminders.poll_interval = absl::Milliseconds(20);
-    service = std::make_unique<TasksServiceImpl>(store.get(), verifier, service_options);
-    auto server_options = InProcessLoopServer::DefaultOptions();
-    server_options.server.max_receive_message_bytes = kMaxRequestBytes;
-    server = std::make_unique<InProcessLoopServer>(
-        [this](common::rpc::StreamThreads* streams) { return service->Methods(streams); },
-        server_options);
-    stub = v1::TasksService::NewStub(server->NewChannel());
+  explicit Replica(const common::time::Clock* clock) {
+    absl::StatusOr<TasksConfig> config = LoadTasksConfig(
+        todo::testing::ServiceEnvironment(*shared_dsn, {{"REMINDER_POLL_INTERVAL_S", "0.02"}}));
+    EXPECT_THAT(config, IsOk());
+    absl::StatusOr<std::unique_ptr<TasksApp>> started = TasksApp::Start(*config, *clock);
+    EXPECT_THAT(started, IsOk());
+    app = *std::move(started);
+    stub = v1::TasksService::NewStub(
+        grpc::CreateChannel(app->server().local_target(), grpc::InsecureChannelCredentials()));
   }
-  ~Replica() {
-    service->StopStreams();
-    server->Shutdown();
-  }
-  std::unique_ptr<common::pg::ConnectionPool> pool;
-  std::unique_ptr<common::pg::Pipeline> pipeline;
-  std::unique_ptr<TasksStore> store;
-  std::unique_ptr<TasksServiceImpl> service;
-  std::unique_ptr<InProcessLoopServer> server;
+  std::unique_ptr<TasksApp> app;
   std::unique_ptr<Stub> stub;
 };
 
@@ -96,19 +81,11 @@ class TasksServiceTest : public ::testing::Test {
   }
 
   TasksServiceTest()
-      : clock_(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()))),
-        verifier_(VerifierOptions(), &clock_),
-        replica_(&clock_, &verifier_) {
+      : clock_(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()))), replica_(&clock_) {
     static std::atomic<int> next_user{0};
     const std::string suffix = absl::StrCat(getpid(), "-", next_user.fetch_add(2));
     alice_ = "alice-" + suffix;
     bob_ = "bob-" + suffix;
-  }
-
-  static common::jwt::JwtVerifierOptions VerifierOptions() {
-    common::jwt::JwtVerifierOptions options;
-    options.hs256_secret = todo::testing::kTestSecret;
-    return options;
   }
 
   // Calls `method` as `user` (no token when empty), with an optional x-request-id.
@@ -160,7 +137,6 @@ class TasksServiceTest : public ::testing::Test {
   }
 
   common::time::FakeClock clock_;
-  common::jwt::JwtVerifier verifier_;
   Replica replica_;
   std::string alice_;
   std::string bob_;
@@ -727,7 +703,11 @@ TEST_F(TasksServiceTest, PurgeRemovesOnlyTheCallersTasks) {
   v1::PurgeUserTasksResponse purged;
   ASSERT_THAT(Call(&Stub::PurgeUserTasks, alice_, v1::PurgeUserTasksRequest(), &purged), IsOk());
   EXPECT_EQ(purged.deleted_count(), 2);
-  EXPECT_EQ(List(alice_).total_size(), 0);
+  // Purge is the last step of deleting the account: its tokens no longer
+  // speak for anyone.
+  v1::ListTasksResponse response;
+  EXPECT_THAT(Call(&Stub::ListTasks, alice_, v1::ListTasksRequest(), &response),
+              StatusIs(grpc::StatusCode::UNAUTHENTICATED, HasSubstr("deleted")));
   EXPECT_EQ(List(bob_).total_size(), 1);
 }
 
@@ -787,7 +767,7 @@ TEST_F(TasksServiceTest, DeliversRemindersThatCameDueWhileNobodyListenedOnConnec
 }
 
 TEST_F(TasksServiceTest, TwoReplicasNeverDeliverTheSameReminderTwice) {
-  Replica other(&clock_, &verifier_);
+  Replica other(&clock_);
   constexpr int kReminders = 40;
   for (int i = 0; i < kReminders; ++i) {
     Create(alice_, absl::StrCat("r", i),
