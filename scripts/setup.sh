@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev libpq-dev libboost-dev libcurl4-openssl-dev libssl-dev libargon2-dev libnghttp2-dev
+  libabsl-dev libpq-dev libboost-dev libcurl4-openssl-dev libssl-dev libargon2-dev libnghttp2-dev zlib1g-dev
   golang-github-gogo-googleapis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib

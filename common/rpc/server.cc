@@ -20,6 +20,7 @@
 #include "common/event_loops/connection_count.h"
 #include "common/event_loops/listener.h"
 #include "common/logging/log.h"
+#include "common/rpc/compression.h"
 #include "common/rpc/session_io.h"
 #include "common/rpc/status.h"
 #include "common/rpc/wire.h"
@@ -31,8 +32,8 @@ using tcp = asio::ip::tcp;
 
 // --- Call ---
 
-Call::Call(std::string method, std::vector<std::pair<std::string, std::string>> metadata,
-           absl::Time deadline, std::string peer_address, std::shared_ptr<CallSink> sink)
+Call::Call(std::string method, Metadata metadata, absl::Time deadline, std::string peer_address,
+           std::shared_ptr<CallSink> sink)
     : method_(std::move(method)),
       metadata_(std::move(metadata)),
       deadline_(deadline),
@@ -54,24 +55,60 @@ absl::string_view Call::FirstMetadata(absl::string_view key) const {
   return "";
 }
 
-void Call::SendInitialMetadata() {
-  if (!done()) sink_->SendHeaders();
+void Call::AddInitialMetadata(std::string key, std::string value) {
+  absl::MutexLock lock(&mu_);
+  if (!headers_handed_over_) initial_metadata_.emplace_back(std::move(key), std::move(value));
 }
 
-bool Call::Write(std::string message) {
+void Call::AddTrailingMetadata(std::string key, std::string value) {
+  absl::MutexLock lock(&mu_);
+  trailing_metadata_.emplace_back(std::move(key), std::move(value));
+}
+
+void Call::SetCompression(Encoding encoding) {
+  absl::MutexLock lock(&mu_);
+  if (headers_handed_over_) return;
+  encoding_ =
+      Accepts(FirstMetadata("grpc-accept-encoding"), encoding) ? encoding : Encoding::kIdentity;
+}
+
+void Call::HandHeadersOverLocked() {
+  if (headers_handed_over_) return;
+  headers_handed_over_ = true;
+  sink_->SendHeaders(std::move(initial_metadata_), encoding_);
+}
+
+std::string Call::Frame(const std::string& message, bool compress) const {
+  if (!compress || encoding_ == Encoding::kIdentity) return FrameMessage(message);
+  return FrameMessage(Compress(encoding_, message), /*compressed=*/true);
+}
+
+void Call::SendInitialMetadata() {
+  absl::MutexLock lock(&mu_);
+  if (!done()) HandHeadersOverLocked();
+}
+
+bool Call::Write(std::string message, bool compress) {
+  absl::MutexLock lock(&mu_);
   if (done()) return false;
-  sink_->Send(rpc::FrameMessage(message));
+  HandHeadersOverLocked();
+  sink_->Send(Frame(message, compress));
   return !done();
 }
 
 void Call::Reply(std::string message) {
+  absl::MutexLock lock(&mu_);
   if (done_.exchange(true, std::memory_order_acq_rel)) return;
-  sink_->End(grpc::Status::OK, rpc::FrameMessage(message));
+  HandHeadersOverLocked();
+  sink_->End(grpc::Status::OK, Frame(message, true), std::move(trailing_metadata_));
 }
 
 void Call::Finish(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
   if (done_.exchange(true, std::memory_order_acq_rel)) return;
-  sink_->End(status, "");
+  // With nothing to say before the status, the answer is trailers-only.
+  if (!initial_metadata_.empty()) HandHeadersOverLocked();
+  sink_->End(status, "", std::move(trailing_metadata_));
 }
 
 namespace {
@@ -172,9 +209,9 @@ class Connection : public rpc::SessionIo<Connection>,
 
   // A call's answer, on the loop thread.
   void Send(int32_t id, std::string framed);
-  void SendHeaders(int32_t id);
+  void SendHeaders(int32_t id, Metadata metadata, Encoding encoding);
   // `http_status` only counts when nothing was sent yet (trailers-only).
-  void End(int32_t id, const grpc::Status& status, int http_status = 200);
+  void End(int32_t id, const grpc::Status& status, int http_status = 200, Metadata trailing = {});
 
  private:
   struct Stream {
@@ -182,6 +219,8 @@ class Connection : public rpc::SessionIo<Connection>,
     std::string http_method;
     std::string content_type;
     std::string encoding;
+    Encoding request_encoding = Encoding::kIdentity;
+    std::string bad_metadata;  // a "-bin" key whose value is not base64
     std::optional<absl::Duration> timeout;
     Headers metadata;
     size_t header_bytes = 0;
@@ -201,7 +240,8 @@ class Connection : public rpc::SessionIo<Connection>,
     bool ended = false;
     // Refused while the client still sends: reset once the answer is out.
     bool reset_after_answer = false;
-    std::string pending;  // framed messages nghttp2 has not taken yet
+    std::string pending;       // framed messages nghttp2 has not taken yet
+    Headers response_headers;  // the handler's initial metadata, grpc-encoding
     Headers trailers;
   };
 
@@ -260,7 +300,7 @@ class StreamSink final : public CallSink {
     if (queued_->fetch_add(framed.size()) > kMaxQueuedStreamBytes) {
       End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                        "the client does not read the stream fast enough"),
-          "");
+          "", {});
       return;
     }
     asio::dispatch(io_, [connection = connection_, id = id_, framed = std::move(framed)]() mutable {
@@ -268,18 +308,19 @@ class StreamSink final : public CallSink {
     });
   }
 
-  void SendHeaders() override {
-    asio::dispatch(io_, [connection = connection_, id = id_] {
-      if (auto alive = connection.lock()) alive->SendHeaders(id);
+  void SendHeaders(Metadata metadata, Encoding encoding) override {
+    asio::dispatch(io_, [connection = connection_, id = id_, metadata = std::move(metadata),
+                         encoding]() mutable {
+      if (auto alive = connection.lock()) alive->SendHeaders(id, std::move(metadata), encoding);
     });
   }
 
-  void End(grpc::Status status, std::string last_framed) override {
+  void End(grpc::Status status, std::string last_framed, Metadata trailing) override {
     asio::dispatch(io_, [connection = connection_, id = id_, status = std::move(status),
-                         last = std::move(last_framed)]() mutable {
+                         last = std::move(last_framed), trailing = std::move(trailing)]() mutable {
       if (auto alive = connection.lock()) {
         if (!last.empty()) alive->Send(id, std::move(last));
-        alive->End(id, status);
+        alive->End(id, status, 200, std::move(trailing));
       }
     });
   }
@@ -351,7 +392,12 @@ int Connection::OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uin
   } else if (key == "grpc-timeout") {
     stream->timeout = ParseTimeout(text);
   } else if (key[0] != ':' && key != "te") {
-    stream->metadata.emplace_back(std::string(key), std::move(text));
+    std::optional<std::string> decoded = DecodeMetadataValue(key, text);
+    if (!decoded.has_value()) {
+      stream->bad_metadata = std::string(key);
+      return 0;
+    }
+    stream->metadata.emplace_back(std::string(key), *std::move(decoded));
   }
   return 0;
 }
@@ -449,10 +495,22 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
            415);
     return;
   }
-  if (!stream.encoding.empty() && stream.encoding != "identity") {
+  if (!stream.encoding.empty()) {
+    const std::optional<Encoding> encoding = ParseEncoding(stream.encoding);
+    if (!encoding.has_value()) {
+      // grpc-accept-encoding (in every answer) tells the client what to use.
+      Refuse(id, stream,
+             grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          absl::StrCat("grpc-encoding ", stream.encoding, " is not supported (",
+                                       kAcceptEncodings, ")")));
+      return;
+    }
+    stream.request_encoding = *encoding;
+  }
+  if (!stream.bad_metadata.empty()) {
     Refuse(id, stream,
-           grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        absl::StrCat("grpc-encoding ", stream.encoding, " is not supported")));
+           grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("metadata ", stream.bad_metadata, " is not base64")));
     return;
   }
   auto method = server_.methods.find(stream.path);
@@ -483,10 +541,11 @@ void Connection::TakeMessages(int32_t id, Stream& stream) {
     const std::optional<rpc::MessagePrefix> prefix = rpc::ReadMessagePrefix(stream.inbound);
     if (!prefix.has_value()) return;
     const size_t length = prefix->length;
-    if ((prefix->flags & 1) != 0) {
+    const bool compressed = (prefix->flags & 1) != 0;
+    if (compressed && stream.request_encoding == Encoding::kIdentity) {
       Refuse(id, stream,
-             grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                          "compressed messages are not supported (grpc-encoding identity only)"));
+             grpc::Status(grpc::StatusCode::INTERNAL,
+                          "a compressed message without grpc-encoding naming how"));
       return;
     }
     if (length > max_bytes) {
@@ -499,6 +558,18 @@ void Connection::TakeMessages(int32_t id, Stream& stream) {
     if (stream.inbound.size() < kPrefix + length) return;
     std::string message = stream.inbound.substr(kPrefix, length);
     stream.inbound.erase(0, kPrefix + length);
+    if (compressed) {
+      absl::StatusOr<std::string> inflated =
+          Decompress(stream.request_encoding, message, max_bytes);
+      if (!inflated.ok()) {
+        Refuse(id, stream,
+               grpc::Status(static_cast<grpc::StatusCode>(inflated.status().code()),
+                            std::string(inflated.status().message())));
+        return;
+      }
+      message = *std::move(inflated);
+    }
+    stream.call->SetLastMessageCompressed(compressed);
     if (stream.handler->on_message) {
       std::shared_ptr<Call> call = stream.call;
       stream.handler->on_message(call, std::move(message));
@@ -529,7 +600,10 @@ void Connection::OnClientDone(int32_t id, Stream& stream) {
 
 void Connection::SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status) {
   stream.headers_sent = true;
-  Headers headers = {{":status", absl::StrCat(http_status)}, {"content-type", "application/grpc"}};
+  Headers headers = {{":status", absl::StrCat(http_status)},
+                     {"content-type", "application/grpc"},
+                     {"grpc-accept-encoding", std::string(kAcceptEncodings)}};
+  for (auto& header : stream.response_headers) headers.push_back(std::move(header));
   if (trailers_only) {
     for (auto& trailer : stream.trailers) headers.push_back(std::move(trailer));
   }
@@ -562,18 +636,27 @@ void Connection::Send(int32_t id, std::string framed) {
   ScheduleFlush();
 }
 
-void Connection::SendHeaders(int32_t id) {
+void Connection::SendHeaders(int32_t id, Metadata metadata, Encoding encoding) {
   Stream* stream = Find(id);
   if (closed_ || stream == nullptr || stream->ended || stream->headers_sent) return;
+  if (encoding != Encoding::kIdentity) {
+    stream->response_headers.emplace_back("grpc-encoding", std::string(EncodingName(encoding)));
+  }
+  for (auto& [key, value] : metadata) {
+    stream->response_headers.emplace_back(std::move(key), EncodeMetadataValue(key, value));
+  }
   SubmitHeaders(id, *stream, /*trailers_only=*/false);
   ScheduleFlush();
 }
 
-void Connection::End(int32_t id, const grpc::Status& status, int http_status) {
+void Connection::End(int32_t id, const grpc::Status& status, int http_status, Metadata trailing) {
   Stream* stream = Find(id);
   if (closed_ || stream == nullptr || stream->ended) return;
   stream->ended = true;
   stream->trailers = StatusTrailers(status);
+  for (auto& [key, value] : trailing) {
+    stream->trailers.emplace_back(std::move(key), EncodeMetadataValue(key, value));
+  }
   if (stream->headers_sent) {
     nghttp2_session_resume_data(session_, id);
   } else {

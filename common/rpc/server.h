@@ -13,9 +13,10 @@
 // trailers-only answers for calls that fail before a message, grpc-timeout
 // deadlines (DEADLINE_EXCEEDED), percent-encoded grpc-message,
 // grpc-status-details-bin, the receive limit checked on each message's
-// length prefix (RESOURCE_EXHAUSTED before its bytes are read), UNIMPLEMENTED
-// for unknown methods and compressed messages, 415 for a non-gRPC
-// content-type, GOAWAY and a grace period on Shutdown.
+// length prefix (RESOURCE_EXHAUSTED before its bytes are read; after
+// decompression, as it inflates), gzip and deflate messages both ways,
+// UNIMPLEMENTED for unknown methods and encodings, "-bin" metadata in base64,
+// 415 for a non-gRPC content-type, GOAWAY and a grace period on Shutdown.
 //
 // Handlers run on a loop thread and must not block; blocking work goes to a
 // thread of its own (methods.h binds both kinds).
@@ -31,27 +32,33 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/event_loops/event_loops.h"
+#include "common/rpc/compression.h"
 #include "grpcpp/support/status.h"
 
 namespace todo::common::rpc {
 
 class CallSink;
 
+// Metadata as it travels: keys lower-case; a "-bin" key's value is its raw
+// bytes (base64 only on the wire).
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
 // One call as its handler sees it: what the client sent, and the way to
 // answer. Write and Finish may be called from any thread.
 class Call {
  public:
-  Call(std::string method, std::vector<std::pair<std::string, std::string>> metadata,
-       absl::Time deadline, std::string peer_address, std::shared_ptr<CallSink> sink);
+  Call(std::string method, Metadata metadata, absl::Time deadline, std::string peer_address,
+       std::shared_ptr<CallSink> sink);
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 
   // "/package.Service/Method".
   const std::string& method() const { return method_; }
-  // The client's metadata, keys lower-case, in the order sent.
-  const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+  // The client's metadata in the order sent ("-bin" values decoded).
+  const Metadata& metadata() const { return metadata_; }
   // Every value of `key` (lower-case).
   std::vector<absl::string_view> MetadataValues(absl::string_view key) const;
   // The first value of `key`, or "".
@@ -65,13 +72,29 @@ class Call {
   // away, its deadline passed, the server stopped, or it was finished.
   bool done() const { return done_.load(std::memory_order_acquire); }
 
+  // Whether the request message being handled came compressed (for the
+  // streaming handlers, the one just passed to on_message).
+  bool last_message_compressed() const {
+    return last_message_compressed_.load(std::memory_order_acquire);
+  }
+
+  // Metadata for the response headers, before anything is sent; a "-bin"
+  // key takes raw bytes.
+  void AddInitialMetadata(std::string key, std::string value);
+  // Metadata for the trailers, before Finish.
+  void AddTrailingMetadata(std::string key, std::string value);
+  // Compresses the messages written from now on with `encoding` when the
+  // client accepts it (grpc-accept-encoding); before anything is sent.
+  void SetCompression(Encoding encoding);
+
   // Sends the response headers (initial metadata) now rather than with the
   // first message: a server stream that may stay silent for long tells its
   // client at once that it is open. No-op once anything was sent.
   void SendInitialMetadata();
-  // Sends one serialized message; false when the call is over. Messages of a
-  // call are sent in the order written.
-  bool Write(std::string message);
+  // Sends one serialized message, compressed when SetCompression chose an
+  // encoding and `compress` (a message may opt out); false when the call is
+  // over. Messages of a call are sent in the order written.
+  bool Write(std::string message, bool compress = true);
   // A unary call's answer: `message` and OK, in one hand-over.
   void Reply(std::string message);
   // Ends the call with `status` (trailers); only the first Reply or Finish
@@ -80,14 +103,29 @@ class Call {
 
   // For the server: the call ended without the handler finishing it.
   void MarkDone() { done_.store(true, std::memory_order_release); }
+  void SetLastMessageCompressed(bool compressed) {
+    last_message_compressed_.store(compressed, std::memory_order_release);
+  }
 
  private:
+  // The framed form of `message` under the call's encoding.
+  std::string Frame(const std::string& message, bool compress) const;
+  // Hands the headers over once, before the first message or the end.
+  void HandHeadersOverLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const std::string method_;
-  const std::vector<std::pair<std::string, std::string>> metadata_;
+  const Metadata metadata_;
   const absl::Time deadline_;
   const std::string peer_address_;
   const std::shared_ptr<CallSink> sink_;
   std::atomic<bool> done_{false};
+  std::atomic<bool> last_message_compressed_{false};
+  // Orders what goes to the sink: headers before messages before the end.
+  absl::Mutex mu_;
+  bool headers_handed_over_ ABSL_GUARDED_BY(mu_) = false;
+  Metadata initial_metadata_ ABSL_GUARDED_BY(mu_);
+  Metadata trailing_metadata_ ABSL_GUARDED_BY(mu_);
+  Encoding encoding_ ABSL_GUARDED_BY(mu_) = Encoding::kIdentity;
 };
 
 // Where a call's answer goes: its stream on a connection (implemented by
@@ -96,9 +134,12 @@ class CallSink {
  public:
   virtual ~CallSink() = default;
   virtual void Send(std::string framed_message) = 0;
-  virtual void SendHeaders() = 0;
-  // `last_framed_message`, when not empty, is sent first.
-  virtual void End(grpc::Status status, std::string last_framed_message) = 0;
+  // The response headers: `metadata` (raw "-bin" values) and the encoding
+  // of the messages that follow.
+  virtual void SendHeaders(Metadata metadata, Encoding encoding) = 0;
+  // `last_framed_message`, when not empty, is sent first; `trailing` joins
+  // the status in the trailers.
+  virtual void End(grpc::Status status, std::string last_framed_message, Metadata trailing) = 0;
 };
 
 // What serves one method. Both callbacks run on a loop thread.

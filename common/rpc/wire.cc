@@ -1,12 +1,15 @@
 #include "common/rpc/wire.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+
 namespace todo::common::rpc {
 
-std::string FrameMessage(absl::string_view message) {
+std::string FrameMessage(absl::string_view message, bool compressed) {
   const size_t length = message.size();
   std::string framed;
   framed.reserve(kMessagePrefixBytes + length);
-  framed.push_back('\0');
+  framed.push_back(compressed ? '\1' : '\0');
   for (int shift = 24; shift >= 0; shift -= 8) {
     framed.push_back(static_cast<char>((length >> shift) & 0xFF));
   }
@@ -38,6 +41,19 @@ std::string PercentEncodeMessage(absl::string_view message) {
     }
   }
   return out;
+}
+
+bool IsBinaryHeader(absl::string_view key) { return absl::EndsWith(key, "-bin"); }
+
+std::string EncodeMetadataValue(absl::string_view key, absl::string_view value) {
+  return IsBinaryHeader(key) ? absl::Base64Escape(value) : std::string(value);
+}
+
+std::optional<std::string> DecodeMetadataValue(absl::string_view key, absl::string_view value) {
+  if (!IsBinaryHeader(key)) return std::string(value);
+  std::string decoded;
+  if (!absl::Base64Unescape(value, &decoded)) return std::nullopt;
+  return decoded;
 }
 
 }  // namespace todo::common::rpc

@@ -15,8 +15,8 @@
 
 namespace todo::common::rpc {
 
-// `message` behind its prefix: not compressed, 4-byte big-endian length.
-std::string FrameMessage(absl::string_view message);
+// `message` behind its prefix: the compressed flag, 4-byte big-endian length.
+std::string FrameMessage(absl::string_view message, bool compressed = false);
 
 struct MessagePrefix {
   uint8_t flags = 0;  // bit 0: compressed; the rest reserved
@@ -29,6 +29,13 @@ inline constexpr size_t kMessagePrefixBytes = 5;
 // grpc-message as it travels: bytes outside printable ASCII, and '%', as
 // %XX (gRPC over HTTP/2 spec).
 std::string PercentEncodeMessage(absl::string_view message);
+
+// Metadata values on the wire: a "-bin" key's bytes travel in base64
+// (sent padded; read padded or not, as grpc-core does).
+bool IsBinaryHeader(absl::string_view key);
+std::string EncodeMetadataValue(absl::string_view key, absl::string_view value);
+// nullopt when a "-bin" value is not base64.
+std::optional<std::string> DecodeMetadataValue(absl::string_view key, absl::string_view value);
 
 // A header field for nghttp2, pointing at `name` and `value` (which must
 // outlive the submit call; nghttp2 copies them then).

@@ -37,11 +37,10 @@ absl::StatusOr<std::unique_ptr<TasksApp>> TasksApp::Start(const TasksConfig& con
                                                           const common::time::Clock& clock) {
   std::unique_ptr<TasksApp> app(new TasksApp(config, clock));
   absl::StatusOr<std::unique_ptr<common::rpc::ServiceServer>> server =
-      common::rpc::ServiceServer::Start(
-          app->config_.common.server, &app->loops_,
-          [&](const common::rpc::ServerResources& resources) {
-            return app->service_.Methods(resources);
-          });
+      common::rpc::ServiceServer::Start(app->config_.common.server, &app->loops_,
+                                        [&](const common::rpc::ServerResources& resources) {
+                                          return app->service_.Methods(resources);
+                                        });
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
   return app;

@@ -16,9 +16,9 @@ namespace todo::testing {
 inline common::config::Environment ServiceEnvironment(
     const std::string& dsn, absl::flat_hash_map<std::string, std::string> overrides = {}) {
   absl::flat_hash_map<std::string, std::string> values = {
-      {"DATABASE_URL", dsn},      {"BETTER_AUTH_SECRET", std::string(kTestSecret)},
+      {"DATABASE_URL", dsn},           {"BETTER_AUTH_SECRET", std::string(kTestSecret)},
       {"LISTEN_ADDRESS", "127.0.0.1"}, {"GRPC_PORT", "0"},
-      {"GRPC_WORKERS", "2"},      {"SHUTDOWN_GRACE_S", "2"},
+      {"GRPC_WORKERS", "2"},           {"SHUTDOWN_GRACE_S", "2"},
       {"DB_POOL_SIZE", "8"},
   };
   for (auto& [name, value] : overrides) values[name] = std::move(value);
