@@ -80,9 +80,8 @@ absl::StatusOr<std::string> Decompress(Encoding encoding, absl::string_view comp
     const size_t produced = chunk.size() - stream.avail_out;
     if (out.size() + produced > max_bytes) {
       inflateEnd(&stream);
-      return absl::ResourceExhaustedError(
-          absl::StrCat("Received message larger than max (more than ", max_bytes,
-                       " bytes once decompressed)"));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "Received message larger than max (more than ", max_bytes, " bytes once decompressed)"));
     }
     out.append(chunk.data(), produced);
     if (result == Z_OK && produced == 0 && stream.avail_in == 0) break;  // truncated

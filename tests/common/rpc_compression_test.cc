@@ -3,7 +3,6 @@
 // inflates.
 
 #include "common/rpc/compression.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -161,11 +161,11 @@ TEST_F(GrpcppInteropTest, ClientCompressedStreaming) {
   EXPECT_EQ(response.aggregated_payload_size(), 73086);
 }
 
-std::vector<int> ReadSizes(
-    grpc::ClientReaderInterface<StreamingOutputCallResponse>& reader) {
+std::vector<int> ReadSizes(grpc::ClientReaderInterface<StreamingOutputCallResponse>& reader) {
   std::vector<int> sizes;
   StreamingOutputCallResponse response;
-  while (reader.Read(&response)) sizes.push_back(static_cast<int>(response.payload().body().size()));
+  while (reader.Read(&response))
+    sizes.push_back(static_cast<int>(response.payload().body().size()));
   return sizes;
 }
 
@@ -245,7 +245,8 @@ TEST_F(GrpcppInteropTest, HalfDuplexAnswersOnceTheClientIsDone) {
   ASSERT_TRUE(stream->WritesDone());
   StreamingOutputCallResponse response;
   std::vector<int> sizes;
-  while (stream->Read(&response)) sizes.push_back(static_cast<int>(response.payload().body().size()));
+  while (stream->Read(&response))
+    sizes.push_back(static_cast<int>(response.payload().body().size()));
   EXPECT_THAT(sizes, ::testing::ElementsAre(5, 6));
   EXPECT_THAT(stream->Finish(), IsOk());
 }
@@ -300,8 +301,7 @@ void ExpectEchoed(const grpc::ClientContext& context) {
   const auto initial = context.GetServerInitialMetadata().find("x-grpc-test-echo-initial");
   ASSERT_NE(initial, context.GetServerInitialMetadata().end());
   EXPECT_EQ(std::string(initial->second.data(), initial->second.size()), kInitialValue);
-  const auto trailing =
-      context.GetServerTrailingMetadata().find("x-grpc-test-echo-trailing-bin");
+  const auto trailing = context.GetServerTrailingMetadata().find("x-grpc-test-echo-trailing-bin");
   ASSERT_NE(trailing, context.GetServerTrailingMetadata().end());
   EXPECT_EQ(std::string(trailing->second.data(), trailing->second.size()), kTrailingValue);
 }

@@ -18,8 +18,8 @@ namespace {
 using common::rpc::Call;
 using common::rpc::MethodHandler;
 using common::rpc::ParseRequest;
-using grpc::testing::Empty;
 using grpc::testing::EchoStatus;
+using grpc::testing::Empty;
 using grpc::testing::SimpleRequest;
 using grpc::testing::SimpleResponse;
 using grpc::testing::StreamingInputCallRequest;
@@ -208,7 +208,7 @@ common::rpc::MethodTable InteropMethods(const common::rpc::ServerResources& reso
     const bool started = threads->Start([call, request = *std::move(request)] {
       if (!WriteResponses(*call, request, true)) return;
       call->Finish(request.response_status().code() != 0 ? StatusOf(request.response_status())
-                                                          : grpc::Status::OK);
+                                                         : grpc::Status::OK);
     });
     if (!started) call->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy"));
   };
