@@ -43,6 +43,27 @@ std::string PercentEncodeMessage(absl::string_view message) {
   return out;
 }
 
+std::string PercentDecodeMessage(absl::string_view encoded) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(encoded.size());
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size() && hex(encoded[i + 1]) >= 0 &&
+        hex(encoded[i + 2]) >= 0) {
+      out += static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2]));
+      i += 2;
+    } else {
+      out += encoded[i];
+    }
+  }
+  return out;
+}
+
 bool IsBinaryHeader(absl::string_view key) { return absl::EndsWith(key, "-bin"); }
 
 std::string EncodeMetadataValue(absl::string_view key, absl::string_view value) {

@@ -29,6 +29,8 @@ inline constexpr size_t kMessagePrefixBytes = 5;
 // grpc-message as it travels: bytes outside printable ASCII, and '%', as
 // %XX (gRPC over HTTP/2 spec).
 std::string PercentEncodeMessage(absl::string_view message);
+// The reverse; a '%' not followed by two hex digits stays as it is.
+std::string PercentDecodeMessage(absl::string_view encoded);
 
 // Metadata values on the wire: a "-bin" key's bytes travel in base64
 // (sent padded; read padded or not, as grpc-core does).

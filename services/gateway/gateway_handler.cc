@@ -192,20 +192,20 @@ void GatewayHandler::Ready(std::shared_ptr<Exchange> exchange) {
     return;
   }
   for (const std::string& service : services) {
-    UpstreamCall check;
+    ClientCall check;
     check.method_path = "/grpc.health.v1.Health/Check";
     check.request_bytes = grpc::health::v1::HealthCheckRequest().SerializeAsString();
     check.timeout = absl::Seconds(2);
     auto answer_bytes = std::make_shared<std::string>();
-    UpstreamCallbacks callbacks;
+    ClientCallbacks callbacks;
     callbacks.on_message = [answer_bytes](std::string message) {
       *answer_bytes = std::move(message);
       return true;
     };
-    callbacks.on_close = [census, service, answer_bytes, answer](UpstreamReply reply) {
+    callbacks.on_close = [census, service, answer_bytes, answer](ClientReply reply) {
       grpc::health::v1::HealthCheckResponse health;
-      const bool answered =
-          reply.code == 0 && reply.messages == 1 && health.ParseFromString(*answer_bytes);
+      const bool answered = reply.code == absl::StatusCode::kOk && reply.messages == 1 &&
+                            health.ParseFromString(*answer_bytes);
       census->states[service] =
           answered ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(health.status())
                    : "UNREACHABLE";
@@ -215,19 +215,19 @@ void GatewayHandler::Ready(std::shared_ptr<Exchange> exchange) {
   }
 }
 
-HttpResponse GatewayHandler::UpstreamError(const UpstreamReply& reply) const {
+HttpResponse GatewayHandler::UpstreamError(const ClientReply& reply) const {
   const transcoding::UpstreamErrorHints hints =
-      transcoding::HintsForUpstreamError(reply.code, reply.details_bin);
+      transcoding::HintsForUpstreamError(static_cast<int>(reply.code), reply.details_bin);
   HttpResponse response;
   std::optional<std::string> json;
   if (options_.convert_grpc_status) {
-    json = printer_.StatusJson(reply.code, reply.message, reply.details_bin);
+    json = printer_.StatusJson(static_cast<int>(reply.code), reply.message, reply.details_bin);
   }
   if (json) {
     response = Json(hints.http_status, *std::move(json));
   } else {
     response = Json(hints.http_status, "");
-    response.headers.emplace_back("grpc-status", absl::StrCat(reply.code));
+    response.headers.emplace_back("grpc-status", absl::StrCat(static_cast<int>(reply.code)));
     if (!reply.message.empty()) {
       response.headers.emplace_back("grpc-message",
                                     common::rpc::PercentEncodeMessage(reply.message));
@@ -285,7 +285,7 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
       return;
     }
   }
-  GrpcUpstream* const upstream = upstreams_->For(method.service()->full_name());
+  Channel* const upstream = upstreams_->For(method.service()->full_name());
   if (upstream == nullptr) {
     Reply(*exchange,
           TextResponse(503, absl::StrCat("no upstream for ", method.service()->full_name())));
@@ -298,7 +298,7 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
                                                     limit->second, " bytes).")));
     return;
   }
-  UpstreamCall call;
+  ClientCall call;
   call.method_path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
   call.request_bytes = *std::move(message);
   call.timeout = options_.upstream_timeout;
@@ -317,18 +317,18 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
     return;
   }
   auto answer = std::make_shared<std::string>();
-  UpstreamCallbacks callbacks;
+  ClientCallbacks callbacks;
   callbacks.on_message = [answer](std::string message) {
     *answer = std::move(message);
     return true;
   };
   const google::protobuf::Descriptor* const output = method.output_type();
-  callbacks.on_close = [this, exchange, answer, output](UpstreamReply reply) {
-    if (reply.code == 0 && reply.messages != 1) {
-      reply.code = 13;  // INTERNAL, as gRPC's own client says for a unary call
+  callbacks.on_close = [this, exchange, answer, output](ClientReply reply) {
+    if (reply.code == absl::StatusCode::kOk && reply.messages != 1) {
+      reply.code = absl::StatusCode::kInternal;  // as gRPC's own client says for a unary call
       reply.message = "the upstream did not answer with exactly one message";
     }
-    if (reply.code != 0) {
+    if (reply.code != absl::StatusCode::kOk) {
       Reply(*exchange, UpstreamError(reply));
       return;
     }
@@ -357,8 +357,8 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
 // newline-delimited JSON or server-sent events. A stream has no deadline; it
 // ends when the client hangs up, which the HTTP server notices at once and
 // which cancels the upstream call.
-void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* upstream,
-                            const google::protobuf::Descriptor* output, UpstreamCall call) {
+void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, Channel* upstream,
+                            const google::protobuf::Descriptor* output, ClientCall call) {
   struct Progress {
     bool started = false;
     bool first_written = false;
@@ -380,7 +380,7 @@ void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* up
     }
     return !progress->client_gone;
   };
-  UpstreamCallbacks callbacks;
+  ClientCallbacks callbacks;
   callbacks.on_headers = [start] { start(); };
   callbacks.on_message = [this, exchange, progress, sse, ndjson, output, start](std::string bytes) {
     absl::StatusOr<std::string> json = printer_.MessageJson(*output, bytes);
@@ -391,19 +391,19 @@ void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* up
     if (!exchange->writer->WriteStream(piece)) return !(progress->client_gone = true);
     return true;
   };
-  callbacks.on_close = [this, exchange, progress, sse, ndjson](UpstreamReply reply) {
+  callbacks.on_close = [this, exchange, progress, sse, ndjson](ClientReply reply) {
     if (progress->started) {
       // 9.4: once the head is out, the array is closed normally.
       if (!progress->client_gone && !sse && !ndjson) exchange->writer->WriteStream("]");
       exchange->writer->EndStream();
       return;
     }
-    if (reply.code != 0 && options_.convert_grpc_status) {
+    if (reply.code != absl::StatusCode::kOk && options_.convert_grpc_status) {
       Reply(*exchange, UpstreamError(reply));  // 9.3
       return;
     }
-    HttpResponse empty =
-        Json(transcoding::HttpStatusForGrpcCode(reply.code), sse || ndjson ? "" : "[]");
+    HttpResponse empty = Json(transcoding::HttpStatusForGrpcCode(static_cast<int>(reply.code)),
+                              sse || ndjson ? "" : "[]");
     if (sse) empty.headers = {{"content-type", "text/event-stream"}};
     Reply(*exchange, std::move(empty));
   };

@@ -17,11 +17,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "services/gateway/client_address.h"
-#include "services/gateway/grpc_upstream.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/transcoding/request_translator.h"
 #include "services/gateway/transcoding/response_translator.h"
 #include "services/gateway/transcoding/transcoder_config.h"
+#include "services/gateway/upstreams.h"
 
 namespace todo::gateway {
 
@@ -105,14 +105,14 @@ class GatewayHandler {
 
  private:
   void Transcode(std::shared_ptr<Exchange> exchange);
-  void Stream(std::shared_ptr<Exchange> exchange, GrpcUpstream* upstream,
-              const google::protobuf::Descriptor* output, UpstreamCall call);
+  void Stream(std::shared_ptr<Exchange> exchange, Channel* upstream,
+              const google::protobuf::Descriptor* output, ClientCall call);
   void Ready(std::shared_ptr<Exchange> exchange);
   // The headers every answer carries: x-request-id and CORS.
   void Decorate(const Exchange& exchange, HttpResponse& response) const;
   // Decorates, then answers.
   void Reply(const Exchange& exchange, HttpResponse response) const;
-  HttpResponse UpstreamError(const UpstreamReply& reply) const;
+  HttpResponse UpstreamError(const ClientReply& reply) const;
   void AddCors(const HttpRequest& request, HttpResponse& response) const;
 
   const transcoding::TranscoderConfig* const config_;

@@ -9,7 +9,7 @@ namespace {
 struct WorkerGateway {
   WorkerGateway(boost::asio::io_context& io, const transcoding::TranscoderConfig* routes,
                 const std::map<std::string, std::string>& addresses, const GatewayOptions& options,
-                const GrpcUpstreamOptions& upstream_options)
+                const ChannelOptions& upstream_options)
       : upstreams(io, addresses, upstream_options), handler(routes, &upstreams, options) {}
 
   Upstreams upstreams;
@@ -20,8 +20,7 @@ struct WorkerGateway {
 
 HttpServer::HandlerFactory GatewayWorkers(const transcoding::TranscoderConfig* routes,
                                           std::map<std::string, std::string> upstreams,
-                                          GatewayOptions options,
-                                          GrpcUpstreamOptions upstream_options) {
+                                          GatewayOptions options, ChannelOptions upstream_options) {
   return [routes, upstreams = std::move(upstreams), options = std::move(options),
           upstream_options](boost::asio::io_context& io) {
     auto gateway =

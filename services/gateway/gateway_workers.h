@@ -18,6 +18,6 @@ namespace todo::gateway {
 HttpServer::HandlerFactory GatewayWorkers(const transcoding::TranscoderConfig* routes,
                                           std::map<std::string, std::string> upstreams,
                                           GatewayOptions options,
-                                          GrpcUpstreamOptions upstream_options = {});
+                                          ChannelOptions upstream_options = {});
 
 }  // namespace todo::gateway

@@ -1,11 +1,12 @@
 #pragma once
 
-// Generic gRPC calls to one upstream target over HTTP/2 (nghttp2), driven by
-// one Asio io_context: the worker thread that read an HTTP request also
-// writes the gRPC frames, reads the reply and writes the HTTP response, with
-// no thread hand-off in between (the way Envoy's workers talk to a gRPC
-// upstream; gRPC's own client in 1.51 polls on other threads and costs two
-// extra context switches per call).
+// The gRPC client: generic calls to one target over HTTP/2 (nghttp2), driven
+// by one Asio io_context: the thread that starts a call also writes its
+// frames and reads the reply, with no thread hand-off in between (the way
+// Envoy's workers talk to a gRPC upstream; gRPC's own client in 1.51 polls
+// on other threads and costs two extra context switches per call). The
+// gateway runs one per worker and upstream; services call each other
+// through BlockingClient (blocking_client.h) over it.
 //
 // A target "host:port" resolves to every address (Kubernetes headless
 // services), or lists them as gRPC does ("ipv4:10.0.0.1:50052,10.0.0.2:50052",
@@ -23,54 +24,61 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/rpc/server.h"
 
 namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
-namespace todo::gateway {
+namespace todo::common::rpc {
 
-struct UpstreamCall {
+struct ClientCall {
   // "/package.Service/Method".
   std::string method_path;
   std::string request_bytes;
-  // Names lower-case; values printable ASCII.
-  std::vector<std::pair<std::string, std::string>> metadata;
+  // Names lower-case; "-bin" values raw (sent in base64), others printable
+  // ASCII.
+  Metadata metadata;
+  // Compresses the request message (when not identity); the reply may come
+  // compressed in any encoding this transport knows.
+  Encoding compression = Encoding::kIdentity;
   // InfiniteDuration: no deadline (streams live as long as their client).
   absl::Duration timeout = absl::Seconds(15);
 };
 
-struct UpstreamReply {
-  // The gRPC status code.
-  int code = 0;
+struct ClientReply {
+  absl::StatusCode code = absl::StatusCode::kOk;
   std::string message;
   // The serialized google.rpc.Status of grpc-status-details-bin, if any
   // (base64-decoded).
   std::string details_bin;
   // How many messages went to on_message.
   size_t messages = 0;
+  // The server's initial and trailing metadata ("-bin" values decoded;
+  // grpc-status and the like not included).
+  Metadata initial_metadata;
+  Metadata trailing_metadata;
 };
 
-struct UpstreamCallbacks {
+struct ClientCallbacks {
   // Optional: the upstream's response headers arrived without ending the
   // call (a stream is open, before any message).
   std::function<void()> on_headers;
   // Each response message, as it arrives; false cancels the call.
   std::function<bool(std::string message)> on_message;
   // Exactly once, last. Never called from inside Start.
-  std::function<void(UpstreamReply reply)> on_close;
+  std::function<void(ClientReply reply)> on_close;
 };
 
-struct GrpcUpstreamOptions {
+struct ChannelOptions {
   // Larger response messages end the call with RESOURCE_EXHAUSTED, as gRPC's
   // default receive limit does.
   size_t max_message_bytes = 4 * 1024 * 1024;
@@ -81,20 +89,21 @@ struct GrpcUpstreamOptions {
   absl::Duration initial_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Seconds(30);
   absl::Duration reresolve_interval = absl::Seconds(30);
+  std::string user_agent = "todo-grpc";
 };
 
-class GrpcUpstream {
+class Channel {
  public:
   // `target` is "host:port"; the io_context must outlive this object and
   // must not run while it is destroyed on another thread.
-  GrpcUpstream(boost::asio::io_context& io, std::string target, GrpcUpstreamOptions options = {});
-  ~GrpcUpstream();
-  GrpcUpstream(const GrpcUpstream&) = delete;
-  GrpcUpstream& operator=(const GrpcUpstream&) = delete;
+  Channel(boost::asio::io_context& io, std::string target, ChannelOptions options = {});
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
 
   // Starts a call (unary or server streaming: one request message, then the
   // request side closes). Returns an id for Cancel.
-  uint64_t Start(UpstreamCall call, UpstreamCallbacks callbacks);
+  uint64_t Start(ClientCall call, ClientCallbacks callbacks);
   // Ends the call with CANCELLED (its on_close still runs, later). A no-op
   // once the call has ended.
   void Cancel(uint64_t call_id);
@@ -111,22 +120,4 @@ class GrpcUpstream {
   std::shared_ptr<Impl> impl_;
 };
 
-// The upstream of each gRPC service, for one worker (one io_context).
-class Upstreams {
- public:
-  // service full name -> "host:port".
-  Upstreams(boost::asio::io_context& io, const std::map<std::string, std::string>& addresses,
-            GrpcUpstreamOptions options = {});
-  // Fails the calls in flight and closes every connection.
-  void Close();
-  // nullptr when no upstream serves `service`.
-  GrpcUpstream* For(absl::string_view service);
-  std::vector<std::string> services() const;
-
- private:
-  // Services served at the same address share one upstream.
-  std::vector<std::unique_ptr<GrpcUpstream>> upstreams_;
-  absl::flat_hash_map<std::string, GrpcUpstream*> by_service_;
-};
-
-}  // namespace todo::gateway
+}  // namespace todo::common::rpc

@@ -1,7 +1,5 @@
-// The gateway's HTTP/2 gRPC client against a real grpc++ server (and against
+// common/rpc's client (Channel) against a real grpc++ server (and against
 // peers that misbehave: nobody listening, a listener that never answers).
-
-#include "services/gateway/grpc_upstream.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,27 +15,29 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/rpc/channel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/ports.h"
 #include "tests/harness/recording_upstream.h"
 
-namespace todo::gateway {
+namespace todo::common::rpc {
 namespace {
 
 using ::testing::ElementsAre;
 using ::todo::testing::RecordingUpstream;
 
-constexpr int kCancelled = 1;
-constexpr int kDeadlineExceeded = 4;
-constexpr int kNotFound = 5;
-constexpr int kResourceExhausted = 8;
-constexpr int kUnavailable = 14;
+constexpr absl::StatusCode kOk = absl::StatusCode::kOk;
+constexpr absl::StatusCode kCancelled = absl::StatusCode::kCancelled;
+constexpr absl::StatusCode kDeadlineExceeded = absl::StatusCode::kDeadlineExceeded;
+constexpr absl::StatusCode kNotFound = absl::StatusCode::kNotFound;
+constexpr absl::StatusCode kResourceExhausted = absl::StatusCode::kResourceExhausted;
+constexpr absl::StatusCode kUnavailable = absl::StatusCode::kUnavailable;
 
 // What one call produced.
 struct Outcome {
   std::vector<std::string> messages;
-  std::optional<UpstreamReply> reply;
+  std::optional<ClientReply> reply;
 };
 
 // A listening socket on 127.0.0.1 that accepts (in the kernel's backlog)
@@ -95,19 +95,19 @@ class HangingUpListener {
   std::thread thread_;
 };
 
-class GrpcUpstreamTest : public ::testing::Test {
+class ChannelTest : public ::testing::Test {
  protected:
   // Starts a call and returns where its outcome will land; `wants_more`
   // false refuses every message after the first.
-  std::shared_ptr<Outcome> Start(GrpcUpstream& upstream, UpstreamCall call, uint64_t* id = nullptr,
+  std::shared_ptr<Outcome> Start(Channel& upstream, ClientCall call, uint64_t* id = nullptr,
                                  bool wants_more = true) {
     auto outcome = std::make_shared<Outcome>();
-    UpstreamCallbacks callbacks;
+    ClientCallbacks callbacks;
     callbacks.on_message = [outcome, wants_more](std::string message) {
       outcome->messages.push_back(std::move(message));
       return wants_more;
     };
-    callbacks.on_close = [outcome](UpstreamReply reply) { outcome->reply = std::move(reply); };
+    callbacks.on_close = [outcome](ClientReply reply) { outcome->reply = std::move(reply); };
     const uint64_t started = upstream.Start(std::move(call), std::move(callbacks));
     if (id != nullptr) *id = started;
     return outcome;
@@ -138,14 +138,14 @@ class GrpcUpstreamTest : public ::testing::Test {
     stopper.join();
   }
 
-  Outcome Call(GrpcUpstream& upstream, UpstreamCall call) {
+  Outcome Call(Channel& upstream, ClientCall call) {
     auto outcome = Start(upstream, std::move(call));
     RunUntilDone({outcome});
     return *outcome;
   }
 
-  static UpstreamCall Get(std::string bytes = "request") {
-    UpstreamCall call;
+  static ClientCall Get(std::string bytes = "request") {
+    ClientCall call;
     call.method_path = "/vt.v1.TaskService/GetTask";
     call.request_bytes = std::move(bytes);
     call.metadata = {{"authorization", "Bearer t"}, {"x-request-id", "r-1"}};
@@ -155,13 +155,13 @@ class GrpcUpstreamTest : public ::testing::Test {
   boost::asio::io_context io_;
 };
 
-TEST_F(GrpcUpstreamTest, UnaryCallCarriesMethodMetadataAndMessageBothWays) {
+TEST_F(ChannelTest, UnaryCallCarriesMethodMetadataAndMessageBothWays) {
   RecordingUpstream server;
   server.SetReply({0, "", "", {"answer"}});
-  GrpcUpstream upstream(io_, server.target());
+  Channel upstream(io_, server.target());
   const Outcome outcome = Call(upstream, Get());
   ASSERT_TRUE(outcome.reply);
-  EXPECT_EQ(outcome.reply->code, 0);
+  EXPECT_EQ(outcome.reply->code, kOk);
   EXPECT_EQ(outcome.reply->messages, 1u);
   EXPECT_THAT(outcome.messages, ElementsAre("answer"));
   const auto seen = server.seen();
@@ -175,11 +175,12 @@ TEST_F(GrpcUpstreamTest, UnaryCallCarriesMethodMetadataAndMessageBothWays) {
   EXPECT_EQ(seen[0].metadata.count("grpc-timeout"), 0u);
 }
 
-TEST_F(GrpcUpstreamTest, ErrorsKeepMessageAndDetailsWithOrWithoutMessagesBefore) {
+TEST_F(ChannelTest, ErrorsKeepMessageAndDetailsWithOrWithoutMessagesBefore) {
   RecordingUpstream server;
-  GrpcUpstream upstream(io_, server.target());
+  Channel upstream(io_, server.target());
   // Trailers-only, with a message gRPC percent-encodes on the wire.
-  server.SetReply({kNotFound, "task 42 not found: 100% gone, ünïcode", "details-bytes", {}});
+  server.SetReply(
+      {static_cast<int>(kNotFound), "task 42 not found: 100% gone, ünïcode", "details-bytes", {}});
   Outcome outcome = Call(upstream, Get());
   ASSERT_TRUE(outcome.reply);
   EXPECT_EQ(outcome.reply->code, kNotFound);
@@ -187,48 +188,48 @@ TEST_F(GrpcUpstreamTest, ErrorsKeepMessageAndDetailsWithOrWithoutMessagesBefore)
   EXPECT_EQ(outcome.reply->details_bin, "details-bytes");
   EXPECT_TRUE(outcome.messages.empty());
   // Messages, then an error status in the trailers.
-  server.SetReply({kResourceExhausted, "later", "", {"one", "two"}});
+  server.SetReply({static_cast<int>(kResourceExhausted), "later", "", {"one", "two"}});
   outcome = Call(upstream, Get());
   EXPECT_EQ(outcome.reply->code, kResourceExhausted);
   EXPECT_THAT(outcome.messages, ElementsAre("one", "two"));
 }
 
-TEST_F(GrpcUpstreamTest, ManyConcurrentCallsShareTheConnectionAndAllEnd) {
+TEST_F(ChannelTest, ManyConcurrentCallsShareTheConnectionAndAllEnd) {
   RecordingUpstream server;
   server.SetReply({0, "", "", {"ok"}});
-  GrpcUpstream upstream(io_, server.target());
+  Channel upstream(io_, server.target());
   std::vector<std::shared_ptr<Outcome>> outcomes;
   for (int i = 0; i < 300; ++i) outcomes.push_back(Start(upstream, Get(absl::StrCat("r", i))));
   RunUntilDone(outcomes);
   for (const auto& outcome : outcomes) {
-    EXPECT_EQ(outcome->reply->code, 0);
+    EXPECT_EQ(outcome->reply->code, kOk);
     EXPECT_THAT(outcome->messages, ElementsAre("ok"));
   }
   EXPECT_EQ(server.seen().size(), 300u);
 }
 
-TEST_F(GrpcUpstreamTest, LargeMessagesCrossFlowControlWindowsAndTheLimitHolds) {
+TEST_F(ChannelTest, LargeMessagesCrossFlowControlWindowsAndTheLimitHolds) {
   RecordingUpstream server;
   const std::string big(3 * 1024 * 1024, 'x');
   server.SetReply({0, "", "", {big}});
-  GrpcUpstream upstream(io_, server.target());
+  Channel upstream(io_, server.target());
   Outcome outcome = Call(upstream, Get(std::string(2 * 1024 * 1024, 'y')));
-  EXPECT_EQ(outcome.reply->code, 0);
+  EXPECT_EQ(outcome.reply->code, kOk);
   ASSERT_EQ(outcome.messages.size(), 1u);
   EXPECT_EQ(outcome.messages[0], big);
   EXPECT_EQ(server.seen().back().message.size(), 2u * 1024 * 1024);
 
-  GrpcUpstreamOptions small;
+  ChannelOptions small;
   small.max_message_bytes = 1024;
-  GrpcUpstream limited(io_, server.target(), small);
+  Channel limited(io_, server.target(), small);
   outcome = Call(limited, Get());
   EXPECT_EQ(outcome.reply->code, kResourceExhausted);
   EXPECT_TRUE(outcome.messages.empty());
 }
 
-TEST_F(GrpcUpstreamTest, NobodyListeningFailsFastAsUnavailable) {
+TEST_F(ChannelTest, NobodyListeningFailsFastAsUnavailable) {
   const int port = todo::testing::FreeLoopbackPort();
-  GrpcUpstream upstream(io_, absl::StrCat("127.0.0.1:", port));
+  Channel upstream(io_, absl::StrCat("127.0.0.1:", port));
   const absl::Time start = absl::Now();
   Outcome outcome = Call(upstream, Get());
   EXPECT_EQ(outcome.reply->code, kUnavailable);
@@ -239,16 +240,16 @@ TEST_F(GrpcUpstreamTest, NobodyListeningFailsFastAsUnavailable) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
-TEST_F(GrpcUpstreamTest, AnUnknownHostIsUnavailable) {
-  GrpcUpstream upstream(io_, "no-such-host.invalid:50051");
+TEST_F(ChannelTest, AnUnknownHostIsUnavailable) {
+  Channel upstream(io_, "no-such-host.invalid:50051");
   const Outcome outcome = Call(upstream, Get());
   EXPECT_EQ(outcome.reply->code, kUnavailable);
 }
 
-TEST_F(GrpcUpstreamTest, ASilentPeerMeetsTheDeadline) {
+TEST_F(ChannelTest, ASilentPeerMeetsTheDeadline) {
   SilentListener silent;
-  GrpcUpstream upstream(io_, silent.target());
-  UpstreamCall call = Get();
+  Channel upstream(io_, silent.target());
+  ClientCall call = Get();
   call.timeout = absl::Milliseconds(200);
   const absl::Time start = absl::Now();
   const Outcome outcome = Call(upstream, std::move(call));
@@ -256,10 +257,10 @@ TEST_F(GrpcUpstreamTest, ASilentPeerMeetsTheDeadline) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
-TEST_F(GrpcUpstreamTest, CancelEndsACallAtOnceAndLaterCancelsAreHarmless) {
+TEST_F(ChannelTest, CancelEndsACallAtOnceAndLaterCancelsAreHarmless) {
   SilentListener silent;
-  GrpcUpstream upstream(io_, silent.target());
-  UpstreamCall call = Get();
+  Channel upstream(io_, silent.target());
+  ClientCall call = Get();
   call.timeout = absl::InfiniteDuration();
   uint64_t id = 0;
   auto outcome = Start(upstream, std::move(call), &id);
@@ -272,21 +273,21 @@ TEST_F(GrpcUpstreamTest, CancelEndsACallAtOnceAndLaterCancelsAreHarmless) {
   upstream.Cancel(12345);
 }
 
-TEST_F(GrpcUpstreamTest, ReturningFalseFromOnMessageCancelsTheCall) {
+TEST_F(ChannelTest, ReturningFalseFromOnMessageCancelsTheCall) {
   RecordingUpstream server;
   server.SetReply({0, "", "", {"a", "b", "c"}});
-  GrpcUpstream upstream(io_, server.target());
+  Channel upstream(io_, server.target());
   auto outcome = Start(upstream, Get(), nullptr, /*wants_more=*/false);
   RunUntilDone({outcome});
   EXPECT_EQ(outcome->reply->code, kCancelled);
   EXPECT_THAT(outcome->messages, ElementsAre("a"));
 }
 
-TEST_F(GrpcUpstreamTest, AnUpstreamThatGoesAwayFailsItsCallsAndLaterOnesDoNotHang) {
+TEST_F(ChannelTest, AnUpstreamThatGoesAwayFailsItsCallsAndLaterOnesDoNotHang) {
   auto server = std::make_unique<RecordingUpstream>();
   server->SetReply({0, "", "", {"ok"}});
-  GrpcUpstream upstream(io_, server->target());
-  EXPECT_EQ(Call(upstream, Get()).reply->code, 0);
+  Channel upstream(io_, server->target());
+  EXPECT_EQ(Call(upstream, Get()).reply->code, kOk);
   const absl::Time stopping = absl::Now();
   StopWhileServing(server);
   EXPECT_LT(absl::Now() - stopping, absl::Seconds(3));
@@ -295,13 +296,13 @@ TEST_F(GrpcUpstreamTest, AnUpstreamThatGoesAwayFailsItsCallsAndLaterOnesDoNotHan
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
-TEST_F(GrpcUpstreamTest, ReconnectsWhenTheUpstreamComesBackAtTheSameAddress) {
+TEST_F(ChannelTest, ReconnectsWhenTheUpstreamComesBackAtTheSameAddress) {
   // A pod restart: the same address goes away, then answers again.
   auto server = std::make_unique<RecordingUpstream>();
   const std::string target = server->target();
   const int port = std::stoi(target.substr(target.rfind(':') + 1));
   server->SetReply({0, "", "", {"before"}});
-  GrpcUpstream upstream(io_, target);
+  Channel upstream(io_, target);
   EXPECT_THAT(Call(upstream, Get()).messages, ElementsAre("before"));
   StopWhileServing(server);
   EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
@@ -313,14 +314,14 @@ TEST_F(GrpcUpstreamTest, ReconnectsWhenTheUpstreamComesBackAtTheSameAddress) {
   do {
     io_.run_for(std::chrono::milliseconds(200));
     outcome = Call(upstream, Get());
-  } while (outcome.reply->code != 0 && absl::Now() < deadline);
-  EXPECT_EQ(outcome.reply->code, 0);
+  } while (outcome.reply->code != kOk && absl::Now() < deadline);
+  EXPECT_EQ(outcome.reply->code, kOk);
   EXPECT_THAT(outcome.messages, ElementsAre("after"));
 }
 
-TEST_F(GrpcUpstreamTest, AnOpenPortThatHangsUpIsNotRedialledInALoop) {
+TEST_F(ChannelTest, AnOpenPortThatHangsUpIsNotRedialledInALoop) {
   HangingUpListener hanging_up;
-  GrpcUpstream upstream(io_, hanging_up.target());
+  Channel upstream(io_, hanging_up.target());
   EXPECT_EQ(Call(upstream, Get()).reply->code, kUnavailable);
   io_.run_for(std::chrono::milliseconds(1500));
   // The first dial, then at most a redial or two after a second's backoff
@@ -328,9 +329,9 @@ TEST_F(GrpcUpstreamTest, AnOpenPortThatHangsUpIsNotRedialledInALoop) {
   EXPECT_LE(hanging_up.accepted(), 3);
 }
 
-TEST_F(GrpcUpstreamTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
+TEST_F(ChannelTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
   SilentListener silent;
-  GrpcUpstream upstream(io_, silent.target());
+  Channel upstream(io_, silent.target());
   auto in_flight = Start(upstream, Get());
   io_.run_for(std::chrono::milliseconds(100));
   upstream.Close();
@@ -340,22 +341,22 @@ TEST_F(GrpcUpstreamTest, CloseFailsCallsInFlightAndRefusesNewOnes) {
   EXPECT_EQ(after->reply->code, kUnavailable);
 }
 
-TEST_F(GrpcUpstreamTest, CallsGoRoundRobinOverEveryAddressAndSkipTheDeadOnes) {
+TEST_F(ChannelTest, CallsGoRoundRobinOverEveryAddressAndSkipTheDeadOnes) {
   RecordingUpstream first;
   RecordingUpstream second;
   first.SetReply({0, "", "", {"first"}});
   second.SetReply({0, "", "", {"second"}});
   const int nobody = todo::testing::FreeLoopbackPort();
   const auto port = [](const std::string& target) { return target.substr(target.rfind(':') + 1); };
-  GrpcUpstream upstream(io_, absl::StrCat("ipv4:127.0.0.1:", port(first.target()), ",127.0.0.1:",
-                                          nobody, ",127.0.0.1:", port(second.target())));
+  Channel upstream(io_, absl::StrCat("ipv4:127.0.0.1:", port(first.target()), ",127.0.0.1:", nobody,
+                                     ",127.0.0.1:", port(second.target())));
   // Let every address connect (or fail) first.
-  EXPECT_EQ(Call(upstream, Get()).reply->code, 0);
+  EXPECT_EQ(Call(upstream, Get()).reply->code, kOk);
   io_.run_for(std::chrono::milliseconds(100));
   std::vector<std::shared_ptr<Outcome>> outcomes;
   for (int i = 0; i < 20; ++i) outcomes.push_back(Start(upstream, Get()));
   RunUntilDone(outcomes);
-  for (const auto& outcome : outcomes) EXPECT_EQ(outcome->reply->code, 0);
+  for (const auto& outcome : outcomes) EXPECT_EQ(outcome->reply->code, kOk);
   const size_t to_first = first.seen().size();
   const size_t to_second = second.seen().size();
   EXPECT_EQ(to_first + to_second, 21u);
@@ -363,15 +364,5 @@ TEST_F(GrpcUpstreamTest, CallsGoRoundRobinOverEveryAddressAndSkipTheDeadOnes) {
   EXPECT_GE(to_second, 10u);
 }
 
-TEST_F(GrpcUpstreamTest, UpstreamsShareOneConnectionPerAddress) {
-  RecordingUpstream server;
-  server.SetReply({0, "", "", {"ok"}});
-  Upstreams upstreams(io_, {{"a.v1.A", server.target()}, {"b.v1.B", server.target()}});
-  EXPECT_EQ(upstreams.For("a.v1.A"), upstreams.For("b.v1.B"));
-  EXPECT_EQ(upstreams.For("c.v1.C"), nullptr);
-  EXPECT_THAT(upstreams.services(), ElementsAre("a.v1.A", "b.v1.B"));
-  EXPECT_EQ(Call(*upstreams.For("a.v1.A"), Get()).reply->code, 0);
-}
-
 }  // namespace
-}  // namespace todo::gateway
+}  // namespace todo::common::rpc

@@ -1,0 +1,152 @@
+#pragma once
+
+// The insides of Channel (channel.h), shared by channel.cc (resolving,
+// placing and finishing calls) and client_connection.cc (one HTTP/2
+// connection and nghttp2's callbacks). Not for use elsewhere.
+
+#include <nghttp2/nghttp2.h>
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "common/rpc/channel.h"
+
+namespace todo::common::rpc {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct Connection;
+
+struct CallState {
+  uint64_t id = 0;
+  ClientCall call;
+  ClientCallbacks callbacks;
+  // The request as one length-prefixed gRPC message (compressed when asked).
+  std::string framed;
+  size_t framed_sent = 0;
+  absl::Time deadline = absl::InfiniteFuture();
+  std::unique_ptr<asio::steady_timer> deadline_timer;
+  // Where the call runs, once it has a stream.
+  std::shared_ptr<Connection> connection;
+  int32_t stream_id = -1;
+  bool retried = false;
+  // What came back.
+  int http_status = 0;
+  bool has_grpc_status = false;
+  ClientReply reply;
+  Encoding response_encoding = Encoding::kIdentity;
+  bool unknown_response_encoding = false;
+  std::string inbound;
+};
+
+struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
+  Impl(asio::io_context& io_context, std::string host_name, std::string port_name,
+       std::string target_name, ChannelOptions upstream_options)
+      : io(io_context),
+        host(std::move(host_name)),
+        port(std::move(port_name)),
+        target(std::move(target_name)),
+        options(upstream_options),
+        resolver(io_context),
+        reresolve_timer(io_context) {}
+
+  void Resolve();
+  void OnResolved(std::vector<tcp::endpoint> endpoints);
+  void Place(uint64_t call_id);
+  void PlaceWaiting();
+  void FailWaitingIfHopeless();
+  void Finish(CallState& call, absl::StatusCode code, std::string message);
+  void FinishFromStream(CallState& call, uint32_t error_code);
+  void Abort(uint64_t call_id, absl::StatusCode code, const char* message);
+  Connection* PickReady();
+  bool AnyConnecting() const;
+  // Ends a call that found no connection to run on.
+  void FailUnreachable(CallState& call) {
+    // As grpc's own client says it, without the target: this text reaches
+    // clients, and addresses stay in the log (connection failures are
+    // logged with them).
+    Finish(call, absl::StatusCode::kUnavailable, "failed to connect to all addresses");
+  }
+  void ConnectionLost(Connection& connection);
+
+  asio::io_context& io;
+  const std::string host;
+  const std::string port;
+  const std::string target;
+  const ChannelOptions options;
+  tcp::resolver resolver;
+  asio::steady_timer reresolve_timer;
+  bool resolving = false;
+  bool resolved_once = false;
+  bool closed = false;
+  absl::Time last_resolve = absl::InfinitePast();
+  // gRPC's "ipv4:a:p,b:q" / "ipv6:[a]:p,..." targets: fixed addresses, no DNS.
+  std::vector<tcp::endpoint> static_endpoints;
+  // One live connection per resolved address, in round-robin order.
+  std::vector<std::shared_ptr<Connection>> connections;
+  // Connections told to go away, kept until their streams end.
+  std::vector<std::shared_ptr<Connection>> draining;
+  size_t next_pick = 0;
+  uint64_t next_call_id = 1;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<CallState>> calls;
+  // Calls waiting for a ready connection.
+  std::deque<uint64_t> waiting;
+  absl::BitGen random;
+};
+
+enum class ConnectionState { kBackingOff, kConnecting, kReady, kDraining, kClosed };
+
+struct Connection : std::enable_shared_from_this<Connection> {
+  Connection(Channel::Impl& impl, tcp::endpoint address)
+      : owner(&impl), endpoint(address), socket(impl.io), timer(impl.io) {}
+  ~Connection() {
+    if (session != nullptr) nghttp2_session_del(session);
+  }
+
+  void Connect();
+  void OnConnected(const boost::system::error_code& error);
+  void ScheduleReconnect();
+  void Read();
+  // Writes whatever nghttp2 has to send; one write in flight at a time.
+  void Flush();
+  // Flushes once the current batch of events is handled, so that calls
+  // started together share one write.
+  void ScheduleFlush();
+  // Fails every stream and closes the socket; a replacement reconnects
+  // (unless the upstream is closing).
+  void Fail(const std::string& why);
+  void CloseIfDrained();
+  bool Submit(CallState& call);
+
+  Channel::Impl* owner;
+  const tcp::endpoint endpoint;
+  tcp::socket socket;
+  asio::steady_timer timer;
+  nghttp2_session* session = nullptr;
+  ConnectionState state = ConnectionState::kConnecting;
+  // Failed attempts in a row; reset once the server has spoken.
+  int failures = 0;
+  // A frame came from the server: an HTTP/2 server, not just an open port
+  // (one that accepts and hangs up must not be redialled in a tight loop).
+  bool heard_from_server = false;
+  // stream id -> call id
+  absl::flat_hash_map<int32_t, uint64_t> streams;
+  std::string outbox;
+  bool writing = false;
+  bool flush_scheduled = false;
+  std::array<uint8_t, 64 * 1024> read_buffer;
+};
+
+// nghttp2's client callbacks, shared by every connection.
+nghttp2_session_callbacks* ClientSessionCallbacks();
+
+}  // namespace todo::common::rpc
