@@ -11,7 +11,7 @@ AuthApp::AuthApp(const AuthConfig& config, const common::time::Clock& clock)
       store_(&basics_.pool(), &clock),
       hasher_(config_.argon2),
       issuer_(config_.tokens, &clock),
-      purger_(config_.tasks_address, config_.chat_address),
+      purger_(loops_.loop(0), config_.tasks_address, config_.chat_address),
       throttle_(&basics_.pool(), &clock, config_.throttle),
       service_(&store_, &hasher_, &issuer_, &basics_.verifier(), &purger_, &clock, &throttle_) {}
 

@@ -2,29 +2,32 @@
 
 // Removes a user's data from the services that own it (tasks, and chat when
 // configured) through their internal Purge RPCs, calling with the user's own
-// token, so no service acts on another user's data.
+// token, so no service acts on another user's data. Calls go through
+// common/rpc's client from one of auth's event loops.
 
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
-#include "todo/chat/v1/chat.grpc.pb.h"
-#include "todo/tasks/v1/tasks.grpc.pb.h"
+#include "common/rpc/blocking_client.h"
 
 namespace todo::auth {
 
 class UserDataPurger {
  public:
-  // An empty chat address: no chat service to purge (yet).
-  UserDataPurger(const std::string& tasks_address, const std::string& chat_address);
+  // An empty chat address: no chat service to purge. `loop` must outlive
+  // the purger and keep running while it is used.
+  UserDataPurger(boost::asio::io_context& loop, const std::string& tasks_address,
+                 const std::string& chat_address);
 
   // UNAVAILABLE (or the callee's error) when a service could not purge; the
-  // caller must then keep the account so the deletion can be retried.
+  // caller must then keep the account so the deletion can be retried. Call
+  // from a blocking thread, never from the loop.
   absl::Status PurgeAll(absl::string_view bearer_token) const;
 
  private:
-  std::unique_ptr<tasks::v1::TasksService::Stub> tasks_;
-  std::unique_ptr<chat::v1::ChatService::Stub> chat_;
+  std::unique_ptr<common::rpc::BlockingClient> tasks_;
+  std::unique_ptr<common::rpc::BlockingClient> chat_;
 };
 
 }  // namespace todo::auth
