@@ -30,9 +30,8 @@ BlockingClient::~BlockingClient() {
   RunOn(loop_, [&] { channel_.reset(); });
 }
 
-absl::StatusOr<std::string> BlockingClient::Call(absl::string_view method_path,
-                                                 std::string request, Metadata metadata,
-                                                 absl::Duration timeout) {
+absl::StatusOr<std::string> BlockingClient::Call(absl::string_view method_path, std::string request,
+                                                 Metadata metadata, absl::Duration timeout) {
   ClientCall call;
   call.method_path = std::string(method_path);
   call.request_bytes = std::move(request);

@@ -60,8 +60,10 @@ struct ClientReply {
   // The serialized google.rpc.Status of grpc-status-details-bin, if any
   // (base64-decoded).
   std::string details_bin;
-  // How many messages went to on_message.
+  // How many messages went to on_message, and how many of those came
+  // compressed.
   size_t messages = 0;
+  size_t compressed_messages = 0;
   // The server's initial and trailing metadata ("-bin" values decoded;
   // grpc-status and the like not included).
   Metadata initial_metadata;

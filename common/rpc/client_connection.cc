@@ -129,6 +129,7 @@ int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* dat
         return 0;
       }
       message = *std::move(inflated);
+      ++call->reply.compressed_messages;
     }
     ++call->reply.messages;
     const uint64_t id = call->id;

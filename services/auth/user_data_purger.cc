@@ -49,13 +49,12 @@ absl::Status UserDataPurger::PurgeAll(absl::string_view bearer_token) const {
           .status();
   if (!tasks.ok()) return Named("tasks", tasks);
   if (chat_ == nullptr) return absl::OkStatus();
-  return Named("conversations",
-               chat_
-                   ->Call<chat::v1::PurgeUserConversationsResponse>(
-                       "/todo.chat.v1.ChatService/PurgeUserConversations",
-                       chat::v1::PurgeUserConversationsRequest(), CallMetadata(bearer_token),
-                       kPurgeTimeout)
-                   .status());
+  return Named("conversations", chat_
+                                    ->Call<chat::v1::PurgeUserConversationsResponse>(
+                                        "/todo.chat.v1.ChatService/PurgeUserConversations",
+                                        chat::v1::PurgeUserConversationsRequest(),
+                                        CallMetadata(bearer_token), kPurgeTimeout)
+                                    .status());
 }
 
 }  // namespace todo::auth
