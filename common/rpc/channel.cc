@@ -228,7 +228,8 @@ void Channel::Impl::FinishFromStream(CallState& call, uint32_t error_code) {
     call.connection.reset();
     call.stream_id = -1;
     call.http_status = 0;
-    call.inbound.clear();
+    call.inbound.reset();
+    call.response_encoding = Encoding::kIdentity;
     call.reply = ClientReply();
     waiting.push_back(call.id);
     asio::post(io, [weak = std::weak_ptr<Impl>(shared_from_this())] {

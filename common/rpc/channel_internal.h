@@ -12,12 +12,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
 #include "common/rpc/channel.h"
+#include "common/rpc/message_deframer.h"
 
 namespace todo::common::rpc {
 
@@ -44,8 +46,7 @@ struct CallState {
   bool has_grpc_status = false;
   ClientReply reply;
   Encoding response_encoding = Encoding::kIdentity;
-  bool unknown_response_encoding = false;
-  std::string inbound;
+  std::optional<MessageDeframer> inbound;  // from the first DATA on
 };
 
 struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {

@@ -5,10 +5,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/logging/log.h"
 #include "common/rpc/channel_internal.h"
 #include "common/rpc/compression.h"
+#include "common/rpc/message_deframer.h"
 #include "common/rpc/wire.h"
 
 namespace todo::common::rpc {
@@ -73,10 +73,9 @@ int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, 
   } else if (key == "grpc-status-details-bin") {
     absl::Base64Unescape(text, &call->reply.details_bin);
   } else if (key == "grpc-encoding") {
-    // An encoding we do not know fails the call at its first compressed
-    // message, as grpc-core does.
+    // An encoding we do not know (identity here) fails the call at its
+    // first compressed message, as grpc-core does.
     call->response_encoding = ParseEncoding(text).value_or(Encoding::kIdentity);
-    call->unknown_response_encoding = !ParseEncoding(text).has_value();
   } else if (!IsReservedHeader(key)) {
     // A HEADERS frame that ends the stream holds trailers (or is a
     // trailers-only answer, whose metadata gRPC also counts as trailing).
@@ -96,44 +95,22 @@ int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* dat
   Channel::Impl& impl = *connection.owner;
   CallState* call = CallOf(impl, connection, stream_id);
   if (call == nullptr) return 0;
-  call->inbound.append(reinterpret_cast<const char*>(data), length);
-  size_t used = 0;
-  const std::string& in = call->inbound;
-  while (const std::optional<MessagePrefix> prefix =
-             ReadMessagePrefix(absl::string_view(in).substr(used))) {
-    const uint32_t size = prefix->length;
-    const bool compressed = (prefix->flags & 1) != 0;
-    if (compressed && call->response_encoding == Encoding::kIdentity) {
-      impl.Abort(call->id, absl::StatusCode::kInternal,
-                 call->unknown_response_encoding
-                     ? "A compressed message in an encoding this client does not know"
-                     : "A compressed message without grpc-encoding naming how");
+  if (!call->inbound.has_value()) {
+    // The response headers, and with them grpc-encoding, came first.
+    call->inbound.emplace(impl.options.max_message_bytes, call->response_encoding);
+  }
+  call->inbound->Append(absl::string_view(reinterpret_cast<const char*>(data), length));
+  for (;;) {
+    absl::StatusOr<std::optional<MessageDeframer::Message>> next = call->inbound->Next();
+    if (!next.ok()) {
+      impl.Abort(call->id, next.status().code(), std::string(next.status().message()).c_str());
       return 0;
     }
-    if (size > impl.options.max_message_bytes) {
-      impl.Abort(call->id, absl::StatusCode::kResourceExhausted,
-                 absl::StrFormat("Received message larger than max (%u vs. %u)", size,
-                                 impl.options.max_message_bytes)
-                     .c_str());
-      return 0;
-    }
-    if (in.size() - used - 5 < size) break;
-    std::string message = in.substr(used + 5, size);
-    used += 5 + size;
-    if (compressed) {
-      absl::StatusOr<std::string> inflated =
-          Decompress(call->response_encoding, message, impl.options.max_message_bytes);
-      if (!inflated.ok()) {
-        impl.Abort(call->id, inflated.status().code(),
-                   std::string(inflated.status().message()).c_str());
-        return 0;
-      }
-      message = *std::move(inflated);
-      ++call->reply.compressed_messages;
-    }
+    if (!next->has_value()) return 0;
     ++call->reply.messages;
+    if ((*next)->compressed) ++call->reply.compressed_messages;
     const uint64_t id = call->id;
-    if (!call->callbacks.on_message(std::move(message))) {
+    if (!call->callbacks.on_message(std::move((*next)->bytes))) {
       impl.Abort(id, absl::StatusCode::kCancelled, "Cancelled");
       return 0;
     }
@@ -141,8 +118,6 @@ int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* dat
     call = CallOf(impl, connection, stream_id);
     if (call == nullptr) return 0;
   }
-  call->inbound.erase(0, used);
-  return 0;
 }
 
 int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user_data) {

@@ -21,6 +21,7 @@
 #include "common/event_loops/listener.h"
 #include "common/logging/log.h"
 #include "common/rpc/compression.h"
+#include "common/rpc/message_deframer.h"
 #include "common/rpc/session_io.h"
 #include "common/rpc/status.h"
 #include "common/rpc/wire.h"
@@ -229,9 +230,9 @@ class Connection : public rpc::SessionIo<Connection>,
     std::shared_ptr<std::atomic<size_t>> queued;  // shared with the call's sink
     bool counted = false;                         // in the server's open_calls
     absl::Time deadline = absl::InfiniteFuture();
-    // Bytes of request messages not yet complete, and for unary methods the
-    // messages so far.
-    std::string inbound;
+    // The request messages as they arrive (once the call is accepted), and
+    // for unary methods the messages so far.
+    std::optional<MessageDeframer> inbound;
     int messages = 0;
     std::string request;
     bool client_done = false;
@@ -240,7 +241,7 @@ class Connection : public rpc::SessionIo<Connection>,
     bool ended = false;
     // Refused while the client still sends: reset once the answer is out.
     bool reset_after_answer = false;
-    std::string pending;       // framed messages nghttp2 has not taken yet
+    ByteQueue pending;         // framed messages nghttp2 has not taken yet
     Headers response_headers;  // the handler's initial metadata, grpc-encoding
     Headers trailers;
   };
@@ -407,7 +408,7 @@ int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* dat
   auto& connection = *static_cast<Connection*>(self);
   Stream* stream = connection.Find(id);
   if (stream == nullptr || stream->ended || stream->call == nullptr) return 0;
-  stream->inbound.append(reinterpret_cast<const char*>(data), length);
+  stream->inbound->Append(absl::string_view(reinterpret_cast<const char*>(data), length));
   connection.TakeMessages(id, *stream);
   return 0;
 }
@@ -459,8 +460,8 @@ ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buff
   if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   if (stream->pending.empty() && !stream->ended) return NGHTTP2_ERR_DEFERRED;
   const size_t n = std::min(length, stream->pending.size());
-  std::copy_n(stream->pending.data(), n, buffer);
-  stream->pending.erase(0, n);
+  std::copy_n(stream->pending.Front().data(), n, buffer);
+  stream->pending.Consume(n);
   if (stream->queued != nullptr) stream->queued->fetch_sub(n);  // null when refused early
   if (stream->pending.empty() && stream->ended) {
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
@@ -526,6 +527,7 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
     return;
   }
   stream.counted = true;
+  stream.inbound.emplace(server_.options.max_receive_message_bytes, stream.request_encoding);
   stream.handler = &method->second;
   if (stream.timeout.has_value()) stream.deadline = absl::Now() + *stream.timeout;
   stream.queued = std::make_shared<std::atomic<size_t>>(0);
@@ -535,52 +537,28 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
 }
 
 void Connection::TakeMessages(int32_t id, Stream& stream) {
-  const size_t max_bytes = server_.options.max_receive_message_bytes;
-  constexpr size_t kPrefix = rpc::kMessagePrefixBytes;
   while (!stream.ended) {
-    const std::optional<rpc::MessagePrefix> prefix = rpc::ReadMessagePrefix(stream.inbound);
-    if (!prefix.has_value()) return;
-    const size_t length = prefix->length;
-    const bool compressed = (prefix->flags & 1) != 0;
-    if (compressed && stream.request_encoding == Encoding::kIdentity) {
+    absl::StatusOr<std::optional<MessageDeframer::Message>> next = stream.inbound->Next();
+    if (!next.ok()) {
       Refuse(id, stream,
-             grpc::Status(grpc::StatusCode::INTERNAL,
-                          "a compressed message without grpc-encoding naming how"));
+             grpc::Status(static_cast<grpc::StatusCode>(next.status().code()),
+                          std::string(next.status().message())));
       return;
     }
-    if (length > max_bytes) {
-      Refuse(id, stream,
-             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat("Received message larger than max (", length, " vs. ",
-                                       max_bytes, ")")));
-      return;
-    }
-    if (stream.inbound.size() < kPrefix + length) return;
-    std::string message = stream.inbound.substr(kPrefix, length);
-    stream.inbound.erase(0, kPrefix + length);
-    if (compressed) {
-      absl::StatusOr<std::string> inflated =
-          Decompress(stream.request_encoding, message, max_bytes);
-      if (!inflated.ok()) {
-        Refuse(id, stream,
-               grpc::Status(static_cast<grpc::StatusCode>(inflated.status().code()),
-                            std::string(inflated.status().message())));
-        return;
-      }
-      message = *std::move(inflated);
-    }
-    stream.call->SetLastMessageCompressed(compressed);
+    if (!next->has_value()) return;
+    MessageDeframer::Message& message = **next;
+    stream.call->SetLastMessageCompressed(message.compressed);
     if (stream.handler->on_message) {
       std::shared_ptr<Call> call = stream.call;
-      stream.handler->on_message(call, std::move(message));
+      stream.handler->on_message(call, std::move(message.bytes));
       continue;
     }
-    if (++stream.messages == 1) stream.request = std::move(message);
+    if (++stream.messages == 1) stream.request = std::move(message.bytes);
   }
 }
 
 void Connection::OnClientDone(int32_t id, Stream& stream) {
-  if (!stream.inbound.empty()) {
+  if (!stream.inbound->empty()) {
     Refuse(id, stream, grpc::Status(grpc::StatusCode::INTERNAL, "the last message is incomplete"));
     return;
   }
@@ -631,7 +609,7 @@ void Connection::Send(int32_t id, std::string framed) {
   Stream* stream = Find(id);
   if (closed_ || stream == nullptr || stream->ended) return;
   if (!stream->headers_sent) SubmitHeaders(id, *stream, /*trailers_only=*/false);
-  stream->pending += framed;
+  stream->pending.Append(framed);
   nghttp2_session_resume_data(session_, id);
   ScheduleFlush();
 }
