@@ -1,21 +1,15 @@
 #pragma once
 
-// Single statements from many threads over a few shared connections in
-// libpq's pipeline mode, answered through callbacks.
+// What a statement pipeline (loop_pipeline.h) is configured with, and how it
+// picks a connection for a statement.
 //
 // A short query costs Postgres little next to the wake-ups around it: with a
 // connection per caller, every query wakes a backend and then the caller.
-// Here callers queue statements on a shared connection without waiting for
-// it, one backend runs them back to back, and a reader thread per connection
-// hands each result to its callback in order. Each statement gets its own
-// Sync, so it is its own transaction and one failure never touches another.
-//
-//   pipeline.Submit(kSelectTask, Params().Add(user).Add(id),
-//                   [](absl::StatusOr<Result> rows) { ... });
-//
-// Only for statements that stand alone (autocommit); transactions belong on
-// the ConnectionPool. Callbacks run on a reader thread (or on the caller's
-// thread when the database is unreachable) and must not block.
+// In libpq's pipeline mode callers queue statements on a shared connection
+// without waiting for it and one backend runs them back to back. Each
+// statement gets its own Sync, so it is its own transaction and one failure
+// never touches another. Only for statements that stand alone (autocommit);
+// transactions belong on the ConnectionPool.
 
 #include <atomic>
 #include <memory>
@@ -31,14 +25,10 @@
 
 namespace todo::common::pg {
 
-class PipelinedConnection;
-
 struct PipelineOptions {
   ConnectOptions connect;
-  // Connections, each one backend and one reader thread. One is fastest for
-  // short reads (tasks_bench GetTask: ~20% more calls per second than with
-  // two, as statements then share one backend's wake-ups); more spread heavy
-  // statements over more cores.
+  // Connections, each one backend (LoopPipeline: one per event loop, this
+  // is unused there).
   int connections = 1;
   // How many of the connections take statements that write
   // (Statement::writes); reads go to every one; 0 lets writes go to every one
@@ -87,24 +77,6 @@ class ConnectionChoice {
   const size_t connections_;
   const size_t writers_;
   std::atomic<unsigned> next_{0};
-};
-
-class Pipeline final : public StatementRunner {
- public:
-  // Connects in the background; does not wait for the database.
-  explicit Pipeline(PipelineOptions options);
-  // Fails what is still queued with UNAVAILABLE and stops the readers.
-  ~Pipeline() override;
-  Pipeline(const Pipeline&) = delete;
-  Pipeline& operator=(const Pipeline&) = delete;
-
-  // Runs `statement` (prepared on first use on each connection) and calls
-  // `done` with its result, or with the status sql_error.h maps its failure to.
-  void Submit(const Statement& statement, Params params, ResultCallback done) override;
-
- private:
-  std::vector<std::unique_ptr<PipelinedConnection>> connections_;
-  ConnectionChoice choice_;
 };
 
 }  // namespace todo::common::pg

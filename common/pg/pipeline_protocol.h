@@ -1,11 +1,10 @@
 #pragma once
 
 // The statement bookkeeping of one libpq connection in pipeline mode,
-// whoever drives its socket (a reader thread in pipeline.h, an event loop in
-// loop_pipeline.h): statements are prepared on first use, each is followed
-// by its own Sync (so it is its own transaction and one failure never
-// touches another), and results are matched to their callbacks in order.
-// Not thread-safe: its owner serializes calls.
+// driven by the event loop that owns it (loop_pipeline.h): statements are prepared on first use,
+// each is followed by its own Sync (so it is its own transaction and one failure never touches
+// another), and results are matched to their callbacks in order. Not thread-safe: its owner
+// serializes calls.
 
 #include <deque>
 #include <optional>

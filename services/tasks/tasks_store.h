@@ -64,8 +64,9 @@ class TasksStore {
   void CreateAsync(absl::string_view user_id, const TaskFields& fields,
                    const std::optional<RequestKey>& key, TaskCallback done);
   absl::StatusOr<TaskRecord> Get(absl::string_view user_id, int64_t id);
-  // Get without waiting: `done` runs when the row arrives, on the pipeline's
-  // reader thread (or at once when the database is unreachable).
+  // Get without waiting: `done` runs when the row arrives, on the event
+  // loop that reads the pipeline's connection (or at once when the database
+  // is unreachable).
   void GetAsync(absl::string_view user_id, int64_t id, TaskCallback done);
   absl::StatusOr<TaskPage> List(absl::string_view user_id, const TaskQuery& query);
 

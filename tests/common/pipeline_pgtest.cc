@@ -58,12 +58,10 @@ void AwaitConnected(StatementRunner& pipeline) {
   }
 }
 
-// Both pipelines keep the same promises; each test runs on both: the one
-// driven by reader threads, and the one driven by event loops (one
-// connection per loop), submitted to from threads that are not loops.
-enum class Driver { kReaderThreads, kEventLoops };
+// The pipeline driven by event loops (one connection per loop), submitted
+// to from threads that are not loops.
 
-// A pipeline of either kind, with the loops it runs on.
+// A pipeline with the loops it runs on.
 struct AnyPipeline {
   std::unique_ptr<event_loops::EventLoops> loops;
   std::unique_ptr<StatementRunner> runner;
@@ -77,7 +75,7 @@ struct AnyPipeline {
   }
 };
 
-class PipelineTest : public ::testing::TestWithParam<Driver> {
+class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto dsn = SharedPostgres().CreateDatabase();
@@ -88,26 +86,15 @@ class PipelineTest : public ::testing::TestWithParam<Driver> {
 
   std::unique_ptr<AnyPipeline> Make(const PipelineOptions& options) {
     auto made = std::make_unique<AnyPipeline>();
-    if (GetParam() == Driver::kReaderThreads) {
-      made->runner = std::make_unique<Pipeline>(options);
-    } else {
-      made->loops = std::make_unique<event_loops::EventLoops>(std::max(1, options.connections));
-      made->runner = std::make_unique<LoopPipeline>(options, made->loops.get());
-    }
+    made->loops = std::make_unique<event_loops::EventLoops>(std::max(1, options.connections));
+    made->runner = std::make_unique<LoopPipeline>(options, made->loops.get());
     return made;
   }
 
   ConnectOptions connect_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Drivers, PipelineTest,
-                         ::testing::Values(Driver::kReaderThreads, Driver::kEventLoops),
-                         [](const ::testing::TestParamInfo<Driver>& info) {
-                           return info.param == Driver::kReaderThreads ? "ReaderThreads"
-                                                                       : "EventLoops";
-                         });
-
-TEST_P(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
+TEST_F(PipelineTest, AnswersEveryStatementFromManyThreadsWithItsOwnResult) {
   auto made = Make(PipelineFor(connect_));
   AnyPipeline& pipeline = *made;
   AwaitConnected(*pipeline);
@@ -160,7 +147,7 @@ void AwaitEveryConnection(StatementRunner& pipeline, size_t connections) {
   }
 }
 
-TEST_P(PipelineTest, WritesGoToTheirConnectionsAndReadsToEveryOne) {
+TEST_F(PipelineTest, WritesGoToTheirConnectionsAndReadsToEveryOne) {
   PipelineOptions options = PipelineFor(connect_);
   options.connections = 3;
   for (const auto& [write_connections, writing_backends] :
@@ -173,7 +160,7 @@ TEST_P(PipelineTest, WritesGoToTheirConnectionsAndReadsToEveryOne) {
   }
 }
 
-TEST_P(PipelineTest, AnswersLargerThanLibpqsBufferArriveWhole) {
+TEST_F(PipelineTest, AnswersLargerThanLibpqsBufferArriveWhole) {
   // Answers of 320 kB, several in flight: libpq reads them in many pieces,
   // leaving bytes in the socket after a wake-up.
   auto made = Make(PipelineFor(connect_));
@@ -198,7 +185,7 @@ TEST_P(PipelineTest, AnswersLargerThanLibpqsBufferArriveWhole) {
   EXPECT_EQ(whole.load(), kStatements);
 }
 
-TEST_P(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
+TEST_F(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
   auto made = Make(PipelineFor(connect_));
   AnyPipeline& pipeline = *made;
   // No waiting for the connection first: these go in while it is being made.
@@ -209,7 +196,7 @@ TEST_P(PipelineTest, StatementsSubmittedWhileItConnectsWaitForTheConnection) {
   }
 }
 
-TEST_P(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
+TEST_F(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
   PipelineOptions options = PipelineFor(connect_);
   options.connections = 1;  // all three on one connection, back to back
   auto made = Make(options);
@@ -238,7 +225,7 @@ TEST_P(PipelineTest, AFailingStatementFailsAloneAndTheNextOnesStillRun) {
   EXPECT_EQ(outcomes[2]->GetInt64(0, 0).value_or(-1), 20);
 }
 
-TEST_P(PipelineTest, AStatementThatCannotBePreparedFailsEveryTimeWithoutHarmingOthers) {
+TEST_F(PipelineTest, AStatementThatCannotBePreparedFailsEveryTimeWithoutHarmingOthers) {
   auto made = Make(PipelineFor(connect_));
   AnyPipeline& pipeline = *made;
   AwaitConnected(*pipeline);
@@ -248,7 +235,7 @@ TEST_P(PipelineTest, AStatementThatCannotBePreparedFailsEveryTimeWithoutHarmingO
   }
 }
 
-TEST_P(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
+TEST_F(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
   auto made = Make(PipelineFor(connect_));
   AnyPipeline& pipeline = *made;
   AwaitConnected(*pipeline);
@@ -277,7 +264,7 @@ TEST_P(PipelineTest, FailsFastWhileTheDatabaseIsDownAndRecoversWhenItIsBack) {
   EXPECT_EQ(echoed->GetInt64(0, 0).value_or(-1), 16);
 }
 
-TEST_P(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
+TEST_F(PipelineTest, DestroyingThePipelineAnswersWhatIsStillQueued) {
   absl::Notification done;
   absl::StatusOr<Result> outcome;
   {
