@@ -7,108 +7,15 @@
 #include "absl/container/flat_hash_set.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/wire_format_lite.h"
+#include "grpc/reflection/v1/reflection.pb.h"
 
 namespace todo::common::rpc {
-
 namespace {
 
 using google::protobuf::DescriptorPool;
 using google::protobuf::FileDescriptor;
-using google::protobuf::internal::WireFormatLite;
-
-// ServerReflectionRequest / ServerReflectionResponse field numbers.
-enum RequestField {
-  kHost = 1,
-  kFileByFilename = 3,
-  kFileContainingSymbol = 4,
-  kFileContainingExtension = 5,
-  kAllExtensionNumbersOfType = 6,
-  kListServices = 7,
-};
-enum ResponseField {
-  kValidHost = 1,
-  kOriginalRequest = 2,
-  kFileDescriptorResponse = 4,
-  kAllExtensionNumbersResponse = 5,
-  kListServicesResponse = 6,
-  kErrorResponse = 7,
-};
-
-struct Request {
-  std::string host;
-  int kind = 0;  // the RequestField of the question asked
-  std::string subject;
-  std::string extension_type;  // file_containing_extension
-  int32_t extension_number = 0;
-};
-
-std::optional<Request> ParseReflectionRequest(const std::string& bytes) {
-  Request request;
-  google::protobuf::io::CodedInputStream input(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                               static_cast<int>(bytes.size()));
-  while (uint32_t tag = input.ReadTag()) {
-    const int field = WireFormatLite::GetTagFieldNumber(tag);
-    const auto wire_type = WireFormatLite::GetTagWireType(tag);
-    if (wire_type != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      if (!WireFormatLite::SkipField(&input, tag)) return std::nullopt;
-      continue;
-    }
-    std::string value;
-    if (!WireFormatLite::ReadBytes(&input, &value)) return std::nullopt;
-    switch (field) {
-      case kHost:
-        request.host = std::move(value);
-        break;
-      case kFileByFilename:
-      case kFileContainingSymbol:
-      case kAllExtensionNumbersOfType:
-      case kListServices:
-        request.kind = field;
-        request.subject = std::move(value);
-        break;
-      case kFileContainingExtension: {
-        request.kind = field;
-        google::protobuf::io::CodedInputStream inner(reinterpret_cast<const uint8_t*>(value.data()),
-                                                     static_cast<int>(value.size()));
-        while (uint32_t inner_tag = inner.ReadTag()) {
-          const int inner_field = WireFormatLite::GetTagFieldNumber(inner_tag);
-          if (inner_field == 1 && WireFormatLite::GetTagWireType(inner_tag) ==
-                                      WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-            if (!WireFormatLite::ReadBytes(&inner, &request.extension_type)) return std::nullopt;
-          } else if (inner_field == 2 &&
-                     WireFormatLite::GetTagWireType(inner_tag) == WireFormatLite::WIRETYPE_VARINT) {
-            uint32_t number = 0;
-            if (!inner.ReadVarint32(&number)) return std::nullopt;
-            request.extension_number = static_cast<int32_t>(number);
-          } else if (!WireFormatLite::SkipField(&inner, inner_tag)) {
-            return std::nullopt;
-          }
-        }
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  if (!input.ConsumedEntireMessage()) return std::nullopt;
-  return request;
-}
-
-// Appends field `field` holding `bytes` (length-delimited) to `out`.
-void AppendBytes(int field, const std::string& bytes, std::string* out) {
-  google::protobuf::io::StringOutputStream stream(out);
-  google::protobuf::io::CodedOutputStream output(&stream);
-  WireFormatLite::WriteBytes(field, bytes, &output);
-}
-
-void AppendInt32(int field, int32_t value, std::string* out) {
-  google::protobuf::io::StringOutputStream stream(out);
-  google::protobuf::io::CodedOutputStream output(&stream);
-  WireFormatLite::WriteInt32(field, value, &output);
-}
+using grpc::reflection::v1::ServerReflectionRequest;
+using grpc::reflection::v1::ServerReflectionResponse;
 
 // `file` and every file it imports, each once, dependencies first.
 void CollectFiles(const FileDescriptor* file, absl::flat_hash_set<const FileDescriptor*>& seen,
@@ -118,24 +25,21 @@ void CollectFiles(const FileDescriptor* file, absl::flat_hash_set<const FileDesc
   out.push_back(file);
 }
 
-std::string FileDescriptorResponse(const FileDescriptor* file) {
+void DescribeFile(const FileDescriptor* file, ServerReflectionResponse& response) {
   absl::flat_hash_set<const FileDescriptor*> seen;
   std::vector<const FileDescriptor*> files;
   CollectFiles(file, seen, files);
-  std::string body;
+  auto* out = response.mutable_file_descriptor_response();
   for (const FileDescriptor* each : files) {
     google::protobuf::FileDescriptorProto proto;
     each->CopyTo(&proto);
-    AppendBytes(1, proto.SerializeAsString(), &body);
+    out->add_file_descriptor_proto(proto.SerializeAsString());
   }
-  return body;
 }
 
-std::string ErrorResponse(grpc::StatusCode code, const std::string& message) {
-  std::string body;
-  AppendInt32(1, static_cast<int32_t>(code), &body);
-  AppendBytes(2, message, &body);
-  return body;
+void Fail(grpc::StatusCode code, const std::string& message, ServerReflectionResponse& response) {
+  response.mutable_error_response()->set_error_code(static_cast<int32_t>(code));
+  response.mutable_error_response()->set_error_message(message);
 }
 
 // The services named by the paths of `methods`, sorted.
@@ -148,73 +52,56 @@ std::set<std::string> ServiceNames(const MethodTable& methods) {
   return names;
 }
 
-std::string Answer(const std::string& raw_request, const Request& request,
-                   const std::set<std::string>& services) {
+ServerReflectionResponse Answer(const ServerReflectionRequest& request,
+                                const std::set<std::string>& services) {
   const DescriptorPool* pool = DescriptorPool::generated_pool();
-  std::string response;
-  AppendBytes(kValidHost, request.host, &response);
-  AppendBytes(kOriginalRequest, raw_request, &response);
-  const auto not_found = [&](const std::string& what) {
-    AppendBytes(kErrorResponse, ErrorResponse(grpc::StatusCode::NOT_FOUND, what), &response);
+  ServerReflectionResponse response;
+  response.set_valid_host(request.host());
+  *response.mutable_original_request() = request;
+  // A file (with its imports) when found, else NOT_FOUND naming what.
+  const auto describe = [&](const FileDescriptor* file, const char* missing) {
+    if (file == nullptr) {
+      Fail(grpc::StatusCode::NOT_FOUND, missing, response);
+    } else {
+      DescribeFile(file, response);
+    }
   };
-  switch (request.kind) {
-    case kListServices: {
-      std::string body;
+  switch (request.message_request_case()) {
+    case ServerReflectionRequest::kListServices:
       for (const std::string& name : services) {
-        std::string service;
-        AppendBytes(1, name, &service);
-        AppendBytes(1, service, &body);
-      }
-      AppendBytes(kListServicesResponse, body, &response);
-      break;
-    }
-    case kFileByFilename: {
-      const FileDescriptor* file = pool->FindFileByName(request.subject);
-      if (file == nullptr) {
-        not_found("file not found");
-      } else {
-        AppendBytes(kFileDescriptorResponse, FileDescriptorResponse(file), &response);
+        response.mutable_list_services_response()->add_service()->set_name(name);
       }
       break;
-    }
-    case kFileContainingSymbol: {
-      const FileDescriptor* file = pool->FindFileContainingSymbol(request.subject);
-      if (file == nullptr) {
-        not_found("symbol not found");
-      } else {
-        AppendBytes(kFileDescriptorResponse, FileDescriptorResponse(file), &response);
-      }
+    case ServerReflectionRequest::kFileByFilename:
+      describe(pool->FindFileByName(request.file_by_filename()), "file not found");
       break;
-    }
-    case kFileContainingExtension: {
-      const auto* type = pool->FindMessageTypeByName(request.extension_type);
+    case ServerReflectionRequest::kFileContainingSymbol:
+      describe(pool->FindFileContainingSymbol(request.file_containing_symbol()),
+               "symbol not found");
+      break;
+    case ServerReflectionRequest::kFileContainingExtension: {
+      const auto& asked = request.file_containing_extension();
+      const auto* type = pool->FindMessageTypeByName(asked.containing_type());
       const auto* extension =
-          type == nullptr ? nullptr : pool->FindExtensionByNumber(type, request.extension_number);
-      if (extension == nullptr) {
-        not_found("extension not found");
-      } else {
-        AppendBytes(kFileDescriptorResponse, FileDescriptorResponse(extension->file()), &response);
-      }
+          type == nullptr ? nullptr : pool->FindExtensionByNumber(type, asked.extension_number());
+      describe(extension == nullptr ? nullptr : extension->file(), "extension not found");
       break;
     }
-    case kAllExtensionNumbersOfType: {
-      const auto* type = pool->FindMessageTypeByName(request.subject);
+    case ServerReflectionRequest::kAllExtensionNumbersOfType: {
+      const auto* type = pool->FindMessageTypeByName(request.all_extension_numbers_of_type());
       if (type == nullptr) {
-        not_found("type not found");
+        Fail(grpc::StatusCode::NOT_FOUND, "type not found", response);
         break;
       }
       std::vector<const google::protobuf::FieldDescriptor*> extensions;
       pool->FindAllExtensions(type, &extensions);
-      std::string body;
-      AppendBytes(1, request.subject, &body);
-      for (const auto* extension : extensions) AppendInt32(2, extension->number(), &body);
-      AppendBytes(kAllExtensionNumbersResponse, body, &response);
+      auto* out = response.mutable_all_extension_numbers_response();
+      out->set_base_type_name(request.all_extension_numbers_of_type());
+      for (const auto* extension : extensions) out->add_extension_number(extension->number());
       break;
     }
     default:
-      AppendBytes(kErrorResponse,
-                  ErrorResponse(grpc::StatusCode::UNIMPLEMENTED, "unknown reflection request"),
-                  &response);
+      Fail(grpc::StatusCode::UNIMPLEMENTED, "unknown reflection request", response);
   }
   return response;
 }
@@ -222,6 +109,7 @@ std::string Answer(const std::string& raw_request, const Request& request,
 }  // namespace
 
 void AddReflectionMethods(MethodTable* methods) {
+  // v1alpha and v1 share one wire format: the v1 messages answer both.
   static const char* const kPaths[] = {
       "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
       "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"};
@@ -236,13 +124,13 @@ void AddReflectionMethods(MethodTable* methods) {
         call->Finish(grpc::Status::OK);
         return;
       }
-      std::optional<Request> request = ParseReflectionRequest(*message);
-      if (!request.has_value()) {
+      ServerReflectionRequest request;
+      if (!request.ParseFromString(*message)) {
         call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                   "the reflection request does not parse"));
         return;
       }
-      call->Write(Answer(*message, *request, *services));
+      call->Write(Answer(request, *services).SerializeAsString());
     };
     (*methods)[path] = std::move(handler);
   }

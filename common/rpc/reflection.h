@@ -1,12 +1,10 @@
 #pragma once
 
 // gRPC server reflection (grpc.reflection.v1alpha and v1, which share one
-// wire format) on a Server, so grpcurl and the like can list and
-// describe its services from the descriptors compiled into the binary.
-//
-// The messages are encoded by hand: linking generated classes for them
-// beside grpc++'s reflection library would register the same message names
-// twice in protobuf's generated pool, which aborts at start.
+// wire format; messages generated from Debian's grpc-proto) on a Server, so
+// grpcurl and the like can list and describe its services from the
+// descriptors compiled into the binary. grpc++'s reflection library is not
+// linked anywhere (it would register the same messages twice).
 
 #include "common/rpc/server.h"
 

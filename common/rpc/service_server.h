@@ -36,8 +36,10 @@ class ServiceServer final {
   using MethodsFactory = std::function<MethodTable(const ServerResources&)>;
 
   // `service_methods` returns the service's methods, given what they may
-  // run on. FAILED_PRECONDITION when the address cannot be bound. `loops`
-  // must outlive the server.
+  // run on. FAILED_PRECONDITION when the address cannot be bound, or when
+  // the methods do not match the services' descriptors (a service missing a
+  // handler, or bound in the wrong shape, does not start). `loops` must
+  // outlive the server.
   static absl::StatusOr<std::unique_ptr<ServiceServer>> Start(
       const ServiceServerOptions& options, event_loops::EventLoops* loops,
       const MethodsFactory& service_methods);

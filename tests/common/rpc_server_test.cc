@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/harness/in_process_loop_server.h"
+#include "tests/harness/status_matchers.h"
 #include "todo/auth/v1/auth.grpc.pb.h"
 #include "todo/tasks/v1/tasks.grpc.pb.h"
 
@@ -92,6 +93,20 @@ class SteeredService {
               }
               return absl::OkStatus();
             });
+    // The server binds a service whole: the RPCs these tests do not steer
+    // answer UNIMPLEMENTED.
+    const auto* service =
+        v1::GetTaskRequest::descriptor()->file()->FindServiceByName("TasksService");
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string path =
+          absl::StrCat("/", service->full_name(), "/", service->method(i)->name());
+      if (methods.contains(path)) continue;
+      MethodHandler unsteered;
+      unsteered.on_request = [](std::shared_ptr<Call> call, std::string) {
+        call->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not steered"));
+      };
+      methods[path] = unsteered;
+    }
     return methods;
   }
 
@@ -358,6 +373,38 @@ TEST_F(ServerTest, ShutdownLetsACallInProgressFinish) {
   server_.Shutdown();
   client.join();
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+}  // namespace
+}  // namespace todo::common::rpc
+
+namespace todo::common::rpc {
+namespace {
+
+TEST(ServiceServerTest, AServiceMissingAHandlerOrBoundInTheWrongShapeDoesNotStart) {
+  event_loops::EventLoops loops(1);
+  ServiceServerOptions options;
+  options.server.listen_address = "127.0.0.1";
+  MethodHandler unary;
+  unary.on_request = [](std::shared_ptr<Call> call, std::string) { call->Reply(""); };
+  const auto only_get = [&](const ServerResources&) {
+    return MethodTable{{"/todo.tasks.v1.TasksService/GetTask", unary}};
+  };
+  EXPECT_THAT(ServiceServer::Start(options, &loops, only_get).status(),
+              todo::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      ::testing::HasSubstr("has no handler")));
+  const auto unknown = [&](const ServerResources&) {
+    return MethodTable{{"/no.such.Service/Call", unary}};
+  };
+  EXPECT_THAT(ServiceServer::Start(options, &loops, unknown).status(),
+              todo::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      ::testing::HasSubstr("not compiled into this binary")));
+  const auto reflection_as_unary = [&](const ServerResources&) {
+    return MethodTable{{"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", unary}};
+  };
+  EXPECT_THAT(ServiceServer::Start(options, &loops, reflection_as_unary).status(),
+              todo::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      ::testing::HasSubstr("wrong shape")));
 }
 
 }  // namespace

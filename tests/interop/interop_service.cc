@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "grpc/testing/empty.pb.h"
 #include "grpc/testing/messages.pb.h"
+#include "grpc/testing/test.pb.h"
 
 namespace todo::interop {
 namespace {
@@ -179,6 +180,10 @@ MethodHandler Duplex(bool half) {
 }  // namespace
 
 common::rpc::MethodTable InteropMethods(const common::rpc::ServerResources& resources) {
+  // Links test.proto's descriptors in, which nothing else here names: the
+  // server checks the table against them, and reflection serves them.
+  static const void* volatile linked = &descriptor_table_grpc_2ftesting_2ftest_2eproto;
+  static_cast<void>(linked);
   const std::string prefix = "/grpc.testing.TestService/";
   common::rpc::MethodTable methods;
   MethodHandler empty;
