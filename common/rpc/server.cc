@@ -415,6 +415,11 @@ int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* dat
 
 int Connection::OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self) {
   auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type == NGHTTP2_PING) {
+    connection.OnPing((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0, !connection.streams_.empty(),
+                      connection.server_.options.keepalive);
+    return 0;
+  }
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
   const int32_t id = frame->hd.stream_id;
   Stream* stream = connection.Find(id);
@@ -442,6 +447,9 @@ int Connection::OnClose(nghttp2_session*, int32_t id, uint32_t, void* self) {
 
 int Connection::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
   auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
+    connection.ResetPingStrikes();
+  }
   if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
     return 0;
   }
@@ -675,6 +683,7 @@ void Connection::Sweep(absl::Time now) {
   }
   if (!expired.empty()) Flush();
   SweepIdle(now, server_.options.idle_timeout, !streams_.empty());
+  KeepaliveTick(now, server_.options.keepalive);
 }
 
 void Connection::Stop(bool force) {

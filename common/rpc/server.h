@@ -16,7 +16,9 @@
 // length prefix (RESOURCE_EXHAUSTED before its bytes are read; after
 // decompression, as it inflates), gzip and deflate messages both ways,
 // UNIMPLEMENTED for unknown methods and encodings, "-bin" metadata in base64,
-// 415 for a non-gRPC content-type, GOAWAY and a grace period on Shutdown.
+// 415 for a non-gRPC content-type, keepalive pings and GOAWAY
+// ENHANCE_YOUR_CALM for a client that pings too often, and grpc-core's
+// two-phase GOAWAY and a grace period on Shutdown.
 //
 // Handlers run on a loop thread and must not block; blocking work goes to a
 // thread of its own (methods.h binds both kinds).
@@ -36,6 +38,7 @@
 #include "absl/time/time.h"
 #include "common/event_loops/event_loops.h"
 #include "common/rpc/compression.h"
+#include "common/rpc/session_io.h"
 #include "grpcpp/support/status.h"
 
 namespace todo::common::rpc {
@@ -170,6 +173,8 @@ struct ServerOptions {
   // A connection with no call open and nothing received for this long is
   // sent GOAWAY and closed (gRPC's max_connection_idle; clients reconnect).
   absl::Duration idle_timeout = absl::Minutes(10);
+  // Server pings on silent connections; refusing abusive client pings.
+  KeepaliveOptions keepalive;
   // How long calls in progress may run after Shutdown before being cut.
   absl::Duration shutdown_grace = absl::Seconds(10);
 };

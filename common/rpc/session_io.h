@@ -24,6 +24,21 @@
 
 namespace todo::common::rpc {
 
+// Keepalive and the ping policy of a server connection, with grpc-core's
+// server defaults.
+struct KeepaliveOptions {
+  // A connection silent this long is sent a PING...
+  absl::Duration time = absl::Hours(2);
+  // ...and closed when the PING goes unanswered this long.
+  absl::Duration timeout = absl::Seconds(20);
+  // A client PING sooner than this after its previous one earns a strike
+  // (with no call open, sooner than two hours); strikes reset whenever the
+  // server sends headers or data. Past `max_ping_strikes` the client gets
+  // GOAWAY ENHANCE_YOUR_CALM "too_many_pings".
+  absl::Duration min_ping_interval = absl::Minutes(5);
+  int max_ping_strikes = 2;
+};
+
 template <typename Connection>
 class SessionIo {
  public:
@@ -81,7 +96,11 @@ class SessionIo {
       writing_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
     }
     if (writing_.empty()) {
-      if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) {
+      // Between the two GOAWAYs the session may look finished (nothing open)
+      // while the second is still to be sent.
+      const bool between_goaways = going_away_ && !final_goaway_sent_;
+      if (terminating_ || (!between_goaways && !nghttp2_session_want_read(session_) &&
+                           !nghttp2_session_want_write(session_))) {
         Self().Close();
       }
       return;
@@ -126,21 +145,67 @@ class SessionIo {
     }
   }
 
-  // Shutdown's first step, taken once: GOAWAY, so the client opens no new
-  // stream; those in progress may finish.
+  // Shutdown's first step, taken once, in grpc-core's two phases: a GOAWAY
+  // announcing the end (last stream id 2^31-1, so streams the client is
+  // opening right now are not lost) with a PING; once the PING is answered
+  // (or after a second), the GOAWAY naming the last stream that will be
+  // served. Streams in progress may finish.
   void GoAway() {
     if (going_away_) return;
     going_away_ = true;
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
+    nghttp2_submit_shutdown_notice(session_);
+    SubmitPing();
+    goaway_notice_sent_ = absl::Now();
+  }
+
+  // The client's PING (`ack`: the answer to ours), with whether a call is
+  // open; false when the connection is to be closed for too many pings.
+  bool OnPing(bool ack, bool has_streams, const KeepaliveOptions& keepalive) {
+    const absl::Time now = absl::Now();
+    if (ack) {
+      ping_sent_ = absl::InfiniteFuture();
+      if (going_away_ && !final_goaway_sent_) SendFinalGoAway();
+      return true;
+    }
+    const absl::Duration allowed = has_streams ? keepalive.min_ping_interval : absl::Hours(2);
+    if (now - last_client_ping_ < allowed && ++ping_strikes_ > keepalive.max_ping_strikes) {
+      static constexpr char kTooManyPings[] = "too_many_pings";
+      nghttp2_submit_goaway(
+          session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+          NGHTTP2_ENHANCE_YOUR_CALM, reinterpret_cast<const uint8_t*>(kTooManyPings),
+          sizeof(kTooManyPings) - 1);
+      going_away_ = final_goaway_sent_ = terminating_ = true;
+      return false;
+    }
+    last_client_ping_ = now;
+    return true;
+  }
+  // The server sent headers or data: the client's pings are welcome again.
+  void ResetPingStrikes() { ping_strikes_ = 0; }
+
+  // Keepalive and the second GOAWAY, from the sweep: a PING after
+  // `keepalive.time` of silence, closed when it goes unanswered.
+  void KeepaliveTick(absl::Time now, const KeepaliveOptions& keepalive) {
+    if (closed_) return;
+    if (ping_sent_ != absl::InfiniteFuture() && now - ping_sent_ > keepalive.timeout) {
+      Self().Close();  // the peer is gone without a word
+      return;
+    }
+    if (going_away_ && !final_goaway_sent_ && now - goaway_notice_sent_ > absl::Seconds(1)) {
+      SendFinalGoAway();
+      Flush();
+    }
+    if (ping_sent_ == absl::InfiniteFuture() && now - last_activity_ > keepalive.time) {
+      SubmitPing();
+      Flush();
+    }
   }
 
   // Sends what is left and closes once no stream is open and nothing is
   // being written.
   void CloseWhenDrained(bool has_streams) {
     Flush();
-    if (!has_streams && !write_in_flight_) Self().Close();
+    if (!has_streams && !write_in_flight_ && final_goaway_sent_) Self().Close();
   }
 
   boost::asio::ip::tcp::socket socket_;
@@ -151,7 +216,24 @@ class SessionIo {
   absl::Time last_activity_ = absl::Now();  // the last byte read or written
 
  private:
+  void SubmitPing() {
+    nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+    ping_sent_ = absl::Now();
+  }
+  void SendFinalGoAway() {
+    final_goaway_sent_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+  }
+
   bool going_away_ = false;
+  bool final_goaway_sent_ = false;
+  bool terminating_ = false;  // closed once what is queued is written
+  absl::Time goaway_notice_sent_ = absl::InfinitePast();
+  absl::Time ping_sent_ = absl::InfiniteFuture();  // our PING awaiting its ACK
+  absl::Time last_client_ping_ = absl::InfinitePast();
+  int ping_strikes_ = 0;
   Connection& Self() { return static_cast<Connection&>(*this); }
 
   std::array<uint8_t, 16 * 1024> read_buffer_;

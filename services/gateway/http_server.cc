@@ -17,6 +17,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cerrno>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -44,6 +45,18 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// HTTP/2 clients of the gateway (browsers, curl, proxies) are not held to
+// gRPC's ping policy: their PINGs are answered however often they come. The
+// server still pings silent connections and completes its two GOAWAYs.
+const common::rpc::KeepaliveOptions& HttpKeepalive() {
+  static const common::rpc::KeepaliveOptions options = [] {
+    common::rpc::KeepaliveOptions made;
+    made.max_ping_strikes = std::numeric_limits<int>::max();
+    return made;
+  }();
+  return options;
+}
 
 // What a worker keeps of each client connection, HTTP/1.1 or HTTP/2.
 class ClientConnection {
@@ -786,6 +799,12 @@ int Http2Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t
 
 int Http2Connection::OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self) {
   auto& connection = *static_cast<Http2Connection*>(self);
+  if (frame->hd.type == NGHTTP2_PING) {
+    // The answer to a shutdown's PING lets the second GOAWAY go.
+    connection.OnPing((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0, !connection.streams_.empty(),
+                      HttpKeepalive());
+    return 0;
+  }
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
   const int32_t id = frame->hd.stream_id;
   Stream* stream = connection.Find(id);
@@ -929,6 +948,7 @@ void Http2Connection::Close() {
 
 void Http2Connection::Sweep(absl::Time now) {
   SweepIdle(now, server_.options.idle_timeout, !streams_.empty());
+  KeepaliveTick(now, HttpKeepalive());
 }
 
 void Http2Connection::Stop(bool force) {
