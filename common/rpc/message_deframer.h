@@ -33,6 +33,8 @@ class MessageDeframer {
   absl::StatusOr<std::optional<Message>> Next();
   // True when no part of a message is waiting for more bytes.
   bool empty() const { return pending_.empty(); }
+  // Bytes held for messages not yet whole.
+  size_t buffered() const { return pending_.size(); }
 
  private:
   const size_t max_message_bytes_;

@@ -34,12 +34,22 @@ using tcp = asio::ip::tcp;
 // --- Call ---
 
 Call::Call(std::string method, Metadata metadata, absl::Time deadline, std::string peer_address,
-           std::shared_ptr<CallSink> sink)
+           std::shared_ptr<CallSink> sink, size_t max_send_message_bytes)
     : method_(std::move(method)),
       metadata_(std::move(metadata)),
       deadline_(deadline),
       peer_address_(std::move(peer_address)),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)),
+      max_send_message_bytes_(max_send_message_bytes) {}
+
+namespace {
+
+grpc::Status SendLimitStatus(size_t size, size_t limit) {
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      absl::StrCat("Sent message larger than max (", size, " vs. ", limit, ")"));
+}
+
+}  // namespace
 
 std::vector<absl::string_view> Call::MetadataValues(absl::string_view key) const {
   std::vector<absl::string_view> values;
@@ -92,14 +102,29 @@ void Call::SendInitialMetadata() {
 bool Call::Write(std::string message, bool compress) {
   absl::MutexLock lock(&mu_);
   if (done()) return false;
+  if (message.size() > max_send_message_bytes_) {
+    done_.store(true, std::memory_order_release);
+    HandHeadersOverLocked();
+    sink_->End(SendLimitStatus(message.size(), max_send_message_bytes_), "",
+               std::move(trailing_metadata_));
+    return false;
+  }
   HandHeadersOverLocked();
-  sink_->Send(Frame(message, compress));
+  if (!sink_->Send(Frame(message, compress))) {
+    done_.store(true, std::memory_order_release);
+    return false;
+  }
   return !done();
 }
 
 void Call::Reply(std::string message) {
   absl::MutexLock lock(&mu_);
   if (done_.exchange(true, std::memory_order_acq_rel)) return;
+  if (message.size() > max_send_message_bytes_) {
+    sink_->End(SendLimitStatus(message.size(), max_send_message_bytes_), "",
+               std::move(trailing_metadata_));
+    return;
+  }
   HandHeadersOverLocked();
   sink_->End(grpc::Status::OK, Frame(message, true), std::move(trailing_metadata_));
 }
@@ -118,7 +143,6 @@ namespace {
 // connections.
 constexpr absl::Duration kSweepInterval = absl::Milliseconds(100);
 // A stream whose client reads less than this behind what it is sent is ended.
-constexpr size_t kMaxQueuedStreamBytes = 8 * 1024 * 1024;
 constexpr uint32_t kStreamWindowBytes = 1024 * 1024;
 constexpr int32_t kConnectionWindowBytes = 16 * 1024 * 1024;
 
@@ -273,9 +297,13 @@ class Connection : public rpc::SessionIo<Connection>,
   friend class rpc::SessionIo<Connection>;
   void ScheduleFlush();
   void Close();
-  // A stream leaves the connection: its call is over.
+  // A stream leaves the connection: its call is over, its bytes are let go.
   void Forget(Stream& stream) {
     if (stream.call != nullptr) stream.call->MarkDone();
+    if (stream.queued != nullptr) queued_bytes_->fetch_sub(stream.pending.size());
+    if (stream.inbound.has_value()) partial_request_bytes_ -= stream.inbound->buffered();
+    stream.queued = nullptr;
+    stream.inbound.reset();
     if (stream.counted) server_.open_calls.fetch_sub(1);
     stream.counted = false;
   }
@@ -288,25 +316,44 @@ class Connection : public rpc::SessionIo<Connection>,
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
   bool flush_posted_ = false;
   std::string peer_address_;
+  // Response bytes queued on this connection's streams (from any thread),
+  // and request bytes of messages not yet whole (on the loop).
+  const std::shared_ptr<std::atomic<size_t>> queued_bytes_ =
+      std::make_shared<std::atomic<size_t>>(0);
+  size_t partial_request_bytes_ = 0;
 };
 
 // A call's way back to its stream, from any thread.
 class StreamSink final : public CallSink {
  public:
   StreamSink(std::weak_ptr<Connection> connection, int32_t id, asio::io_context& io,
-             std::shared_ptr<std::atomic<size_t>> queued)
-      : connection_(std::move(connection)), id_(id), io_(io), queued_(std::move(queued)) {}
+             std::shared_ptr<std::atomic<size_t>> queued,
+             std::shared_ptr<std::atomic<size_t>> connection_queued, size_t max_stream_bytes,
+             size_t max_connection_bytes)
+      : connection_(std::move(connection)),
+        id_(id),
+        io_(io),
+        queued_(std::move(queued)),
+        connection_queued_(std::move(connection_queued)),
+        max_stream_bytes_(max_stream_bytes),
+        max_connection_bytes_(max_connection_bytes) {}
 
-  void Send(std::string framed) override {
-    if (queued_->fetch_add(framed.size()) > kMaxQueuedStreamBytes) {
+  bool Send(std::string framed) override {
+    // Counted before it reaches the loop; taken off as nghttp2 takes it.
+    const size_t stream_total = queued_->fetch_add(framed.size()) + framed.size();
+    const size_t connection_total = connection_queued_->fetch_add(framed.size()) + framed.size();
+    if (stream_total > max_stream_bytes_ || connection_total > max_connection_bytes_) {
+      queued_->fetch_sub(framed.size());
+      connection_queued_->fetch_sub(framed.size());
       End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                       "the client does not read the stream fast enough"),
+                       "the client does not read its responses fast enough"),
           "", {});
-      return;
+      return false;
     }
     asio::dispatch(io_, [connection = connection_, id = id_, framed = std::move(framed)]() mutable {
       if (auto alive = connection.lock()) alive->Send(id, std::move(framed));
     });
+    return true;
   }
 
   void SendHeaders(Metadata metadata, Encoding encoding) override {
@@ -317,6 +364,10 @@ class StreamSink final : public CallSink {
   }
 
   void End(grpc::Status status, std::string last_framed, Metadata trailing) override {
+    // The last message is counted like the others (nghttp2 takes it off as
+    // it sends it), but never refused: the call ends with it.
+    queued_->fetch_add(last_framed.size());
+    connection_queued_->fetch_add(last_framed.size());
     asio::dispatch(io_, [connection = connection_, id = id_, status = std::move(status),
                          last = std::move(last_framed), trailing = std::move(trailing)]() mutable {
       if (auto alive = connection.lock()) {
@@ -331,6 +382,9 @@ class StreamSink final : public CallSink {
   const int32_t id_;
   asio::io_context& io_;
   const std::shared_ptr<std::atomic<size_t>> queued_;
+  const std::shared_ptr<std::atomic<size_t>> connection_queued_;
+  const size_t max_stream_bytes_;
+  const size_t max_connection_bytes_;
 };
 
 nghttp2_session_callbacks* Connection::Callbacks() {
@@ -408,8 +462,19 @@ int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* dat
   auto& connection = *static_cast<Connection*>(self);
   Stream* stream = connection.Find(id);
   if (stream == nullptr || stream->ended || stream->call == nullptr) return 0;
+  const size_t before = stream->inbound->buffered();
   stream->inbound->Append(absl::string_view(reinterpret_cast<const char*>(data), length));
   connection.TakeMessages(id, *stream);
+  stream = connection.Find(id);  // a handler may have ended the stream
+  if (stream == nullptr || !stream->inbound.has_value()) return 0;
+  connection.partial_request_bytes_ += stream->inbound->buffered();
+  connection.partial_request_bytes_ -= before;
+  if (connection.partial_request_bytes_ >
+      connection.server_.options.max_partial_request_bytes_per_connection) {
+    connection.Refuse(id, *stream,
+                      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   "the connection holds too many unfinished request messages"));
+  }
   return 0;
 }
 
@@ -470,7 +535,10 @@ ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buff
   const size_t n = std::min(length, stream->pending.size());
   std::copy_n(stream->pending.Front().data(), n, buffer);
   stream->pending.Consume(n);
-  if (stream->queued != nullptr) stream->queued->fetch_sub(n);  // null when refused early
+  if (stream->queued != nullptr) {  // null when refused early
+    stream->queued->fetch_sub(n);
+    connection.queued_bytes_->fetch_sub(n);
+  }
   if (stream->pending.empty() && stream->ended) {
     *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     const std::vector<nghttp2_nv> fields = HeaderFields(stream->trailers);
@@ -541,7 +609,10 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
   stream.queued = std::make_shared<std::atomic<size_t>>(0);
   stream.call = std::make_shared<Call>(
       stream.path, std::move(stream.metadata), stream.deadline, peer_address_,
-      std::make_shared<StreamSink>(weak_from_this(), id, worker_.io, stream.queued));
+      std::make_shared<StreamSink>(weak_from_this(), id, worker_.io, stream.queued, queued_bytes_,
+                                   options.max_pending_send_bytes_per_stream,
+                                   options.max_pending_send_bytes_per_connection),
+      options.max_send_message_bytes);
 }
 
 void Connection::TakeMessages(int32_t id, Stream& stream) {
@@ -615,7 +686,11 @@ void Connection::Refuse(int32_t id, Stream& stream, const grpc::Status& status, 
 
 void Connection::Send(int32_t id, std::string framed) {
   Stream* stream = Find(id);
-  if (closed_ || stream == nullptr || stream->ended) return;
+  if (closed_ || stream == nullptr || stream->ended) {
+    // Counted by the sink, dropped here: off the connection's budget.
+    queued_bytes_->fetch_sub(framed.size());
+    return;
+  }
   if (!stream->headers_sent) SubmitHeaders(id, *stream, /*trailers_only=*/false);
   stream->pending.Append(framed);
   nghttp2_session_resume_data(session_, id);

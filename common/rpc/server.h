@@ -54,7 +54,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 class Call {
  public:
   Call(std::string method, Metadata metadata, absl::Time deadline, std::string peer_address,
-       std::shared_ptr<CallSink> sink);
+       std::shared_ptr<CallSink> sink, size_t max_send_message_bytes = 4 * 1024 * 1024);
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 
@@ -96,7 +96,8 @@ class Call {
   void SendInitialMetadata();
   // Sends one serialized message, compressed when SetCompression chose an
   // encoding and `compress` (a message may opt out); false when the call is
-  // over. Messages of a call are sent in the order written.
+  // over. Messages of a call are sent in the order written. A message over
+  // the server's send limit ends the call RESOURCE_EXHAUSTED instead.
   bool Write(std::string message, bool compress = true);
   // A unary call's answer: `message` and OK, in one hand-over.
   void Reply(std::string message);
@@ -121,6 +122,7 @@ class Call {
   const absl::Time deadline_;
   const std::string peer_address_;
   const std::shared_ptr<CallSink> sink_;
+  const size_t max_send_message_bytes_;
   std::atomic<bool> done_{false};
   std::atomic<bool> last_message_compressed_{false};
   // Orders what goes to the sink: headers before messages before the end.
@@ -136,7 +138,8 @@ class Call {
 class CallSink {
  public:
   virtual ~CallSink() = default;
-  virtual void Send(std::string framed_message) = 0;
+  // False when the stream refused it (over its budget) and was ended.
+  virtual bool Send(std::string framed_message) = 0;
   // The response headers: `metadata` (raw "-bin" values) and the encoding
   // of the messages that follow.
   virtual void SendHeaders(Metadata metadata, Encoding encoding) = 0;
@@ -165,6 +168,18 @@ struct ServerOptions {
   // 0 picks a free port; port() tells which.
   int port = 0;
   size_t max_receive_message_bytes = 4 * 1024 * 1024;
+  // A larger response message ends its call with RESOURCE_EXHAUSTED.
+  size_t max_send_message_bytes = 4 * 1024 * 1024;
+  // The memory one connection may hold: response bytes its client has not
+  // taken yet (per stream, and in all), and request bytes of messages not
+  // yet whole. The stream whose bytes would pass a cap is ended
+  // RESOURCE_EXHAUSTED, so a client that stops reading, or opens many
+  // streams and trickles their messages, never grows the server's memory
+  // without bound. HTTP/2 flow control (1 MiB per stream, 16 MiB per
+  // connection) bounds what arrives before the server takes it.
+  size_t max_pending_send_bytes_per_stream = 8 * 1024 * 1024;
+  size_t max_pending_send_bytes_per_connection = 32 * 1024 * 1024;
+  size_t max_partial_request_bytes_per_connection = 32 * 1024 * 1024;
   size_t max_header_bytes = 16 * 1024;
   uint32_t max_concurrent_streams = 1000;
   // Calls open at once on the whole server (streams included); one more is
