@@ -26,8 +26,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
+#include "bench/grpc_load.h"
 #include "common/jwt/hs256.h"
 #include "common/jwt/jwt_verifier.h"
+#include "common/rpc/wire.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/harness/loopback_http_server.h"
 #include "tests/harness/ports.h"
@@ -357,6 +359,41 @@ int main(int argc, char** argv) {
         absl::FDivDuration(Percentile(flooded, 1.0), Percentile(alone, 1.0)),
         static_cast<long long>(refused.load()),
         refused.load() > 0 ? refusal_micros.load() / 1000.0 / refused.load() : 0.0);
+  }
+
+  // 5. GetMe served from auth's event loops and blocking threads, as a
+  // ratio to GetTask (served from tasks' loops and pipeline), the same lean
+  // client, 8 connections, alternating rounds.
+  {
+    const auto load = [&](int port, const std::string& path, const std::string& request) {
+      todo::bench::GrpcLoadOptions options;
+      options.port = port;
+      options.path = path;
+      options.metadata = {{"authorization", absl::StrCat("Bearer ", token)}};
+      options.framed_requests = {todo::common::rpc::FrameMessage(request)};
+      options.duration = phase / 2;
+      const todo::bench::GrpcLoadResult result = todo::bench::RunGrpcLoad(options);
+      if (result.failed > 0) Die(absl::StrCat(path, " failed: ", result.first_failure));
+      return result.rate();
+    };
+    tasks_v1::GetTaskRequest get_task_request;
+    get_task_request.set_id(task.id());
+    const std::string get_task_bytes = get_task_request.SerializeAsString();
+    const std::string get_me_bytes = auth_v1::GetMeRequest().SerializeAsString();
+    double get_me_total = 0;
+    double get_task_total = 0;
+    std::vector<double> ratios;
+    for (int round = 0; round < 3; ++round) {
+      const double me = load(auth_port, "/todo.auth.v1.AuthService/GetMe", get_me_bytes);
+      const double get = load(tasks_port, "/todo.tasks.v1.TasksService/GetTask", get_task_bytes);
+      get_me_total += me;
+      get_task_total += get;
+      ratios.push_back(me / get);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    std::printf("  GetMe %.0f/s vs GetTask %.0f/s (8 connections): ratio %.2f (rounds %.2f-%.2f)\n",
+                get_me_total / 3, get_task_total / 3, get_me_total / get_task_total, ratios.front(),
+                ratios.back());
   }
 
   EVP_PKEY_free(ed_key);
