@@ -63,4 +63,15 @@ class ServiceServer final {
   std::unique_ptr<Server> server_;
 };
 
+// Starts a ServiceServer for `service` (anything with
+// `MethodTable Methods(const ServerResources&)`), which must outlive it.
+template <typename Service>
+absl::StatusOr<std::unique_ptr<ServiceServer>> ServeService(const ServiceServerOptions& options,
+                                                            event_loops::EventLoops* loops,
+                                                            Service& service) {
+  return ServiceServer::Start(options, loops, [&service](const ServerResources& resources) {
+    return service.Methods(resources);
+  });
+}
+
 }  // namespace todo::common::rpc

@@ -19,10 +19,7 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Start(const AuthConfig& config
                                                         const common::time::Clock& clock) {
   std::unique_ptr<AuthApp> app(new AuthApp(config, clock));
   absl::StatusOr<std::unique_ptr<common::rpc::ServiceServer>> server =
-      common::rpc::ServiceServer::Start(app->config_.common.server, &app->loops_,
-                                        [&](const common::rpc::ServerResources& resources) {
-                                          return app->service_.Methods(resources);
-                                        });
+      common::rpc::ServeService(app->config_.common.server, &app->loops_, app->service_);
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
   return app;

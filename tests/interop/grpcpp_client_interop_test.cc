@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/harness/in_process_loop_server.h"
 #include "tests/harness/status_matchers.h"
+#include "tests/interop/interop_requests.h"
 #include "tests/interop/interop_service.h"
 
 namespace todo::interop {
@@ -59,18 +60,14 @@ TEST_F(GrpcppInteropTest, EmptyUnary) {
 TEST_F(GrpcppInteropTest, LargeUnary) {
   grpc::ClientContext context;
   Prepare(context);
-  SimpleRequest request;
-  request.set_response_size(314159);
-  request.mutable_payload()->set_body(Zeros(271828));
+  SimpleRequest request = LargeUnaryRequest();
   SimpleResponse response;
   ASSERT_THAT(stub_->UnaryCall(&context, request, &response), IsOk());
   EXPECT_EQ(response.payload().body(), Zeros(314159));
 }
 
 TEST_F(GrpcppInteropTest, ClientCompressedUnary) {
-  SimpleRequest request;
-  request.set_response_size(314159);
-  request.mutable_payload()->set_body(Zeros(271828));
+  SimpleRequest request = LargeUnaryRequest();
   SimpleResponse response;
   {
     // The probe: a request that claims compression but was sent plain.
@@ -107,9 +104,7 @@ TEST_F(GrpcppInteropTest, ServerCompressedUnary) {
   for (const bool compressed : {true, false}) {
     grpc::ClientContext context;
     Prepare(context);
-    SimpleRequest request;
-    request.set_response_size(314159);
-    request.mutable_payload()->set_body(Zeros(271828));
+    SimpleRequest request = LargeUnaryRequest();
     request.mutable_response_compressed()->set_value(compressed);
     SimpleResponse response;
     ASSERT_THAT(stub_->UnaryCall(&context, request, &response), IsOk()) << compressed;
@@ -172,10 +167,7 @@ std::vector<int> ReadSizes(grpc::ClientReaderInterface<StreamingOutputCallRespon
 TEST_F(GrpcppInteropTest, ServerStreaming) {
   grpc::ClientContext context;
   Prepare(context);
-  StreamingOutputCallRequest request;
-  for (const int size : {31415, 9, 2653, 58979}) {
-    request.add_response_parameters()->set_size(size);
-  }
+  const StreamingOutputCallRequest request = ServerStreamingRequest();
   auto reader = stub_->StreamingOutputCall(&context, request);
   EXPECT_THAT(ReadSizes(*reader), ::testing::ElementsAre(31415, 9, 2653, 58979));
   EXPECT_THAT(reader->Finish(), IsOk());
@@ -184,13 +176,7 @@ TEST_F(GrpcppInteropTest, ServerStreaming) {
 TEST_F(GrpcppInteropTest, ServerCompressedStreaming) {
   grpc::ClientContext context;
   Prepare(context);
-  StreamingOutputCallRequest request;
-  auto* first = request.add_response_parameters();
-  first->set_size(31415);
-  first->mutable_compressed()->set_value(true);
-  auto* second = request.add_response_parameters();
-  second->set_size(92653);
-  second->mutable_compressed()->set_value(false);
+  const StreamingOutputCallRequest request = ServerCompressedStreamingRequest();
   auto reader = stub_->StreamingOutputCall(&context, request);
   EXPECT_THAT(ReadSizes(*reader), ::testing::ElementsAre(31415, 92653));
   EXPECT_THAT(reader->Finish(), IsOk());
@@ -312,9 +298,7 @@ TEST_F(GrpcppInteropTest, CustomMetadata) {
     Prepare(context);
     context.AddMetadata("x-grpc-test-echo-initial", kInitialValue);
     context.AddMetadata("x-grpc-test-echo-trailing-bin", kTrailingValue);
-    SimpleRequest request;
-    request.set_response_size(314159);
-    request.mutable_payload()->set_body(Zeros(271828));
+    SimpleRequest request = LargeUnaryRequest();
     SimpleResponse response;
     ASSERT_THAT(stub_->UnaryCall(&context, request, &response), IsOk());
     ExpectEchoed(context);
@@ -336,9 +320,7 @@ TEST_F(GrpcppInteropTest, CustomMetadata) {
 }
 
 TEST_F(GrpcppInteropTest, StatusCodeAndMessage) {
-  for (const char* message : {"test status message",
-                              "\t\ntest with whitespace\r\nand Unicode BMP \xe2\x98\xba and "
-                              "non-BMP \xf0\x9f\x98\x88\t\n"}) {
+  for (const char* message : kStatusMessages) {
     {
       grpc::ClientContext context;
       Prepare(context);

@@ -22,6 +22,7 @@
 #include "grpc/testing/messages.pb.h"
 #include "gtest/gtest.h"
 #include "tests/interop/grpcpp_test_service.h"
+#include "tests/interop/interop_requests.h"
 #include "tests/interop/interop_service.h"
 
 namespace todo::interop {
@@ -128,9 +129,7 @@ TEST_P(RpcClientInteropTest, EmptyUnary) {
 }
 
 TEST_P(RpcClientInteropTest, LargeUnary) {
-  SimpleRequest request;
-  request.set_response_size(314159);
-  request.mutable_payload()->set_body(std::string(271828, '\0'));
+  SimpleRequest request = LargeUnaryRequest();
   const Outcome outcome = Run(Unary("UnaryCall", request));
   ASSERT_EQ(outcome.reply.code, absl::StatusCode::kOk) << outcome.reply.message;
   SimpleResponse response;
@@ -140,9 +139,7 @@ TEST_P(RpcClientInteropTest, LargeUnary) {
 
 TEST_P(RpcClientInteropTest, ClientCompressedUnary) {
   for (const Encoding encoding : {Encoding::kGzip, Encoding::kDeflate}) {
-    SimpleRequest request;
-    request.set_response_size(314159);
-    request.mutable_payload()->set_body(std::string(271828, '\0'));
+    SimpleRequest request = LargeUnaryRequest();
     request.mutable_expect_compressed()->set_value(true);
     ClientCall call = Unary("UnaryCall", request);
     call.compression = encoding;
@@ -153,9 +150,7 @@ TEST_P(RpcClientInteropTest, ClientCompressedUnary) {
 
 TEST_P(RpcClientInteropTest, ServerCompressedUnary) {
   for (const bool compressed : {true, false}) {
-    SimpleRequest request;
-    request.set_response_size(314159);
-    request.mutable_payload()->set_body(std::string(271828, '\0'));
+    SimpleRequest request = LargeUnaryRequest();
     request.mutable_response_compressed()->set_value(compressed);
     const Outcome outcome = Run(Unary("UnaryCall", request));
     ASSERT_EQ(outcome.reply.code, absl::StatusCode::kOk) << outcome.reply.message;
@@ -167,21 +162,14 @@ TEST_P(RpcClientInteropTest, ServerCompressedUnary) {
 }
 
 TEST_P(RpcClientInteropTest, ServerStreaming) {
-  StreamingOutputCallRequest request;
-  for (const int size : {31415, 9, 2653, 58979}) request.add_response_parameters()->set_size(size);
+  const StreamingOutputCallRequest request = ServerStreamingRequest();
   const Outcome outcome = Run(Unary("StreamingOutputCall", request));
   EXPECT_EQ(outcome.reply.code, absl::StatusCode::kOk) << outcome.reply.message;
   EXPECT_THAT(Sizes(outcome), ElementsAre(31415, 9, 2653, 58979));
 }
 
 TEST_P(RpcClientInteropTest, ServerCompressedStreaming) {
-  StreamingOutputCallRequest request;
-  auto* first = request.add_response_parameters();
-  first->set_size(31415);
-  first->mutable_compressed()->set_value(true);
-  auto* second = request.add_response_parameters();
-  second->set_size(92653);
-  second->mutable_compressed()->set_value(false);
+  const StreamingOutputCallRequest request = ServerCompressedStreamingRequest();
   const Outcome outcome = Run(Unary("StreamingOutputCall", request));
   EXPECT_EQ(outcome.reply.code, absl::StatusCode::kOk) << outcome.reply.message;
   EXPECT_THAT(Sizes(outcome), ElementsAre(31415, 92653));
@@ -212,9 +200,7 @@ TEST_P(RpcClientInteropTest, TimeoutOnSleepingServer) {
 }
 
 TEST_P(RpcClientInteropTest, CustomMetadata) {
-  SimpleRequest request;
-  request.set_response_size(314159);
-  request.mutable_payload()->set_body(std::string(271828, '\0'));
+  SimpleRequest request = LargeUnaryRequest();
   ClientCall call = Unary("UnaryCall", request);
   const std::string binary("\xab\xab\xab", 3);
   call.metadata = {{"x-grpc-test-echo-initial", "test_initial_metadata_value"},
@@ -228,9 +214,7 @@ TEST_P(RpcClientInteropTest, CustomMetadata) {
 }
 
 TEST_P(RpcClientInteropTest, StatusCodeAndMessage) {
-  for (const char* message : {"test status message",
-                              "\t\ntest with whitespace\r\nand Unicode BMP \xe2\x98\xba and "
-                              "non-BMP \xf0\x9f\x98\x88\t\n"}) {
+  for (const char* message : kStatusMessages) {
     SimpleRequest request;
     request.mutable_response_status()->set_code(2);
     request.mutable_response_status()->set_message(message);
