@@ -101,3 +101,28 @@ TEST(EnvironmentTest, ReadsTheProcessEnvironment) {
 
 }  // namespace
 }  // namespace todo::common::config
+
+namespace todo::common::config {
+namespace {
+
+constexpr EnvVar kNewName{"GRPC_MAX_CONCURRENT_CALLS", "2000", "calls at once"};
+constexpr EnvVar kOldName{"GRPC_MAX_THREADS", "2000", "old name"};
+
+TEST(EnvironmentTest, ANewNameWinsOverTheOldOneItReplaces) {
+  const EnvVar names[] = {kNewName, kOldName};
+  EXPECT_THAT(Environment::FromMap({}).GetIntFirstOf(names, 4, 100000),
+              todo::testing::IsOkAndHolds(2000));
+  EXPECT_THAT(Environment::FromMap({{"GRPC_MAX_THREADS", "300"}}).GetIntFirstOf(names, 4, 100000),
+              todo::testing::IsOkAndHolds(300));
+  EXPECT_THAT(
+      Environment::FromMap({{"GRPC_MAX_THREADS", "300"}, {"GRPC_MAX_CONCURRENT_CALLS", "50"}})
+          .GetIntFirstOf(names, 4, 100000),
+      todo::testing::IsOkAndHolds(50));
+  // A bad value is named by the variable that carried it.
+  EXPECT_THAT(Environment::FromMap({{"GRPC_MAX_THREADS", "many"}}).GetIntFirstOf(names, 4, 100000),
+              todo::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                      ::testing::HasSubstr("GRPC_MAX_THREADS")));
+}
+
+}  // namespace
+}  // namespace todo::common::config
