@@ -396,6 +396,11 @@ int main(int argc, char** argv) {
                 ratios.back());
   }
 
+  // Argon2id's memory (ARGON2_MEMORY_KIB per hash computing) counts here.
+  std::printf("  todo-auth resident memory: peak %.1f MB (target <= 64); todo-tasks peak %.1f MB\n",
+              todo::bench::MemoryKb(auth, "VmHWM:") / 1024.0,
+              todo::bench::MemoryKb(tasks, "VmHWM:") / 1024.0);
+
   EVP_PKEY_free(ed_key);
   kill(auth, SIGTERM);
   kill(tasks, SIGTERM);
