@@ -112,8 +112,7 @@ void Channel::Impl::OnResolved(std::vector<tcp::endpoint> endpoints) {
     } else if (gone->state != ConnectionState::kDraining) {
       gone->state = ConnectionState::kClosed;
       gone->timer.cancel();
-      boost::system::error_code ignored;
-      gone->socket.close(ignored);
+      gone->CloseSocket();
     }
   }
   connections = std::move(kept);
@@ -205,9 +204,9 @@ void Channel::Impl::Finish(CallState& call, absl::StatusCode code, std::string m
   calls.erase(found);
   if (owned->connection && owned->stream_id > 0) {
     Connection& connection = *owned->connection;
-    if (connection.streams.erase(owned->stream_id) > 0 && connection.session != nullptr &&
+    if (connection.streams.erase(owned->stream_id) > 0 && connection.session() != nullptr &&
         connection.state != ConnectionState::kClosed) {
-      nghttp2_submit_rst_stream(connection.session, NGHTTP2_FLAG_NONE, owned->stream_id,
+      nghttp2_submit_rst_stream(connection.session(), NGHTTP2_FLAG_NONE, owned->stream_id,
                                 NGHTTP2_CANCEL);
       connection.ScheduleFlush();
     }

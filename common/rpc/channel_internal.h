@@ -20,6 +20,7 @@
 #include "absl/random/random.h"
 #include "common/rpc/channel.h"
 #include "common/rpc/message_deframer.h"
+#include "common/rpc/session_io.h"
 
 namespace todo::common::rpc {
 
@@ -106,19 +107,18 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
 
 enum class ConnectionState { kBackingOff, kConnecting, kReady, kDraining, kClosed };
 
-struct Connection : std::enable_shared_from_this<Connection> {
+// One HTTP/2 connection to one address, its bytes moved by the shared
+// session core (session_io.h).
+inline constexpr size_t kClientReadBufferBytes = 64 * 1024;
+
+struct Connection : SessionIo<Connection, kClientReadBufferBytes>,
+                    std::enable_shared_from_this<Connection> {
   Connection(Channel::Impl& impl, tcp::endpoint address)
-      : owner(&impl), endpoint(address), socket(impl.io), timer(impl.io) {}
-  ~Connection() {
-    if (session != nullptr) nghttp2_session_del(session);
-  }
+      : SessionIo(impl.io), owner(&impl), endpoint(address), timer(impl.io) {}
 
   void Connect();
   void OnConnected(const boost::system::error_code& error);
   void ScheduleReconnect();
-  void Read();
-  // Writes whatever nghttp2 has to send; one write in flight at a time.
-  void Flush();
   // Flushes once the current batch of events is handled, so that calls
   // started together share one write.
   void ScheduleFlush();
@@ -127,12 +127,17 @@ struct Connection : std::enable_shared_from_this<Connection> {
   void Fail(const std::string& why);
   void CloseIfDrained();
   bool Submit(CallState& call);
+  // For the session core: the socket failed or the session ended.
+  void Close() { Fail(close_reason_.empty() ? "Socket closed" : close_reason_); }
+
+  nghttp2_session* session() const { return session_; }
+  bool writing() const { return write_in_flight_; }
+  using SessionIo<Connection, kClientReadBufferBytes>::CloseSocket;
+  using SessionIo<Connection, kClientReadBufferBytes>::Flush;
 
   Channel::Impl* owner;
   const tcp::endpoint endpoint;
-  tcp::socket socket;
   asio::steady_timer timer;
-  nghttp2_session* session = nullptr;
   ConnectionState state = ConnectionState::kConnecting;
   // Failed attempts in a row; reset once the server has spoken.
   int failures = 0;
@@ -141,10 +146,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
   bool heard_from_server = false;
   // stream id -> call id
   absl::flat_hash_map<int32_t, uint64_t> streams;
-  std::string outbox;
-  bool writing = false;
   bool flush_scheduled = false;
-  std::array<uint8_t, 64 * 1024> read_buffer;
+
+ private:
+  friend class SessionIo<Connection, kClientReadBufferBytes>;
 };
 
 // nghttp2's client callbacks, shared by every connection.

@@ -125,6 +125,11 @@ int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code, void
   CallState* call = CallOf(*connection.owner, connection, stream_id);
   connection.streams.erase(stream_id);
   if (call != nullptr) connection.owner->FinishFromStream(*call, error_code);
+  if (connection.state == ConnectionState::kDraining && connection.streams.empty()) {
+    // Not from inside nghttp2's receive: once this read is handled.
+    asio::post(connection.owner->io,
+               [self = connection.shared_from_this()] { self->CloseIfDrained(); });
+  }
   return 0;
 }
 
@@ -184,10 +189,10 @@ void Connection::Connect() {
   timer.async_wait([self](const boost::system::error_code& error) {
     if (!error && self->state == ConnectionState::kConnecting) {
       boost::system::error_code ignored;
-      self->socket.close(ignored);
+      self->socket_.close(ignored);  // ends the attempt; not the connection
     }
   });
-  socket.async_connect(
+  socket_.async_connect(
       endpoint, [self](const boost::system::error_code& error) { self->OnConnected(error); });
 }
 
@@ -199,19 +204,19 @@ void Connection::OnConnected(const boost::system::error_code& error) {
                                                        {"address", endpoint.address().to_string()},
                                                        {"error", error.message()}});
     boost::system::error_code ignored;
-    socket.close(ignored);
+    socket_.close(ignored);
     ScheduleReconnect();
     owner->FailWaitingIfHopeless();
     return;
   }
   boost::system::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  nghttp2_session_client_new(&session, ClientSessionCallbacks(), this);
+  socket_.set_option(tcp::no_delay(true), ignored);
+  nghttp2_session_client_new(&session_, ClientSessionCallbacks(), this);
   // No server push; a generous window so replies are not throttled.
   const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
                                              {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4 << 20}};
-  nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, 2);
-  nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, 16 << 20);
   state = ConnectionState::kReady;
   Read();
   owner->PlaceWaiting();
@@ -233,27 +238,6 @@ void Connection::ScheduleReconnect() {
   });
 }
 
-void Connection::Read() {
-  auto self = shared_from_this();
-  socket.async_read_some(asio::buffer(read_buffer), [self](const boost::system::error_code& error,
-                                                           size_t length) {
-    if (self->state == ConnectionState::kClosed || self->session == nullptr) return;
-    if (error) {
-      self->Fail(error == asio::error::eof ? "Socket closed" : error.message());
-      return;
-    }
-    const ssize_t used = nghttp2_session_mem_recv(self->session, self->read_buffer.data(), length);
-    if (used < 0) {
-      self->Fail(absl::StrCat("HTTP/2 error: ", nghttp2_strerror(static_cast<int>(used))));
-      return;
-    }
-    if (self->state == ConnectionState::kClosed) return;
-    self->Flush();
-    self->Read();
-    self->CloseIfDrained();
-  });
-}
-
 void Connection::ScheduleFlush() {
   if (flush_scheduled) return;
   flush_scheduled = true;
@@ -262,34 +246,6 @@ void Connection::ScheduleFlush() {
     self->flush_scheduled = false;
     self->Flush();
   });
-}
-
-void Connection::Flush() {
-  if (writing || session == nullptr || state == ConnectionState::kClosed) return;
-  outbox.clear();
-  while (true) {
-    const uint8_t* bytes = nullptr;
-    const ssize_t length = nghttp2_session_mem_send(session, &bytes);
-    if (length < 0) {
-      Fail(absl::StrCat("HTTP/2 error: ", nghttp2_strerror(static_cast<int>(length))));
-      return;
-    }
-    if (length == 0) break;
-    outbox.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(length));
-  }
-  if (outbox.empty()) return;
-  writing = true;
-  auto self = shared_from_this();
-  asio::async_write(socket, asio::buffer(outbox),
-                    [self](const boost::system::error_code& error, size_t) {
-                      self->writing = false;
-                      if (self->state == ConnectionState::kClosed) return;
-                      if (error) {
-                        self->Fail(error.message());
-                        return;
-                      }
-                      self->Flush();
-                    });
 }
 
 bool Connection::Submit(CallState& call) {
@@ -323,7 +279,7 @@ bool Connection::Submit(CallState& call) {
   body.read_callback = ReadRequest;
   call.framed_sent = 0;
   const int32_t stream_id =
-      nghttp2_submit_request(session, nullptr, headers.data(), headers.size(), &body, nullptr);
+      nghttp2_submit_request(session_, nullptr, headers.data(), headers.size(), &body, nullptr);
   if (stream_id < 0) {
     // Stream ids are used up (or the session is going away): this
     // connection takes no more calls and a new one replaces it.
@@ -341,8 +297,7 @@ bool Connection::Submit(CallState& call) {
 void Connection::Fail(const std::string& why) {
   if (state == ConnectionState::kClosed) return;
   state = ConnectionState::kClosed;
-  boost::system::error_code ignored;
-  socket.close(ignored);
+  CloseSocket();
   timer.cancel();
   auto lost = std::move(streams);
   streams.clear();
@@ -358,10 +313,9 @@ void Connection::Fail(const std::string& why) {
 }
 
 void Connection::CloseIfDrained() {
-  if (state == ConnectionState::kDraining && streams.empty() && !writing) {
+  if (state == ConnectionState::kDraining && streams.empty() && !write_in_flight_) {
     state = ConnectionState::kClosed;
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    CloseSocket();
     auto& draining = owner->draining;
     draining.erase(std::remove_if(draining.begin(), draining.end(),
                                   [this](const auto& c) { return c.get() == this; }),

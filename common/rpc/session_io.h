@@ -1,9 +1,9 @@
 #pragma once
 
-// The socket half of a server-side HTTP/2 connection: an nghttp2 session
-// fed from, and flushed to, a TCP socket on an Asio loop. Shared by the
-// gateway's h2c connections and common/rpc's gRPC connections, which differ
-// in what their streams are, not in how bytes move.
+// The socket half of an HTTP/2 connection: an nghttp2 session fed from, and
+// flushed to, a TCP socket on an Asio loop. Shared by the server's gRPC
+// connections, the client's (channel.h) and the gateway's h2c connections,
+// which differ in what their streams are, not in how bytes move.
 //
 // `Connection` derives from SessionIo<Connection> and from
 // std::enable_shared_from_this<Connection>, creates `session_` with itself as
@@ -13,6 +13,8 @@
 #include <nghttp2/nghttp2.h>
 
 #include <array>
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <cstdint>
@@ -39,7 +41,10 @@ struct KeepaliveOptions {
   int max_ping_strikes = 2;
 };
 
-template <typename Connection>
+// `kReadBufferBytes`: what one read takes at most. Servers hold many
+// connections and read small requests; a client's few connections carry
+// many answers at once and read more per wake-up.
+template <typename Connection, size_t kReadBufferBytes = 16 * 1024>
 class SessionIo {
  public:
   SessionIo(const SessionIo&) = delete;
@@ -47,6 +52,8 @@ class SessionIo {
 
  protected:
   explicit SessionIo(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  // A socket not yet connected (a client connects it, then starts Read).
+  explicit SessionIo(boost::asio::io_context& io) : socket_(io) {}
   ~SessionIo() {
     if (session_ != nullptr) nghttp2_session_del(session_);
   }
@@ -61,6 +68,8 @@ class SessionIo {
         [self = Self().shared_from_this()](const boost::system::error_code& error, size_t length) {
           if (self->closed_) return;
           if (error) {
+            self->close_reason_ =
+                error == boost::asio::error::eof ? "Socket closed" : error.message();
             self->Close();
             return;
           }
@@ -69,8 +78,10 @@ class SessionIo {
           const ssize_t taken =
               nghttp2_session_mem_recv(self->session_, self->read_buffer_.data(), length);
           self->in_receive_ = false;
-          if (taken < 0) {
-            self->Close();  // not HTTP/2, or a protocol error
+          if (taken < 0) {  // not HTTP/2, or a protocol error
+            self->close_reason_ =
+                std::string("HTTP/2 error: ") + nghttp2_strerror(static_cast<int>(taken));
+            self->Close();
             return;
           }
           self->Flush();
@@ -83,12 +94,13 @@ class SessionIo {
   // flushes after them. Closes the connection once the session neither
   // reads nor writes any more (after GOAWAY).
   void Flush() {
-    if (closed_ || write_in_flight_ || in_receive_) return;
+    if (closed_ || session_ == nullptr || write_in_flight_ || in_receive_) return;
     writing_.clear();
     for (;;) {
       const uint8_t* bytes = nullptr;
       const ssize_t length = nghttp2_session_mem_send(session_, &bytes);
       if (length < 0) {
+        close_reason_ = std::string("HTTP/2 error: ") + nghttp2_strerror(static_cast<int>(length));
         Self().Close();
         return;
       }
@@ -113,6 +125,8 @@ class SessionIo {
           self->write_in_flight_ = false;
           if (self->closed_) return;
           if (error) {
+            self->close_reason_ =
+                error == boost::asio::error::eof ? "Socket closed" : error.message();
             self->Close();
             return;
           }
@@ -214,6 +228,7 @@ class SessionIo {
   bool in_receive_ = false;  // inside nghttp2_session_mem_recv
   bool write_in_flight_ = false;
   absl::Time last_activity_ = absl::Now();  // the last byte read or written
+  std::string close_reason_;                // why the socket failed, for Close()
 
  private:
   void SubmitPing() {
@@ -236,7 +251,7 @@ class SessionIo {
   int ping_strikes_ = 0;
   Connection& Self() { return static_cast<Connection&>(*this); }
 
-  std::array<uint8_t, 16 * 1024> read_buffer_;
+  std::array<uint8_t, kReadBufferBytes> read_buffer_;
   std::string writing_;
   absl::Time write_started_;
 };
