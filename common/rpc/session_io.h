@@ -68,9 +68,7 @@ class SessionIo {
         [self = Self().shared_from_this()](const boost::system::error_code& error, size_t length) {
           if (self->closed_) return;
           if (error) {
-            self->close_reason_ =
-                error == boost::asio::error::eof ? "Socket closed" : error.message();
-            self->Close();
+            self->CloseOn(error);
             return;
           }
           self->last_activity_ = absl::Now();
@@ -125,9 +123,7 @@ class SessionIo {
           self->write_in_flight_ = false;
           if (self->closed_) return;
           if (error) {
-            self->close_reason_ =
-                error == boost::asio::error::eof ? "Socket closed" : error.message();
-            self->Close();
+            self->CloseOn(error);
             return;
           }
           self->last_activity_ = absl::Now();
@@ -231,6 +227,11 @@ class SessionIo {
   std::string close_reason_;                // why the socket failed, for Close()
 
  private:
+  // The socket failed: closed, with the reason for Close to read.
+  void CloseOn(const boost::system::error_code& error) {
+    close_reason_ = error == boost::asio::error::eof ? "Socket closed" : error.message();
+    Self().Close();
+  }
   void SubmitPing() {
     nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
     ping_sent_ = absl::Now();
