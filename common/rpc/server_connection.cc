@@ -1,0 +1,526 @@
+#include "common/rpc/server_connection.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/logging/log.h"
+#include "common/rpc/compression.h"
+#include "common/rpc/status.h"
+#include "common/rpc/wire.h"
+
+namespace todo::common::rpc::server_internal {
+namespace {
+
+// grpc-timeout: 1-8 digits and a unit (H M S m u n); nullopt when malformed.
+std::optional<absl::Duration> ParseTimeout(absl::string_view text) {
+  if (text.size() < 2 || text.size() > 9) return std::nullopt;
+  int64_t amount = 0;
+  if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &amount) || amount < 0) {
+    return std::nullopt;
+  }
+  switch (text.back()) {
+    case 'H':
+      return absl::Hours(amount);
+    case 'M':
+      return absl::Minutes(amount);
+    case 'S':
+      return absl::Seconds(amount);
+    case 'm':
+      return absl::Milliseconds(amount);
+    case 'u':
+      return absl::Microseconds(amount);
+    case 'n':
+      return absl::Nanoseconds(amount);
+    default:
+      return std::nullopt;
+  }
+}
+
+std::vector<nghttp2_nv> HeaderFields(const Headers& headers) {
+  std::vector<nghttp2_nv> fields;
+  fields.reserve(headers.size());
+  for (const auto& [name, value] : headers) fields.push_back(rpc::HeaderField(name, value));
+  return fields;
+}
+
+Headers StatusTrailers(const grpc::Status& status) {
+  Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.error_code()))}};
+  if (!status.error_message().empty()) {
+    trailers.emplace_back("grpc-message", rpc::PercentEncodeMessage(status.error_message()));
+  }
+  if (!status.error_details().empty()) {
+    trailers.emplace_back("grpc-status-details-bin", absl::Base64Escape(status.error_details()));
+  }
+  return trailers;
+}
+
+}  // namespace
+
+// A call's way back to its stream, from any thread.
+class StreamSink final : public CallSink {
+ public:
+  StreamSink(std::weak_ptr<Connection> connection, int32_t id, asio::io_context& io,
+             std::shared_ptr<std::atomic<size_t>> queued,
+             std::shared_ptr<std::atomic<size_t>> connection_queued, size_t max_stream_bytes,
+             size_t max_connection_bytes)
+      : connection_(std::move(connection)),
+        id_(id),
+        io_(io),
+        queued_(std::move(queued)),
+        connection_queued_(std::move(connection_queued)),
+        max_stream_bytes_(max_stream_bytes),
+        max_connection_bytes_(max_connection_bytes) {}
+
+  bool Send(std::string framed) override {
+    // Counted before it reaches the loop; taken off as nghttp2 takes it.
+    const size_t stream_total = queued_->fetch_add(framed.size()) + framed.size();
+    const size_t connection_total = connection_queued_->fetch_add(framed.size()) + framed.size();
+    if (stream_total > max_stream_bytes_ || connection_total > max_connection_bytes_) {
+      queued_->fetch_sub(framed.size());
+      connection_queued_->fetch_sub(framed.size());
+      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       "the client does not read its responses fast enough"),
+          "", {});
+      return false;
+    }
+    asio::dispatch(io_, [connection = connection_, id = id_, framed = std::move(framed)]() mutable {
+      if (auto alive = connection.lock()) alive->Send(id, std::move(framed));
+    });
+    return true;
+  }
+
+  void SendHeaders(Metadata metadata, Encoding encoding) override {
+    asio::dispatch(io_, [connection = connection_, id = id_, metadata = std::move(metadata),
+                         encoding]() mutable {
+      if (auto alive = connection.lock()) alive->SendHeaders(id, std::move(metadata), encoding);
+    });
+  }
+
+  void End(grpc::Status status, std::string last_framed, Metadata trailing) override {
+    // The last message is counted like the others (nghttp2 takes it off as
+    // it sends it), but never refused: the call ends with it.
+    queued_->fetch_add(last_framed.size());
+    connection_queued_->fetch_add(last_framed.size());
+    asio::dispatch(io_, [connection = connection_, id = id_, status = std::move(status),
+                         last = std::move(last_framed), trailing = std::move(trailing)]() mutable {
+      if (auto alive = connection.lock()) {
+        if (!last.empty()) alive->Send(id, std::move(last));
+        alive->End(id, status, 200, std::move(trailing));
+      }
+    });
+  }
+
+ private:
+  const std::weak_ptr<Connection> connection_;
+  const int32_t id_;
+  asio::io_context& io_;
+  const std::shared_ptr<std::atomic<size_t>> queued_;
+  const std::shared_ptr<std::atomic<size_t>> connection_queued_;
+  const size_t max_stream_bytes_;
+  const size_t max_connection_bytes_;
+};
+
+nghttp2_session_callbacks* Connection::Callbacks() {
+  static nghttp2_session_callbacks* const callbacks = [] {
+    nghttp2_session_callbacks* made = nullptr;
+    nghttp2_session_callbacks_new(&made);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(made, OnBeginHeaders);
+    nghttp2_session_callbacks_set_on_header_callback(made, OnHeader);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(made, OnData);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(made, OnFrame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(made, OnClose);
+    nghttp2_session_callbacks_set_on_frame_send_callback(made, OnFrameSent);
+    return made;
+  }();
+  return callbacks;
+}
+
+void Connection::Start() {
+  boost::system::error_code error;
+  const tcp::endpoint peer = socket_.remote_endpoint(error);
+  if (!error) peer_address_ = peer.address().to_string();
+  nghttp2_session_server_new(&session_, Callbacks(), this);
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, server_.options.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+       static_cast<uint32_t>(server_.options.max_header_bytes)},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindowBytes}};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3);
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindowBytes);
+  worker_.connections.insert(this);
+  Read();
+}
+
+int Connection::OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    connection.streams_[frame->hd.stream_id] = std::make_unique<Stream>();
+  }
+  return 0;
+}
+
+int Connection::OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                         size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
+                         void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  Stream* stream = connection.Find(frame->hd.stream_id);
+  if (stream == nullptr || stream->call != nullptr || stream->ended) return 0;
+  stream->header_bytes += name_length + value_length + 32;
+  if (stream->header_bytes > connection.server_.options.max_header_bytes) return 0;
+  const absl::string_view key(reinterpret_cast<const char*>(name), name_length);
+  std::string text(reinterpret_cast<const char*>(value), value_length);
+  if (key == ":path") {
+    stream->path = std::move(text);
+  } else if (key == ":method") {
+    stream->http_method = std::move(text);
+  } else if (key == "content-type") {
+    stream->content_type = std::move(text);
+  } else if (key == "grpc-encoding") {
+    stream->encoding = std::move(text);
+  } else if (key == "grpc-timeout") {
+    stream->timeout = ParseTimeout(text);
+  } else if (key[0] != ':' && key != "te") {
+    std::optional<std::string> decoded = DecodeMetadataValue(key, text);
+    if (!decoded.has_value()) {
+      stream->bad_metadata = std::string(key);
+      return 0;
+    }
+    stream->metadata.emplace_back(std::string(key), *std::move(decoded));
+  }
+  return 0;
+}
+
+int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t length,
+                       void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr || stream->ended || stream->call == nullptr) return 0;
+  const size_t before = stream->inbound->buffered();
+  stream->inbound->Append(absl::string_view(reinterpret_cast<const char*>(data), length));
+  connection.TakeMessages(id, *stream);
+  stream = connection.Find(id);  // a handler may have ended the stream
+  if (stream == nullptr || !stream->inbound.has_value()) return 0;
+  connection.partial_request_bytes_ += stream->inbound->buffered();
+  connection.partial_request_bytes_ -= before;
+  if (connection.partial_request_bytes_ >
+      connection.server_.options.max_partial_request_bytes_per_connection) {
+    connection.Refuse(id, *stream,
+                      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   "the connection holds too many unfinished request messages"));
+  }
+  return 0;
+}
+
+int Connection::OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type == NGHTTP2_PING) {
+    connection.OnPing((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0, !connection.streams_.empty(),
+                      connection.server_.options.keepalive);
+    return 0;
+  }
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  const int32_t id = frame->hd.stream_id;
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr) return 0;
+  if (frame->hd.type == NGHTTP2_HEADERS && stream->call == nullptr && !stream->ended) {
+    connection.OnRequestHeaders(id, *stream);
+    stream = connection.Find(id);  // a handler may have answered and the stream closed
+    if (stream == nullptr) return 0;
+  }
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+    stream->client_done = true;
+    if (!stream->ended && stream->call != nullptr) connection.OnClientDone(id, *stream);
+  }
+  return 0;
+}
+
+int Connection::OnClose(nghttp2_session*, int32_t id, uint32_t, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  auto found = connection.streams_.find(id);
+  if (found == connection.streams_.end()) return 0;
+  connection.Forget(*found->second);
+  connection.streams_.erase(found);
+  return 0;
+}
+
+int Connection::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
+    connection.ResetPingStrikes();
+  }
+  if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
+    return 0;
+  }
+  Stream* stream = connection.Find(frame->hd.stream_id);
+  if (stream != nullptr && stream->reset_after_answer && !stream->client_done) {
+    // What the client still sends is of no use: stop it, as grpc-core does.
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+  }
+  return 0;
+}
+
+ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buffer, size_t length,
+                             uint32_t* flags, nghttp2_data_source*, void* self) {
+  auto& connection = *static_cast<Connection*>(self);
+  Stream* stream = connection.Find(id);
+  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  if (stream->pending.empty() && !stream->ended) return NGHTTP2_ERR_DEFERRED;
+  const size_t n = std::min(length, stream->pending.size());
+  std::copy_n(stream->pending.Front().data(), n, buffer);
+  stream->pending.Consume(n);
+  if (stream->queued != nullptr) {  // null when refused early
+    stream->queued->fetch_sub(n);
+    connection.queued_bytes_->fetch_sub(n);
+  }
+  if (stream->pending.empty() && stream->ended) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    const std::vector<nghttp2_nv> fields = HeaderFields(stream->trailers);
+    nghttp2_submit_trailer(session, id, fields.data(), fields.size());
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
+  last_activity_ = absl::Now();
+  const ServerOptions& options = server_.options;
+  if (stream.header_bytes > options.max_header_bytes) {
+    Refuse(id, stream,
+           grpc::Status(
+               grpc::StatusCode::RESOURCE_EXHAUSTED,
+               absl::StrCat("request metadata larger than ", options.max_header_bytes, " bytes")));
+    return;
+  }
+  if (stream.http_method != "POST") {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gRPC calls are HTTP/2 POST requests"),
+           405);
+    return;
+  }
+  if (!absl::StartsWith(stream.content_type, "application/grpc") ||
+      (stream.content_type.size() > 16 && stream.content_type[16] != '+' &&
+       stream.content_type[16] != ';')) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("content-type \"", stream.content_type, "\" is not gRPC")),
+           415);
+    return;
+  }
+  if (!stream.encoding.empty()) {
+    const std::optional<Encoding> encoding = ParseEncoding(stream.encoding);
+    if (!encoding.has_value()) {
+      // grpc-accept-encoding (in every answer) tells the client what to use.
+      Refuse(id, stream,
+             grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          absl::StrCat("grpc-encoding ", stream.encoding, " is not supported (",
+                                       kAcceptEncodings, ")")));
+      return;
+    }
+    stream.request_encoding = *encoding;
+  }
+  if (!stream.bad_metadata.empty()) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("metadata ", stream.bad_metadata, " is not base64")));
+    return;
+  }
+  auto method = server_.methods.find(stream.path);
+  if (method == server_.methods.end()) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat("unknown method ", stream.path)));
+    return;
+  }
+  if (server_.open_calls.fetch_add(1) >= server_.options.max_concurrent_calls) {
+    server_.open_calls.fetch_sub(1);
+    Refuse(id, stream, ServerBusyStatus(stream.path));
+    return;
+  }
+  stream.counted = true;
+  stream.inbound.emplace(server_.options.max_receive_message_bytes, stream.request_encoding);
+  stream.handler = &method->second;
+  if (stream.timeout.has_value()) stream.deadline = absl::Now() + *stream.timeout;
+  stream.queued = std::make_shared<std::atomic<size_t>>(0);
+  stream.call = std::make_shared<Call>(
+      stream.path, std::move(stream.metadata), stream.deadline, peer_address_,
+      std::make_shared<StreamSink>(weak_from_this(), id, worker_.io, stream.queued, queued_bytes_,
+                                   options.max_pending_send_bytes_per_stream,
+                                   options.max_pending_send_bytes_per_connection),
+      options.max_send_message_bytes);
+}
+
+void Connection::TakeMessages(int32_t id, Stream& stream) {
+  while (!stream.ended) {
+    absl::StatusOr<std::optional<MessageDeframer::Message>> next = stream.inbound->Next();
+    if (!next.ok()) {
+      Refuse(id, stream,
+             grpc::Status(static_cast<grpc::StatusCode>(next.status().code()),
+                          std::string(next.status().message())));
+      return;
+    }
+    if (!next->has_value()) return;
+    MessageDeframer::Message& message = **next;
+    stream.call->SetLastMessageCompressed(message.compressed);
+    if (stream.handler->on_message) {
+      std::shared_ptr<Call> call = stream.call;
+      stream.handler->on_message(call, std::move(message.bytes));
+      continue;
+    }
+    if (++stream.messages == 1) stream.request = std::move(message.bytes);
+  }
+}
+
+void Connection::OnClientDone(int32_t id, Stream& stream) {
+  if (!stream.inbound->empty()) {
+    Refuse(id, stream, grpc::Status(grpc::StatusCode::INTERNAL, "the last message is incomplete"));
+    return;
+  }
+  std::shared_ptr<Call> call = stream.call;
+  if (stream.handler->on_message) {
+    stream.handler->on_message(call, std::nullopt);
+    return;
+  }
+  if (stream.messages != 1) {
+    Refuse(id, stream,
+           grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("expected one request message, got ", stream.messages)));
+    return;
+  }
+  stream.handler->on_request(call, std::move(stream.request));
+}
+
+void Connection::SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status) {
+  stream.headers_sent = true;
+  Headers headers = {{":status", absl::StrCat(http_status)},
+                     {"content-type", "application/grpc"},
+                     {"grpc-accept-encoding", std::string(kAcceptEncodings)}};
+  for (auto& header : stream.response_headers) headers.push_back(std::move(header));
+  if (trailers_only) {
+    for (auto& trailer : stream.trailers) headers.push_back(std::move(trailer));
+  }
+  const std::vector<nghttp2_nv> fields = HeaderFields(headers);
+  nghttp2_data_provider body;
+  body.source.ptr = nullptr;
+  body.read_callback = ReadBody;
+  nghttp2_submit_response(session_, id, fields.data(), fields.size(),
+                          trailers_only ? nullptr : &body);
+}
+
+void Connection::Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status) {
+  if (stream.call != nullptr) stream.call->MarkDone();
+  if (!stream.client_done && http_status == 200) {
+    // Headers, then trailers, then a reset: a grpc-core client takes the
+    // status from trailers that came before the reset, but not from a
+    // trailers-only answer followed by one.
+    stream.reset_after_answer = true;
+    if (!stream.headers_sent) SubmitHeaders(id, stream, /*trailers_only=*/false);
+  }
+  End(id, status, http_status);
+}
+
+void Connection::Send(int32_t id, std::string framed) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->ended) {
+    // Counted by the sink, dropped here: off the connection's budget.
+    queued_bytes_->fetch_sub(framed.size());
+    return;
+  }
+  if (!stream->headers_sent) SubmitHeaders(id, *stream, /*trailers_only=*/false);
+  stream->pending.Append(framed);
+  nghttp2_session_resume_data(session_, id);
+  ScheduleFlush();
+}
+
+void Connection::SendHeaders(int32_t id, Metadata metadata, Encoding encoding) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->ended || stream->headers_sent) return;
+  if (encoding != Encoding::kIdentity) {
+    stream->response_headers.emplace_back("grpc-encoding", std::string(EncodingName(encoding)));
+  }
+  for (auto& [key, value] : metadata) {
+    stream->response_headers.emplace_back(std::move(key), EncodeMetadataValue(key, value));
+  }
+  SubmitHeaders(id, *stream, /*trailers_only=*/false);
+  ScheduleFlush();
+}
+
+void Connection::End(int32_t id, const grpc::Status& status, int http_status, Metadata trailing) {
+  Stream* stream = Find(id);
+  if (closed_ || stream == nullptr || stream->ended) return;
+  stream->ended = true;
+  stream->trailers = StatusTrailers(status);
+  for (auto& [key, value] : trailing) {
+    stream->trailers.emplace_back(std::move(key), EncodeMetadataValue(key, value));
+  }
+  if (stream->headers_sent) {
+    nghttp2_session_resume_data(session_, id);
+  } else {
+    SubmitHeaders(id, *stream, /*trailers_only=*/true, http_status);
+  }
+  ScheduleFlush();
+}
+
+void Connection::ScheduleFlush() {
+  // Inside nghttp2's receive callbacks the session must not send; the read
+  // handler flushes after them. From elsewhere, one flush per turn of the
+  // loop carries every answer queued in it.
+  if (in_receive_ || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(worker_.io, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->Flush();
+  });
+}
+
+void Connection::Close() {
+  if (!CloseSocket()) return;
+  worker_.connections.erase(this);
+  server_.open_connections.Remove();
+  for (auto& [id, stream] : streams_) Forget(*stream);
+  streams_.clear();
+}
+
+void Connection::Sweep(absl::Time now) {
+  std::vector<int32_t> expired;
+  for (const auto& [id, stream] : streams_) {
+    if (!stream->ended && stream->deadline < now) expired.push_back(id);
+  }
+  for (const int32_t id : expired) {
+    if (Stream* stream = Find(id)) {
+      Refuse(id, *stream, grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"));
+    }
+  }
+  if (!expired.empty()) Flush();
+  SweepIdle(now, server_.options.idle_timeout, !streams_.empty());
+  KeepaliveTick(now, server_.options.keepalive);
+}
+
+void Connection::Stop(bool force) {
+  if (force) {
+    Close();
+    return;
+  }
+  GoAway();
+  CloseWhenDrained(!streams_.empty());
+}
+
+void ArmSweep(Worker& worker) {
+  if (worker.stopping) return;
+  worker.sweep.expires_after(absl::ToChronoNanoseconds(kSweepInterval));
+  worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
+    if (error) return;
+    const absl::Time now = absl::Now();
+    const std::vector<Connection*> connections(worker.connections.begin(),
+                                               worker.connections.end());
+    for (Connection* connection : connections) {
+      if (worker.connections.contains(connection)) connection->Sweep(now);
+    }
+    ArmSweep(worker);
+  });
+}
+
+}  // namespace todo::common::rpc::server_internal
