@@ -18,6 +18,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "common/event_loops/connection_count.h"
+#include "common/event_loops/each_connection.h"
 #include "common/event_loops/listener.h"
 #include "common/logging/log.h"
 #include "common/rpc/compression.h"
@@ -97,10 +98,8 @@ void Server::Shutdown() {
     Worker& w = *worker;
     asio::post(w.io, [&w] {
       w.stopping = true;
-      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
-      for (Connection* connection : connections) {
-        if (w.connections.contains(connection)) connection->Stop(/*force=*/false);
-      }
+      event_loops::ForEachConnection(
+          w.connections, [](Connection& connection) { connection.Stop(/*force=*/false); });
     });
   }
   server.open_connections.Drained(absl::Now() + server.options.shutdown_grace);
@@ -108,10 +107,8 @@ void Server::Shutdown() {
   for (auto& worker : server.workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w, &closed] {
-      const std::vector<Connection*> connections(w.connections.begin(), w.connections.end());
-      for (Connection* connection : connections) {
-        if (w.connections.contains(connection)) connection->Stop(/*force=*/true);
-      }
+      event_loops::ForEachConnection(
+          w.connections, [](Connection& connection) { connection.Stop(/*force=*/true); });
       w.sweep.cancel();
       closed.DecrementCount();
     });

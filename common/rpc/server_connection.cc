@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/event_loops/each_connection.h"
 #include "common/logging/log.h"
 #include "common/rpc/compression.h"
 #include "common/rpc/status.h"
@@ -514,11 +515,8 @@ void ArmSweep(Worker& worker) {
   worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
     if (error) return;
     const absl::Time now = absl::Now();
-    const std::vector<Connection*> connections(worker.connections.begin(),
-                                               worker.connections.end());
-    for (Connection* connection : connections) {
-      if (worker.connections.contains(connection)) connection->Sweep(now);
-    }
+    event_loops::ForEachConnection(worker.connections,
+                                   [&](Connection& connection) { connection.Sweep(now); });
     ArmSweep(worker);
   });
 }

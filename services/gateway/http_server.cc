@@ -32,6 +32,7 @@
 #include "absl/time/clock.h"
 #include "common/config/cpus.h"
 #include "common/event_loops/connection_count.h"
+#include "common/event_loops/each_connection.h"
 #include "common/event_loops/listener.h"
 #include "common/logging/log.h"
 #include "common/rpc/session_io.h"
@@ -976,11 +977,8 @@ void ArmSweep(Worker& worker) {
   worker.sweep.async_wait([&worker](const boost::system::error_code& error) {
     if (error) return;
     const absl::Time now = absl::Now();
-    const std::vector<ClientConnection*> connections(worker.connections.begin(),
-                                                     worker.connections.end());
-    for (ClientConnection* connection : connections) {
-      if (worker.connections.contains(connection)) connection->Sweep(now);
-    }
+    common::event_loops::ForEachConnection(
+        worker.connections, [&](ClientConnection& connection) { connection.Sweep(now); });
     FlushAccessLog(worker);
     ArmSweep(worker);
   });
@@ -1051,20 +1049,16 @@ void HttpServer::Shutdown() {
     Worker& w = *worker;
     asio::post(w.io, [&w] {
       w.stopping = true;
-      const std::vector<ClientConnection*> connections(w.connections.begin(), w.connections.end());
-      for (ClientConnection* connection : connections) {
-        if (w.connections.contains(connection)) connection->Stop(/*force=*/false);
-      }
+      common::event_loops::ForEachConnection(
+          w.connections, [](ClientConnection& connection) { connection.Stop(/*force=*/false); });
     });
   }
   server.open_connections.Drained(absl::Now() + server.options.shutdown_grace);
   for (auto& worker : server.workers) {
     Worker& w = *worker;
     asio::post(w.io, [&w] {
-      const std::vector<ClientConnection*> connections(w.connections.begin(), w.connections.end());
-      for (ClientConnection* connection : connections) {
-        if (w.connections.contains(connection)) connection->Stop(/*force=*/true);
-      }
+      common::event_loops::ForEachConnection(
+          w.connections, [](ClientConnection& connection) { connection.Stop(/*force=*/true); });
       if (w.handler.stop) w.handler.stop();
       FlushAccessLog(w);
       w.sweep.cancel();
