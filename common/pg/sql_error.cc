@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/status/grpc_status.h"
+#include "common/status/client_status.h"
 
 namespace todo::common::pg {
 namespace {

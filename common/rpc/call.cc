@@ -17,9 +17,9 @@ Call::Call(std::string method, Metadata metadata, absl::Time deadline, std::stri
 
 namespace {
 
-grpc::Status SendLimitStatus(size_t size, size_t limit) {
-  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      absl::StrCat("Sent message larger than max (", size, " vs. ", limit, ")"));
+ClientStatus SendLimitStatus(size_t size, size_t limit) {
+  return {absl::StatusCode::kResourceExhausted,
+          absl::StrCat("Sent message larger than max (", size, " vs. ", limit, ")")};
 }
 
 }  // namespace
@@ -99,15 +99,15 @@ void Call::Reply(std::string message) {
     return;
   }
   HandHeadersOverLocked();
-  sink_->End(grpc::Status::OK, Frame(message, true), std::move(trailing_metadata_));
+  sink_->End(ClientStatus{}, Frame(message, true), std::move(trailing_metadata_));
 }
 
-void Call::Finish(const grpc::Status& status) {
+void Call::Finish(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
   if (done_.exchange(true, std::memory_order_acq_rel)) return;
   // With nothing to say before the status, the answer is trailers-only.
   if (!initial_metadata_.empty()) HandHeadersOverLocked();
-  sink_->End(status, "", std::move(trailing_metadata_));
+  sink_->End(FailedRpcStatus(method_, status), "", std::move(trailing_metadata_));
 }
 
 }  // namespace todo::common::rpc

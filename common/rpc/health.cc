@@ -41,7 +41,7 @@ void HealthService::Shutdown() {
   shut_down_ = true;
   for (auto& [name, value] : serving_) value = false;
   NotifyWatchersLocked();
-  for (Watcher& watcher : watchers_) watcher.call->Finish(grpc::Status::OK);
+  for (Watcher& watcher : watchers_) watcher.call->Finish(absl::OkStatus());
   watchers_.clear();
 }
 
@@ -78,7 +78,7 @@ void HealthService::Watch(std::shared_ptr<Call> call, const std::string& service
   const ServingStatus now = StatusOfLocked(service);
   call->Write(StatusMessage(now));
   if (shut_down_) {
-    call->Finish(grpc::Status::OK);
+    call->Finish(absl::OkStatus());
     return;
   }
   watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
@@ -94,8 +94,7 @@ void HealthService::AddMethods(MethodTable* methods) {
     if (!request) return;
     absl::StatusOr<ServingStatus> status = CheckStatus(request->service());
     if (!status.ok()) {
-      call->Finish(
-          grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(status.status().message())));
+      call->Finish(absl::NotFoundError(std::string(status.status().message())));
       return;
     }
     call->Reply(StatusMessage(*status));

@@ -12,9 +12,9 @@
 //   AsyncServerStream  the handler runs on the loop and keeps the call (OK)
 //                   for something else to write and finish later, without a
 //                   thread per stream; an error status finishes it at once.
-// Each tags its log lines with the call's x-request-id and converts a
-// failure through FailedRpcStatus, the one place a service's absl::Status
-// becomes what its client sees.
+// Each tags its log lines with the call's x-request-id and ends the call
+// with the handler's absl::Status (Call::Finish converts it for the client,
+// in one place).
 
 #include <functional>
 #include <memory>
@@ -68,7 +68,7 @@ template <typename Request>
 std::optional<Request> ParseRequest(Call& call, const std::string& bytes) {
   Request request;
   if (!request.ParseFromString(bytes)) {
-    call.Finish(grpc::Status(grpc::StatusCode::INTERNAL, "the request message does not parse"));
+    call.Finish(WithClientMessage(absl::InternalError("the request message does not parse")));
     return std::nullopt;
   }
   return request;
@@ -85,42 +85,40 @@ void WithRequest(std::shared_ptr<Call> call, const std::string& bytes, Then then
 }
 
 template <typename Response>
-void Answer(Call& call, const char* rpc, absl::StatusOr<Response> outcome) {
+void Answer(Call& call, absl::StatusOr<Response> outcome) {
   if (outcome.ok()) {
     call.Reply(outcome->SerializeAsString());
     return;
   }
-  call.Finish(FailedRpcStatus(rpc, outcome.status()));
+  call.Finish(outcome.status());
 }
 
-// A unary call's Reply: serializes the answer, or converts the failure.
+// A unary call's Reply: serializes the answer, or ends with the failure.
 template <typename Response>
 class CallResponder final : public rpc::Responder<Response> {
  public:
-  CallResponder(std::shared_ptr<Call> call, const char* rpc) : call_(std::move(call)), rpc_(rpc) {}
+  explicit CallResponder(std::shared_ptr<Call> call) : call_(std::move(call)) {}
   void Send(absl::StatusOr<Response> outcome) override {
     const logging::ScopedRequestId request_id(RequestIdOf(*call_));
-    Answer(*call_, rpc_, std::move(outcome));
-    delete this;
+    Answer(*call_, std::move(outcome));
   }
 
  private:
   const std::shared_ptr<Call> call_;
-  const char* const rpc_;
 };
 
 template <typename Request, typename Response>
 MethodHandler AsyncUnary(
-    const char* rpc,
     std::function<void(const Call&, const Request&, rpc::Reply<Response>)> handler) {
   MethodHandler method;
-  method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
-                                                          std::string bytes) {
+  method.on_request = [handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                     std::string bytes) {
     WithRequest<Request>(
         std::move(call), bytes, [&](std::shared_ptr<Call> parsed, const Request& request) {
           const Call& context = *parsed;
-          handler(context, request,
-                  rpc::Reply<Response>(new CallResponder<Response>(std::move(parsed), rpc)));
+          handler(
+              context, request,
+              rpc::Reply<Response>(std::make_unique<CallResponder<Response>>(std::move(parsed))));
         });
   };
   return method;
@@ -128,21 +126,20 @@ MethodHandler AsyncUnary(
 
 template <typename Request, typename Response>
 MethodHandler BlockingUnary(
-    const char* rpc, rpc::BlockingExecutor* executor,
+    rpc::BlockingExecutor* executor,
     std::function<absl::StatusOr<Response>(const Call&, const Request&)> handler) {
   MethodHandler method;
-  method.on_request = [rpc, executor, handler = std::move(handler)](std::shared_ptr<Call> call,
-                                                                    std::string bytes) {
+  method.on_request = [executor, handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                               std::string bytes) {
     std::shared_ptr<Call> refused = call;
-    BlockingExecutor::Work work = [rpc, &handler, call = std::move(call),
-                                   bytes = std::move(bytes)]() {
+    BlockingExecutor::Work work = [&handler, call = std::move(call), bytes = std::move(bytes)]() {
       if (call->done()) return;  // cancelled or past its deadline while it waited
       std::optional<Request> request = ParseRequest<Request>(*call, bytes);
       if (!request) return;
       const logging::ScopedRequestId request_id(RequestIdOf(*call));
-      Answer(*call, rpc, handler(*call, *request));
+      Answer(*call, handler(*call, *request));
     };
-    if (!executor->TryRun(work)) refused->Finish(ServerBusyStatus(rpc));
+    if (!executor->TryRun(work)) refused->Finish(ServerBusyError());
   };
   return method;
 }
@@ -153,22 +150,22 @@ using StreamHandler = std::function<absl::Status(const Call&, const Request&,
                                                  const std::function<bool(const Message&)>& write)>;
 
 template <typename Request, typename Message>
-MethodHandler BlockingServerStream(const char* rpc, StreamThreads* threads,
+MethodHandler BlockingServerStream(StreamThreads* threads,
                                    StreamHandler<Request, Message> handler) {
   MethodHandler method;
-  method.on_request = [rpc, threads, handler = std::move(handler)](std::shared_ptr<Call> call,
-                                                                   std::string bytes) {
+  method.on_request = [threads, handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                              std::string bytes) {
     std::optional<Request> request = ParseRequest<Request>(*call, bytes);
     if (!request) return;
-    auto run = [rpc, &handler, call, request = *std::move(request)] {
+    auto run = [&handler, call, request = *std::move(request)] {
       const logging::ScopedRequestId request_id(RequestIdOf(*call));
       const absl::Status status = handler(*call, request, [&call](const Message& message) {
         return call->Write(message.SerializeAsString());
       });
-      call->Finish(status.ok() ? grpc::Status::OK : FailedRpcStatus(rpc, status));
+      call->Finish(status);
     };
     if (!threads->Start(std::move(run))) {
-      call->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many open streams"));
+      call->Finish(absl::ResourceExhaustedError("too many open streams"));
     }
   };
   return method;
@@ -179,14 +176,14 @@ using AsyncStreamHandler =
     std::function<absl::Status(const std::shared_ptr<Call>& call, const Request& request)>;
 
 template <typename Request>
-MethodHandler AsyncServerStream(const char* rpc, AsyncStreamHandler<Request> handler) {
+MethodHandler AsyncServerStream(AsyncStreamHandler<Request> handler) {
   MethodHandler method;
-  method.on_request = [rpc, handler = std::move(handler)](std::shared_ptr<Call> call,
-                                                          std::string bytes) {
+  method.on_request = [handler = std::move(handler)](std::shared_ptr<Call> call,
+                                                     std::string bytes) {
     WithRequest<Request>(std::move(call), bytes,
                          [&](const std::shared_ptr<Call>& parsed, const Request& request) {
                            if (const absl::Status status = handler(parsed, request); !status.ok()) {
-                             parsed->Finish(FailedRpcStatus(rpc, status));
+                             parsed->Finish(status);
                            }
                          });
   };

@@ -37,7 +37,7 @@ void DescribeFile(const FileDescriptor* file, ServerReflectionResponse& response
   }
 }
 
-void Fail(grpc::StatusCode code, const std::string& message, ServerReflectionResponse& response) {
+void Fail(absl::StatusCode code, const std::string& message, ServerReflectionResponse& response) {
   response.mutable_error_response()->set_error_code(static_cast<int32_t>(code));
   response.mutable_error_response()->set_error_message(message);
 }
@@ -61,7 +61,7 @@ ServerReflectionResponse Answer(const ServerReflectionRequest& request,
   // A file (with its imports) when found, else NOT_FOUND naming what.
   const auto describe = [&](const FileDescriptor* file, const char* missing) {
     if (file == nullptr) {
-      Fail(grpc::StatusCode::NOT_FOUND, missing, response);
+      Fail(absl::StatusCode::kNotFound, missing, response);
     } else {
       DescribeFile(file, response);
     }
@@ -90,7 +90,7 @@ ServerReflectionResponse Answer(const ServerReflectionRequest& request,
     case ServerReflectionRequest::kAllExtensionNumbersOfType: {
       const auto* type = pool->FindMessageTypeByName(request.all_extension_numbers_of_type());
       if (type == nullptr) {
-        Fail(grpc::StatusCode::NOT_FOUND, "type not found", response);
+        Fail(absl::StatusCode::kNotFound, "type not found", response);
         break;
       }
       std::vector<const google::protobuf::FieldDescriptor*> extensions;
@@ -101,7 +101,7 @@ ServerReflectionResponse Answer(const ServerReflectionRequest& request,
       break;
     }
     default:
-      Fail(grpc::StatusCode::UNIMPLEMENTED, "unknown reflection request", response);
+      Fail(absl::StatusCode::kUnimplemented, "unknown reflection request", response);
   }
   return response;
 }
@@ -121,13 +121,12 @@ void AddReflectionMethods(MethodTable* methods) {
     handler.on_message = [services](const std::shared_ptr<Call>& call,
                                     std::optional<std::string> message) {
       if (!message.has_value()) {
-        call->Finish(grpc::Status::OK);
+        call->Finish(absl::OkStatus());
         return;
       }
       ServerReflectionRequest request;
       if (!request.ParseFromString(*message)) {
-        call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                  "the reflection request does not parse"));
+        call->Finish(absl::InvalidArgumentError("the reflection request does not parse"));
         return;
       }
       call->Write(Answer(request, *services).SerializeAsString());

@@ -5,6 +5,7 @@
 // handler knows nothing of the server that carries its answer
 // (rpc/methods.h binds it).
 
+#include <memory>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -22,8 +23,9 @@ class Responder {
 template <typename Response>
 class Reply {
  public:
-  explicit Reply(Responder<Response>* responder) : responder_(responder) {}
-  Reply(Reply&& other) noexcept : responder_(std::exchange(other.responder_, nullptr)) {}
+  explicit Reply(std::unique_ptr<Responder<Response>> responder)
+      : responder_(std::move(responder)) {}
+  Reply(Reply&& other) noexcept = default;
   Reply& operator=(Reply&&) = delete;
   ~Reply() {
     if (responder_ != nullptr) {
@@ -32,11 +34,12 @@ class Reply {
   }
 
   void operator()(absl::StatusOr<Response> outcome) && {
-    std::exchange(responder_, nullptr)->Send(std::move(outcome));
+    std::unique_ptr<Responder<Response>> responder = std::move(responder_);
+    responder->Send(std::move(outcome));
   }
 
  private:
-  Responder<Response>* responder_;
+  std::unique_ptr<Responder<Response>> responder_;
 };
 
 }  // namespace todo::common::rpc

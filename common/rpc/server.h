@@ -39,7 +39,7 @@
 #include "common/event_loops/event_loops.h"
 #include "common/rpc/compression.h"
 #include "common/rpc/session_io.h"
-#include "grpcpp/support/status.h"
+#include "common/rpc/status.h"
 
 namespace todo::common::rpc {
 
@@ -101,9 +101,10 @@ class Call {
   bool Write(std::string message, bool compress = true);
   // A unary call's answer: `message` and OK, in one hand-over.
   void Reply(std::string message);
-  // Ends the call with `status` (trailers); only the first Reply or Finish
-  // counts.
-  void Finish(const grpc::Status& status);
+  // Ends the call with `status` (trailers), converted for the client in one
+  // place (FailedRpcStatus: internal detail hidden, google.rpc details
+  // attached); only the first Reply or Finish counts.
+  void Finish(const absl::Status& status);
 
   // For the server: the call ended without the handler finishing it.
   void MarkDone() { done_.store(true, std::memory_order_release); }
@@ -145,7 +146,7 @@ class CallSink {
   virtual void SendHeaders(Metadata metadata, Encoding encoding) = 0;
   // `last_framed_message`, when not empty, is sent first; `trailing` joins
   // the status in the trailers.
-  virtual void End(grpc::Status status, std::string last_framed_message, Metadata trailing) = 0;
+  virtual void End(ClientStatus status, std::string last_framed_message, Metadata trailing) = 0;
 };
 
 // What serves one method. Both callbacks run on a loop thread.

@@ -49,13 +49,13 @@ std::vector<nghttp2_nv> HeaderFields(const Headers& headers) {
   return fields;
 }
 
-Headers StatusTrailers(const grpc::Status& status) {
-  Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.error_code()))}};
-  if (!status.error_message().empty()) {
-    trailers.emplace_back("grpc-message", rpc::PercentEncodeMessage(status.error_message()));
+Headers StatusTrailers(const ClientStatus& status) {
+  Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.code))}};
+  if (!status.message.empty()) {
+    trailers.emplace_back("grpc-message", rpc::PercentEncodeMessage(status.message));
   }
-  if (!status.error_details().empty()) {
-    trailers.emplace_back("grpc-status-details-bin", absl::Base64Escape(status.error_details()));
+  if (!status.details_bin.empty()) {
+    trailers.emplace_back("grpc-status-details-bin", absl::Base64Escape(status.details_bin));
   }
   return trailers;
 }
@@ -84,8 +84,8 @@ class StreamSink final : public CallSink {
     if (stream_total > max_stream_bytes_ || connection_total > max_connection_bytes_) {
       queued_->fetch_sub(framed.size());
       connection_queued_->fetch_sub(framed.size());
-      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                       "the client does not read its responses fast enough"),
+      End(ClientStatus{absl::StatusCode::kResourceExhausted,
+                       "the client does not read its responses fast enough"},
           "", {});
       return false;
     }
@@ -102,7 +102,7 @@ class StreamSink final : public CallSink {
     });
   }
 
-  void End(grpc::Status status, std::string last_framed, Metadata trailing) override {
+  void End(ClientStatus status, std::string last_framed, Metadata trailing) override {
     // The last message is counted like the others (nghttp2 takes it off as
     // it sends it), but never refused: the call ends with it.
     queued_->fetch_add(last_framed.size());
@@ -211,8 +211,8 @@ int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* dat
   if (connection.partial_request_bytes_ >
       connection.server_.options.max_partial_request_bytes_per_connection) {
     connection.Refuse(id, *stream,
-                      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                   "the connection holds too many unfinished request messages"));
+                      ClientStatus{absl::StatusCode::kResourceExhausted,
+                                   "the connection holds too many unfinished request messages"});
   }
   return 0;
 }
@@ -291,14 +291,14 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
   const ServerOptions& options = server_.options;
   if (stream.header_bytes > options.max_header_bytes) {
     Refuse(id, stream,
-           grpc::Status(
-               grpc::StatusCode::RESOURCE_EXHAUSTED,
-               absl::StrCat("request metadata larger than ", options.max_header_bytes, " bytes")));
+           ClientStatus{
+               absl::StatusCode::kResourceExhausted,
+               absl::StrCat("request metadata larger than ", options.max_header_bytes, " bytes")});
     return;
   }
   if (stream.http_method != "POST") {
     Refuse(id, stream,
-           grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "gRPC calls are HTTP/2 POST requests"),
+           ClientStatus{absl::StatusCode::kUnimplemented, "gRPC calls are HTTP/2 POST requests"},
            405);
     return;
   }
@@ -306,8 +306,8 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
       (stream.content_type.size() > 16 && stream.content_type[16] != '+' &&
        stream.content_type[16] != ';')) {
     Refuse(id, stream,
-           grpc::Status(grpc::StatusCode::INTERNAL,
-                        absl::StrCat("content-type \"", stream.content_type, "\" is not gRPC")),
+           ClientStatus{absl::StatusCode::kInternal,
+                        absl::StrCat("content-type \"", stream.content_type, "\" is not gRPC")},
            415);
     return;
   }
@@ -316,29 +316,29 @@ void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
     if (!encoding.has_value()) {
       // grpc-accept-encoding (in every answer) tells the client what to use.
       Refuse(id, stream,
-             grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+             ClientStatus{absl::StatusCode::kUnimplemented,
                           absl::StrCat("grpc-encoding ", stream.encoding, " is not supported (",
-                                       kAcceptEncodings, ")")));
+                                       kAcceptEncodings, ")")});
       return;
     }
     stream.request_encoding = *encoding;
   }
   if (!stream.bad_metadata.empty()) {
     Refuse(id, stream,
-           grpc::Status(grpc::StatusCode::INTERNAL,
-                        absl::StrCat("metadata ", stream.bad_metadata, " is not base64")));
+           ClientStatus{absl::StatusCode::kInternal,
+                        absl::StrCat("metadata ", stream.bad_metadata, " is not base64")});
     return;
   }
   auto method = server_.methods.find(stream.path);
   if (method == server_.methods.end()) {
     Refuse(id, stream,
-           grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        absl::StrCat("unknown method ", stream.path)));
+           ClientStatus{absl::StatusCode::kUnimplemented,
+                        absl::StrCat("unknown method ", stream.path)});
     return;
   }
   if (server_.open_calls.fetch_add(1) >= server_.options.max_concurrent_calls) {
     server_.open_calls.fetch_sub(1);
-    Refuse(id, stream, ServerBusyStatus(stream.path));
+    Refuse(id, stream, FailedRpcStatus(stream.path, ServerBusyError()));
     return;
   }
   stream.counted = true;
@@ -358,9 +358,7 @@ void Connection::TakeMessages(int32_t id, Stream& stream) {
   while (!stream.ended) {
     absl::StatusOr<std::optional<MessageDeframer::Message>> next = stream.inbound->Next();
     if (!next.ok()) {
-      Refuse(id, stream,
-             grpc::Status(static_cast<grpc::StatusCode>(next.status().code()),
-                          std::string(next.status().message())));
+      Refuse(id, stream, ClientStatus{next.status().code(), std::string(next.status().message())});
       return;
     }
     if (!next->has_value()) return;
@@ -377,7 +375,7 @@ void Connection::TakeMessages(int32_t id, Stream& stream) {
 
 void Connection::OnClientDone(int32_t id, Stream& stream) {
   if (!stream.inbound->empty()) {
-    Refuse(id, stream, grpc::Status(grpc::StatusCode::INTERNAL, "the last message is incomplete"));
+    Refuse(id, stream, ClientStatus{absl::StatusCode::kInternal, "the last message is incomplete"});
     return;
   }
   std::shared_ptr<Call> call = stream.call;
@@ -387,8 +385,8 @@ void Connection::OnClientDone(int32_t id, Stream& stream) {
   }
   if (stream.messages != 1) {
     Refuse(id, stream,
-           grpc::Status(grpc::StatusCode::INTERNAL,
-                        absl::StrCat("expected one request message, got ", stream.messages)));
+           ClientStatus{absl::StatusCode::kInternal,
+                        absl::StrCat("expected one request message, got ", stream.messages)});
     return;
   }
   stream.handler->on_request(call, std::move(stream.request));
@@ -411,7 +409,7 @@ void Connection::SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, i
                           trailers_only ? nullptr : &body);
 }
 
-void Connection::Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status) {
+void Connection::Refuse(int32_t id, Stream& stream, const ClientStatus& status, int http_status) {
   if (stream.call != nullptr) stream.call->MarkDone();
   if (!stream.client_done && http_status == 200) {
     // Headers, then trailers, then a reset: a grpc-core client takes the
@@ -449,7 +447,7 @@ void Connection::SendHeaders(int32_t id, Metadata metadata, Encoding encoding) {
   ScheduleFlush();
 }
 
-void Connection::End(int32_t id, const grpc::Status& status, int http_status, Metadata trailing) {
+void Connection::End(int32_t id, const ClientStatus& status, int http_status, Metadata trailing) {
   Stream* stream = Find(id);
   if (closed_ || stream == nullptr || stream->ended) return;
   stream->ended = true;
@@ -492,7 +490,7 @@ void Connection::Sweep(absl::Time now) {
   }
   for (const int32_t id : expired) {
     if (Stream* stream = Find(id)) {
-      Refuse(id, *stream, grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"));
+      Refuse(id, *stream, ClientStatus{absl::StatusCode::kDeadlineExceeded, "Deadline Exceeded"});
     }
   }
   if (!expired.empty()) Flush();

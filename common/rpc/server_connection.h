@@ -86,7 +86,7 @@ class Connection : public rpc::SessionIo<Connection>,
   void Send(int32_t id, std::string framed);
   void SendHeaders(int32_t id, Metadata metadata, Encoding encoding);
   // `http_status` only counts when nothing was sent yet (trailers-only).
-  void End(int32_t id, const grpc::Status& status, int http_status = 200, Metadata trailing = {});
+  void End(int32_t id, const ClientStatus& status, int http_status = 200, Metadata trailing = {});
 
  private:
   struct Stream {
@@ -142,7 +142,7 @@ class Connection : public rpc::SessionIo<Connection>,
   void OnClientDone(int32_t id, Stream& stream);
   // Ends a call before its handler did (bad input, deadline): trailers, and
   // a reset when the client is still sending.
-  void Refuse(int32_t id, Stream& stream, const grpc::Status& status, int http_status = 200);
+  void Refuse(int32_t id, Stream& stream, const ClientStatus& status, int http_status = 200);
   void SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status = 200);
   friend class rpc::SessionIo<Connection>;
   void ScheduleFlush();

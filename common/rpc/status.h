@@ -1,27 +1,26 @@
 #pragma once
 
-// Where a service's absl::Status becomes what its client sees: every
-// handler's failure passes through FailedRpcStatus (over
-// common::ToGrpcStatus, which hides internal detail and adds the
+// Where a call's absl::Status becomes what its client sees: Call::Finish
+// passes every outcome through FailedRpcStatus (over
+// common::ToClientStatus, which hides internal detail and adds the
 // google.rpc details).
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "grpcpp/support/status.h"
+#include "common/status/client_status.h"
 
 namespace todo::common::rpc {
 
-// The status a client sees for a failed `rpc_name` (logged at debug level).
-grpc::Status FailedRpcStatus(absl::string_view rpc_name, const absl::Status& status);
+using common::ClientStatus;
 
-// The error of work refused because the server has no room for it now:
-// RESOURCE_EXHAUSTED with a retry delay.
-absl::Status ServerBusyError();
+// The status a client sees for `method` ending with `status` (a failure is
+// logged at debug level).
+ClientStatus FailedRpcStatus(absl::string_view method, const absl::Status& status);
 
-// A call refused because the server has no room for it now (too many calls
-// open, or every blocking thread busy and its queue full):
+// The error of work refused because the server has no room for it now (too
+// many calls open, or every blocking thread busy and its queue full):
 // RESOURCE_EXHAUSTED with a retry delay (the gateway answers 429 and
 // Retry-After).
-grpc::Status ServerBusyStatus(absl::string_view rpc_name);
+absl::Status ServerBusyError();
 
 }  // namespace todo::common::rpc

@@ -1,6 +1,6 @@
 #include "services/auth/auth_app.h"
 
-#include "todo/auth/v1/auth.grpc.pb.h"
+#include "todo/auth/v1/auth.pb.h"
 
 namespace todo::auth {
 
@@ -29,7 +29,7 @@ AuthApp::~AuthApp() { Shutdown(); }
 
 int AuthApp::ServeUntilTerminated() {
   return common::lifecycle::ServeUntilTerminated(*server_, config_.common.pool.connect,
-                                                 v1::AuthService::service_full_name());
+                                                 AuthServiceImpl::kServiceName);
 }
 
 void AuthApp::Shutdown() {

@@ -13,7 +13,7 @@
 #include "services/auth/account_rules.h"
 #include "services/auth/errors.h"
 #include "services/auth/limits.h"
-#include "todo/auth/v1/auth.grpc.pb.h"
+#include "todo/auth/v1/auth.pb.h"
 
 namespace todo::auth {
 namespace {
@@ -56,20 +56,20 @@ AuthServiceImpl::AuthServiceImpl(AuthStore* store, PasswordHasher* hasher,
 
 common::rpc::MethodTable AuthServiceImpl::Methods(const common::rpc::ServerResources& resources) {
   using common::rpc::BlockingUnary;
-  const std::string prefix = absl::StrCat("/", v1::AuthService::service_full_name(), "/");
+  const std::string prefix = absl::StrCat("/", AuthServiceImpl::kServiceName, "/");
   common::rpc::MethodTable methods;
   methods[prefix + "SignUp"] = BlockingUnary<v1::SignUpRequest, v1::AuthResponse>(
-      "SignUp", resources.blocking,
+      resources.blocking,
       [this](const Call&, const v1::SignUpRequest& request) { return SignUp(request); });
   methods[prefix + "SignIn"] = BlockingUnary<v1::SignInRequest, v1::AuthResponse>(
-      "SignIn", resources.blocking, [this](const Call& call, const v1::SignInRequest& request) {
+      resources.blocking, [this](const Call& call, const v1::SignInRequest& request) {
         return SignIn(request, ClientAddress(call));
       });
   methods[prefix + "GetMe"] = BlockingUnary<v1::GetMeRequest, v1::User>(
-      "GetMe", resources.blocking,
+      resources.blocking,
       [this](const Call& call, const v1::GetMeRequest&) { return GetMe(call); });
   methods[prefix + "DeleteMe"] = BlockingUnary<v1::DeleteMeRequest, google::protobuf::Empty>(
-      "DeleteMe", resources.blocking,
+      resources.blocking,
       [this](const Call& call, const v1::DeleteMeRequest&) { return DeleteMe(call); });
   return methods;
 }

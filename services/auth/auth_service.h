@@ -23,6 +23,10 @@ using common::rpc::Call;
 
 class AuthServiceImpl final {
  public:
+  // The gRPC service it serves (methods are bound by name and checked
+  // against the descriptor at start).
+  static constexpr char kServiceName[] = "todo.auth.v1.AuthService";
+
   // Every pointer must outlive the service.
   AuthServiceImpl(AuthStore* store, PasswordHasher* hasher, const TokenIssuer* issuer,
                   const common::jwt::JwtVerifier* verifier, const UserDataPurger* purger,

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
-#include "common/status/grpc_status.h"
+#include "common/status/client_status.h"
 #include "common/status/status_macros.h"
 
 namespace todo::auth {

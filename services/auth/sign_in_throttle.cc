@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/pg/transaction.h"
-#include "common/status/grpc_status.h"
+#include "common/status/client_status.h"
 #include "common/status/status_macros.h"
 
 namespace todo::auth {

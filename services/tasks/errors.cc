@@ -1,7 +1,7 @@
 #include "services/tasks/errors.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/status/grpc_status.h"
+#include "common/status/client_status.h"
 
 namespace todo::tasks::error {
 

@@ -65,7 +65,7 @@ void ReminderHub::Stop() {
     streams_.clear();
   }
   stop_.Notify();
-  for (const auto& call : ending) call->Finish(grpc::Status::OK);
+  for (const auto& call : ending) call->Finish(absl::OkStatus());
 }
 
 void ReminderHub::PollUntilStopped() {

@@ -1,7 +1,7 @@
 #include "services/tasks/tasks_app.h"
 
 #include "services/tasks/migrations.h"
-#include "todo/tasks/v1/tasks.grpc.pb.h"
+#include "todo/tasks/v1/tasks.pb.h"
 
 namespace todo::tasks {
 namespace {
@@ -47,7 +47,7 @@ TasksApp::~TasksApp() { Shutdown(); }
 
 int TasksApp::ServeUntilTerminated() {
   return common::lifecycle::ServeUntilTerminated(*server_, config_.common.pool.connect,
-                                                 v1::TasksService::service_full_name(),
+                                                 TasksServiceImpl::kServiceName,
                                                  [this] { service_.StopStreams(); });
 }
 

@@ -12,7 +12,7 @@
 #include "services/tasks/limits.h"
 #include "services/tasks/task_proto.h"
 #include "services/tasks/task_rules.h"
-#include "todo/tasks/v1/tasks.grpc.pb.h"
+#include "todo/tasks/v1/tasks.pb.h"
 
 namespace todo::tasks {
 
@@ -61,52 +61,48 @@ common::rpc::MethodTable TasksServiceImpl::Methods(const common::rpc::ServerReso
   using common::rpc::BlockingUnary;
   blocking_ = resources.blocking;
   common::rpc::BlockingExecutor* const blocking = resources.blocking;
-  const std::string prefix = absl::StrCat("/", v1::TasksService::service_full_name(), "/");
+  const std::string prefix = absl::StrCat("/", TasksServiceImpl::kServiceName, "/");
   common::rpc::MethodTable methods;
   methods[prefix + "CreateTask"] = AsyncUnary<v1::CreateTaskRequest, v1::Task>(
-      "CreateTask",
       [this](const Call& call, const v1::CreateTaskRequest& request,
              common::rpc::Reply<v1::Task> reply) { CreateAsync(call, request, std::move(reply)); });
   methods[prefix + "GetTask"] = AsyncUnary<v1::GetTaskRequest, v1::Task>(
-      "GetTask",
       [this](const Call& call, const v1::GetTaskRequest& request,
              common::rpc::Reply<v1::Task> reply) { GetAsync(call, request, std::move(reply)); });
   methods[prefix + "ListTasks"] = BlockingUnary<v1::ListTasksRequest, v1::ListTasksResponse>(
-      "ListTasks", blocking, [this](const Call& call, const v1::ListTasksRequest& request) {
+      blocking, [this](const Call& call, const v1::ListTasksRequest& request) {
         return List(call, request);
       });
   methods[prefix + "UpdateTask"] = BlockingUnary<v1::UpdateTaskRequest, v1::Task>(
-      "UpdateTask", blocking, [this](const Call& call, const v1::UpdateTaskRequest& request) {
+      blocking, [this](const Call& call, const v1::UpdateTaskRequest& request) {
         return Update(call, request);
       });
   methods[prefix + "ReplaceTask"] = BlockingUnary<v1::ReplaceTaskRequest, v1::Task>(
-      "ReplaceTask", blocking, [this](const Call& call, const v1::ReplaceTaskRequest& request) {
+      blocking, [this](const Call& call, const v1::ReplaceTaskRequest& request) {
         return Replace(call, request);
       });
   methods[prefix + "DeleteTask"] = BlockingUnary<v1::DeleteTaskRequest, google::protobuf::Empty>(
-      "DeleteTask", blocking, [this](const Call& call, const v1::DeleteTaskRequest& request) {
+      blocking, [this](const Call& call, const v1::DeleteTaskRequest& request) {
         return Delete(call, request.user_id(), request.id());
       });
   methods[prefix + "CompleteTask"] = BlockingUnary<v1::CompleteTaskRequest, v1::Task>(
-      "CompleteTask", blocking, [this](const Call& call, const v1::CompleteTaskRequest& request) {
+      blocking, [this](const Call& call, const v1::CompleteTaskRequest& request) {
         return SetCompletion(call, "", request.id(), true, "complete");
       });
   methods[prefix + "ReopenTask"] = BlockingUnary<v1::ReopenTaskRequest, v1::Task>(
-      "ReopenTask", blocking, [this](const Call& call, const v1::ReopenTaskRequest& request) {
+      blocking, [this](const Call& call, const v1::ReopenTaskRequest& request) {
         return SetCompletion(call, "", request.id(), false, "reopen");
       });
   methods[prefix + "ToggleTaskCompletion"] =
       BlockingUnary<v1::ToggleTaskCompletionRequest, v1::Task>(
-          "ToggleTaskCompletion", blocking,
-          [this](const Call& call, const v1::ToggleTaskCompletionRequest& request) {
+          blocking, [this](const Call& call, const v1::ToggleTaskCompletionRequest& request) {
             return SetCompletion(call, request.user_id(), request.id(), std::nullopt, "toggle");
           });
   methods[prefix + "PurgeUserTasks"] =
       BlockingUnary<v1::PurgeUserTasksRequest, v1::PurgeUserTasksResponse>(
-          "PurgeUserTasks", blocking,
+          blocking,
           [this](const Call& call, const v1::PurgeUserTasksRequest&) { return Purge(call); });
   methods[prefix + "StreamReminders"] = AsyncServerStream<v1::StreamRemindersRequest>(
-      "StreamReminders",
       [this](const std::shared_ptr<Call>& call, const v1::StreamRemindersRequest&) {
         return StreamReminders(call);
       });

@@ -47,6 +47,10 @@ struct TasksServiceOptions {
 // ReminderHub: no thread of their own, one poller for all.
 class TasksServiceImpl final {
  public:
+  // The gRPC service it serves (methods are bound by name and checked
+  // against the descriptor at start).
+  static constexpr char kServiceName[] = "todo.tasks.v1.TasksService";
+
   // `store` and `verifier` must outlive the service.
   TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
                    TasksServiceOptions options = {});

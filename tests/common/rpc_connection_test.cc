@@ -209,7 +209,7 @@ class ConnectionTest : public ::testing::Test {
       for (int i = 0; i < 10 && call->Write(std::string(1 << 20, 'x')); ++i) {
         flood_written_.fetch_add(1);
       }
-      call->Finish(grpc::Status::OK);
+      call->Finish(absl::OkStatus());
     };
     methods["/t.T/Flood"] = flood;
     MethodHandler big;  // one answer over the send limit

@@ -48,7 +48,6 @@ class SteeredService {
     StreamThreads* const streams = resources.streams;
     MethodTable methods;
     methods["/todo.tasks.v1.TasksService/GetTask"] = AsyncUnary<v1::GetTaskRequest, v1::Task>(
-        "GetTask",
         [this](const Call& call, const v1::GetTaskRequest& request, rpc::Reply<v1::Task> reply) {
           v1::Task task;
           task.set_id(request.id());
@@ -75,9 +74,8 @@ class SteeredService {
         });
     methods["/todo.tasks.v1.TasksService/StreamReminders"] =
         BlockingServerStream<v1::StreamRemindersRequest, v1::Reminder>(
-            "StreamReminders", streams,
-            [this](const Call& call, const v1::StreamRemindersRequest&,
-                   const std::function<bool(const v1::Reminder&)>& write) {
+            streams, [this](const Call& call, const v1::StreamRemindersRequest&,
+                            const std::function<bool(const v1::Reminder&)>& write) {
               int count = 0;
               EXPECT_TRUE(absl::SimpleAtoi(call.FirstMetadata("x-count"), &count));
               const bool slow = !call.FirstMetadata("x-slow").empty();
@@ -103,7 +101,7 @@ class SteeredService {
       if (methods.contains(path)) continue;
       MethodHandler unsteered;
       unsteered.on_request = [](std::shared_ptr<Call> call, std::string) {
-        call->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not steered"));
+        call->Finish(absl::UnimplementedError("not steered"));
       };
       methods[path] = unsteered;
     }

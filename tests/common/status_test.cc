@@ -1,6 +1,6 @@
 #include <string>
 
-#include "common/status/grpc_status.h"
+#include "common/status/client_status.h"
 #include "common/status/status_macros.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -16,41 +16,41 @@ using ::testing::SizeIs;
 using ::todo::testing::IsOkAndHolds;
 using ::todo::testing::StatusIs;
 
-TEST(ToGrpcStatusTest, KeepsCodeAndMessageOfClientErrors) {
-  const grpc::Status status = ToGrpcStatus(absl::NotFoundError("task 7 not found"));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(status.error_message(), "task 7 not found");
+TEST(ToClientStatusTest, KeepsCodeAndMessageOfClientErrors) {
+  const ClientStatus status = ToClientStatus(absl::NotFoundError("task 7 not found"));
+  EXPECT_EQ(status.code, absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message, "task 7 not found");
 }
 
-TEST(ToGrpcStatusTest, HidesTheTextOfInternalErrors) {
-  const grpc::Status status =
-      ToGrpcStatus(absl::InternalError("tasks_select: relation \"tasks.tasks\" does not exist"));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
-  EXPECT_EQ(status.error_message(), "internal error");
-  EXPECT_EQ(ToGrpcStatus(absl::UnknownError("segfault-ish")).error_message(), "internal error");
-  EXPECT_EQ(ToGrpcStatus(absl::DataLossError("disk")).error_message(), "internal error");
+TEST(ToClientStatusTest, HidesTheTextOfInternalErrors) {
+  const ClientStatus status =
+      ToClientStatus(absl::InternalError("tasks_select: relation \"tasks.tasks\" does not exist"));
+  EXPECT_EQ(status.code, absl::StatusCode::kInternal);
+  EXPECT_EQ(status.message, "internal error");
+  EXPECT_EQ(ToClientStatus(absl::UnknownError("segfault-ish")).message, "internal error");
+  EXPECT_EQ(ToClientStatus(absl::DataLossError("disk")).message, "internal error");
 }
 
-TEST(ToGrpcStatusTest, CapsLongMessagesAtACharacterBoundary) {
+TEST(ToClientStatusTest, CapsLongMessagesAtACharacterBoundary) {
   std::string message(kMaxClientErrorMessageLength - 1, 'a');
   message += "\xC3\xA9\xC3\xA9";  // two 2-byte characters straddling the cap
-  const grpc::Status status = ToGrpcStatus(absl::InvalidArgumentError(message));
-  EXPECT_THAT(status.error_message(), SizeIs(kMaxClientErrorMessageLength - 1));
+  const ClientStatus status = ToClientStatus(absl::InvalidArgumentError(message));
+  EXPECT_THAT(status.message, SizeIs(kMaxClientErrorMessageLength - 1));
 }
 
-TEST(ToGrpcStatusTest, InternalDetailIsLoggedAndTheClientHearsWhatTheCodeMeans) {
-  const grpc::Status converted = ToGrpcStatus(WithInternalDetail(absl::UnavailableError(
+TEST(ToClientStatusTest, InternalDetailIsLoggedAndTheClientHearsWhatTheCodeMeans) {
+  const ClientStatus converted = ToClientStatus(WithInternalDetail(absl::UnavailableError(
       "tasks_select: connection to server at \"10.0.0.7\", port 5432 failed")));
-  EXPECT_EQ(converted.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(converted.error_message(), "the service is temporarily unavailable; retry later");
-  EXPECT_TRUE(converted.error_details().empty());
+  EXPECT_EQ(converted.code, absl::StatusCode::kUnavailable);
+  EXPECT_EQ(converted.message, "the service is temporarily unavailable; retry later");
+  EXPECT_TRUE(converted.details_bin.empty());
 }
 
-TEST(ToGrpcStatusTest, ReasonAndRetryDelayTravelAsDetails) {
-  const grpc::Status converted = ToGrpcStatus(WithRetryDelay(
+TEST(ToClientStatusTest, ReasonAndRetryDelayTravelAsDetails) {
+  const ClientStatus converted = ToClientStatus(WithRetryDelay(
       WithReason(absl::ResourceExhaustedError("busy"), "SOME_REASON"), absl::Microseconds(300)));
   google::rpc::Status details;
-  ASSERT_TRUE(details.ParseFromString(converted.error_details()));
+  ASSERT_TRUE(details.ParseFromString(converted.details_bin));
   EXPECT_EQ(details.code(), 8);
   EXPECT_EQ(details.message(), "busy");
   ASSERT_THAT(details.details(), SizeIs(2));
@@ -65,11 +65,13 @@ TEST(ToGrpcStatusTest, ReasonAndRetryDelayTravelAsDetails) {
   EXPECT_EQ(retry.retry_delay().nanos(), 1'000'000);
 }
 
-TEST(ToGrpcStatusTest, OkStaysOk) { EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok()); }
+TEST(ToClientStatusTest, OkStaysOk) { EXPECT_TRUE(ToClientStatus(absl::OkStatus()).ok()); }
 
-TEST(FromGrpcStatusTest, RoundTripsCodeAndMessage) {
-  EXPECT_THAT(FromGrpcStatus(grpc::Status(grpc::StatusCode::ABORTED, "stale etag")),
-              StatusIs(absl::StatusCode::kAborted, "stale etag"));
+TEST(ToClientStatusTest, AClientMessageIsSentEvenWithInternal) {
+  const ClientStatus status =
+      ToClientStatus(WithClientMessage(absl::InternalError("the request message does not parse")));
+  EXPECT_EQ(status.code, absl::StatusCode::kInternal);
+  EXPECT_EQ(status.message, "the request message does not parse");
 }
 
 absl::Status FailsWhenNegative(int value) {

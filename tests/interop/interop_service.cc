@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/status/client_status.h"
 #include "grpc/testing/empty.pb.h"
 #include "grpc/testing/messages.pb.h"
 #include "grpc/testing/test.pb.h"
@@ -42,8 +43,10 @@ void EchoMetadata(Call& call) {
   }
 }
 
-grpc::Status StatusOf(const EchoStatus& echo) {
-  return grpc::Status(static_cast<grpc::StatusCode>(echo.code()), echo.message());
+absl::Status StatusOf(const EchoStatus& echo) {
+  // The test's own text, whatever the code (the cases echo UNKNOWN).
+  return todo::common::WithClientMessage(
+      absl::Status(static_cast<absl::StatusCode>(echo.code()), echo.message()));
 }
 
 // A request that must have come compressed and did not.
@@ -56,8 +59,8 @@ std::string Zeros(int size) { return std::string(static_cast<size_t>(std::max(0,
 void UnaryCall(const std::shared_ptr<Call>& call, const SimpleRequest& request) {
   EchoMetadata(*call);
   if (BrokenCompressionPromise(*call, request.expect_compressed().value())) {
-    call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              "expected a compressed request, got an uncompressed one"));
+    call->Finish(
+        absl::InvalidArgumentError("expected a compressed request, got an uncompressed one"));
     return;
   }
   if (request.response_status().code() != 0) {
@@ -131,8 +134,8 @@ MethodHandler StreamingInput() {
     }
     if (BrokenCompressionPromise(*call, request->expect_compressed().value())) {
       sums->Take(*call);
-      call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                "expected a compressed message, got an uncompressed one"));
+      call->Finish(
+          absl::InvalidArgumentError("expected a compressed message, got an uncompressed one"));
       return;
     }
     const int size = static_cast<int>(request->payload().body().size());
@@ -156,7 +159,7 @@ MethodHandler Duplex(bool half) {
           if (!request || !WriteResponses(*call, *request, false)) break;
         }
       }
-      call->Finish(grpc::Status::OK);
+      call->Finish(absl::OkStatus());
       return;
     }
     if (half) {
@@ -213,9 +216,9 @@ common::rpc::MethodTable InteropMethods(const common::rpc::ServerResources& reso
     const bool started = threads->Start([call, request = *std::move(request)] {
       if (!WriteResponses(*call, request, true)) return;
       call->Finish(request.response_status().code() != 0 ? StatusOf(request.response_status())
-                                                         : grpc::Status::OK);
+                                                         : absl::OkStatus());
     });
-    if (!started) call->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy"));
+    if (!started) call->Finish(absl::ResourceExhaustedError("busy"));
   };
   methods[prefix + "StreamingOutputCall"] = output;
   methods[prefix + "StreamingInputCall"] = StreamingInput();
@@ -223,7 +226,7 @@ common::rpc::MethodTable InteropMethods(const common::rpc::ServerResources& reso
   methods[prefix + "HalfDuplexCall"] = Duplex(/*half=*/true);
   MethodHandler unimplemented;
   unimplemented.on_request = [](std::shared_ptr<Call> call, std::string) {
-    call->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "UnimplementedCall"));
+    call->Finish(absl::UnimplementedError("UnimplementedCall"));
   };
   methods[prefix + "UnimplementedCall"] = unimplemented;
   return methods;

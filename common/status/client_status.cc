@@ -1,4 +1,4 @@
-#include "common/status/grpc_status.h"
+#include "common/status/client_status.h"
 
 #include <algorithm>
 #include <string>
@@ -16,8 +16,10 @@ namespace {
 constexpr absl::string_view kInternalDetailPayload = "todo/internal-detail";
 constexpr absl::string_view kReasonPayload = "todo/error-reason";
 constexpr absl::string_view kRetryDelayPayload = "todo/retry-delay-ms";
+constexpr absl::string_view kClientMessagePayload = "todo/client-message";
 
 bool HidesMessage(const absl::Status& status) {
+  if (status.GetPayload(kClientMessagePayload).has_value()) return false;
   const absl::StatusCode code = status.code();
   return code == absl::StatusCode::kInternal || code == absl::StatusCode::kUnknown ||
          code == absl::StatusCode::kDataLoss ||
@@ -88,6 +90,11 @@ absl::Status WithInternalDetail(absl::Status status) {
   return status;
 }
 
+absl::Status WithClientMessage(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kClientMessagePayload, absl::Cord());
+  return status;
+}
+
 absl::Status WithReason(absl::Status status, absl::string_view reason) {
   if (!status.ok()) status.SetPayload(kReasonPayload, absl::Cord(reason));
   return status;
@@ -105,31 +112,22 @@ absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
   return status;
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view rpc_name) {
-  if (status.ok()) {
-    return grpc::Status::OK;
-  }
-  const auto code = static_cast<grpc::StatusCode>(status.code());
-  std::string message;
+ClientStatus ToClientStatus(const absl::Status& status, absl::string_view rpc_name) {
+  if (status.ok()) return {};
+  ClientStatus converted;
+  converted.code = status.code();
   if (HidesMessage(status)) {
     // Logged under the request's id (ScopedRequestId), so an operator can
     // find the detail a client reports.
     logging::Error("rpc_internal_error", {{"rpc", std::string(rpc_name)},
                                           {"code", absl::StatusCodeToString(status.code())},
                                           {"error", std::string(status.message())}});
-    message = GenericMessage(status.code());
+    converted.message = GenericMessage(status.code());
   } else {
-    message = Truncate(status.message());
+    converted.message = Truncate(status.message());
   }
-  std::string details = DetailsOf(status, message);
-  return grpc::Status(code, message, std::move(details));
-}
-
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) {
-    return absl::OkStatus();
-  }
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  converted.details_bin = DetailsOf(status, converted.message);
+  return converted;
 }
 
 }  // namespace todo::common
