@@ -310,9 +310,13 @@ uint64_t Channel::Start(ClientCall call, ClientCallbacks callbacks) {
   const uint64_t id = impl.next_call_id++;
   state->id = id;
   state->callbacks = std::move(callbacks);
-  state->framed = call.compression == Encoding::kIdentity
-                      ? FrameMessage(call.request_bytes)
-                      : FrameMessage(Compress(call.compression, call.request_bytes), true);
+  if (call.client_streaming) {
+    state->retried = true;  // its messages are not kept for a second stream
+  } else {
+    state->framed = call.compression == Encoding::kIdentity
+                        ? FrameMessage(call.request_bytes)
+                        : FrameMessage(Compress(call.compression, call.request_bytes), true);
+  }
   call.request_bytes.clear();
   if (call.timeout != absl::InfiniteDuration()) {
     state->deadline = absl::Now() + call.timeout;
@@ -333,6 +337,34 @@ uint64_t Channel::Start(ClientCall call, ClientCallbacks callbacks) {
     impl.Place(id);
   }
   return id;
+}
+
+bool Channel::Write(uint64_t call_id, std::string message) {
+  auto found = impl_->calls.find(call_id);
+  if (found == impl_->calls.end()) return false;
+  CallState& call = *found->second;
+  if (!call.call.client_streaming || call.send_closed) return false;
+  const Encoding encoding = call.call.compression;
+  call.outbound.Append(encoding == Encoding::kIdentity
+                           ? FrameMessage(message)
+                           : FrameMessage(Compress(encoding, message), /*compressed=*/true));
+  impl_->ResumeSending(call);
+  return true;
+}
+
+void Channel::CloseSend(uint64_t call_id) {
+  auto found = impl_->calls.find(call_id);
+  if (found == impl_->calls.end() || found->second->send_closed) return;
+  found->second->send_closed = true;
+  impl_->ResumeSending(*found->second);
+}
+
+void Channel::Impl::ResumeSending(CallState& call) {
+  // Before the stream exists, Submit's first read takes what is queued.
+  if (call.connection == nullptr || call.stream_id < 0 || !call.send_deferred) return;
+  call.send_deferred = false;
+  nghttp2_session_resume_data(call.connection->session(), call.stream_id);
+  call.connection->ScheduleFlush();
 }
 
 void Channel::Cancel(uint64_t call_id) {

@@ -43,7 +43,13 @@ namespace todo::common::rpc {
 struct ClientCall {
   // "/package.Service/Method".
   std::string method_path;
+  // The one request message of a unary or server-streaming call.
   std::string request_bytes;
+  // Client- and bidi-streaming calls: request_bytes is not sent; the
+  // caller sends each message with Channel::Write and ends its side with
+  // Channel::CloseSend. Such a call is not retried on another connection
+  // (its messages are not kept once sent).
+  bool client_streaming = false;
   // Names lower-case; "-bin" values raw (sent in base64), others printable
   // ASCII.
   Metadata metadata;
@@ -104,8 +110,17 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
 
   // Starts a call (unary or server streaming: one request message, then the
-  // request side closes). Returns an id for Cancel.
+  // request side closes; client_streaming: messages from Write). Returns an
+  // id for Write, CloseSend and Cancel.
   uint64_t Start(ClientCall call, ClientCallbacks callbacks);
+  // Sends one request message of a client_streaming call (compressed as
+  // the call asked), after those written before; queued until the stream
+  // is open and HTTP/2 flow control lets it go. False when the call is
+  // over or its side is closed. The caller bounds what it writes ahead of
+  // the server's answers (ping-pong callers write one at a time).
+  bool Write(uint64_t call_id, std::string message);
+  // Ends the request side of a client_streaming call (END_STREAM).
+  void CloseSend(uint64_t call_id);
   // Ends the call with CANCELLED (its on_close still runs, later). A no-op
   // once the call has ended.
   void Cancel(uint64_t call_id);

@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
+#include "common/rpc/byte_queue.h"
 #include "common/rpc/channel.h"
 #include "common/rpc/message_deframer.h"
 #include "common/rpc/session_io.h"
@@ -33,9 +34,15 @@ struct CallState {
   uint64_t id = 0;
   ClientCall call;
   ClientCallbacks callbacks;
-  // The request as one length-prefixed gRPC message (compressed when asked).
+  // A unary request as one length-prefixed gRPC message (compressed when
+  // asked), kept whole for a retry.
   std::string framed;
   size_t framed_sent = 0;
+  // A client_streaming call's framed messages not yet taken by nghttp2, and
+  // whether its side is closed; `send_deferred` while nghttp2 waits for more.
+  ByteQueue outbound;
+  bool send_closed = false;
+  bool send_deferred = false;
   absl::Time deadline = absl::InfiniteFuture();
   std::unique_ptr<asio::steady_timer> deadline_timer;
   // Where the call runs, once it has a stream.
@@ -69,6 +76,9 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
   void Finish(CallState& call, absl::StatusCode code, std::string message);
   void FinishFromStream(CallState& call, uint32_t error_code);
   void Abort(uint64_t call_id, absl::StatusCode code, const char* message);
+  // A client_streaming call has more to send: wakes its stream if nghttp2
+  // was waiting for data.
+  void ResumeSending(CallState& call);
   Connection* PickReady();
   bool AnyConnecting() const;
   // Ends a call that found no connection to run on.

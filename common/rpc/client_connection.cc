@@ -154,12 +154,28 @@ int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   return 0;
 }
 
+// Hands nghttp2 a client_streaming call's queued messages; defers while
+// the caller has not written more and has not closed its side.
+ssize_t ReadStreamedRequest(CallState& call, uint8_t* buffer, size_t length, uint32_t* data_flags) {
+  ByteQueue& outbound = call.outbound;
+  if (outbound.empty() && !call.send_closed) {
+    call.send_deferred = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  const size_t n = std::min(length, outbound.size());
+  std::copy_n(outbound.Front().data(), n, buffer);
+  outbound.Consume(n);
+  if (outbound.empty() && call.send_closed) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(n);
+}
+
 // Hands nghttp2 the framed request message, as flow control allows.
 ssize_t ReadRequest(nghttp2_session*, int32_t stream_id, uint8_t* buffer, size_t length,
                     uint32_t* data_flags, nghttp2_data_source*, void* user_data) {
   auto& connection = *static_cast<Connection*>(user_data);
   CallState* call = CallOf(*connection.owner, connection, stream_id);
   if (call == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  if (call->call.client_streaming) return ReadStreamedRequest(*call, buffer, length, data_flags);
   const size_t n = std::min(length, call->framed.size() - call->framed_sent);
   std::copy_n(call->framed.data() + call->framed_sent, n, buffer);
   call->framed_sent += n;
@@ -278,6 +294,7 @@ bool Connection::Submit(CallState& call) {
   body.source.ptr = nullptr;
   body.read_callback = ReadRequest;
   call.framed_sent = 0;
+  call.send_deferred = false;
   const int32_t stream_id =
       nghttp2_submit_request(session_, nullptr, headers.data(), headers.size(), &body, nullptr);
   if (stream_id < 0) {

@@ -13,6 +13,8 @@ using grpc::Status;
 using grpc::testing::Empty;
 using grpc::testing::SimpleRequest;
 using grpc::testing::SimpleResponse;
+using grpc::testing::StreamingInputCallRequest;
+using grpc::testing::StreamingInputCallResponse;
 using grpc::testing::StreamingOutputCallRequest;
 using grpc::testing::StreamingOutputCallResponse;
 
@@ -74,6 +76,39 @@ struct GrpcppTestServer::Service final : grpc::testing::TestService::Service {
                     request->response_status().message());
     }
     return Status::OK;
+  }
+
+  Status StreamingInputCall(ServerContext* context,
+                            grpc::ServerReader<StreamingInputCallRequest>* reader,
+                            StreamingInputCallResponse* response) override {
+    EchoMetadata(context);
+    StreamingInputCallRequest request;
+    size_t sum = 0;
+    while (reader->Read(&request)) sum += request.payload().body().size();
+    if (context->IsCancelled()) return Status::CANCELLED;
+    response->set_aggregated_payload_size(static_cast<int32_t>(sum));
+    return Status::OK;
+  }
+
+  // Answers each request as it comes (ping_pong, empty_stream).
+  Status FullDuplexCall(ServerContext* context,
+                        grpc::ServerReaderWriter<StreamingOutputCallResponse,
+                                                 StreamingOutputCallRequest>* stream) override {
+    EchoMetadata(context);
+    StreamingOutputCallRequest request;
+    while (stream->Read(&request)) {
+      if (request.response_status().code() != 0) {
+        return Status(static_cast<grpc::StatusCode>(request.response_status().code()),
+                      request.response_status().message());
+      }
+      for (const auto& parameters : request.response_parameters()) {
+        StreamingOutputCallResponse response;
+        response.mutable_payload()->set_body(
+            std::string(static_cast<size_t>(parameters.size()), '\0'));
+        if (!stream->Write(response)) return Status::CANCELLED;
+      }
+    }
+    return context->IsCancelled() ? Status::CANCELLED : Status::OK;
   }
 
   Status UnimplementedCall(ServerContext*, const Empty*, Empty*) override {

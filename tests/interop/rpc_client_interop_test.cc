@@ -2,12 +2,11 @@
 // against grpc++'s server serving grpc.testing.TestService (a server we did
 // not write), and against our own server's fixture, where the client also
 // checks what grpc++ and grpcio cannot show: that responses asked for
-// compressed really came compressed. Our client makes unary and
-// server-streaming calls (all the suite's services need), so the
-// client-streaming and bidirectional cases are the servers' (see
-// grpcpp_client_interop_test and python_client_interop_test).
+// compressed really came compressed, and that compressed requests went out
+// compressed (the fixture refuses them otherwise).
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +35,8 @@ using common::rpc::Encoding;
 using ::grpc::testing::Empty;
 using ::grpc::testing::SimpleRequest;
 using ::grpc::testing::SimpleResponse;
+using ::grpc::testing::StreamingInputCallRequest;
+using ::grpc::testing::StreamingInputCallResponse;
 using ::grpc::testing::StreamingOutputCallRequest;
 using ::grpc::testing::StreamingOutputCallResponse;
 using ::testing::ElementsAre;
@@ -70,6 +71,56 @@ class RpcClientInteropTest : public ::testing::TestWithParam<Peer> {
     channel_->Close();
     io_.run_for(std::chrono::milliseconds(50));
     if (ours_) ours_->Shutdown();
+  }
+
+  // Runs the loop until `done` or 20 s passed.
+  void RunUntil(const std::function<bool()>& done) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (!done() && absl::Now() < give_up) io_.run_for(std::chrono::milliseconds(5));
+    EXPECT_TRUE(done());
+  }
+
+  // A client-streaming call, started: each response message lands in
+  // `outcome->messages`, the end sets `*done`.
+  uint64_t StartStream(const std::string& method, const std::shared_ptr<Outcome>& outcome,
+                       const std::shared_ptr<bool>& done, Encoding compression) {
+    ClientCall call;
+    call.method_path = absl::StrCat(kService, method);
+    call.client_streaming = true;
+    call.compression = compression;
+    call.timeout = absl::Seconds(10);
+    ClientCallbacks callbacks;
+    callbacks.on_message = [outcome](std::string message) {
+      outcome->messages.push_back(std::move(message));
+      return true;
+    };
+    callbacks.on_close = [outcome, done](ClientReply reply) {
+      outcome->reply = std::move(reply);
+      *done = true;
+    };
+    return channel_->Start(std::move(call), std::move(callbacks));
+  }
+
+  // client_streaming and client_compressed_streaming: four payloads, their
+  // sizes summed by the server.
+  void ClientStreams(Encoding compression) {
+    auto outcome = std::make_shared<Outcome>();
+    auto done = std::make_shared<bool>(false);
+    const uint64_t id = StartStream("StreamingInputCall", outcome, done, compression);
+    for (const int size : {27182, 8, 1828, 45904}) {
+      StreamingInputCallRequest request;
+      request.mutable_payload()->set_body(std::string(static_cast<size_t>(size), '\0'));
+      request.mutable_expect_compressed()->set_value(compression != Encoding::kIdentity &&
+                                                     GetParam() == Peer::kOurs);
+      ASSERT_TRUE(channel_->Write(id, request.SerializeAsString()));
+    }
+    channel_->CloseSend(id);
+    EXPECT_FALSE(channel_->Write(id, "after the end"));
+    RunUntil([&] { return *done; });
+    ASSERT_EQ(outcome->reply.code, absl::StatusCode::kOk) << outcome->reply.message;
+    StreamingInputCallResponse response;
+    ASSERT_TRUE(response.ParseFromString(outcome->messages.at(0)));
+    EXPECT_EQ(response.aggregated_payload_size(), 74922);
   }
 
   // Runs one call to its end on the test's loop; `cancel_after` > 0 cancels
@@ -176,7 +227,71 @@ TEST_P(RpcClientInteropTest, ServerCompressedStreaming) {
   EXPECT_EQ(outcome.reply.compressed_messages, 1u);
 }
 
+TEST_P(RpcClientInteropTest, ClientStreaming) { ClientStreams(Encoding::kIdentity); }
+
+TEST_P(RpcClientInteropTest, ClientCompressedStreaming) {
+  ClientStreams(Encoding::kGzip);
+  ClientStreams(Encoding::kDeflate);
+}
+
+TEST_P(RpcClientInteropTest, PingPong) {
+  auto outcome = std::make_shared<Outcome>();
+  auto done = std::make_shared<bool>(false);
+  const uint64_t id = StartStream("FullDuplexCall", outcome, done, Encoding::kIdentity);
+  const int request_sizes[] = {27182, 8, 1828, 45904};
+  const int response_sizes[] = {31415, 9, 2653, 58979};
+  for (size_t i = 0; i < 4; ++i) {
+    StreamingOutputCallRequest request;
+    request.add_response_parameters()->set_size(response_sizes[i]);
+    request.mutable_payload()->set_body(std::string(static_cast<size_t>(request_sizes[i]), '\0'));
+    ASSERT_TRUE(channel_->Write(id, request.SerializeAsString()));
+    // One answer per request before the next goes out.
+    RunUntil([&] { return outcome->messages.size() == i + 1 || *done; });
+    ASSERT_FALSE(*done) << outcome->reply.message;
+    EXPECT_EQ(Sizes(*outcome).back(), static_cast<size_t>(response_sizes[i]));
+  }
+  channel_->CloseSend(id);
+  RunUntil([&] { return *done; });
+  EXPECT_EQ(outcome->reply.code, absl::StatusCode::kOk) << outcome->reply.message;
+  EXPECT_EQ(outcome->messages.size(), 4u);
+}
+
+TEST_P(RpcClientInteropTest, EmptyStream) {
+  auto outcome = std::make_shared<Outcome>();
+  auto done = std::make_shared<bool>(false);
+  const uint64_t id = StartStream("FullDuplexCall", outcome, done, Encoding::kIdentity);
+  channel_->CloseSend(id);
+  RunUntil([&] { return *done; });
+  EXPECT_EQ(outcome->reply.code, absl::StatusCode::kOk) << outcome->reply.message;
+  EXPECT_TRUE(outcome->messages.empty());
+}
+
+TEST_P(RpcClientInteropTest, CancelAfterBegin) {
+  auto outcome = std::make_shared<Outcome>();
+  auto done = std::make_shared<bool>(false);
+  const uint64_t id = StartStream("StreamingInputCall", outcome, done, Encoding::kIdentity);
+  io_.run_for(std::chrono::milliseconds(20));  // the stream is open at the server
+  channel_->Cancel(id);
+  RunUntil([&] { return *done; });
+  EXPECT_EQ(outcome->reply.code, absl::StatusCode::kCancelled);
+}
+
 TEST_P(RpcClientInteropTest, CancelAfterFirstResponse) {
+  auto outcome = std::make_shared<Outcome>();
+  auto done = std::make_shared<bool>(false);
+  const uint64_t id = StartStream("FullDuplexCall", outcome, done, Encoding::kIdentity);
+  StreamingOutputCallRequest request;
+  request.add_response_parameters()->set_size(31415);
+  request.mutable_payload()->set_body(std::string(27182, '\0'));
+  ASSERT_TRUE(channel_->Write(id, request.SerializeAsString()));
+  RunUntil([&] { return !outcome->messages.empty() || *done; });
+  channel_->Cancel(id);
+  RunUntil([&] { return *done; });
+  EXPECT_EQ(outcome->reply.code, absl::StatusCode::kCancelled);
+  EXPECT_EQ(outcome->messages.size(), 1u);
+}
+
+TEST_P(RpcClientInteropTest, CancelAfterFirstResponseOfAServerStream) {
   StreamingOutputCallRequest request;
   for (int i = 0; i < 5; ++i) {
     auto* parameters = request.add_response_parameters();
