@@ -42,13 +42,6 @@ std::optional<absl::Duration> ParseTimeout(absl::string_view text) {
   }
 }
 
-std::vector<nghttp2_nv> HeaderFields(const Headers& headers) {
-  std::vector<nghttp2_nv> fields;
-  fields.reserve(headers.size());
-  for (const auto& [name, value] : headers) fields.push_back(rpc::HeaderField(name, value));
-  return fields;
-}
-
 Headers StatusTrailers(const ClientStatus& status) {
   Headers trailers = {{"grpc-status", absl::StrCat(static_cast<int>(status.code))}};
   if (!status.message.empty()) {
@@ -126,164 +119,77 @@ class StreamSink final : public CallSink {
   const size_t max_connection_bytes_;
 };
 
-nghttp2_session_callbacks* Connection::Callbacks() {
-  static nghttp2_session_callbacks* const callbacks = [] {
-    nghttp2_session_callbacks* made = nullptr;
-    nghttp2_session_callbacks_new(&made);
-    nghttp2_session_callbacks_set_on_begin_headers_callback(made, OnBeginHeaders);
-    nghttp2_session_callbacks_set_on_header_callback(made, OnHeader);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(made, OnData);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(made, OnFrame);
-    nghttp2_session_callbacks_set_on_stream_close_callback(made, OnClose);
-    nghttp2_session_callbacks_set_on_frame_send_callback(made, OnFrameSent);
-    return made;
-  }();
-  return callbacks;
-}
-
 void Connection::Start() {
   boost::system::error_code error;
   const tcp::endpoint peer = socket_.remote_endpoint(error);
   if (!error) peer_address_ = peer.address().to_string();
-  nghttp2_session_server_new(&session_, Callbacks(), this);
-  const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, server_.options.max_concurrent_streams},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
-       static_cast<uint32_t>(server_.options.max_header_bytes)},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindowBytes}};
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 3);
-  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindowBytes);
+  StartSession({.max_concurrent_streams = server_.options.max_concurrent_streams,
+                .max_header_bytes = static_cast<uint32_t>(server_.options.max_header_bytes),
+                .stream_window_bytes = kStreamWindowBytes,
+                .connection_window_bytes = kConnectionWindowBytes});
   worker_.connections.insert(this);
   Read();
 }
 
-int Connection::OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
-    connection.streams_[frame->hd.stream_id] = std::make_unique<Stream>();
-  }
-  return 0;
-}
-
-int Connection::OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
-                         size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
-                         void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  Stream* stream = connection.Find(frame->hd.stream_id);
-  if (stream == nullptr || stream->call != nullptr || stream->ended) return 0;
-  stream->header_bytes += name_length + value_length + 32;
-  if (stream->header_bytes > connection.server_.options.max_header_bytes) return 0;
-  const absl::string_view key(reinterpret_cast<const char*>(name), name_length);
-  std::string text(reinterpret_cast<const char*>(value), value_length);
+void Connection::OnHeaderField(Stream& stream, absl::string_view key, std::string value) {
+  if (stream.call != nullptr || stream.ended) return;
   if (key == ":path") {
-    stream->path = std::move(text);
+    stream.path = std::move(value);
   } else if (key == ":method") {
-    stream->http_method = std::move(text);
+    stream.http_method = std::move(value);
   } else if (key == "content-type") {
-    stream->content_type = std::move(text);
+    stream.content_type = std::move(value);
   } else if (key == "grpc-encoding") {
-    stream->encoding = std::move(text);
+    stream.encoding = std::move(value);
   } else if (key == "grpc-timeout") {
-    stream->timeout = ParseTimeout(text);
+    stream.timeout = ParseTimeout(value);
   } else if (key[0] != ':' && key != "te") {
-    std::optional<std::string> decoded = DecodeMetadataValue(key, text);
+    std::optional<std::string> decoded = DecodeMetadataValue(key, value);
     if (!decoded.has_value()) {
-      stream->bad_metadata = std::string(key);
-      return 0;
+      stream.bad_metadata = std::string(key);
+      return;
     }
-    stream->metadata.emplace_back(std::string(key), *std::move(decoded));
+    stream.metadata.emplace_back(std::string(key), *std::move(decoded));
   }
-  return 0;
 }
 
-int Connection::OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t length,
-                       void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  Stream* stream = connection.Find(id);
-  if (stream == nullptr || stream->ended || stream->call == nullptr) return 0;
-  const size_t before = stream->inbound->buffered();
-  stream->inbound->Append(absl::string_view(reinterpret_cast<const char*>(data), length));
-  connection.TakeMessages(id, *stream);
-  stream = connection.Find(id);  // a handler may have ended the stream
-  if (stream == nullptr || !stream->inbound.has_value()) return 0;
-  connection.partial_request_bytes_ += stream->inbound->buffered();
-  connection.partial_request_bytes_ -= before;
-  if (connection.partial_request_bytes_ >
-      connection.server_.options.max_partial_request_bytes_per_connection) {
-    connection.Refuse(id, *stream,
-                      ClientStatus{absl::StatusCode::kResourceExhausted,
-                                   "the connection holds too many unfinished request messages"});
-  }
-  return 0;
+void Connection::OnHeadersDone(int32_t id, Stream& stream) {
+  if (stream.call == nullptr && !stream.ended) OnRequestHeaders(id, stream);
 }
 
-int Connection::OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  if (frame->hd.type == NGHTTP2_PING) {
-    connection.OnPing((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0, !connection.streams_.empty(),
-                      connection.server_.options.keepalive);
-    return 0;
+void Connection::OnRequestData(int32_t id, Stream& stream, absl::string_view data) {
+  if (stream.ended || stream.call == nullptr) return;
+  const size_t before = stream.inbound->buffered();
+  stream.inbound->Append(data);
+  TakeMessages(id, stream);
+  Stream* still = Find(id);  // a handler may have ended the stream
+  if (still == nullptr || !still->inbound.has_value()) return;
+  partial_request_bytes_ += still->inbound->buffered();
+  partial_request_bytes_ -= before;
+  if (partial_request_bytes_ > server_.options.max_partial_request_bytes_per_connection) {
+    Refuse(id, *still,
+           ClientStatus{absl::StatusCode::kResourceExhausted,
+                        "the connection holds too many unfinished request messages"});
   }
-  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
-  const int32_t id = frame->hd.stream_id;
-  Stream* stream = connection.Find(id);
-  if (stream == nullptr) return 0;
-  if (frame->hd.type == NGHTTP2_HEADERS && stream->call == nullptr && !stream->ended) {
-    connection.OnRequestHeaders(id, *stream);
-    stream = connection.Find(id);  // a handler may have answered and the stream closed
-    if (stream == nullptr) return 0;
-  }
-  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
-    stream->client_done = true;
-    if (!stream->ended && stream->call != nullptr) connection.OnClientDone(id, *stream);
-  }
-  return 0;
 }
 
-int Connection::OnClose(nghttp2_session*, int32_t id, uint32_t, void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  auto found = connection.streams_.find(id);
-  if (found == connection.streams_.end()) return 0;
-  connection.Forget(*found->second);
-  connection.streams_.erase(found);
-  return 0;
+void Connection::OnRequestEnd(int32_t id, Stream& stream) {
+  stream.client_done = true;
+  if (!stream.ended && stream.call != nullptr) OnClientDone(id, stream);
 }
 
-int Connection::OnFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
-    connection.ResetPingStrikes();
+void Connection::OnBodyTaken(Stream& stream, size_t bytes) {
+  if (stream.queued != nullptr) {  // null when refused early
+    stream.queued->fetch_sub(bytes);
+    queued_bytes_->fetch_sub(bytes);
   }
-  if (frame->hd.type != NGHTTP2_HEADERS || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) {
-    return 0;
-  }
-  Stream* stream = connection.Find(frame->hd.stream_id);
-  if (stream != nullptr && stream->reset_after_answer && !stream->client_done) {
+}
+
+void Connection::OnAnswerEnded(int32_t id, Stream& stream) {
+  if (stream.reset_after_answer && !stream.client_done) {
     // What the client still sends is of no use: stop it, as grpc-core does.
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
   }
-  return 0;
-}
-
-ssize_t Connection::ReadBody(nghttp2_session* session, int32_t id, uint8_t* buffer, size_t length,
-                             uint32_t* flags, nghttp2_data_source*, void* self) {
-  auto& connection = *static_cast<Connection*>(self);
-  Stream* stream = connection.Find(id);
-  if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  if (stream->pending.empty() && !stream->ended) return NGHTTP2_ERR_DEFERRED;
-  const size_t n = std::min(length, stream->pending.size());
-  std::copy_n(stream->pending.Front().data(), n, buffer);
-  stream->pending.Consume(n);
-  if (stream->queued != nullptr) {  // null when refused early
-    stream->queued->fetch_sub(n);
-    connection.queued_bytes_->fetch_sub(n);
-  }
-  if (stream->pending.empty() && stream->ended) {
-    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-    const std::vector<nghttp2_nv> fields = HeaderFields(stream->trailers);
-    nghttp2_submit_trailer(session, id, fields.data(), fields.size());
-  }
-  return static_cast<ssize_t>(n);
 }
 
 void Connection::OnRequestHeaders(int32_t id, Stream& stream) {
@@ -392,21 +298,15 @@ void Connection::OnClientDone(int32_t id, Stream& stream) {
   stream.handler->on_request(call, std::move(stream.request));
 }
 
-void Connection::SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status) {
+void Connection::SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status,
+                               Headers trailers) {
   stream.headers_sent = true;
   Headers headers = {{":status", absl::StrCat(http_status)},
                      {"content-type", "application/grpc"},
                      {"grpc-accept-encoding", std::string(kAcceptEncodings)}};
   for (auto& header : stream.response_headers) headers.push_back(std::move(header));
-  if (trailers_only) {
-    for (auto& trailer : stream.trailers) headers.push_back(std::move(trailer));
-  }
-  const std::vector<nghttp2_nv> fields = HeaderFields(headers);
-  nghttp2_data_provider body;
-  body.source.ptr = nullptr;
-  body.read_callback = ReadBody;
-  nghttp2_submit_response(session_, id, fields.data(), fields.size(),
-                          trailers_only ? nullptr : &body);
+  for (auto& trailer : trailers) headers.push_back(std::move(trailer));
+  SubmitAnswer(id, headers, /*body=*/!trailers_only);
 }
 
 void Connection::Refuse(int32_t id, Stream& stream, const ClientStatus& status, int http_status) {
@@ -429,8 +329,7 @@ void Connection::Send(int32_t id, std::string framed) {
     return;
   }
   if (!stream->headers_sent) SubmitHeaders(id, *stream, /*trailers_only=*/false);
-  stream->pending.Append(framed);
-  nghttp2_session_resume_data(session_, id);
+  QueueBody(id, *stream, framed);
   ScheduleFlush();
 }
 
@@ -451,14 +350,14 @@ void Connection::End(int32_t id, const ClientStatus& status, int http_status, Me
   Stream* stream = Find(id);
   if (closed_ || stream == nullptr || stream->ended) return;
   stream->ended = true;
-  stream->trailers = StatusTrailers(status);
+  Headers trailers = StatusTrailers(status);
   for (auto& [key, value] : trailing) {
-    stream->trailers.emplace_back(std::move(key), EncodeMetadataValue(key, value));
+    trailers.emplace_back(std::move(key), EncodeMetadataValue(key, value));
   }
   if (stream->headers_sent) {
-    nghttp2_session_resume_data(session_, id);
+    EndBody(id, *stream, std::move(trailers));
   } else {
-    SubmitHeaders(id, *stream, /*trailers_only=*/true, http_status);
+    SubmitHeaders(id, *stream, /*trailers_only=*/true, http_status, std::move(trailers));
   }
   ScheduleFlush();
 }

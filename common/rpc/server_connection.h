@@ -23,7 +23,7 @@
 #include "common/rpc/byte_queue.h"
 #include "common/rpc/message_deframer.h"
 #include "common/rpc/server.h"
-#include "common/rpc/session_io.h"
+#include "common/rpc/server_session.h"
 
 namespace todo::common::rpc {
 
@@ -65,14 +65,44 @@ struct Server::State {
 
 namespace server_internal {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using Headers = HeaderList;
+
+// One gRPC stream: the call its request headers make, and the messages
+// that arrive for it.
+struct CallStream : ServerStream {
+  std::string path;
+  std::string http_method;
+  std::string content_type;
+  std::string encoding;
+  Encoding request_encoding = Encoding::kIdentity;
+  std::string bad_metadata;  // a "-bin" key whose value is not base64
+  std::optional<absl::Duration> timeout;
+  Headers metadata;
+  const MethodHandler* handler = nullptr;
+  std::shared_ptr<Call> call;
+  std::shared_ptr<std::atomic<size_t>> queued;  // shared with the call's sink
+  bool counted = false;                         // in the server's open_calls
+  absl::Time deadline = absl::InfiniteFuture();
+  // The request messages as they arrive (once the call is accepted), and
+  // for unary methods the messages so far.
+  std::optional<MessageDeframer> inbound;
+  int messages = 0;
+  std::string request;
+  bool client_done = false;
+  // The answer: once `ended`, whatever arrives is dropped.
+  bool headers_sent = false;
+  bool ended = false;
+  // Refused while the client still sends: reset once the answer is out.
+  bool reset_after_answer = false;
+  Headers response_headers;  // the handler's initial metadata, grpc-encoding
+};
 
 // One client connection: an nghttp2 server session on one worker's loop.
-class Connection : public rpc::SessionIo<Connection>,
+class Connection : public rpc::ServerSession<Connection, CallStream>,
                    public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<Server::State> server, Worker& worker, tcp::socket socket)
-      : SessionIo(std::move(socket)),
+      : ServerSession(std::move(socket)),
         server_holder_(std::move(server)),
         server_(*server_holder_),
         worker_(worker) {}
@@ -89,68 +119,36 @@ class Connection : public rpc::SessionIo<Connection>,
   void End(int32_t id, const ClientStatus& status, int http_status = 200, Metadata trailing = {});
 
  private:
-  struct Stream {
-    std::string path;
-    std::string http_method;
-    std::string content_type;
-    std::string encoding;
-    Encoding request_encoding = Encoding::kIdentity;
-    std::string bad_metadata;  // a "-bin" key whose value is not base64
-    std::optional<absl::Duration> timeout;
-    Headers metadata;
-    size_t header_bytes = 0;
-    const MethodHandler* handler = nullptr;
-    std::shared_ptr<Call> call;
-    std::shared_ptr<std::atomic<size_t>> queued;  // shared with the call's sink
-    bool counted = false;                         // in the server's open_calls
-    absl::Time deadline = absl::InfiniteFuture();
-    // The request messages as they arrive (once the call is accepted), and
-    // for unary methods the messages so far.
-    std::optional<MessageDeframer> inbound;
-    int messages = 0;
-    std::string request;
-    bool client_done = false;
-    // The answer: once `ended`, whatever arrives is dropped.
-    bool headers_sent = false;
-    bool ended = false;
-    // Refused while the client still sends: reset once the answer is out.
-    bool reset_after_answer = false;
-    ByteQueue pending;         // framed messages nghttp2 has not taken yet
-    Headers response_headers;  // the handler's initial metadata, grpc-encoding
-    Headers trailers;
-  };
+  using Stream = CallStream;
+  friend class rpc::SessionIo<Connection>;
+  friend class rpc::ServerSession<Connection, CallStream>;
 
-  static nghttp2_session_callbacks* Callbacks();
-  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
-  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
-                      size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
-                      void* self);
-  static int OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t length,
-                    void* self);
-  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* self);
-  static int OnClose(nghttp2_session*, int32_t id, uint32_t, void* self);
-  static int OnFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self);
-  static ssize_t ReadBody(nghttp2_session*, int32_t id, uint8_t* buffer, size_t length,
-                          uint32_t* flags, nghttp2_data_source*, void* self);
+  // ServerSession's hooks.
+  void OnHeaderField(Stream& stream, absl::string_view key, std::string value);
+  void OnHeadersDone(int32_t id, Stream& stream);
+  void OnRequestData(int32_t id, Stream& stream, absl::string_view data);
+  void OnRequestEnd(int32_t id, Stream& stream);
+  void OnStreamClosed(Stream& stream) { Forget(stream); }
+  void OnBodyTaken(Stream& stream, size_t bytes);
+  void OnAnswerEnded(int32_t id, Stream& stream);
+  size_t max_header_bytes() const { return server_.options.max_header_bytes; }
+  const KeepaliveOptions& keepalive() const { return server_.options.keepalive; }
 
-  Stream* Find(int32_t id) {
-    auto found = streams_.find(id);
-    return found == streams_.end() ? nullptr : found->second.get();
-  }
   void OnRequestHeaders(int32_t id, Stream& stream);
   void TakeMessages(int32_t id, Stream& stream);
   void OnClientDone(int32_t id, Stream& stream);
   // Ends a call before its handler did (bad input, deadline): trailers, and
   // a reset when the client is still sending.
   void Refuse(int32_t id, Stream& stream, const ClientStatus& status, int http_status = 200);
-  void SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status = 200);
-  friend class rpc::SessionIo<Connection>;
+  // The response headers; a trailers-only answer carries `trailers` in them.
+  void SubmitHeaders(int32_t id, Stream& stream, bool trailers_only, int http_status = 200,
+                     Headers trailers = {});
   void ScheduleFlush();
   void Close();
   // A stream leaves the connection: its call is over, its bytes are let go.
   void Forget(Stream& stream) {
     if (stream.call != nullptr) stream.call->MarkDone();
-    if (stream.queued != nullptr) queued_bytes_->fetch_sub(stream.pending.size());
+    if (stream.queued != nullptr) queued_bytes_->fetch_sub(stream.body.size());
     if (stream.inbound.has_value()) partial_request_bytes_ -= stream.inbound->buffered();
     stream.queued = nullptr;
     stream.inbound.reset();
@@ -163,7 +161,6 @@ class Connection : public rpc::SessionIo<Connection>,
   const std::shared_ptr<Server::State> server_holder_;
   Server::State& server_;
   Worker& worker_;
-  absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
   bool flush_posted_ = false;
   std::string peer_address_;
   // Response bytes queued on this connection's streams (from any thread),
