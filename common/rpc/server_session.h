@@ -100,8 +100,7 @@ class ServerSession : public SessionIo<Connection> {
     nghttp2_data_provider provider;
     provider.source.ptr = nullptr;
     provider.read_callback = ReadBody;
-    nghttp2_submit_response(session_, id, fields.data(), fields.size(),
-                            body ? &provider : nullptr);
+    nghttp2_submit_response(session_, id, fields.data(), fields.size(), body ? &provider : nullptr);
   }
 
   // More of an answer's body; the caller flushes.
@@ -153,9 +152,9 @@ class ServerSession : public SessionIo<Connection> {
     // RFC 7541's size of a header field: name, value and 32.
     stream->header_bytes += name_length + value_length + 32;
     if (stream->header_bytes > connection.max_header_bytes()) return 0;
-    connection.OnHeaderField(
-        *stream, absl::string_view(reinterpret_cast<const char*>(name), name_length),
-        std::string(reinterpret_cast<const char*>(value), value_length));
+    connection.OnHeaderField(*stream,
+                             absl::string_view(reinterpret_cast<const char*>(name), name_length),
+                             std::string(reinterpret_cast<const char*>(value), value_length));
     return 0;
   }
 
@@ -163,8 +162,8 @@ class ServerSession : public SessionIo<Connection> {
                     void* self) {
     auto& connection = *static_cast<Connection*>(self);
     if (Stream* stream = connection.Find(id)) {
-      connection.OnRequestData(
-          id, *stream, absl::string_view(reinterpret_cast<const char*>(data), length));
+      connection.OnRequestData(id, *stream,
+                               absl::string_view(reinterpret_cast<const char*>(data), length));
     }
     return 0;
   }
