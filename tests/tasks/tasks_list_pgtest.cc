@@ -11,14 +11,6 @@
 namespace todo::tasks::testing {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-using ::todo::testing::IsOk;
-using ::todo::testing::StatusIs;
-
 TEST_F(TasksServiceTest, ListFiltersByEveryField) {
   const absl::Time now = clock_.Now();
   Create(alice_, "Buy milk", [&](v1::Task& t) {

@@ -11,14 +11,6 @@
 namespace todo::tasks::testing {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-using ::todo::testing::IsOk;
-using ::todo::testing::StatusIs;
-
 // Reads reminders from a stream until `count` arrived or `wait` passed.
 std::vector<v1::Reminder> ReadReminders(grpc::ClientReader<v1::Reminder>& reader, size_t count) {
   std::vector<v1::Reminder> reminders;

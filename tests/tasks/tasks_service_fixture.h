@@ -29,6 +29,7 @@
 
 namespace todo::tasks::testing {
 
+// What every file of the suite uses.
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

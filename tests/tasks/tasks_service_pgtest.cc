@@ -11,14 +11,6 @@
 namespace todo::tasks::testing {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-using ::todo::testing::IsOk;
-using ::todo::testing::StatusIs;
-
 TEST_F(TasksServiceTest, CreatesATaskWithTheContractDefaults) {
   const v1::Task task = Create(alice_, "  Buy milk  ", [](v1::Task& t) {
     t.add_tags("Home");
