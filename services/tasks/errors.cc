@@ -29,6 +29,4 @@ absl::Status AccountDeleted() {
   return absl::UnauthenticatedError("invalid token: the account was deleted");
 }
 
-absl::Status UserNotFound() { return absl::NotFoundError("user not found"); }
-
 }  // namespace todo::tasks::error

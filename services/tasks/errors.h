@@ -21,7 +21,5 @@ absl::Status StaleEtag(int64_t id);
 absl::Status RequestIdReused();
 // UNAUTHENTICATED: the token's account was deleted.
 absl::Status AccountDeleted();
-// NOT_FOUND for a /api/{user_id}/... path naming another user.
-absl::Status UserNotFound();
 
 }  // namespace todo::tasks::error

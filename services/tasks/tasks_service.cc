@@ -4,7 +4,6 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "common/jwt/caller.h"
 #include "common/logging/log.h"
 #include "common/status/status_macros.h"
 #include "common/time/timestamp.h"
@@ -18,21 +17,7 @@ namespace todo::tasks {
 
 TasksServiceImpl::TasksServiceImpl(TasksStore* store, const common::jwt::JwtVerifier* verifier,
                                    TasksServiceOptions options)
-    : store_(store), verifier_(verifier), options_(options) {}
-
-absl::StatusOr<std::string> TasksServiceImpl::Caller(const Call& context,
-                                                     absl::string_view path_user_id) const {
-  ASSIGN_OR_RETURN(
-      common::jwt::Claims claims,
-      common::jwt::AuthenticateCaller(context.MetadataValues("authorization"), *verifier_));
-  if (options_.deleted_users != nullptr && options_.deleted_users->Contains(claims.subject)) {
-    return error::AccountDeleted();
-  }
-  if (!path_user_id.empty() && path_user_id != claims.subject) {
-    return error::UserNotFound();
-  }
-  return std::move(claims.subject);
-}
+    : store_(store), options_(options), identity_(verifier, options_.deleted_users) {}
 
 absl::StatusOr<std::optional<RequestKey>> TasksServiceImpl::KeyOf(const Call& context,
                                                                   absl::string_view operation,

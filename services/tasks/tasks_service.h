@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/identity/caller_identity.h"
 #include "common/jwt/jwt_verifier.h"
 #include "common/rpc/blocking_executor.h"
 #include "common/rpc/methods.h"
@@ -69,7 +70,9 @@ class TasksServiceImpl final {
   // The verified user of the call; with a non-empty `path_user_id` (the
   // /api/{user_id}/... bindings) it must be the same user, or NOT_FOUND.
   absl::StatusOr<std::string> Caller(const Call& context,
-                                     absl::string_view path_user_id = "") const;
+                                     absl::string_view path_user_id = "") const {
+    return identity_.UserOf(context, path_user_id);
+  }
   // The retry key of a call that carries x-request-id; `request` is what the
   // call asks for (its message, or the task it acts on), digested into the
   // key's fingerprint.
@@ -94,8 +97,8 @@ class TasksServiceImpl final {
   absl::StatusOr<v1::PurgeUserTasksResponse> Purge(const Call& context);
 
   TasksStore* const store_;
-  const common::jwt::JwtVerifier* const verifier_;
   const TasksServiceOptions options_;
+  const common::identity::CallerIdentity identity_;
   common::rpc::BlockingExecutor* blocking_ = nullptr;  // the server's, set by Methods
   ReminderHub reminders_{store_, options_.reminders};
 };
