@@ -1,0 +1,219 @@
+// The task tools against a real todo-tasks (TasksApp as the binary
+// assembles it) on a real Postgres, called over common/rpc's client.
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/event_loops/event_loops.h"
+#include "common/pg/migrator.h"
+#include "common/rpc/blocking_client.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/chat/task_tools.h"
+#include "services/tasks/migrations.h"
+#include "services/tasks/tasks_app.h"
+#include "tests/harness/postgres_instance.h"
+#include "tests/harness/service_environment.h"
+#include "tests/harness/status_matchers.h"
+#include "tests/harness/tokens.h"
+
+namespace todo::chat {
+namespace {
+
+using google::protobuf::Struct;
+using ::testing::HasSubstr;
+using ::todo::testing::IsOk;
+using ::todo::testing::StatusIs;
+
+// {"name": value, ...} from a JSON text, for readable calls.
+Struct Args(const std::string& json) {
+  Struct args;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &args).ok()) << json;
+  return args;
+}
+
+class TaskToolsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
+    ASSERT_THAT(dsn, IsOk());
+    dsn_ = new std::string(*dsn);
+    common::pg::MigratorOptions migrator;
+    migrator.connect.dsn = *dsn_;
+    migrator.schema = tasks::kSchema;
+    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
+  }
+
+  TaskToolsTest() {
+    absl::StatusOr<tasks::TasksConfig> config =
+        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
+    EXPECT_THAT(config, IsOk());
+    absl::StatusOr<std::unique_ptr<tasks::TasksApp>> app =
+        tasks::TasksApp::Start(*config, common::time::Clock::Real());
+    EXPECT_THAT(app, IsOk());
+    tasks_app_ = *std::move(app);
+    client_ = std::make_unique<common::rpc::BlockingClient>(loops_.loop(0),
+                                                            tasks_app_->server().local_target());
+    tools_ = std::make_unique<TaskTools>(client_.get());
+    static int next_user = 0;
+    alice_ = absl::StrCat("alice-", getpid(), "-", next_user++);
+    bob_ = absl::StrCat("bob-", getpid(), "-", next_user++);
+  }
+
+  ToolContext As(const std::string& user, const std::string& call_key) {
+    ToolContext context;
+    context.authorization = absl::StrCat("Bearer ", ::todo::testing::MintToken(user, absl::Now()));
+    context.call_key = call_key;
+    return context;
+  }
+
+  // Runs a tool that must not fail the turn.
+  ToolOutcome Run(const std::string& user, const std::string& tool, const std::string& json,
+                  const std::string& call_key = "") {
+    static int next_key = 0;
+    absl::StatusOr<ToolOutcome> outcome = tools_->Run(
+        tool, Args(json), As(user, call_key.empty() ? absl::StrCat("key-", next_key++) : call_key));
+    EXPECT_THAT(outcome, IsOk());
+    return outcome.ok() ? *outcome : ToolOutcome{};
+  }
+
+  static double Number(const ToolOutcome& outcome, const std::string& field) {
+    return outcome.result.fields().at(field).number_value();
+  }
+  static std::string Text(const ToolOutcome& outcome, const std::string& field) {
+    return outcome.result.fields().at(field).string_value();
+  }
+  static int Count(const ToolOutcome& outcome) {
+    return static_cast<int>(Number(outcome, "count"));
+  }
+
+  static inline std::string* dsn_ = nullptr;
+  common::event_loops::EventLoops loops_{1};
+  std::unique_ptr<tasks::TasksApp> tasks_app_;
+  std::unique_ptr<common::rpc::BlockingClient> client_;
+  std::unique_ptr<TaskTools> tools_;
+  std::string alice_;
+  std::string bob_;
+};
+
+TEST_F(TaskToolsTest, AddThenFindWithEveryField) {
+  const ToolOutcome added =
+      Run(alice_, "add_task",
+          R"({"title": "Call mom", "priority": "high", "tags": ["family"],)"
+          R"( "due_date": "2026-12-06T17:00:00+05:00", "recurrence": "weekly"})");
+  ASSERT_FALSE(added.is_error) << added.result.DebugString();
+  EXPECT_EQ(Text(added, "status"), "created");
+  EXPECT_EQ(Text(added, "title"), "Call mom");
+  const ToolOutcome listed = Run(alice_, "list_tasks", R"({"search": "mom", "tags": ["family"]})");
+  ASSERT_EQ(Count(listed), 1);
+  const auto& task = listed.result.fields().at("tasks").list_value().values(0).struct_value();
+  EXPECT_EQ(task.fields().at("priority").string_value(), "high");
+  EXPECT_EQ(task.fields().at("recurrence").string_value(), "weekly");
+  EXPECT_EQ(task.fields().at("due_date").string_value(), "2026-12-06T12:00:00Z");
+  EXPECT_EQ(task.fields().count("etag"), 0u);
+}
+
+TEST_F(TaskToolsTest, ARetriedCallWithTheSameKeyCreatesOnce) {
+  const ToolOutcome first = Run(alice_, "add_task", R"({"title": "Pay bills"})", "turn-1:call-1");
+  const ToolOutcome again = Run(alice_, "add_task", R"({"title": "Pay bills"})", "turn-1:call-1");
+  EXPECT_EQ(Number(first, "task_id"), Number(again, "task_id"));
+  EXPECT_EQ(Count(Run(alice_, "list_tasks", R"({"search": "bills"})")), 1);
+}
+
+TEST_F(TaskToolsTest, CompleteReopenUpdateAndDeleteSayWhatChanged) {
+  const ToolOutcome added =
+      Run(alice_, "add_task", R"({"title": "Walk dog", "description": "long walk"})");
+  const std::string id = absl::StrCat(static_cast<int64_t>(Number(added, "task_id")));
+  EXPECT_EQ(Text(Run(alice_, "complete_task", absl::StrCat(R"({"task_id": )", id, "}")), "status"),
+            "completed");
+  EXPECT_EQ(Count(Run(alice_, "list_tasks", R"({"status": "completed"})")), 1);
+  EXPECT_EQ(
+      Text(Run(alice_, "reopen_task", absl::StrCat(R"({"task_id": ")", id, R"("})")), "status"),
+      "reopened");
+  const ToolOutcome renamed =
+      Run(alice_, "update_task", absl::StrCat(R"({"task_id": )", id, R"(, "title": "Walk Rex"})"));
+  EXPECT_EQ(Text(renamed, "title"), "Walk Rex");
+  const ToolOutcome listed = Run(alice_, "list_tasks", R"({"search": "Rex"})");
+  ASSERT_EQ(Count(listed), 1);
+  EXPECT_EQ(listed.result.fields()
+                .at("tasks")
+                .list_value()
+                .values(0)
+                .struct_value()
+                .fields()
+                .at("description")
+                .string_value(),
+            "long walk");
+  const ToolOutcome deleted = Run(alice_, "delete_task", absl::StrCat(R"({"task_id": )", id, "}"));
+  EXPECT_EQ(Text(deleted, "status"), "deleted");
+  EXPECT_EQ(Text(deleted, "title"), "Walk Rex");
+  const ToolOutcome twice = Run(alice_, "delete_task", absl::StrCat(R"({"task_id": )", id, "}"));
+  EXPECT_TRUE(twice.is_error);
+  EXPECT_THAT(Text(twice, "error"), HasSubstr("not found"));
+}
+
+TEST_F(TaskToolsTest, AnotherUsersTaskIsNotFoundAndStaysAsItIs) {
+  const ToolOutcome bobs = Run(bob_, "add_task", R"({"title": "Bob's secret"})");
+  const std::string id = absl::StrCat(static_cast<int64_t>(Number(bobs, "task_id")));
+  for (const char* tool : {"complete_task", "delete_task", "reopen_task"}) {
+    const ToolOutcome outcome = Run(alice_, tool, absl::StrCat(R"({"task_id": )", id, "}"));
+    EXPECT_TRUE(outcome.is_error) << tool;
+    EXPECT_THAT(Text(outcome, "error"), ::testing::Not(HasSubstr("secret")));
+  }
+  EXPECT_TRUE(
+      Run(alice_, "update_task", absl::StrCat(R"({"task_id": )", id, R"(, "title": "mine"})"))
+          .is_error);
+  EXPECT_EQ(Count(Run(bob_, "list_tasks", R"({"search": "secret", "status": "pending"})")), 1);
+}
+
+TEST_F(TaskToolsTest, BadArgumentsAndUnknownToolsAreToolErrors) {
+  const struct {
+    const char* tool;
+    const char* args;
+    const char* says;
+  } cases[] = {
+      {"add_task", R"({"name": "x"})", "unknown argument \"name\""},
+      {"add_task", R"({})", "title"},
+      {"add_task", R"({"title": "x", "due_date": "tomorrow"})", "RFC 3339"},
+      {"add_task", R"({"title": "x", "priority": "urgent"})", "priority"},
+      {"complete_task", R"({"task_id": "abc"})", "task_id"},
+      {"complete_task", R"({"task_id": 1.5})", "task_id"},
+      {"update_task", R"({"task_id": 1})", "nothing to change"},
+      {"list_tasks", R"({"limit": 1000})", "limit"},
+      {"list_tasks", R"({"user_id": "bob"})", "unknown argument"},
+      {"drop_tables", R"({})", "unknown tool"},
+  };
+  for (const auto& test : cases) {
+    const ToolOutcome outcome = Run(alice_, test.tool, test.args);
+    EXPECT_TRUE(outcome.is_error) << test.tool << " " << test.args;
+    EXPECT_THAT(Text(outcome, "error"), HasSubstr(test.says)) << test.args;
+  }
+}
+
+TEST_F(TaskToolsTest, TasksUnreachableFailsTheCallNotTheTool) {
+  tasks_app_->Shutdown();
+  absl::StatusOr<ToolOutcome> outcome =
+      tools_->Run("list_tasks", Args("{}"), As(alice_, "key-down"));
+  EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(TaskToolSpecsTest, EveryToolHasAValidSchemaAndHints) {
+  ASSERT_EQ(TaskToolSpecs().size(), 6u);
+  for (const ToolSpec& spec : TaskToolSpecs()) {
+    Struct schema;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(spec.input_schema, &schema).ok())
+        << spec.name << ": " << spec.input_schema;
+    EXPECT_EQ(schema.fields().at("type").string_value(), "object") << spec.name;
+    EXPECT_EQ(FindToolSpec(spec.name), &spec);
+  }
+  EXPECT_TRUE(FindToolSpec("list_tasks")->read_only);
+  EXPECT_TRUE(FindToolSpec("delete_task")->destructive);
+  EXPECT_EQ(FindToolSpec("nope"), nullptr);
+}
+
+}  // namespace
+}  // namespace todo::chat
