@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib
   python3 python3-grpcio python3-protobuf
+  libicu-dev
   clang-format npm nghttp2-client
 )
 
