@@ -1,6 +1,5 @@
 #include "services/chat/task_tools.h"
 
-#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <optional>
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/status/status_macros.h"
 #include "common/time/timestamp.h"
 #include "google/protobuf/empty.pb.h"
@@ -32,7 +32,7 @@ absl::Status ArgumentError(absl::string_view name, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("argument ", name, ": ", what));
 }
 
-absl::Status CheckKnown(const Struct& args, std::initializer_list<absl::string_view> known) {
+absl::Status CheckKnown(const Struct& args, absl::Span<const absl::string_view> known) {
   for (const auto& [name, value] : args.fields()) {
     bool found = false;
     for (absl::string_view candidate : known) found = found || candidate == name;
@@ -156,8 +156,11 @@ absl::Status ReadTaskFields(const Struct& args, v1::Task& task, google::protobuf
   return absl::OkStatus();
 }
 
-constexpr std::initializer_list<absl::string_view> kTaskFieldNames = {
+constexpr absl::string_view kAddTaskArguments[] = {
     "title", "description", "priority", "tags", "category", "due_date", "remind_at", "recurrence"};
+constexpr absl::string_view kUpdateTaskArguments[] = {"task_id",  "title",     "description",
+                                                      "priority", "tags",      "category",
+                                                      "due_date", "remind_at", "recurrence"};
 
 // --- Results ---
 
@@ -282,7 +285,7 @@ absl::StatusOr<ToolOutcome> TaskTools::Run(absl::string_view tool, const Struct&
   common::rpc::BlockingClient& tasks = *tasks_;
   absl::StatusOr<ToolOutcome> outcome = [&]() -> absl::StatusOr<ToolOutcome> {
     if (tool == "add_task") {
-      RETURN_IF_ERROR(CheckKnown(args, kTaskFieldNames));
+      RETURN_IF_ERROR(CheckKnown(args, kAddTaskArguments));
       v1::CreateTaskRequest request;
       RETURN_IF_ERROR(ReadTaskFields(args, *request.mutable_task(), nullptr));
       if (!request.task().has_title()) return ArgumentError("title", "required");
@@ -318,13 +321,7 @@ absl::StatusOr<ToolOutcome> TaskTools::Run(absl::string_view tool, const Struct&
           [&found](const google::protobuf::Empty&) { return found; });
     }
     if (tool == "update_task") {
-      std::vector<absl::string_view> known = kTaskFieldNames;
-      known.push_back("task_id");
-      for (const auto& [name, value] : args.fields()) {
-        if (std::find(known.begin(), known.end(), name) == known.end()) {
-          return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", name, "\""));
-        }
-      }
+      RETURN_IF_ERROR(CheckKnown(args, kUpdateTaskArguments));
       ASSIGN_OR_RETURN(const int64_t id, TaskId(args));
       v1::UpdateTaskRequest request;
       request.mutable_task()->set_id(id);
