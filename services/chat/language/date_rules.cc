@@ -1,0 +1,339 @@
+// The date rules of the phrase parser (phrase_parser.h).
+
+#include <algorithm>
+#include <string>
+
+#include "services/chat/language/phrase_parser.h"
+
+namespace todo::chat::language::internal {
+
+std::optional<Piece> Parser::DateAt(size_t i) const {
+  for (auto rule : {&Parser::RelativeAt, &Parser::MonthDayAt, &Parser::NumericAt,
+                    &Parser::WeekdayAt, &Parser::PeriodAt}) {
+    if (std::optional<Piece> piece = (this->*rule)(i)) return piece;
+  }
+  return std::nullopt;
+}
+
+// today, tonight, tomorrow, yesterday, the day after tomorrow, in 3 days,
+// two weeks from now, a month ago, in 2 hours.
+std::optional<Piece> Parser::RelativeAt(size_t i) const {
+  size_t at = i;
+  if (WordAt(at, "the")) ++at;
+  if (WordAt(at, "day") && (WordAt(at + 1, "after") || WordAt(at + 1, "before"))) {
+    const bool after = WordAt(at + 1, "after");
+    if (after && (WordAt(at + 2, "tomorrow") || WordAt(at + 2, "tmrw"))) {
+      return Piece{at + 3, today_ + 2};
+    }
+    if (!after && WordAt(at + 2, "yesterday")) return Piece{at + 3, today_ - 2, {}, true};
+  }
+  if (WordAt(i, "today")) return Piece{i + 1, today_};
+  if (WordAt(i, "tonight")) return Piece{i + 1, today_, 20 * 60};
+  if (WordAt(i, "tomorrow") || WordAt(i, "tmrw") || WordAt(i, "tmr") || WordAt(i, "tomorow")) {
+    return Piece{i + 1, today_ + 1};
+  }
+  if (WordAt(i, "yesterday")) return Piece{i + 1, today_ - 1, {}, true};
+  if (WordAt(i, "next") && WordAt(i + 1, "day")) return Piece{i + 2, today_ + 1};
+
+  // [in] N unit(s) [from now | from today | from tomorrow | later | ago]
+  at = i;
+  const bool in = WordAt(at, "in") || WordAt(at, "within");
+  if (in) ++at;
+  int count = 0;
+  if (WordAt(at, "a") || WordAt(at, "an")) {
+    count = 1;
+    ++at;
+    if (WordAt(at, "couple")) count = 2, at += WordAt(at + 1, "of") ? 2 : 1;
+    if (WordAt(at, "few")) count = 3, ++at;
+  } else if (const Token* number = At(at); number != nullptr && number->IsNumber()) {
+    if (number->value < 1 || number->value > 999 || number->ordinal) return std::nullopt;
+    count = static_cast<int>(number->value);
+    ++at;
+  } else if (std::optional<WordNumber> word = WordNumberAt(tokens_, at);
+             word.has_value() && !word->ordinal) {
+    count = word->value;
+    at = word->next;
+  } else {
+    return std::nullopt;
+  }
+  const Token* unit = At(at);
+  if (unit == nullptr || unit->kind != Token::Kind::kWord) return std::nullopt;
+  std::string name = unit->text;
+  if (name.size() > 1 && name.back() == 's') name.pop_back();
+  ++at;
+  int direction = 0;
+  absl::CivilDay base = today_;
+  if (in) {
+    direction = 1;
+  } else if (WordAt(at, "from") || WordAt(at, "after")) {
+    direction = 1;
+    if (WordAt(at + 1, "now") || WordAt(at + 1, "today")) {
+      at += 2;
+    } else if (WordAt(at + 1, "tomorrow")) {
+      base = today_ + 1, at += 2;
+    } else if (WordAt(at + 1, "yesterday")) {
+      base = today_ - 1, at += 2;
+    } else {
+      return std::nullopt;
+    }
+  } else if (WordAt(at, "later") || WordAt(at, "hence")) {
+    direction = 1, ++at;
+  } else if (WordAt(at, "ago")) {
+    direction = -1, ++at;
+  } else if (WordAt(at, "before") && WordAt(at + 1, "yesterday")) {
+    direction = -1, base = today_ - 1, at += 2;
+  } else {
+    return std::nullopt;
+  }
+  const int n = direction * count;
+  if (name == "minute" || name == "min" || name == "hour" || name == "hr") {
+    if (base != today_) return std::nullopt;
+    const absl::CivilMinute when =
+        absl::CivilMinute(now_) + (name == "hour" || name == "hr" ? 60 * n : n);
+    return Piece{at, absl::CivilDay(when),
+                 static_cast<int>(when - absl::CivilMinute(absl::CivilDay(when))), n < 0};
+  }
+  if (name == "day") return Piece{at, base + n, {}, n < 0};
+  if (name == "week") return Piece{at, base + 7 * n, {}, n < 0};
+  if (name == "month" || name == "year") {
+    const int months = name == "month" ? n : 12 * n;
+    const absl::CivilMonth month = absl::CivilMonth(base) + months;
+    const int last = static_cast<int>(absl::CivilDay(month + 1) - absl::CivilDay(month));
+    const int day = std::min(static_cast<int>(base.day()), last);
+    return Piece{at, absl::CivilDay(month.year(), month.month(), day), {}, n < 0};
+  }
+  if (WeekdayOf(*unit).has_value()) {  // "two sundays from now"
+    const absl::Weekday day = *WeekdayOf(*unit);
+    int delta = (MondayIndex(day) - MondayIndex(absl::GetWeekday(base)) + 7) % 7;
+    if (delta == 0) delta = 7;
+    if (n < 0) return std::nullopt;
+    return Piece{at, base + delta + 7 * (n - 1)};
+  }
+  return std::nullopt;
+}
+
+// [this|next|last|coming] <weekday> [next week | of next week], and
+// next week [on] <weekday>.
+std::optional<Piece> Parser::WeekdayAt(size_t i) const {
+  const absl::CivilDay week_start = today_ - MondayIndex(absl::GetWeekday(today_));
+  size_t at = i;
+  int week = 0;  // 0: bare, 1: this, 2: next, -1: last
+  if (WordAt(at, "this"))
+    week = 1, ++at;
+  else if (WordAt(at, "next") || WordAt(at, "following"))
+    week = 2, ++at;
+  else if (WordAt(at, "last") || WordAt(at, "previous"))
+    week = -1, ++at;
+  else if (WordAt(at, "coming"))
+    ++at;
+  // "next week [on] friday"
+  if (week != 0 && WordAt(at, "week")) {
+    size_t day_at = at + 1;
+    if (WordAt(day_at, "on")) ++day_at;
+    if (const Token* token = At(day_at); token != nullptr && WeekdayOf(*token).has_value()) {
+      const int offset = week == 2 ? 7 : week == -1 ? -7 : 0;
+      return Piece{
+          day_at + 1, week_start + offset + MondayIndex(*WeekdayOf(*token)), {}, week == -1};
+    }
+    return std::nullopt;
+  }
+  const Token* token = At(at);
+  if (token == nullptr || !WeekdayOf(*token).has_value()) return std::nullopt;
+  const int index = MondayIndex(*WeekdayOf(*token));
+  ++at;
+  if (week == 0) {
+    // "friday next week", "sunday of next week"
+    size_t after = at;
+    if (WordAt(after, "of")) ++after;
+    if ((WordAt(after, "next") || WordAt(after, "this") || WordAt(after, "last")) &&
+        WordAt(after + 1, "week")) {
+      const int offset = WordAt(after, "next") ? 7 : WordAt(after, "last") ? -7 : 0;
+      return Piece{after + 2, week_start + offset + index, {}, offset < 0};
+    }
+    // "thursday the 21st" names a day of the month: left to that rule.
+    if (WordAt(at, "the") || (At(at) != nullptr && At(at)->IsNumber() && At(at)->ordinal)) {
+      return std::nullopt;
+    }
+    int delta = (index - MondayIndex(absl::GetWeekday(today_)) + 7) % 7;
+    if (delta == 0) delta = 7;
+    return Piece{at, today_ + delta};
+  }
+  if (week == 1) {
+    absl::CivilDay day = week_start + index;
+    if (day < today_) day += 7;
+    return Piece{at, day};
+  }
+  if (week == 2) return Piece{at, week_start + 7 + index};
+  return Piece{at, week_start - 7 + index, {}, true};
+}
+
+// March 12, Mar. 12th, 12 March, the 12th of March, 12th of next month,
+// [weekday,] the 15th, on 15, with an optional year.
+std::optional<Piece> Parser::MonthDayAt(size_t i) const {
+  size_t at = i;
+  if (const Token* token = At(at); token != nullptr && WeekdayOf(*token).has_value()) {
+    ++at;
+    if (MarkAt(at, ',')) ++at;
+  }
+  const size_t start = at;
+  // Month first.
+  if (const Token* token = At(at); token != nullptr && MonthOf(*token).has_value()) {
+    const int month = *MonthOf(*token);
+    size_t day_at = at + 1;
+    while (MarkAt(day_at, '.') || MarkAt(day_at, '-') || MarkAt(day_at, '/')) ++day_at;
+    if (WordAt(day_at, "the")) ++day_at;
+    if (std::optional<WordNumber> day = DayNumberAt(tokens_, day_at)) {
+      size_t end = day->next;
+      if (MarkAt(end, ':') || WordAt(end, "am") || WordAt(end, "pm")) return std::nullopt;
+      std::optional<int> year = YearAt(end, &end);
+      std::optional<absl::CivilDay> resolved = Forward(month, day->value, year);
+      if (!resolved.has_value()) return std::nullopt;
+      return Piece{end, resolved, {}, *resolved < today_};
+    }
+    return std::nullopt;
+  }
+  // Day first: [the] 12[th] [of] March | [of] next/this month.
+  if (WordAt(at, "the")) ++at;
+  std::optional<WordNumber> day = DayNumberAt(tokens_, at);
+  if (!day.has_value()) return std::nullopt;
+  size_t after = day->next;
+  while (MarkAt(after, '.')) ++after;
+  const bool of = WordAt(after, "of");
+  if (of) ++after;
+  if (const Token* token = At(after); token != nullptr && MonthOf(*token).has_value()) {
+    size_t end = after + 1;
+    while (MarkAt(end, '.')) ++end;
+    std::optional<int> year = YearAt(end, &end);
+    std::optional<absl::CivilDay> resolved = Forward(*MonthOf(*token), day->value, year);
+    if (!resolved.has_value()) return std::nullopt;
+    return Piece{end, resolved, {}, *resolved < today_};
+  }
+  if (of && (WordAt(after, "next") || WordAt(after, "this")) && WordAt(after + 1, "month")) {
+    const absl::CivilMonth month = absl::CivilMonth(today_) + (WordAt(after, "next") ? 1 : 0);
+    if (!ValidDay(static_cast<int>(month.year()), month.month(), day->value)) return std::nullopt;
+    return Piece{after + 2, absl::CivilDay(month.year(), month.month(), day->value)};
+  }
+  // "the 15th", "on the 27th", "on 15": a day of this month, or the next.
+  const bool named = WordAt(start, "the") || day->ordinal || (start > 0 && WordAt(start - 1, "on"));
+  const Token* next = At(day->next);
+  const bool looks_like_time = next != nullptr && (next->IsMark(':') || next->Is("am") ||
+                                                   next->Is("pm") || next->Is("o'clock"));
+  if (!named || looks_like_time ||
+      (At(day->next) != nullptr && At(day->next)->kind == Token::Kind::kWord && !of &&
+       !day->ordinal && !WordAt(start, "the"))) {
+    return std::nullopt;
+  }
+  for (absl::CivilMonth month = absl::CivilMonth(today_); month < absl::CivilMonth(today_) + 3;
+       ++month) {
+    if (ValidDay(static_cast<int>(month.year()), month.month(), day->value)) {
+      const absl::CivilDay candidate(month.year(), month.month(), day->value);
+      if (candidate >= today_) return Piece{day->next, candidate};
+    }
+  }
+  return std::nullopt;
+}
+
+// 4/22, 22/04, 3-7-2017, 2015/08/12, 2026-03-12, 13.5.2015.
+std::optional<Piece> Parser::NumericAt(size_t i) const {
+  const Token* first = At(i);
+  if (first == nullptr || !first->IsNumber() || first->ordinal) return std::nullopt;
+  const Token* separator = At(i + 1);
+  if (separator == nullptr ||
+      !(separator->IsMark('/') || separator->IsMark('-') || separator->IsMark('.'))) {
+    return std::nullopt;
+  }
+  const char mark = separator->text[0];
+  const Token* second = At(i + 2);
+  if (second == nullptr || !second->IsNumber() || second->digits > 2) return std::nullopt;
+  const Token* third = nullptr;
+  size_t end = i + 3;
+  if (MarkAt(i + 3, mark) && At(i + 4) != nullptr && At(i + 4)->IsNumber()) {
+    third = At(i + 4);
+    end = i + 5;
+  }
+  // Not a range or a quantity: "1-2 hours", "12.5%", "2.1".
+  if (const Token* after = At(end);
+      after != nullptr && (after->IsMark('%') || IsQuantityWord(*after))) {
+    return std::nullopt;
+  }
+  if (mark == '.' && (third == nullptr || (first->digits != 4 && third->digits != 4))) {
+    return std::nullopt;
+  }
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  if (first->digits == 4) {  // y/m/d
+    if (third == nullptr || third->digits > 2) return std::nullopt;
+    year = static_cast<int>(first->value);
+    month = static_cast<int>(second->value);
+    day = static_cast<int>(third->value);
+  } else {
+    if (first->digits > 2) return std::nullopt;
+    const int a = static_cast<int>(first->value);
+    const int b = static_cast<int>(second->value);
+    const bool day_first = mark == '.' || options_.day_first;
+    if (a > 12 && b <= 12) {
+      day = a, month = b;
+    } else if (b > 12 && a <= 12) {
+      month = a, day = b;
+    } else if (day_first) {
+      day = a, month = b;
+    } else {
+      month = a, day = b;
+    }
+    if (third != nullptr) {
+      if (third->digits == 4) {
+        year = static_cast<int>(third->value);
+      } else if (third->digits == 2) {
+        year = static_cast<int>(third->value) + (third->value <= 50 ? 2000 : 1900);
+      } else {
+        return std::nullopt;
+      }
+    }
+  }
+  std::optional<absl::CivilDay> resolved =
+      Forward(month, day, third != nullptr ? std::optional<int>(year) : std::nullopt);
+  if (!resolved.has_value()) return std::nullopt;
+  return Piece{end, resolved, {}, *resolved < today_};
+}
+
+// next week / month / year, (the) end of the month / week, (the) weekend.
+std::optional<Piece> Parser::PeriodAt(size_t i) const {
+  const absl::CivilDay week_start = today_ - MondayIndex(absl::GetWeekday(today_));
+  size_t at = i;
+  if (WordAt(at, "the")) ++at;
+  if ((WordAt(at, "end") || WordAt(at, "eom")) && WordAt(at + 1, "of")) {
+    size_t what = at + 2;
+    if (WordAt(what, "the")) ++what;
+    int offset = 0;
+    if (WordAt(what, "this")) ++what;
+    if (WordAt(what, "next")) offset = 1, ++what;
+    if (WordAt(what, "month")) {
+      const absl::CivilMonth month = absl::CivilMonth(today_) + offset;
+      return Piece{what + 1, absl::CivilDay(month + 1) - 1};
+    }
+    if (WordAt(what, "week")) return Piece{what + 1, week_start + 7 * offset + 6};
+    if (WordAt(what, "year")) {
+      return Piece{what + 1, absl::CivilDay(absl::CivilYear(today_) + offset + 1) - 1};
+    }
+    return std::nullopt;
+  }
+  at = i;
+  int offset = -1;
+  if (WordAt(at, "next"))
+    offset = 1, ++at;
+  else if (WordAt(at, "this"))
+    offset = 0, ++at;
+  if (WordAt(at, "weekend")) {
+    absl::CivilDay saturday = week_start + 5 + 7 * std::max(offset, 0);
+    if (saturday < today_) saturday += 7;
+    return Piece{at + 1, saturday};
+  }
+  if (offset != 1) return std::nullopt;
+  if (WordAt(at, "week")) return Piece{at + 1, week_start + 7};
+  if (WordAt(at, "month")) return Piece{at + 1, absl::CivilDay(absl::CivilMonth(today_) + 1)};
+  if (WordAt(at, "year")) return Piece{at + 1, absl::CivilDay(absl::CivilYear(today_) + 1)};
+  return std::nullopt;
+}
+
+}  // namespace todo::chat::language::internal

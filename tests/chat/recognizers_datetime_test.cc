@@ -1,0 +1,148 @@
+// The date resolver against public test data it was not written from:
+// Microsoft Recognizers-Text's English date and time cases (MIT, copied
+// unchanged into data/recognizers-datetime-en). Each case is counted as a
+// match, a known difference of convention (listed with its reason), or a
+// miss; the counts are printed and held to a floor, so the resolver can only
+// get better.
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/chat/language/date_phrases.h"
+
+namespace todo::chat::language {
+namespace {
+
+using google::protobuf::ListValue;
+using google::protobuf::Struct;
+
+ListValue Cases(const std::string& file) {
+  std::ifstream in(absl::StrCat(TODO_RECOGNIZERS_DATA, "/", file), std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string json = text.str();
+  if (absl::StartsWith(json, "\xEF\xBB\xBF")) json.erase(0, 3);  // BOM
+  ListValue cases;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &cases).ok()) << file;
+  return cases;
+}
+
+const google::protobuf::Value* Field(const Struct& object, const std::string& name) {
+  auto found = object.fields().find(name);
+  return found == object.fields().end() ? nullptr : &found->second;
+}
+
+std::string Text(const Struct& object, const std::string& name) {
+  const google::protobuf::Value* value = Field(object, name);
+  return value == nullptr ? "" : value->string_value();
+}
+
+absl::CivilSecond Reference(const Struct& test) {
+  absl::CivilSecond reference(2016, 11, 7, 0, 0, 0);  // the data's usual reference
+  if (const auto* context = Field(test, "Context")) {
+    const std::string when = Text(context->struct_value(), "ReferenceDateTime").substr(0, 19);
+    absl::ParseCivilTime(when, &reference);
+  }
+  return reference;
+}
+
+// Why a case differs by convention, when it does; empty otherwise.
+std::string KnownDifference(const std::string& input, const std::string& phrase) {
+  if (absl::StrContains(input, ".") && !absl::StrContains(phrase, " ") &&
+      phrase.find_first_not_of("0123456789.") == std::string::npos) {
+    return "dotted numbers without a four-digit year are not dates (version 2.1, 12.5%)";
+  }
+  return "";
+}
+
+struct Tally {
+  int matched = 0;
+  int known = 0;
+  std::vector<std::string> missed;
+  std::vector<std::string> differences;
+};
+
+void Report(const char* name, const Tally& tally, int total) {
+  std::printf("%s: %d of %d match, %d differ by convention, %zu missed\n", name, tally.matched,
+              total, tally.known, tally.missed.size());
+  for (const std::string& line : tally.differences) std::printf("  convention: %s\n", line.c_str());
+  for (const std::string& line : tally.missed) std::printf("  missed: %s\n", line.c_str());
+}
+
+TEST(RecognizersDatetimeTest, DateParser) {
+  const ListValue cases = Cases("DateParser.json");
+  Tally tally;
+  int total = 0;
+  for (const auto& item : cases.values()) {
+    const Struct& test = item.struct_value();
+    const std::string input = Text(test, "Input");
+    const auto* results = Field(test, "Results");
+    if (results == nullptr || results->list_value().values().empty()) continue;
+    const Struct& result = results->list_value().values(0).struct_value();
+    const Struct& value = Field(result, "Value")->struct_value();
+    const auto* future = Field(value, "FutureResolution");
+    if (future == nullptr) continue;
+    const std::string expected = Text(future->struct_value(), "date");
+    const std::string phrase = Text(result, "Text");
+    ++total;
+    std::string got;
+    for (const DatePhrase& found : FindDatePhrases(input, Reference(test))) {
+      got = absl::FormatCivilTime(found.day);
+      break;
+    }
+    const bool invalid = expected == "0001-01-01";
+    if ((invalid && got.empty()) || got == expected) {
+      ++tally.matched;
+    } else if (const std::string why = KnownDifference(input, phrase); !why.empty()) {
+      ++tally.known;
+      tally.differences.push_back(absl::StrCat("\"", input, "\" -> ", got.empty() ? "none" : got,
+                                               " (Recognizers ", expected, "): ", why));
+    } else {
+      tally.missed.push_back(
+          absl::StrCat("\"", input, "\" -> ", got.empty() ? "none" : got, ", expected ", expected));
+    }
+  }
+  Report("DateParser.json", tally, total);
+  EXPECT_GE(tally.matched, TODO_DATE_PARSER_FLOOR);
+}
+
+TEST(RecognizersDatetimeTest, TimeParser) {
+  const ListValue cases = Cases("TimeParser.json");
+  Tally tally;
+  int total = 0;
+  for (const auto& item : cases.values()) {
+    const Struct& test = item.struct_value();
+    const std::string input = Text(test, "Input");
+    const auto* results = Field(test, "Results");
+    if (results == nullptr || results->list_value().values().empty()) continue;
+    const Struct& result = results->list_value().values(0).struct_value();
+    const auto* future = Field(Field(result, "Value")->struct_value(), "FutureResolution");
+    if (future == nullptr) continue;
+    const std::string expected = Text(future->struct_value(), "time").substr(0, 5);
+    ++total;
+    std::string got;
+    for (const DatePhrase& found : FindDatePhrases(input, Reference(test))) {
+      if (found.time.has_value()) got = absl::FormatCivilTime(*found.time).substr(11, 5);
+      break;
+    }
+    if (got == expected) {
+      ++tally.matched;
+    } else {
+      tally.missed.push_back(
+          absl::StrCat("\"", input, "\" -> ", got.empty() ? "none" : got, ", expected ", expected));
+    }
+  }
+  Report("TimeParser.json", tally, total);
+  EXPECT_GE(tally.matched, TODO_TIME_PARSER_FLOOR);
+}
+
+}  // namespace
+}  // namespace todo::chat::language
