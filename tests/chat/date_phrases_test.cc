@@ -101,6 +101,35 @@ TEST(DatePhrasesTest, TimesAndDateTimes) {
   EXPECT_EQ(One("next monday at 10am"), "2026-12-07T10:00");
 }
 
+TEST(DatePhrasesTest, CompoundDurationsNthWeekdaysAndBusinessDays) {
+  EXPECT_EQ(One("in 1 month and 2 days"), "2027-01-05");
+  EXPECT_EQ(One("2 weeks, 3 days from now"), "2026-12-20");
+  EXPECT_EQ(One("in four business days"), "2026-12-09");  // Fri, Mon, Tue, Wed
+  EXPECT_EQ(One("two fridays from now"), "2026-12-11");
+  EXPECT_EQ(One("the first friday of january"), "2027-01-01");
+  EXPECT_EQ(One("the second monday of next month"), "2027-01-11");
+  EXPECT_EQ(One("last friday of the month"), "2026-12-25");
+  EXPECT_EQ(One("first monday"), "2026-12-07");
+  EXPECT_EQ(One("first tuesday"), "2027-01-05");  // this month's has passed
+  EXPECT_EQ(One("friday the 13th"), "2027-08-13");
+  EXPECT_EQ(One("2027-mar-1"), "2027-03-01");
+  EXPECT_EQ(One("12/24,2027"), "2027-12-24");
+}
+
+TEST(DatePhrasesTest, ClockForms) {
+  EXPECT_EQ(One("at half past eight"), "2026-12-04T08:30");  // 08:30 has passed today
+  EXPECT_EQ(One("a quarter to 8 in the morning"), "2026-12-04T07:45");
+  EXPECT_EQ(One("ten past 9 in the evening"), "2026-12-03T21:10");
+  EXPECT_EQ(One("eight forty pm"), "2026-12-03T20:40");
+  EXPECT_EQ(One("at 7:56:30pm"), "2026-12-03T19:56");
+  EXPECT_EQ(One("340pm"), "2026-12-03T15:40");
+  EXPECT_EQ(One("8.10 pm"), "2026-12-03T20:10");
+  EXPECT_EQ(One("in the afternoon at 4"), "2026-12-03T16:00");
+  EXPECT_EQ(One("11ish"), "2026-12-03T11:00");
+  EXPECT_EQ(One("mid-afternoon"), "2026-12-03T14:00");
+  EXPECT_EQ(One("by midnight"), "2026-12-03T23:59");
+}
+
 TEST(DatePhrasesTest, TheSpanCoversThePhraseAndItsPreposition) {
   const std::vector<Found> found = Find("add call mom tomorrow at 5pm please");
   ASSERT_EQ(found.size(), 1u);

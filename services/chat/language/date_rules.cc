@@ -8,8 +8,8 @@
 namespace todo::chat::language::internal {
 
 std::optional<Piece> Parser::DateAt(size_t i) const {
-  for (auto rule : {&Parser::RelativeAt, &Parser::MonthDayAt, &Parser::NumericAt,
-                    &Parser::WeekdayAt, &Parser::PeriodAt}) {
+  for (auto rule : {&Parser::RelativeAt, &Parser::NumericAt, &Parser::NthWeekdayAt,
+                    &Parser::MonthDayAt, &Parser::WeekdayAt, &Parser::PeriodAt}) {
     if (std::optional<Piece> piece = (this->*rule)(i)) return piece;
   }
   return std::nullopt;
@@ -39,28 +39,56 @@ std::optional<Piece> Parser::RelativeAt(size_t i) const {
   at = i;
   const bool in = WordAt(at, "in") || WordAt(at, "within");
   if (in) ++at;
-  int count = 0;
-  if (WordAt(at, "a") || WordAt(at, "an")) {
-    count = 1;
-    ++at;
-    if (WordAt(at, "couple")) count = 2, at += WordAt(at + 1, "of") ? 2 : 1;
-    if (WordAt(at, "few")) count = 3, ++at;
-  } else if (const Token* number = At(at); number != nullptr && number->IsNumber()) {
-    if (number->value < 1 || number->value > 999 || number->ordinal) return std::nullopt;
-    count = static_cast<int>(number->value);
-    ++at;
-  } else if (std::optional<WordNumber> word = WordNumberAt(tokens_, at);
-             word.has_value() && !word->ordinal) {
-    count = word->value;
-    at = word->next;
-  } else {
-    return std::nullopt;
+  // One or more terms: "3 days", "1 month 21 days", "2 years, 1 month and
+  // 21 days", "a couple of weeks", "four business days", "two sundays".
+  struct Term {
+    int count = 0;
+    std::string unit;  // singular
+    std::optional<absl::Weekday> weekday;
+  };
+  std::vector<Term> terms;
+  for (;;) {
+    Term term;
+    size_t next = at;
+    if (WordAt(next, "a") || WordAt(next, "an") || WordAt(next, "few")) {
+      term.count = WordAt(next, "few") ? 3 : 1;
+      ++next;
+      if (WordAt(next, "couple")) term.count = 2, next += WordAt(next + 1, "of") ? 2 : 1;
+      if (WordAt(next, "few")) term.count = 3, ++next;
+    } else if (const Token* number = At(next); number != nullptr && number->IsNumber()) {
+      if (number->value < 1 || number->value > 999 || number->ordinal) break;
+      term.count = static_cast<int>(number->value);
+      ++next;
+    } else if (std::optional<WordNumber> word = WordNumberAt(tokens_, next);
+               word.has_value() && !word->ordinal) {
+      term.count = word->value;
+      next = word->next;
+    } else {
+      break;
+    }
+    if (WordAt(next, "business") || WordAt(next, "working")) term.unit = "business ", ++next;
+    const Token* unit = At(next);
+    if (unit == nullptr || unit->kind != Token::Kind::kWord) break;
+    std::string name = unit->text;
+    if (name.size() > 1 && name.back() == 's') name.pop_back();
+    if (name == "min" || name == "minute") name = "minute";
+    if (name == "hr" || name == "hour") name = "hour";
+    if (WeekdayOf(*unit).has_value()) name = "weekday", term.weekday = WeekdayOf(*unit);
+    term.unit += name;
+    terms.push_back(term);
+    at = next + 1;
+    // Another term after ",", "and" or nothing.
+    size_t more = at;
+    if (MarkAt(more, ',')) ++more;
+    if (WordAt(more, "and")) ++more;
+    const Token* following = At(more);
+    if (following == nullptr || !(following->IsNumber() || WordNumberAt(tokens_, more) ||
+                                  WordAt(more, "a") || WordAt(more, "an"))) {
+      break;
+    }
+    at = more;
   }
-  const Token* unit = At(at);
-  if (unit == nullptr || unit->kind != Token::Kind::kWord) return std::nullopt;
-  std::string name = unit->text;
-  if (name.size() > 1 && name.back() == 's') name.pop_back();
-  ++at;
+  if (terms.empty()) return std::nullopt;
   int direction = 0;
   absl::CivilDay base = today_;
   if (in) {
@@ -85,31 +113,53 @@ std::optional<Piece> Parser::RelativeAt(size_t i) const {
   } else {
     return std::nullopt;
   }
-  const int n = direction * count;
-  if (name == "minute" || name == "min" || name == "hour" || name == "hr") {
-    if (base != today_) return std::nullopt;
-    const absl::CivilMinute when =
-        absl::CivilMinute(now_) + (name == "hour" || name == "hr" ? 60 * n : n);
-    return Piece{at, absl::CivilDay(when),
-                 static_cast<int>(when - absl::CivilMinute(absl::CivilDay(when))), n < 0};
+  int months = 0;
+  int days = 0;
+  int minutes = 0;
+  for (const Term& term : terms) {
+    const int n = direction * term.count;
+    if (term.unit == "minute") {
+      minutes += n;
+    } else if (term.unit == "hour") {
+      minutes += 60 * n;
+    } else if (term.unit == "day") {
+      days += n;
+    } else if (term.unit == "week") {
+      days += 7 * n;
+    } else if (term.unit == "month") {
+      months += n;
+    } else if (term.unit == "year") {
+      months += 12 * n;
+    } else if (term.unit == "weekday" && terms.size() == 1 && n > 0) {
+      int delta = (MondayIndex(*term.weekday) - MondayIndex(absl::GetWeekday(base)) + 7) % 7;
+      if (delta == 0) delta = 7;
+      return Piece{at, base + delta + 7 * (n - 1)};
+    } else if (term.unit == "business day" && terms.size() == 1 && n > 0) {
+      absl::CivilDay day = base;
+      for (int left = n; left > 0;) {
+        ++day;
+        const absl::Weekday weekday = absl::GetWeekday(day);
+        if (weekday != absl::Weekday::saturday && weekday != absl::Weekday::sunday) --left;
+      }
+      return Piece{at, day};
+    } else {
+      return std::nullopt;
+    }
   }
-  if (name == "day") return Piece{at, base + n, {}, n < 0};
-  if (name == "week") return Piece{at, base + 7 * n, {}, n < 0};
-  if (name == "month" || name == "year") {
-    const int months = name == "month" ? n : 12 * n;
+  if (minutes != 0) {
+    if (base != today_ || months != 0 || days != 0) return std::nullopt;
+    const absl::CivilMinute when = absl::CivilMinute(now_) + minutes;
+    return Piece{at, absl::CivilDay(when),
+                 static_cast<int>(when - absl::CivilMinute(absl::CivilDay(when))), minutes < 0};
+  }
+  absl::CivilDay day = base;
+  if (months != 0) {
     const absl::CivilMonth month = absl::CivilMonth(base) + months;
     const int last = static_cast<int>(absl::CivilDay(month + 1) - absl::CivilDay(month));
-    const int day = std::min(static_cast<int>(base.day()), last);
-    return Piece{at, absl::CivilDay(month.year(), month.month(), day), {}, n < 0};
+    day = absl::CivilDay(month.year(), month.month(), std::min(static_cast<int>(base.day()), last));
   }
-  if (WeekdayOf(*unit).has_value()) {  // "two sundays from now"
-    const absl::Weekday day = *WeekdayOf(*unit);
-    int delta = (MondayIndex(day) - MondayIndex(absl::GetWeekday(base)) + 7) % 7;
-    if (delta == 0) delta = 7;
-    if (n < 0) return std::nullopt;
-    return Piece{at, base + delta + 7 * (n - 1)};
-  }
-  return std::nullopt;
+  day += days;
+  return Piece{at, day, {}, direction < 0};
 }
 
 // [this|next|last|coming] <weekday> [next week | of next week], and
@@ -192,6 +242,8 @@ std::optional<Piece> Parser::MonthDayAt(size_t i) const {
     }
     return std::nullopt;
   }
+  const std::optional<absl::Weekday> weekday =
+      start > i ? WeekdayOf(tokens_[i]) : std::optional<absl::Weekday>();
   // Day first: [the] 12[th] [of] March | [of] next/this month.
   if (WordAt(at, "the")) ++at;
   std::optional<WordNumber> day = DayNumberAt(tokens_, at);
@@ -215,6 +267,10 @@ std::optional<Piece> Parser::MonthDayAt(size_t i) const {
   }
   // "the 15th", "on the 27th", "on 15": a day of this month, or the next.
   const bool named = WordAt(start, "the") || day->ordinal || (start > 0 && WordAt(start - 1, "on"));
+  if ((MarkAt(day->next, '/') || MarkAt(day->next, '-') || MarkAt(day->next, '.')) &&
+      At(day->next + 1) != nullptr && At(day->next + 1)->IsNumber()) {
+    return std::nullopt;  // a numeric date or a decimal, not "the 27."
+  }
   const Token* next = At(day->next);
   const bool looks_like_time = next != nullptr && (next->IsMark(':') || next->Is("am") ||
                                                    next->Is("pm") || next->Is("o'clock"));
@@ -223,11 +279,16 @@ std::optional<Piece> Parser::MonthDayAt(size_t i) const {
        !day->ordinal && !WordAt(start, "the"))) {
     return std::nullopt;
   }
-  for (absl::CivilMonth month = absl::CivilMonth(today_); month < absl::CivilMonth(today_) + 3;
+  // With a weekday ("friday the 13th"), the next month where they agree.
+  const int months = weekday.has_value() ? 28 : 3;
+  for (absl::CivilMonth month = absl::CivilMonth(today_); month < absl::CivilMonth(today_) + months;
        ++month) {
     if (ValidDay(static_cast<int>(month.year()), month.month(), day->value)) {
       const absl::CivilDay candidate(month.year(), month.month(), day->value);
-      if (candidate >= today_) return Piece{day->next, candidate};
+      if (candidate >= today_ &&
+          (!weekday.has_value() || absl::GetWeekday(candidate) == *weekday)) {
+        return Piece{day->next, candidate};
+      }
     }
   }
   return std::nullopt;
@@ -244,10 +305,22 @@ std::optional<Piece> Parser::NumericAt(size_t i) const {
   }
   const char mark = separator->text[0];
   const Token* second = At(i + 2);
+  // "2019-sep-1", "2019/sep/01".
+  if (second != nullptr && first->digits == 4 && MonthOf(*second).has_value() &&
+      MarkAt(i + 3, mark)) {
+    std::optional<WordNumber> day = DayNumberAt(tokens_, i + 4);
+    if (!day.has_value()) return std::nullopt;
+    std::optional<absl::CivilDay> resolved =
+        Forward(*MonthOf(*second), day->value, static_cast<int>(first->value));
+    if (!resolved.has_value()) return std::nullopt;
+    return Piece{day->next, resolved, {}, *resolved < today_};
+  }
   if (second == nullptr || !second->IsNumber() || second->digits > 2) return std::nullopt;
   const Token* third = nullptr;
   size_t end = i + 3;
-  if (MarkAt(i + 3, mark) && At(i + 4) != nullptr && At(i + 4)->IsNumber()) {
+  // The year after the same mark, or after a comma ("08/12,2015").
+  if ((MarkAt(i + 3, mark) || (mark != '.' && MarkAt(i + 3, ','))) && At(i + 4) != nullptr &&
+      At(i + 4)->IsNumber() && (MarkAt(i + 3, mark) || At(i + 4)->digits != 1)) {
     third = At(i + 4);
     end = i + 5;
   }
@@ -334,6 +407,78 @@ std::optional<Piece> Parser::PeriodAt(size_t i) const {
   if (WordAt(at, "month")) return Piece{at + 1, absl::CivilDay(absl::CivilMonth(today_) + 1)};
   if (WordAt(at, "year")) return Piece{at + 1, absl::CivilDay(absl::CivilYear(today_) + 1)};
   return std::nullopt;
+}
+
+}  // namespace todo::chat::language::internal
+
+namespace todo::chat::language::internal {
+
+// [the] first|second|third|fourth|fifth|last <weekday> [of|in] [<month> |
+// this month | next month | previous month]: without a month, this
+// month's, or next month's once passed.
+std::optional<Piece> Parser::NthWeekdayAt(size_t i) const {
+  size_t at = i;
+  if (WordAt(at, "the")) ++at;
+  int nth = 0;
+  if (WordAt(at, "last")) {
+    nth = -1;
+  } else if (std::optional<WordNumber> ordinal = WordNumberAt(tokens_, at);
+             ordinal.has_value() && ordinal->ordinal && ordinal->value <= 5) {
+    nth = ordinal->value;
+  } else if (const Token* number = At(at);
+             number != nullptr && number->IsNumber() && number->ordinal && number->value <= 5) {
+    nth = static_cast<int>(number->value);
+  } else {
+    return std::nullopt;
+  }
+  const Token* day_token = At(at + 1);
+  if (day_token == nullptr || !WeekdayOf(*day_token).has_value()) return std::nullopt;
+  const absl::Weekday weekday = *WeekdayOf(*day_token);
+  at += 2;
+  std::optional<absl::CivilMonth> month;
+  bool fixed = false;
+  bool named_month = false;
+  size_t after = at;
+  if (WordAt(after, "of") || WordAt(after, "in")) ++after;
+  if (const Token* named = At(after); named != nullptr && MonthOf(*named).has_value()) {
+    absl::CivilMonth candidate(today_.year(), *MonthOf(*named));
+    month = candidate, at = after + 1, named_month = true;
+  } else {
+    size_t which = after;
+    if (WordAt(which, "the")) ++which;
+    int offset = 2;  // none
+    if (WordAt(which, "this")) offset = 0;
+    if (WordAt(which, "next")) offset = 1;
+    if (WordAt(which, "previous") || WordAt(which, "last")) offset = -1;
+    if (offset == 2 && WordAt(which, "month") && which > after) {
+      month = absl::CivilMonth(today_), at = which + 1;  // "of the month"
+    } else if (offset != 2 && WordAt(which + 1, "month")) {
+      month = absl::CivilMonth(today_) + offset, at = which + 2, fixed = true;
+    }
+  }
+  const auto nth_of = [&](absl::CivilMonth in) -> std::optional<absl::CivilDay> {
+    if (nth > 0) {
+      const absl::CivilDay first(in);
+      const int delta = (MondayIndex(weekday) - MondayIndex(absl::GetWeekday(first)) + 7) % 7;
+      const absl::CivilDay day = first + delta + 7 * (nth - 1);
+      if (absl::CivilMonth(day) != in) return std::nullopt;
+      return day;
+    }
+    const absl::CivilDay last = absl::CivilDay(in + 1) - 1;
+    return last - (MondayIndex(absl::GetWeekday(last)) - MondayIndex(weekday) + 7) % 7;
+  };
+  if (!month.has_value()) {
+    if (nth < 0) return std::nullopt;  // "last sunday" is a weekday rule's
+    month = absl::CivilMonth(today_);
+  }
+  std::optional<absl::CivilDay> day = nth_of(*month);
+  // Forward only, unless the month was named relative to this one.
+  for (int tries = 0; !fixed && tries < 12 && (!day.has_value() || *day < today_); ++tries) {
+    *month = *month + (named_month ? 12 : 1);
+    day = nth_of(*month);
+  }
+  if (!day.has_value()) return std::nullopt;
+  return Piece{at, day, {}, *day < today_};
 }
 
 }  // namespace todo::chat::language::internal

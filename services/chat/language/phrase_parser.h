@@ -94,11 +94,25 @@ class Parser {
 
   std::optional<Piece> DateAt(size_t i) const;
   std::optional<Piece> TimeAt(size_t i) const;
+  // A clock as written: hours, minutes and how they were written.
+  struct Clock {
+    int hour = 0;
+    int minute = 0;
+    bool colon = false;           // 7:56, 7h01
+    bool dotted = false;          // 8.10 (a time only with am/pm)
+    bool packed = false;          // 340 (only with am/pm)
+    bool worded_minutes = false;  // eight forty
+    size_t end = 0;
+  };
+  std::optional<Clock> ClockAt(size_t i) const;
+  std::optional<int> NamedTimeAt(size_t i, size_t* end) const;
+  std::optional<Piece> TimeAfterPart(size_t i, bool bare_hour = false) const;
   std::optional<Piece> RelativeAt(size_t i) const;
   std::optional<Piece> WeekdayAt(size_t i) const;
   std::optional<Piece> MonthDayAt(size_t i) const;
   std::optional<Piece> NumericAt(size_t i) const;
   std::optional<Piece> PeriodAt(size_t i) const;
+  std::optional<Piece> NthWeekdayAt(size_t i) const;
 
   // The next (month, day) not before today, or in `year`.
   std::optional<absl::CivilDay> Forward(int month, int day, std::optional<int> year) const {

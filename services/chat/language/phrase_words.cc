@@ -66,6 +66,8 @@ std::optional<WordNumber> WordNumberAt(const std::vector<Token>& tokens, size_t 
   int tens = 0;
   if (tokens[i].Is("twenty")) tens = 20;
   if (tokens[i].Is("thirty")) tens = 30;
+  if (tokens[i].Is("forty")) tens = 40;
+  if (tokens[i].Is("fifty")) tens = 50;
   if (tokens[i].Is("twentieth")) return WordNumber{20, true, i + 1};
   if (tokens[i].Is("thirtieth")) return WordNumber{30, true, i + 1};
   if (tens == 0) return unit(i);
