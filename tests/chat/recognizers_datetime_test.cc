@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/chat/language/date_phrases.h"
+#include "services/chat/language/recurrence_phrases.h"
 
 namespace todo::chat::language {
 namespace {
@@ -158,6 +160,63 @@ TEST(RecognizersDatetimeTest, TimeParser) {
   }
   Report("TimeParser.json", tally, total);
   EXPECT_GE(tally.matched, TODO_TIME_PARSER_FLOOR);
+}
+
+// Our reading of a recurrence in the shape of a Recognizers timex: P1W,
+// P2D, XXXX-WXX-5T17, T15, TMO, XXXX-04-15.
+std::string Timex(const RecurrencePhrase& phrase) {
+  std::string timex;
+  if (phrase.date.has_value()) {
+    return absl::StrCat("XXXX-", absl::FormatCivilTime(*phrase.date).substr(5));
+  }
+  if (phrase.weekday.has_value() && phrase.interval == 1) {
+    const int day = (static_cast<int>(*phrase.weekday) + 7) % 7 + 1;  // Monday 1
+    timex = absl::StrCat("XXXX-WXX-", day);
+  } else if (phrase.minutes.has_value() && phrase.unit == RecurrencePhrase::Unit::kDay &&
+             phrase.interval == 1) {
+    timex = "";
+  } else {
+    const char unit = "DWMY"[static_cast<int>(phrase.unit)];
+    return absl::StrCat("P", phrase.interval, std::string(1, unit));
+  }
+  if (phrase.minutes.has_value()) {
+    const int hour = *phrase.minutes / 60;
+    absl::StrAppend(&timex, "T", hour < 10 ? "0" : "", hour);
+    if (*phrase.minutes % 60 != 0) absl::StrAppend(&timex, ":", *phrase.minutes % 60);
+  }
+  return timex;
+}
+
+TEST(RecognizersDatetimeTest, SetParser) {
+  const ListValue cases = Cases("SetParser.json");
+  Tally tally;
+  int total = 0;
+  for (const auto& item : cases.values()) {
+    const Struct& test = item.struct_value();
+    const std::string input = Text(test, "Input");
+    const auto* results = Field(test, "Results");
+    if (results == nullptr || results->list_value().values().empty()) continue;
+    const Struct& result = results->list_value().values(0).struct_value();
+    std::string expected = Text(Field(result, "Value")->struct_value(), "Timex");
+    if (expected == "TMO") expected = "T09";  // "every morning": our morning is 09:00
+    if (expected == "T15" || expected == "T09" || expected == "T16" || expected == "T21") {
+      // A daily time; Recognizers leaves the period out of the timex.
+    }
+    ++total;
+    std::optional<RecurrencePhrase> found = FindRecurrence(input, Reference(test));
+    const std::string got = found.has_value() ? Timex(*found) : "none";
+    if (got == expected) {
+      ++tally.matched;
+    } else if (found.has_value() && found->interval == 2 && absl::StrContains(input, "other")) {
+      ++tally.known;
+      tally.differences.push_back(absl::StrCat("\"", input, "\" -> ", got, " (Recognizers ",
+                                               expected, "): every other week is every 2 weeks"));
+    } else {
+      tally.missed.push_back(absl::StrCat("\"", input, "\" -> ", got, ", expected ", expected));
+    }
+  }
+  Report("SetParser.json", tally, total);
+  EXPECT_GE(tally.matched, TODO_SET_PARSER_FLOOR);
 }
 
 }  // namespace
