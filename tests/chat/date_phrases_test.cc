@@ -130,6 +130,14 @@ TEST(DatePhrasesTest, ClockForms) {
   EXPECT_EQ(One("by midnight"), "2026-12-03T23:59");
 }
 
+TEST(DatePhrasesTest, HolidaysAndPartsOfDayBetweenDateAndTime) {
+  EXPECT_EQ(One("on christmas"), "2026-12-25");
+  EXPECT_EQ(One("new year's eve"), "2026-12-31");
+  EXPECT_EQ(One("new year's day"), "2027-01-01");
+  EXPECT_EQ(One("christmas early morning at 9:00"), "2026-12-25T09:00");
+  EXPECT_EQ(One("meet me next month at 6."), "2027-01-01T18:00");
+}
+
 TEST(DatePhrasesTest, TheSpanCoversThePhraseAndItsPreposition) {
   const std::vector<Found> found = Find("add call mom tomorrow at 5pm please");
   ASSERT_EQ(found.size(), 1u);
@@ -139,7 +147,8 @@ TEST(DatePhrasesTest, TheSpanCoversThePhraseAndItsPreposition) {
 
 TEST(DatePhrasesTest, NumbersThatAreNotDates) {
   for (const char* text : {"pay ABC 2000", "version 2.1", "raise by 12.5%", "buy 3 apples",
-                           "read chapter 12", "1-2 hours of reading", "call 555-1234"}) {
+                           "read chapter 12", "1-2 hours of reading", "call 555-1234",
+                           "the 1st quarter of 2013", "back at 7p", "room 3rd floor"}) {
     EXPECT_THAT(Find(text), ::testing::IsEmpty()) << text;
   }
 }

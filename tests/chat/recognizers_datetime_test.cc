@@ -219,5 +219,76 @@ TEST(RecognizersDatetimeTest, SetParser) {
   EXPECT_GE(tally.matched, TODO_SET_PARSER_FLOOR);
 }
 
+// The model's mode for task phrasing: free sentences, some with nothing to
+// find. Dates, times, date-times and recurrences are compared with what
+// the assistant would take from the sentence; ranges ("from 2 to 3 pm",
+// "in the morning" as 06:00-12:00) are not due dates and are counted as a
+// difference of purpose.
+TEST(RecognizersDatetimeTest, DateTimeModelTasksMode) {
+  const ListValue cases = Cases("DateTimeModelTasksMode.json");
+  Tally tally;
+  int total = 0;
+  for (const auto& item : cases.values()) {
+    const Struct& test = item.struct_value();
+    const std::string input = Text(test, "Input");
+    const absl::CivilSecond reference = Reference(test);
+    const auto* results = Field(test, "Results");
+    ++total;
+    const std::vector<DatePhrase> dates = FindDatePhrases(input, reference);
+    const std::optional<RecurrencePhrase> recurrence = FindRecurrence(input, reference);
+    std::string got = "none";
+    if (recurrence.has_value()) {
+      got = absl::StrCat("every ", absl::FormatCivilTime(recurrence->first));
+    } else if (!dates.empty()) {
+      got = dates[0].time.has_value()
+                ? absl::StrCat(absl::FormatCivilTime(*dates[0].time).substr(0, 10), " ",
+                               absl::FormatCivilTime(*dates[0].time).substr(11, 5))
+                : absl::FormatCivilTime(dates[0].day);
+    }
+    if (results == nullptr || results->list_value().values().empty()) {
+      if (got == "none") {
+        ++tally.matched;
+      } else {
+        tally.missed.push_back(absl::StrCat("\"", input, "\" -> ", got, ", expected nothing"));
+      }
+      continue;
+    }
+    const Struct& result = results->list_value().values(0).struct_value();
+    const std::string type = Text(result, "TypeName");
+    const auto& values =
+        Field(Field(result, "Resolution")->struct_value(), "values")->list_value().values();
+    if (absl::StrContains(type, "range")) {
+      ++tally.known;
+      tally.differences.push_back(
+          absl::StrCat("\"", input, "\": a ", type.substr(11), ", not a due date"));
+      continue;
+    }
+    bool matched = false;
+    std::string wanted;
+    for (const auto& value : values) {
+      const Struct& resolution = value.struct_value();
+      std::string expected = Text(resolution, "value");
+      if (expected.empty()) expected = Text(resolution, "start");
+      if (type == "datetimeV2.time") expected = expected.substr(0, 5);
+      if (type == "datetimeV2.datetime") expected = expected.substr(0, 16);
+      if (type == "datetimeV2.set") expected = absl::StrCat("every ", expected.substr(0, 10));
+      if (!wanted.empty()) wanted += " or ";
+      wanted += expected;
+      std::string ours = got;
+      if (type == "datetimeV2.time" && !dates.empty() && dates[0].time.has_value()) {
+        ours = absl::FormatCivilTime(*dates[0].time).substr(11, 5);
+      }
+      matched = matched || ours == expected;
+    }
+    if (matched) {
+      ++tally.matched;
+    } else {
+      tally.missed.push_back(absl::StrCat("\"", input, "\" -> ", got, ", expected ", wanted));
+    }
+  }
+  Report("DateTimeModelTasksMode.json", tally, total);
+  EXPECT_GE(tally.matched, TODO_TASKS_MODE_FLOOR);
+}
+
 }  // namespace
 }  // namespace todo::chat::language

@@ -19,12 +19,17 @@ std::vector<DatePhrase> Parser::Run() {
     // The other half right after: "tomorrow at 5pm", "5pm on Friday".
     size_t next = SkipJoiners(piece.end);
     if (date.has_value() && !piece.minutes.has_value()) {
-      if (std::optional<int> part = PartOfDay(piece.end)) {  // "tomorrow morning"
-        piece.minutes = *part;
-        piece.end += 1;
-      } else if (std::optional<Piece> later = TimeAt(next)) {
+      // "tomorrow morning", "christmas early morning at 9:00"
+      size_t part_at = piece.end;
+      if (WordAt(part_at, "early") || WordAt(part_at, "late")) ++part_at;
+      std::optional<int> part = PartOfDay(part_at);
+      if (part.has_value()) next = SkipJoiners(part_at + 1);
+      if (std::optional<Piece> later = TimeAt(next)) {
         piece.minutes = later->minutes;
         piece.end = later->end;
+      } else if (part.has_value()) {
+        piece.minutes = *part;
+        piece.end = part_at + 1;
       }
     } else if (time.has_value() && !piece.day.has_value()) {
       if (std::optional<Piece> later = DateAt(next); later.has_value() && !later->minutes) {

@@ -27,6 +27,32 @@ std::optional<Piece> Parser::RelativeAt(size_t i) const {
     }
     if (!after && WordAt(at + 2, "yesterday")) return Piece{at + 3, today_ - 2, {}, true};
   }
+  // Fixed-date holidays, forward only.
+  struct Holiday {
+    const char* first;
+    const char* second;  // "" when one word
+    int month;
+    int day;
+  };
+  static constexpr Holiday kHolidays[] = {
+      {"christmas", "eve", 12, 24},  {"christmas", "", 12, 25},   {"xmas", "", 12, 25},
+      {"new", "year's", 1, 1},       {"new", "year", 1, 1},       {"halloween", "", 10, 31},
+      {"valentine's", "day", 2, 14}, {"valentines", "day", 2, 14}};
+  for (const Holiday& holiday : kHolidays) {
+    if (!WordAt(i, holiday.first)) continue;
+    size_t end = i + 1;
+    if (*holiday.second != '\0') {
+      if (!WordAt(end, holiday.second)) continue;
+      ++end;
+    }
+    if (WordAt(end, "day") || WordAt(end, "eve")) {
+      if (WordAt(end, "eve") && holiday.month == 1) {
+        return Piece{end + 1, Forward(12, 31, std::nullopt)};
+      }
+      if (WordAt(end, "day")) ++end;
+    }
+    return Piece{end, Forward(holiday.month, holiday.day, std::nullopt)};
+  }
   if (WordAt(i, "today")) return Piece{i + 1, today_};
   if (WordAt(i, "tonight")) return Piece{i + 1, today_, 20 * 60};
   if (WordAt(i, "tomorrow") || WordAt(i, "tmrw") || WordAt(i, "tmr") || WordAt(i, "tomorow")) {
@@ -267,6 +293,13 @@ std::optional<Piece> Parser::MonthDayAt(size_t i) const {
   }
   // "the 15th", "on the 27th", "on 15": a day of this month, or the next.
   const bool named = WordAt(start, "the") || day->ordinal || (start > 0 && WordAt(start - 1, "on"));
+  // "the 1st quarter", "3rd floor", "2nd time": an ordinal of something else.
+  for (const char* noun : {"quarter", "floor", "time", "place", "grade", "century", "edition",
+                           "year", "week", "day", "item", "task", "one", "attempt", "round"}) {
+    if (WordAt(day->next, noun) || (WordAt(day->next, std::string(noun) + "s"))) {
+      return std::nullopt;
+    }
+  }
   if ((MarkAt(day->next, '/') || MarkAt(day->next, '-') || MarkAt(day->next, '.')) &&
       At(day->next + 1) != nullptr && At(day->next + 1)->IsNumber()) {
     return std::nullopt;  // a numeric date or a decimal, not "the 27."

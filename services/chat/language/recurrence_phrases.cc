@@ -84,6 +84,8 @@ std::optional<RecurrencePhrase> FindRecurrence(absl::string_view text, absl::Civ
       if (at >= tokens.size()) continue;
       if (std::optional<Unit> unit = UnitWord(tokens[at])) {
         phrase.unit = *unit;
+      } else if (tokens[at].Is("weekend") || tokens[at].Is("weekends")) {
+        phrase.unit = Unit::kWeek, phrase.weekday = absl::Weekday::saturday;
       } else if (WeekdayOf(tokens[at]).has_value()) {
         phrase.unit = Unit::kWeek, phrase.weekday = WeekdayOf(tokens[at]);
       } else if (std::optional<int> part = PartOfDayMinutes(tokens[at])) {
@@ -114,6 +116,22 @@ std::optional<RecurrencePhrase> FindRecurrence(absl::string_view text, absl::Civ
   }
   if (!found.has_value()) return std::nullopt;
   RecurrencePhrase& phrase = *found;
+  // "the 19th of every month", "every month on the 19th".
+  if (phrase.unit == Unit::kMonth && phrase.interval == 1) {
+    if (first_token >= 2 && tokens[first_token - 1].Is("of")) {
+      if (std::optional<internal::WordNumber> day =
+              internal::DayNumberAt(tokens, first_token - 2)) {
+        phrase.day_of_month = day->value;
+        first_token -= 2;
+        if (first_token > 0 && tokens[first_token - 1].Is("the")) --first_token;
+      }
+    } else if (word(last_token, "on") && word(last_token + 1, "the")) {
+      if (std::optional<internal::WordNumber> day = internal::DayNumberAt(tokens, last_token + 2)) {
+        phrase.day_of_month = day->value;
+        last_token = day->next;
+      }
+    }
+  }
   if (first_token > 0 && tokens[first_token - 1].Is("on")) --first_token;
   phrase.begin = tokens[first_token].begin;
   phrase.end = tokens[last_token - 1].end;
@@ -138,6 +156,17 @@ std::optional<RecurrencePhrase> FindRecurrence(absl::string_view text, absl::Civ
                 7;
     if (delta == 0 && !later_today) delta = 7;
     phrase.first = today + delta;
+  } else if (phrase.day_of_month.has_value()) {
+    absl::CivilMonth month(today);
+    for (int tries = 0; tries < 24; ++tries, ++month) {
+      if (internal::ValidDay(static_cast<int>(month.year()), month.month(), *phrase.day_of_month)) {
+        const absl::CivilDay day(month.year(), month.month(), *phrase.day_of_month);
+        if (day > today || (day == today && later_today)) {
+          phrase.first = day;
+          break;
+        }
+      }
+    }
   } else if (phrase.date.has_value()) {
     absl::CivilDay day(today.year(), phrase.date->month(), phrase.date->day());
     if (day < today)

@@ -25,6 +25,8 @@ struct RecurrencePhrase {
   Unit unit = Unit::kDay;
   int interval = 1;
   std::optional<absl::Weekday> weekday;
+  // "on the 19th of every month": the day of the month.
+  std::optional<int> day_of_month;
   // "each 4/15": the day of the year.
   std::optional<absl::CivilDay> date;
   // Minutes since midnight.

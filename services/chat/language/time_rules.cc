@@ -178,11 +178,23 @@ std::optional<Piece> Parser::TimeAfterPart(size_t i, bool bare_hour) const {
   if ((clock->packed || clock->dotted) && meridiem == 0) return std::nullopt;
   if (!written) {
     // "at 12.5%", "at 3/4 speed": a quantity after the preposition.
-    if (const Token* next = At(at);
-        next != nullptr && (next->IsMark('.') || next->IsMark('%') || next->IsMark('/') ||
+    const Token* next = At(at);
+    const bool decimal =
+        next != nullptr && next->IsMark('.') && At(at + 1) != nullptr && At(at + 1)->IsNumber();
+    if (next != nullptr && (decimal || next->IsMark('%') || next->IsMark('/') ||
                             next->IsMark('-') || IsQuantityWord(*next))) {
       return std::nullopt;
     }
+  }
+  // Letters written onto the number that are not am/pm ("7p", "7ampm").
+  if (const Token* glued = At(clock->end); glued != nullptr && glued->kind == Token::Kind::kWord &&
+                                           glued->begin == tokens_[clock->end - 1].end &&
+                                           meridiem == 0 && !marked) {
+    return std::nullopt;
+  }
+  if (const Token* glued = At(at); glued != nullptr && glued->kind == Token::Kind::kWord &&
+                                   at > 0 && glued->begin == tokens_[at - 1].end) {
+    return std::nullopt;  // "7ampm"
   }
   int hour = clock->hour;
   if (hour > 23 || clock->minute > 59) return std::nullopt;
