@@ -174,7 +174,10 @@ Value TaskValue(const v1::Task& task) {
   if (google::protobuf::util::MessageToJsonString(task, &json, options).ok()) {
     (void)google::protobuf::util::JsonStringToMessage(json, value.mutable_struct_value());
   }
-  value.mutable_struct_value()->mutable_fields()->erase("etag");
+  auto& fields = *value.mutable_struct_value()->mutable_fields();
+  fields.erase("etag");
+  // int64 prints as a JSON string; ids are numbers everywhere else (task_id).
+  fields["id"].set_number_value(static_cast<double>(task.id()));
   return value;
 }
 

@@ -40,7 +40,7 @@ enum class Intent {
 
 // Which task a request is about.
 struct TaskReference {
-  enum class Kind { kNone, kId, kOrdinal, kLast, kPronoun, kWords, kAll };
+  enum class Kind { kNone, kId, kOrdinal, kPronoun, kWords, kAll };
   Kind kind = Kind::kNone;
   long id = 0;        // kId: "task 3"
   int ordinal = 0;    // kOrdinal: 1 for "the first one"; -1 for "the last one"

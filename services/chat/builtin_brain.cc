@@ -1,0 +1,319 @@
+#include "services/chat/builtin_brain.h"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "common/status/status_macros.h"
+#include "services/chat/language/requests.h"
+
+namespace todo::chat {
+namespace {
+
+using google::protobuf::Struct;
+using language::Intent;
+using language::Request;
+using language::TaskReference;
+
+// How a local time reads in a reply: "Fri 4 Dec, 17:00".
+std::string Spoken(absl::CivilMinute when) {
+  const absl::Time as_utc = absl::FromCivil(when, absl::UTCTimeZone());
+  std::string text = absl::FormatTime("%a %e %b", as_utc, absl::UTCTimeZone());
+  if (when.hour() != 23 || when.minute() != 59) {
+    absl::StrAppend(&text, ", ", absl::FormatTime("%H:%M", as_utc, absl::UTCTimeZone()));
+  }
+  return text;
+}
+
+std::string Rfc3339(const language::LocalClock& clock, absl::CivilMinute local) {
+  return clock.FormatRfc3339(clock.ToInstant(absl::CivilSecond(local)));
+}
+
+// Fields of a tool result or argument.
+std::string TextOf(const Struct& object, const std::string& name) {
+  auto found = object.fields().find(name);
+  return found == object.fields().end() ? "" : found->second.string_value();
+}
+double NumberOf(const Struct& object, const std::string& name) {
+  auto found = object.fields().find(name);
+  return found == object.fields().end() ? 0 : found->second.number_value();
+}
+
+// The tasks of a list_tasks result.
+std::vector<const Struct*> TasksOf(const Struct& result) {
+  std::vector<const Struct*> tasks;
+  auto found = result.fields().find("tasks");
+  if (found == result.fields().end()) return tasks;
+  for (const auto& value : found->second.list_value().values()) {
+    tasks.push_back(&value.struct_value());
+  }
+  return tasks;
+}
+
+// Numeric dates: day first except where the US convention is at home.
+language::DateOptions OptionsFor(const language::LocalClock& clock) {
+  language::DateOptions options;
+  options.day_first = !absl::StartsWith(clock.zone(), "America/") &&
+                      !absl::StartsWith(clock.zone(), "US/") && clock.zone() != "UTC";
+  return options;
+}
+
+class TurnHandler {
+ public:
+  TurnHandler(const Turn& turn, TurnTools& tools) : turn_(turn), tools_(tools) {}
+
+  absl::StatusOr<std::string> Run() {
+    const language::LocalClock& clock = *turn_.clock;
+    std::vector<std::string> replies;
+    for (const Request& request :
+         language::UnderstandMessage(turn_.message, clock.LocalNow(), OptionsFor(clock))) {
+      ASSIGN_OR_RETURN(std::string reply, Handle(request));
+      replies.push_back(std::move(reply));
+    }
+    return absl::StrJoin(replies, "\n");
+  }
+
+ private:
+  absl::StatusOr<std::string> Handle(const Request& request) {
+    switch (request.intent) {
+      case Intent::kAdd:
+        return Add(request);
+      case Intent::kList:
+        return List(request);
+      case Intent::kComplete:
+      case Intent::kReopen:
+      case Intent::kDelete:
+      case Intent::kUpdate:
+        return Change(request);
+      case Intent::kConfirm:
+      case Intent::kDecline:
+        return std::string(
+            "There is nothing waiting for a yes or no. What would you like to do "
+            "with your tasks?");
+      case Intent::kGreeting:
+      case Intent::kHelp:
+        return std::string(
+            "Hi! I manage your tasks: try \"add call mom tomorrow at 5pm\", \"what's due "
+            "today?\", \"mark it done\" or \"move task 3 to Friday\".");
+      case Intent::kOutOfScope:
+        break;
+    }
+    return std::string(
+        "I can only help with your tasks, for example \"add pay bills on Friday\" or \"show my "
+        "pending tasks\".");
+  }
+
+  // add_task and update_task arguments from a request's fields.
+  void PutFields(const Request& request, Struct& args) {
+    auto& fields = *args.mutable_fields();
+    if (request.title.has_value()) fields["title"].set_string_value(*request.title);
+    if (request.priority.has_value()) fields["priority"].set_string_value(*request.priority);
+    if (!request.tags.empty()) {
+      auto& tags = *fields["tags"].mutable_list_value();
+      for (const std::string& tag : request.tags) tags.add_values()->set_string_value(tag);
+    }
+    if (request.due.has_value()) {
+      fields["due_date"].set_string_value(Rfc3339(*turn_.clock, *request.due));
+    }
+    if (request.recurrence.has_value()) {
+      fields["recurrence"].set_string_value(*request.recurrence);
+    }
+  }
+
+  std::string Details(const Request& request) {
+    std::string details;
+    if (request.due.has_value()) absl::StrAppend(&details, ", due ", Spoken(*request.due));
+    if (request.recurrence.has_value())
+      absl::StrAppend(&details, ", repeating ", *request.recurrence);
+    if (request.priority.has_value())
+      absl::StrAppend(&details, ", ", *request.priority, " priority");
+    if (!request.tags.empty())
+      absl::StrAppend(&details, ", tagged ", absl::StrJoin(request.tags, ", "));
+    return details;
+  }
+
+  absl::StatusOr<std::string> Add(const Request& request) {
+    if (!request.title.has_value()) return std::string("What should the task be called?");
+    Struct args;
+    PutFields(request, args);
+    ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("add_task", args));
+    if (outcome.is_error) {
+      return absl::StrCat("I couldn't add that: ", TextOf(outcome.result, "error"));
+    }
+    std::string reply =
+        absl::StrCat("Added \"", TextOf(outcome.result, "title"), "\"", Details(request), ".");
+    if (request.unsupported_recurrence.has_value()) {
+      absl::StrAppend(&reply, " I can repeat tasks daily, weekly or monthly, so \"",
+                      *request.unsupported_recurrence, "\" is not set.");
+    }
+    return reply;
+  }
+
+  absl::StatusOr<std::string> List(const Request& request) {
+    Struct args;
+    auto& fields = *args.mutable_fields();
+    fields["status"].set_string_value(request.status);
+    if (request.priority.has_value()) fields["priority"].set_string_value(*request.priority);
+    if (!request.tags.empty()) {
+      auto& tags = *fields["tags"].mutable_list_value();
+      for (const std::string& tag : request.tags) tags.add_values()->set_string_value(tag);
+    }
+    if (request.search.has_value()) fields["search"].set_string_value(*request.search);
+    if (request.due_from.has_value()) {
+      fields["due_from"].set_string_value(Rfc3339(*turn_.clock, *request.due_from));
+    }
+    if (request.due_to.has_value()) {
+      fields["due_to"].set_string_value(Rfc3339(*turn_.clock, *request.due_to));
+    }
+    if (request.sort.has_value()) fields["sort"].set_string_value(*request.sort);
+    ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("list_tasks", args));
+    if (outcome.is_error) {
+      return absl::StrCat("I couldn't list them: ", TextOf(outcome.result, "error"));
+    }
+    const std::vector<const Struct*> tasks = TasksOf(outcome.result);
+    if (tasks.empty()) return std::string("No tasks match.");
+    std::string reply =
+        absl::StrCat("You have ", tasks.size(), tasks.size() == 1 ? " task" : " tasks", ":");
+    int n = 0;
+    for (const Struct* task : tasks) {
+      absl::StrAppend(&reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
+                      static_cast<int64_t>(NumberOf(*task, "id")), ", ", TextOf(*task, "status"),
+                      ")");
+    }
+    return reply;
+  }
+
+  // The id `target` names, or a reply that says why there is none.
+  absl::StatusOr<std::optional<int64_t>> Resolve(const Request& request, std::string* reply) {
+    const TaskReference& target = request.target;
+    switch (target.kind) {
+      case TaskReference::Kind::kId:
+        return std::optional<int64_t>(target.id);
+      case TaskReference::Kind::kPronoun:
+        if (std::optional<int64_t> id = LastTaskTouched()) return id;
+        *reply = "Which task do you mean? Tell me its number or its title.";
+        return std::optional<int64_t>();
+      case TaskReference::Kind::kOrdinal:
+        if (std::optional<int64_t> id = FromLastListing(target.ordinal)) return id;
+        *reply = "I don't have a list to count in; ask me to show your tasks first.";
+        return std::optional<int64_t>();
+      case TaskReference::Kind::kAll:
+        *reply = "I don't delete or change all your tasks at once; tell me which ones.";
+        return std::optional<int64_t>();
+      case TaskReference::Kind::kWords:
+        return Search(request, reply);
+      case TaskReference::Kind::kNone:
+        break;
+    }
+    *reply = "Which task do you mean? Tell me its number or its title.";
+    return std::optional<int64_t>();
+  }
+
+  absl::StatusOr<std::optional<int64_t>> Search(const Request& request, std::string* reply) {
+    Struct args;
+    (*args.mutable_fields())["search"].set_string_value(request.target.words);
+    const char* status = request.intent == Intent::kComplete ? "pending"
+                         : request.intent == Intent::kReopen ? "completed"
+                                                             : "all";
+    (*args.mutable_fields())["status"].set_string_value(status);
+    ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("list_tasks", args));
+    const std::vector<const Struct*> tasks = TasksOf(outcome.result);
+    if (outcome.is_error || tasks.empty()) {
+      *reply = absl::StrCat("I couldn't find a task matching \"", request.target.words, "\".");
+      return std::optional<int64_t>();
+    }
+    if (tasks.size() > 1) {
+      *reply = absl::StrCat("Several tasks match \"", request.target.words, "\". Which one?");
+      int n = 0;
+      for (const Struct* task : tasks) {
+        absl::StrAppend(reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
+                        static_cast<int64_t>(NumberOf(*task, "id")), ")");
+      }
+      return std::optional<int64_t>();
+    }
+    return std::optional<int64_t>(static_cast<int64_t>(NumberOf(*tasks[0], "id")));
+  }
+
+  // The calls of the conversation, newest first: this turn's, then history's.
+  std::vector<const ToolCallRecord*> RecentCalls() const {
+    std::vector<const ToolCallRecord*> calls;
+    for (auto call = tools_.calls().rbegin(); call != tools_.calls().rend(); ++call) {
+      calls.push_back(&*call);
+    }
+    for (auto message = turn_.history.rbegin(); message != turn_.history.rend(); ++message) {
+      for (auto call = message->tool_calls.rbegin(); call != message->tool_calls.rend(); ++call) {
+        calls.push_back(&*call);
+      }
+    }
+    return calls;
+  }
+
+  // "it": the task the last change named, or the only one the last
+  // listing showed.
+  std::optional<int64_t> LastTaskTouched() const {
+    for (const ToolCallRecord* call : RecentCalls()) {
+      if (NumberOf(call->result, "task_id") > 0 && call->tool != "delete_task") {
+        return static_cast<int64_t>(NumberOf(call->result, "task_id"));
+      }
+      if (call->tool == "list_tasks") {
+        const std::vector<const Struct*> tasks = TasksOf(call->result);
+        if (tasks.size() == 1) return static_cast<int64_t>(NumberOf(*tasks[0], "id"));
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> FromLastListing(int ordinal) const {
+    for (const ToolCallRecord* call : RecentCalls()) {
+      if (call->tool != "list_tasks") continue;
+      const std::vector<const Struct*> tasks = TasksOf(call->result);
+      const int index = ordinal > 0 ? ordinal - 1 : static_cast<int>(tasks.size()) + ordinal;
+      if (index < 0 || index >= static_cast<int>(tasks.size())) return std::nullopt;
+      return static_cast<int64_t>(NumberOf(*tasks[index], "id"));
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::string> Change(const Request& request) {
+    std::string reply;
+    ASSIGN_OR_RETURN(std::optional<int64_t> id, Resolve(request, &reply));
+    if (!id.has_value()) return reply;
+    Struct args;
+    (*args.mutable_fields())["task_id"].set_number_value(static_cast<double>(*id));
+    const char* tool = "complete_task";
+    const char* done = "Completed";
+    if (request.intent == Intent::kReopen) tool = "reopen_task", done = "Reopened";
+    if (request.intent == Intent::kDelete) tool = "delete_task", done = "Deleted";
+    if (request.intent == Intent::kUpdate) {
+      tool = "update_task", done = "Updated";
+      PutFields(request, args);
+      if (args.fields().size() == 1) {
+        return std::string(
+            "What should I change: the title, the due date, the priority or the "
+            "tags?");
+      }
+    }
+    ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call(tool, args));
+    if (outcome.is_error) {
+      return absl::StrCat("I couldn't do that: ", TextOf(outcome.result, "error"), ".");
+    }
+    return absl::StrCat(done, " \"", TextOf(outcome.result, "title"), "\"",
+                        request.intent == Intent::kUpdate ? Details(request) : "", ".");
+  }
+
+  const Turn& turn_;
+  TurnTools& tools_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> BuiltinBrain::Reply(const Turn& turn, TurnTools& tools) {
+  return TurnHandler(turn, tools).Run();
+}
+
+}  // namespace todo::chat

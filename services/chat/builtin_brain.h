@@ -1,0 +1,25 @@
+#pragma once
+
+// The default brain: rules, no model, no network, deterministic. It reads
+// each request of the message (language/requests.h), resolves which task it
+// means (an id; "it" and "that one" from the last task the conversation
+// touched; "the first one" from the last listing; words by a search), calls
+// the tools, and says exactly what changed.
+//
+// It never guesses a destructive act: words that match several tasks get a
+// question back, and "delete all my tasks" is refused with the way to do it
+// one by one. Numeric dates read day-first outside the Americas (and
+// month-first there and when the user gave no zone).
+
+#include <string>
+
+#include "services/chat/brain.h"
+
+namespace todo::chat {
+
+class BuiltinBrain final : public Brain {
+ public:
+  absl::StatusOr<std::string> Reply(const Turn& turn, TurnTools& tools) override;
+};
+
+}  // namespace todo::chat

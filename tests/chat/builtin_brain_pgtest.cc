@@ -1,0 +1,204 @@
+// The built-in brain on the rows of chat-commands.md, against a real
+// todo-tasks on a real Postgres: the tool calls it makes and what the
+// tasks are afterwards. Turns are carried as the service will carry them:
+// each assistant reply stored with its tool calls, read back as history.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/event_loops/event_loops.h"
+#include "common/pg/migrator.h"
+#include "common/rpc/blocking_client.h"
+#include "common/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/chat/builtin_brain.h"
+#include "services/tasks/migrations.h"
+#include "services/tasks/tasks_app.h"
+#include "tests/harness/postgres_instance.h"
+#include "tests/harness/service_environment.h"
+#include "tests/harness/status_matchers.h"
+#include "tests/harness/tokens.h"
+
+namespace todo::chat {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::todo::testing::IsOk;
+
+class BuiltinBrainTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
+    ASSERT_THAT(dsn, IsOk());
+    dsn_ = new std::string(*dsn);
+    common::pg::MigratorOptions migrator;
+    migrator.connect.dsn = *dsn_;
+    migrator.schema = tasks::kSchema;
+    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
+  }
+
+  BuiltinBrainTest() {
+    absl::StatusOr<tasks::TasksConfig> config =
+        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
+    EXPECT_THAT(config, IsOk());
+    absl::StatusOr<std::unique_ptr<tasks::TasksApp>> app =
+        tasks::TasksApp::Start(*config, common::time::Clock::Real());
+    EXPECT_THAT(app, IsOk());
+    tasks_app_ = *std::move(app);
+    client_ = std::make_unique<common::rpc::BlockingClient>(loops_.loop(0),
+                                                            tasks_app_->server().local_target());
+    tools_ = std::make_unique<TaskTools>(client_.get());
+    static int next_user = 0;
+    user_ = absl::StrCat("brain-", getpid(), "-", next_user++);
+    // Thursday 2026-12-03 10:30 in Karachi (UTC+5).
+    clock_ = std::make_unique<language::LocalClock>(*language::LocalClock::ForZone(
+        "Asia/Karachi",
+        absl::FromCivil(absl::CivilSecond(2026, 12, 3, 5, 30, 0), absl::UTCTimeZone())));
+  }
+
+  ToolContext Context() {
+    ToolContext context;
+    context.authorization = absl::StrCat("Bearer ", ::todo::testing::MintToken(user_, absl::Now()));
+    return context;
+  }
+
+  struct Said {
+    std::string reply;
+    std::vector<ToolCallRecord> calls;
+    std::vector<std::string> tools() const {
+      std::vector<std::string> names;
+      for (const ToolCallRecord& call : calls) names.push_back(call.tool);
+      return names;
+    }
+    std::string Arg(size_t call, const std::string& name) const {
+      std::string json;
+      const auto& fields = calls.at(call).args.fields();
+      auto found = fields.find(name);
+      if (found == fields.end()) return "";
+      (void)google::protobuf::util::MessageToJsonString(found->second, &json);
+      return json;
+    }
+  };
+
+  // One turn, kept in the conversation's history.
+  Said Say(const std::string& message) {
+    TurnTools turn_tools(tools_.get(), Context(), absl::StrCat("turn-", turns_++), 10);
+    Turn turn{message, history_, clock_.get()};
+    absl::StatusOr<std::string> reply = brain_.Reply(turn, turn_tools);
+    EXPECT_THAT(reply, IsOk()) << message;
+    MessageRecord user;
+    user.role = "user";
+    user.content = message;
+    MessageRecord assistant;
+    assistant.role = "assistant";
+    assistant.content = reply.value_or("");
+    assistant.tool_calls = turn_tools.calls();
+    history_.push_back(user);
+    history_.push_back(assistant);
+    return {reply.value_or(""), turn_tools.calls()};
+  }
+
+  // The user's tasks as "title [status]", by id.
+  std::vector<std::string> Tasks() {
+    TurnTools turn_tools(tools_.get(), Context(), "check", 10);
+    google::protobuf::Struct args;
+    (*args.mutable_fields())["sort"].set_string_value("created_at");
+    absl::StatusOr<ToolOutcome> listed = turn_tools.Call("list_tasks", args);
+    std::vector<std::string> tasks;
+    if (!listed.ok()) return tasks;
+    for (const auto& value : listed->result.fields().at("tasks").list_value().values()) {
+      const auto& task = value.struct_value().fields();
+      tasks.push_back(absl::StrCat(task.at("title").string_value(), " [",
+                                   task.at("status").string_value(), "]"));
+    }
+    return tasks;
+  }
+
+  static inline std::string* dsn_ = nullptr;
+  common::event_loops::EventLoops loops_{1};
+  std::unique_ptr<tasks::TasksApp> tasks_app_;
+  std::unique_ptr<common::rpc::BlockingClient> client_;
+  std::unique_ptr<TaskTools> tools_;
+  std::unique_ptr<language::LocalClock> clock_;
+  BuiltinBrain brain_;
+  std::string user_;
+  std::vector<MessageRecord> history_;
+  int turns_ = 0;
+};
+
+TEST_F(BuiltinBrainTest, AddsListsAndCompletesByNumber) {  // rows 1, 2, 3, 4, 8
+  EXPECT_THAT(Say("Add a task to buy groceries").tools(), ElementsAre("add_task"));
+  EXPECT_THAT(
+      Say("I need to remember to pay bills").calls.at(0).args.fields().at("title").string_value(),
+      "Pay bills");
+  Say("add walk the dog");
+  const Said all = Say("Show me all my tasks");
+  EXPECT_THAT(all.tools(), ElementsAre("list_tasks"));
+  EXPECT_EQ(all.Arg(0, "status"), "\"all\"");
+  EXPECT_THAT(all.reply, HasSubstr("You have 3 tasks"));
+  // Row 13: the order of the last listing (newest first: "Walk the dog").
+  EXPECT_THAT(all.reply, HasSubstr("1. Walk the dog"));
+  const Said first = Say("Complete the first one");
+  EXPECT_THAT(first.tools(), ElementsAre("complete_task"));
+  EXPECT_THAT(Tasks(), ElementsAre("Buy groceries [pending]", "Pay bills [pending]",
+                                   "Walk the dog [completed]"));
+  EXPECT_THAT(Say("What's pending?").reply, HasSubstr("You have 2 tasks"));
+  EXPECT_THAT(Say("What have I completed?").reply, HasSubstr("You have 1 task"));
+}
+
+TEST_F(BuiltinBrainTest, ReferencesFromHistoryAndDates) {  // rows 9, 10, 11
+  const Said added = Say("Add a task to call Mom tomorrow");
+  EXPECT_EQ(added.Arg(0, "title"), "\"Call Mom\"");
+  EXPECT_EQ(added.Arg(0, "due_date"), "\"2026-12-04T23:59:00+05:00\"");
+  EXPECT_THAT(Say("Make it high priority").tools(), ElementsAre("update_task"));
+  const Said done = Say("Mark it as complete");
+  EXPECT_THAT(done.tools(), ElementsAre("complete_task"));  // no list_tasks needed
+  EXPECT_THAT(Tasks(), ElementsAre("Call Mom [completed]"));
+}
+
+TEST_F(BuiltinBrainTest, WordsFindTheTaskAndAmbiguityAsks) {  // rows 5, 14, 15, 20
+  Say("add team meeting");
+  Say("add meeting notes");
+  const Said ambiguous = Say("Delete the meeting task");
+  EXPECT_THAT(ambiguous.tools(), ElementsAre("list_tasks"));  // no delete_task
+  EXPECT_THAT(ambiguous.reply, HasSubstr("Which one"));
+  const Said missing = Say("Complete the task 'Nonexistent Task'");
+  EXPECT_THAT(missing.tools(), ElementsAre("list_tasks"));
+  EXPECT_THAT(missing.reply, HasSubstr("couldn't find"));
+  Say("Remind me to submit timesheets every Friday at 5pm");  // row 19
+  const Said timesheets = Say("Done with timesheets");
+  EXPECT_THAT(timesheets.tools(), ElementsAre("list_tasks", "complete_task"));
+  // The weekly task's next occurrence exists once.
+  EXPECT_THAT(Tasks(), ElementsAre("Team meeting [pending]", "Meeting notes [pending]",
+                                   "Submit timesheets [completed]", "Submit timesheets [pending]"));
+}
+
+TEST_F(BuiltinBrainTest, SeveralRequestsAndOutOfScope) {  // rows 12, 24
+  const Said two = Say("Add a task to buy milk and show me all my tasks");
+  EXPECT_THAT(two.tools(), ElementsAre("add_task", "list_tasks"));
+  const Said weather = Say("What's the weather in Karachi?");
+  EXPECT_TRUE(weather.calls.empty());
+  EXPECT_THAT(weather.reply, HasSubstr("only help with your tasks"));
+}
+
+TEST_F(BuiltinBrainTest, AnotherUsersTaskIsNotFound) {  // row 22
+  const std::string me = user_;
+  user_ = me + "-b";
+  const Said theirs = Say("add secret plan");
+  const int64_t id =
+      static_cast<int64_t>(theirs.calls.at(0).result.fields().at("task_id").number_value());
+  user_ = me;
+  history_.clear();
+  const Said attempt = Say(absl::StrCat("Delete task ", id));
+  EXPECT_THAT(attempt.reply, HasSubstr("not found"));
+  EXPECT_THAT(attempt.reply, ::testing::Not(HasSubstr("secret")));
+}
+
+}  // namespace
+}  // namespace todo::chat
