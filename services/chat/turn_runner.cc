@@ -1,0 +1,75 @@
+#include "services/chat/turn_runner.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+#include "services/chat/language/local_clock.h"
+
+namespace todo::chat {
+namespace {
+
+// Code points of UTF-8 text (continuation bytes are not counted).
+size_t CodePoints(absl::string_view text) {
+  size_t count = 0;
+  for (const char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
+
+}  // namespace
+
+std::string TitleFromMessage(absl::string_view message) {
+  constexpr size_t kMaxTitleBytes = 60;
+  absl::string_view line = absl::StripAsciiWhitespace(message.substr(0, message.find('\n')));
+  if (line.size() <= kMaxTitleBytes) return std::string(line);
+  size_t cut = line.rfind(' ', kMaxTitleBytes);
+  if (cut == absl::string_view::npos || cut < kMaxTitleBytes / 2) {
+    cut = kMaxTitleBytes;
+    // Not inside a UTF-8 character.
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  }
+  return absl::StrCat(absl::StripTrailingAsciiWhitespace(line.substr(0, cut)), "\xe2\x80\xa6");
+}
+
+absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
+                                           const TurnToolsObserver& observer) {
+  const std::string message(absl::StripAsciiWhitespace(request.message));
+  if (message.empty()) return absl::InvalidArgumentError("message must not be empty");
+  if (CodePoints(message) > limits_.max_message_chars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message must be at most ", limits_.max_message_chars, " characters"));
+  }
+  ASSIGN_OR_RETURN(const language::LocalClock clock,
+                   language::LocalClock::ForZone(request.time_zone, clock_->Now()));
+  int64_t conversation_id = request.conversation_id;
+  if (conversation_id == 0) {
+    ASSIGN_OR_RETURN(ConversationRecord created,
+                     store_->CreateConversation(request.user_id, TitleFromMessage(message)));
+    conversation_id = created.id;
+  } else {
+    RETURN_IF_ERROR(store_->GetConversation(request.user_id, conversation_id).status());
+  }
+  ASSIGN_OR_RETURN(
+      std::vector<MessageRecord> history,
+      store_->RecentMessages(request.user_id, conversation_id, limits_.history_messages));
+  ASSIGN_OR_RETURN(const MessageRecord stored,
+                   store_->AppendMessage(request.user_id, conversation_id, "user", message, {}));
+  ToolContext context;
+  context.authorization = request.authorization;
+  context.timeout = limits_.tool_timeout;
+  // Keyed by the request id when the client sent one (a retry repeats no
+  // add or complete), else by the stored message.
+  const std::string turn_key = request.request_id.empty()
+                                   ? absl::StrCat("chat-message-", stored.id)
+                                   : absl::StrCat("chat-request-", request.request_id);
+  TurnTools tools(tools_, context, turn_key, limits_.max_tool_calls, observer);
+  const Turn turn{message, std::move(history), &clock};
+  ASSIGN_OR_RETURN(std::string reply, brain_->Reply(turn, tools));
+  RETURN_IF_ERROR(
+      store_->AppendMessage(request.user_id, conversation_id, "assistant", reply, tools.calls())
+          .status());
+  return TurnResult{conversation_id, std::move(reply), tools.calls()};
+}
+
+}  // namespace todo::chat
