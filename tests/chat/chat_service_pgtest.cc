@@ -1,0 +1,160 @@
+// todo-chat as the binary assembles it (ChatApp, beside a TasksApp), on a
+// real Postgres, called through grpc++ (a client we did not write).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/pg/migrator.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "services/chat/chat_app.h"
+#include "services/chat/migrations.h"
+#include "services/tasks/migrations.h"
+#include "services/tasks/tasks_app.h"
+#include "tests/harness/postgres_instance.h"
+#include "tests/harness/service_environment.h"
+#include "tests/harness/status_matchers.h"
+#include "tests/harness/tokens.h"
+#include "todo/chat/v1/chat.grpc.pb.h"
+
+namespace todo::chat {
+namespace {
+
+using ::testing::HasSubstr;
+using ::todo::testing::IsOk;
+using Stub = v1::ChatService::Stub;
+
+class ChatServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
+    ASSERT_THAT(dsn, IsOk());
+    dsn_ = new std::string(*dsn);
+    common::pg::MigratorOptions migrator;
+    migrator.connect.dsn = *dsn_;
+    migrator.schema = tasks::kSchema;
+    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
+    migrator.schema = kSchema;
+    ASSERT_THAT(common::pg::Migrate(migrator, ChatMigrations()), IsOk());
+  }
+
+  ChatServiceTest() {
+    absl::StatusOr<tasks::TasksConfig> tasks_config =
+        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
+    EXPECT_THAT(tasks_config, IsOk());
+    tasks_ = *tasks::TasksApp::Start(*tasks_config, common::time::Clock::Real());
+    absl::StatusOr<ChatConfig> config = LoadChatConfig(::todo::testing::ServiceEnvironment(
+        *dsn_, {{"TASKS_ADDR", tasks_->server().local_target()}}));
+    EXPECT_THAT(config, IsOk());
+    absl::StatusOr<std::unique_ptr<ChatApp>> chat =
+        ChatApp::Start(*config, common::time::Clock::Real());
+    EXPECT_THAT(chat, IsOk());
+    chat_ = *std::move(chat);
+    stub_ = v1::ChatService::NewStub(
+        grpc::CreateChannel(chat_->server().local_target(), grpc::InsecureChannelCredentials()));
+    static int next_user = 0;
+    user_ = absl::StrCat("chat-", getpid(), "-", next_user++);
+  }
+
+  void Prepare(grpc::ClientContext& context, const std::string& user) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    ::todo::testing::Authorize(context, ::todo::testing::MintToken(user, absl::Now()));
+  }
+
+  grpc::Status Send(const std::string& message, v1::SendMessageResponse* response,
+                    int64_t conversation = 0, const std::string& zone = "") {
+    grpc::ClientContext context;
+    Prepare(context, user_);
+    v1::SendMessageRequest request;
+    request.set_message(message);
+    request.set_conversation_id(conversation);
+    request.set_time_zone(zone);
+    return stub_->SendMessage(&context, request, response);
+  }
+
+  static inline std::string* dsn_ = nullptr;
+  std::unique_ptr<tasks::TasksApp> tasks_;
+  std::unique_ptr<ChatApp> chat_;
+  std::unique_ptr<Stub> stub_;
+  std::string user_;
+};
+
+TEST_F(ChatServiceTest, ATurnAddsATaskAndTheConversationKeepsIt) {
+  v1::SendMessageResponse response;
+  ASSERT_TRUE(Send("add call mom tomorrow at 5pm", &response, 0, "Asia/Karachi").ok());
+  EXPECT_THAT(response.response(), HasSubstr("Added \"Call mom\""));
+  ASSERT_EQ(response.tool_calls_size(), 1);
+  EXPECT_EQ(response.tool_calls(0).tool(), "add_task");
+  EXPECT_THAT(response.tool_calls(0).args().fields().at("due_date").string_value(),
+              HasSubstr("T17:00:00+05:00"));
+
+  grpc::ClientContext list_context;
+  Prepare(list_context, user_);
+  v1::ListConversationsResponse conversations;
+  ASSERT_TRUE(stub_->ListConversations(&list_context, {}, &conversations).ok());
+  ASSERT_EQ(conversations.conversations_size(), 1);
+  EXPECT_EQ(conversations.conversations(0).title(), "add call mom tomorrow at 5pm");
+
+  grpc::ClientContext messages_context;
+  Prepare(messages_context, user_);
+  v1::ListMessagesRequest messages_request;
+  messages_request.set_conversation_id(response.conversation_id());
+  v1::ListMessagesResponse messages;
+  ASSERT_TRUE(stub_->ListMessages(&messages_context, messages_request, &messages).ok());
+  ASSERT_EQ(messages.messages_size(), 2);
+  EXPECT_EQ(messages.messages(1).tool_calls(0).tool(), "add_task");
+}
+
+TEST_F(ChatServiceTest, StreamMessageSendsToolCallsResultsTextAndTheTurn) {
+  grpc::ClientContext context;
+  Prepare(context, user_);
+  v1::SendMessageRequest request;
+  request.set_message("add water plants");
+  auto reader = stub_->StreamMessage(&context, request);
+  std::vector<std::string> kinds;
+  v1::ChatEvent event;
+  while (reader->Read(&event)) {
+    kinds.push_back(event.has_tool_call()     ? "tool_call"
+                    : event.has_tool_result() ? "tool_result"
+                    : event.has_text_delta()  ? "text"
+                                              : "done");
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_THAT(kinds, ::testing::ElementsAre("tool_call", "tool_result", "text", "done"));
+}
+
+TEST_F(ChatServiceTest, BadInputAndAnotherUsersConversation) {
+  v1::SendMessageResponse response;
+  EXPECT_EQ(Send("", &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Send("add x", &response, 0, "Mars/Base").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Send("hello", &response).ok());
+  const int64_t mine = response.conversation_id();
+  user_ += "-other";
+  EXPECT_EQ(Send("hello", &response, mine).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext context;
+  Prepare(context, user_);
+  v1::GetConversationRequest get;
+  get.set_id(mine);
+  v1::Conversation conversation;
+  EXPECT_EQ(stub_->GetConversation(&context, get, &conversation).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ChatServiceTest, PurgeRemovesTheConversationsAndRefusesTheToken) {
+  v1::SendMessageResponse response;
+  ASSERT_TRUE(Send("hello", &response).ok());
+  grpc::ClientContext context;
+  Prepare(context, user_);
+  v1::PurgeUserConversationsResponse purged;
+  ASSERT_TRUE(stub_->PurgeUserConversations(&context, {}, &purged).ok());
+  EXPECT_EQ(purged.deleted_count(), 1);
+  EXPECT_EQ(Send("hello", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace todo::chat
