@@ -62,6 +62,20 @@ constexpr Statement kPurgeConversations{"chat_purge_conversations",
 constexpr Statement kTombstone{"chat_tombstone",
                                "INSERT INTO chat.deleted_users (user_id, deleted_at) "
                                "VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING"};
+constexpr Statement kFindTurn{
+    "chat_find_turn",
+    "SELECT fingerprint, conversation_id, reply, tool_calls::text FROM chat.turn_requests "
+    "WHERE user_id = $1 AND request_id = $2 AND created_at >= $3"};
+constexpr Statement kSaveTurn{
+    "chat_save_turn",
+    "INSERT INTO chat.turn_requests (user_id, request_id, fingerprint, conversation_id, reply, "
+    "tool_calls, created_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) "
+    "ON CONFLICT (user_id, request_id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+    "conversation_id = EXCLUDED.conversation_id, reply = EXCLUDED.reply, "
+    "tool_calls = EXCLUDED.tool_calls, created_at = EXCLUDED.created_at "
+    "WHERE chat.turn_requests.created_at < $8"};
+constexpr Statement kPurgeTurns{"chat_purge_turns",
+                                "DELETE FROM chat.turn_requests WHERE user_id = $1"};
 #undef CONVERSATION_COLUMNS
 #undef MESSAGE_COLUMNS
 
@@ -282,10 +296,42 @@ absl::Status ChatStore::DeleteConversation(absl::string_view user_id, int64_t id
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<StoredTurn>> ChatStore::FindTurn(absl::string_view user_id,
+                                                              absl::string_view request_id,
+                                                              absl::Time since) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  ASSIGN_OR_RETURN(Result found,
+                   conn->Execute(kFindTurn, Params().Add(user_id).Add(request_id).Add(since)));
+  if (found.rows() == 0) return std::optional<StoredTurn>();
+  StoredTurn turn;
+  turn.fingerprint = std::string(found.GetText(0, 0));
+  ASSIGN_OR_RETURN(turn.conversation_id, found.GetInt64(0, 1));
+  turn.reply = std::string(found.GetText(0, 2));
+  ASSIGN_OR_RETURN(turn.tool_calls, ParseToolCalls(found.GetText(0, 3)));
+  return std::optional<StoredTurn>(std::move(turn));
+}
+
+absl::Status ChatStore::SaveTurn(absl::string_view user_id, absl::string_view request_id,
+                                 const StoredTurn& turn, absl::Time since) {
+  ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
+  return conn
+      ->Execute(kSaveTurn, Params()
+                               .Add(user_id)
+                               .Add(request_id)
+                               .Add(turn.fingerprint)
+                               .Add(turn.conversation_id)
+                               .Add(turn.reply)
+                               .Add(ToolCallsJson(turn.tool_calls))
+                               .Add(clock_->Now())
+                               .Add(since))
+      .status();
+}
+
 absl::StatusOr<int64_t> ChatStore::PurgeUser(absl::string_view user_id) {
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   ASSIGN_OR_RETURN(common::pg::Transaction tx, common::pg::Transaction::Begin(*conn));
   ASSIGN_OR_RETURN(Result deleted, tx.Execute(kPurgeConversations, Params().Add(user_id)));
+  RETURN_IF_ERROR(tx.Execute(kPurgeTurns, Params().Add(user_id)).status());
   RETURN_IF_ERROR(tx.Execute(kTombstone, Params().Add(user_id).Add(clock_->Now())).status());
   RETURN_IF_ERROR(tx.Commit());
   return deleted.affected_rows();

@@ -10,6 +10,7 @@
 // database cannot be reached, INTERNAL otherwise.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,14 @@ struct MessagePage {
   std::string next_page_token;
 };
 
+// The answer a SendMessage gave, kept for its retries.
+struct StoredTurn {
+  std::string fingerprint;
+  int64_t conversation_id = 0;
+  std::string reply;
+  std::vector<ToolCallRecord> tool_calls;
+};
+
 class ChatStore {
  public:
   // Both must outlive the store.
@@ -78,6 +87,14 @@ class ChatStore {
                                               absl::string_view role, absl::string_view content,
                                               const std::vector<ToolCallRecord>& tool_calls);
   absl::Status DeleteConversation(absl::string_view user_id, int64_t id);
+  // The turn answered under `request_id` since `since`, if any.
+  absl::StatusOr<std::optional<StoredTurn>> FindTurn(absl::string_view user_id,
+                                                     absl::string_view request_id,
+                                                     absl::Time since);
+  // Keeps `turn` for retries; an entry older than `since` is replaced, a
+  // newer one (a concurrent first answer) kept.
+  absl::Status SaveTurn(absl::string_view user_id, absl::string_view request_id,
+                        const StoredTurn& turn, absl::Time since);
   // Removes every conversation of the user and records the user as deleted
   // (common/tombstones), in one transaction; how many conversations went.
   absl::StatusOr<int64_t> PurgeUser(absl::string_view user_id);

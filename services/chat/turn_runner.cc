@@ -4,11 +4,15 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/status/client_status.h"
 #include "common/status/status_macros.h"
 #include "services/chat/language/local_clock.h"
 
 namespace todo::chat {
 namespace {
+
+// How long a retried SendMessage gets its first answer.
+constexpr absl::Duration kReplayWindow = absl::Hours(24);
 
 // Code points of UTF-8 text (continuation bytes are not counted).
 size_t CodePoints(absl::string_view text) {
@@ -42,6 +46,24 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
   }
   ASSIGN_OR_RETURN(const language::LocalClock clock,
                    language::LocalClock::ForZone(request.time_zone, clock_->Now()));
+  // A retry within 24 hours: the first answer, and nothing changes.
+  const std::string fingerprint =
+      absl::StrCat(request.conversation_id, "\n", clock.zone(), "\n", message);
+  const absl::Time replay_since = clock_->Now() - kReplayWindow;
+  if (!request.request_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<StoredTurn> earlier,
+                     store_->FindTurn(request.user_id, request.request_id, replay_since));
+    if (earlier.has_value()) {
+      if (earlier->fingerprint != fingerprint) {
+        return common::WithReason(
+            absl::FailedPreconditionError(
+                "x-request-id was already used for a different message; use a new id"),
+            common::kRequestIdReused);
+      }
+      return TurnResult{earlier->conversation_id, std::move(earlier->reply),
+                        std::move(earlier->tool_calls)};
+    }
+  }
   int64_t conversation_id = request.conversation_id;
   if (conversation_id == 0) {
     ASSIGN_OR_RETURN(ConversationRecord created,
@@ -69,6 +91,11 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
   RETURN_IF_ERROR(
       store_->AppendMessage(request.user_id, conversation_id, "assistant", reply, tools.calls())
           .status());
+  if (!request.request_id.empty()) {
+    RETURN_IF_ERROR(store_->SaveTurn(request.user_id, request.request_id,
+                                     {fingerprint, conversation_id, reply, tools.calls()},
+                                     replay_since));
+  }
   return TurnResult{conversation_id, std::move(reply), tools.calls()};
 }
 

@@ -125,14 +125,30 @@ TEST_F(TurnRunnerTest, AConversationContinuesOnAnotherReplica) {
   EXPECT_EQ(messages->messages[1].tool_calls.at(0).tool, "add_task");
 }
 
-TEST_F(TurnRunnerTest, ARetriedTurnAddsNothingTwice) {
+TEST_F(TurnRunnerTest, ARetriedTurnAnswersTheSameAndChangesNothing) {
   TurnRequest request = Request("add pay rent");
   request.request_id = "retry-me";
-  ASSERT_THAT(replica_->runner.Run(request), IsOk());
-  ASSERT_THAT(replica_->runner.Run(request), IsOk());
+  absl::StatusOr<TurnResult> first = replica_->runner.Run(request);
+  ASSERT_THAT(first, IsOk());
+  absl::StatusOr<TurnResult> again = replica_->runner.Run(request);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->conversation_id, first->conversation_id);
+  EXPECT_EQ(again->reply, first->reply);
+  ASSERT_EQ(again->tool_calls.size(), 1u);
+  // One exchange stored, one task.
+  absl::StatusOr<MessagePage> messages =
+      replica_->store.ListMessages(user_, first->conversation_id, 10, "");
+  ASSERT_THAT(messages, IsOk());
+  EXPECT_EQ(messages->messages.size(), 2u);
   absl::StatusOr<TurnResult> listed = replica_->runner.Run(Request("show all my tasks"));
   ASSERT_THAT(listed, IsOk());
   EXPECT_THAT(listed->reply, HasSubstr("You have 1 task"));
+  // The same id for another message is refused; after 24 hours it is new.
+  TurnRequest other = Request("add something else");
+  other.request_id = "retry-me";
+  EXPECT_THAT(replica_->runner.Run(other), StatusIs(absl::StatusCode::kFailedPrecondition));
+  clock_.Advance(absl::Hours(25));
+  EXPECT_THAT(replica_->runner.Run(other), IsOk());
 }
 
 TEST_F(TurnRunnerTest, RefusesBadInput) {
