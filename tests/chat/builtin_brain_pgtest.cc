@@ -8,21 +8,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "common/event_loops/event_loops.h"
-#include "common/pg/migrator.h"
-#include "common/rpc/blocking_client.h"
-#include "common/time/clock.h"
-#include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
-#include "gtest/gtest.h"
 #include "services/chat/builtin_brain.h"
-#include "services/tasks/migrations.h"
-#include "services/tasks/tasks_app.h"
-#include "tests/harness/postgres_instance.h"
-#include "tests/harness/service_environment.h"
-#include "tests/harness/status_matchers.h"
-#include "tests/harness/tokens.h"
+#include "tests/chat/tasks_beside.h"
 
 namespace todo::chat {
 namespace {
@@ -33,29 +21,9 @@ using ::todo::testing::IsOk;
 
 class BuiltinBrainTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
-    ASSERT_THAT(dsn, IsOk());
-    dsn_ = new std::string(*dsn);
-    common::pg::MigratorOptions migrator;
-    migrator.connect.dsn = *dsn_;
-    migrator.schema = tasks::kSchema;
-    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
-  }
+  static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
   BuiltinBrainTest() {
-    absl::StatusOr<tasks::TasksConfig> config =
-        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
-    EXPECT_THAT(config, IsOk());
-    absl::StatusOr<std::unique_ptr<tasks::TasksApp>> app =
-        tasks::TasksApp::Start(*config, common::time::Clock::Real());
-    EXPECT_THAT(app, IsOk());
-    tasks_app_ = *std::move(app);
-    client_ = std::make_unique<common::rpc::BlockingClient>(loops_.loop(0),
-                                                            tasks_app_->server().local_target());
-    tools_ = std::make_unique<TaskTools>(client_.get());
-    static int next_user = 0;
-    user_ = absl::StrCat("brain-", getpid(), "-", next_user++);
     // Thursday 2026-12-03 10:30 in Karachi (UTC+5).
     clock_ = std::make_unique<language::LocalClock>(*language::LocalClock::ForZone(
         "Asia/Karachi",
@@ -88,7 +56,7 @@ class BuiltinBrainTest : public ::testing::Test {
 
   // One turn, kept in the conversation's history.
   Said Say(const std::string& message) {
-    TurnTools turn_tools(tools_.get(), Context(), absl::StrCat("turn-", turns_++), 10);
+    TurnTools turn_tools(&tasks_.tools(), Context(), absl::StrCat("turn-", turns_++), 10);
     Turn turn{message, history_, clock_.get()};
     absl::StatusOr<std::string> reply = brain_.Reply(turn, turn_tools);
     EXPECT_THAT(reply, IsOk()) << message;
@@ -106,7 +74,7 @@ class BuiltinBrainTest : public ::testing::Test {
 
   // The user's tasks as "title [status]", by id.
   std::vector<std::string> Tasks() {
-    TurnTools turn_tools(tools_.get(), Context(), "check", 10);
+    TurnTools turn_tools(&tasks_.tools(), Context(), "check", 10);
     google::protobuf::Struct args;
     (*args.mutable_fields())["sort"].set_string_value("created_at");
     absl::StatusOr<ToolOutcome> listed = turn_tools.Call("list_tasks", args);
@@ -121,13 +89,10 @@ class BuiltinBrainTest : public ::testing::Test {
   }
 
   static inline std::string* dsn_ = nullptr;
-  common::event_loops::EventLoops loops_{1};
-  std::unique_ptr<tasks::TasksApp> tasks_app_;
-  std::unique_ptr<common::rpc::BlockingClient> client_;
-  std::unique_ptr<TaskTools> tools_;
+  testing::TasksBeside tasks_{*dsn_};
   std::unique_ptr<language::LocalClock> clock_;
   BuiltinBrain brain_;
-  std::string user_;
+  std::string user_ = testing::NewUser("brain");
   std::vector<MessageRecord> history_;
   int turns_ = 0;
 };

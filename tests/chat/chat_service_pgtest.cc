@@ -6,19 +6,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "common/pg/migrator.h"
-#include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
-#include "gtest/gtest.h"
 #include "services/chat/chat_app.h"
-#include "services/chat/migrations.h"
-#include "services/tasks/migrations.h"
-#include "services/tasks/tasks_app.h"
-#include "tests/harness/postgres_instance.h"
-#include "tests/harness/service_environment.h"
-#include "tests/harness/status_matchers.h"
-#include "tests/harness/tokens.h"
+#include "tests/chat/tasks_beside.h"
 #include "todo/chat/v1/chat.grpc.pb.h"
 
 namespace todo::chat {
@@ -30,25 +20,11 @@ using Stub = v1::ChatService::Stub;
 
 class ChatServiceTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
-    ASSERT_THAT(dsn, IsOk());
-    dsn_ = new std::string(*dsn);
-    common::pg::MigratorOptions migrator;
-    migrator.connect.dsn = *dsn_;
-    migrator.schema = tasks::kSchema;
-    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
-    migrator.schema = kSchema;
-    ASSERT_THAT(common::pg::Migrate(migrator, ChatMigrations()), IsOk());
-  }
+  static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
   ChatServiceTest() {
-    absl::StatusOr<tasks::TasksConfig> tasks_config =
-        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
-    EXPECT_THAT(tasks_config, IsOk());
-    tasks_ = *tasks::TasksApp::Start(*tasks_config, common::time::Clock::Real());
     absl::StatusOr<ChatConfig> config = LoadChatConfig(::todo::testing::ServiceEnvironment(
-        *dsn_, {{"TASKS_ADDR", tasks_->server().local_target()}}));
+        *dsn_, {{"TASKS_ADDR", tasks_.app().server().local_target()}}));
     EXPECT_THAT(config, IsOk());
     absl::StatusOr<std::unique_ptr<ChatApp>> chat =
         ChatApp::Start(*config, common::time::Clock::Real());
@@ -56,13 +32,11 @@ class ChatServiceTest : public ::testing::Test {
     chat_ = *std::move(chat);
     stub_ = v1::ChatService::NewStub(
         grpc::CreateChannel(chat_->server().local_target(), grpc::InsecureChannelCredentials()));
-    static int next_user = 0;
-    user_ = absl::StrCat("chat-", getpid(), "-", next_user++);
   }
 
   void Prepare(grpc::ClientContext& context, const std::string& user) {
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    ::todo::testing::Authorize(context, ::todo::testing::MintToken(user, absl::Now()));
+    context.AddMetadata("authorization", testing::Bearer(user));
   }
 
   grpc::Status Send(const std::string& message, v1::SendMessageResponse* response,
@@ -77,10 +51,10 @@ class ChatServiceTest : public ::testing::Test {
   }
 
   static inline std::string* dsn_ = nullptr;
-  std::unique_ptr<tasks::TasksApp> tasks_;
+  testing::TasksBeside tasks_{*dsn_};
   std::unique_ptr<ChatApp> chat_;
   std::unique_ptr<Stub> stub_;
-  std::string user_;
+  std::string user_ = testing::NewUser("chat");
 };
 
 TEST_F(ChatServiceTest, ATurnAddsATaskAndTheConversationKeepsIt) {

@@ -5,21 +5,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "common/event_loops/event_loops.h"
-#include "common/pg/migrator.h"
-#include "common/rpc/blocking_client.h"
-#include "common/time/clock.h"
-#include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
-#include "gtest/gtest.h"
 #include "services/chat/task_tools.h"
-#include "services/tasks/migrations.h"
-#include "services/tasks/tasks_app.h"
-#include "tests/harness/postgres_instance.h"
-#include "tests/harness/service_environment.h"
-#include "tests/harness/status_matchers.h"
-#include "tests/harness/tokens.h"
+#include "tests/chat/tasks_beside.h"
 
 namespace todo::chat {
 namespace {
@@ -38,35 +26,11 @@ Struct Args(const std::string& json) {
 
 class TaskToolsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
-    ASSERT_THAT(dsn, IsOk());
-    dsn_ = new std::string(*dsn);
-    common::pg::MigratorOptions migrator;
-    migrator.connect.dsn = *dsn_;
-    migrator.schema = tasks::kSchema;
-    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
-  }
-
-  TaskToolsTest() {
-    absl::StatusOr<tasks::TasksConfig> config =
-        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
-    EXPECT_THAT(config, IsOk());
-    absl::StatusOr<std::unique_ptr<tasks::TasksApp>> app =
-        tasks::TasksApp::Start(*config, common::time::Clock::Real());
-    EXPECT_THAT(app, IsOk());
-    tasks_app_ = *std::move(app);
-    client_ = std::make_unique<common::rpc::BlockingClient>(loops_.loop(0),
-                                                            tasks_app_->server().local_target());
-    tools_ = std::make_unique<TaskTools>(client_.get());
-    static int next_user = 0;
-    alice_ = absl::StrCat("alice-", getpid(), "-", next_user++);
-    bob_ = absl::StrCat("bob-", getpid(), "-", next_user++);
-  }
+  static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
   ToolContext As(const std::string& user, const std::string& call_key) {
     ToolContext context;
-    context.authorization = absl::StrCat("Bearer ", ::todo::testing::MintToken(user, absl::Now()));
+    context.authorization = testing::Bearer(user);
     context.call_key = call_key;
     return context;
   }
@@ -75,7 +39,7 @@ class TaskToolsTest : public ::testing::Test {
   ToolOutcome Run(const std::string& user, const std::string& tool, const std::string& json,
                   const std::string& call_key = "") {
     static int next_key = 0;
-    absl::StatusOr<ToolOutcome> outcome = tools_->Run(
+    absl::StatusOr<ToolOutcome> outcome = tasks_.tools().Run(
         tool, Args(json), As(user, call_key.empty() ? absl::StrCat("key-", next_key++) : call_key));
     EXPECT_THAT(outcome, IsOk());
     return outcome.ok() ? *outcome : ToolOutcome{};
@@ -92,12 +56,9 @@ class TaskToolsTest : public ::testing::Test {
   }
 
   static inline std::string* dsn_ = nullptr;
-  common::event_loops::EventLoops loops_{1};
-  std::unique_ptr<tasks::TasksApp> tasks_app_;
-  std::unique_ptr<common::rpc::BlockingClient> client_;
-  std::unique_ptr<TaskTools> tools_;
-  std::string alice_;
-  std::string bob_;
+  testing::TasksBeside tasks_{*dsn_};
+  const std::string alice_ = testing::NewUser("alice");
+  const std::string bob_ = testing::NewUser("bob");
 };
 
 TEST_F(TaskToolsTest, AddThenFindWithEveryField) {
@@ -195,9 +156,9 @@ TEST_F(TaskToolsTest, BadArgumentsAndUnknownToolsAreToolErrors) {
 }
 
 TEST_F(TaskToolsTest, TasksUnreachableFailsTheCallNotTheTool) {
-  tasks_app_->Shutdown();
+  tasks_.app().Shutdown();
   absl::StatusOr<ToolOutcome> outcome =
-      tools_->Run("list_tasks", Args("{}"), As(alice_, "key-down"));
+      tasks_.tools().Run("list_tasks", Args("{}"), As(alice_, "key-down"));
   EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kUnavailable));
 }
 

@@ -7,23 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "common/event_loops/event_loops.h"
 #include "common/pg/connection_pool.h"
-#include "common/pg/migrator.h"
-#include "common/rpc/blocking_client.h"
-#include "common/time/clock.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "services/chat/builtin_brain.h"
-#include "services/chat/migrations.h"
 #include "services/chat/turn_runner.h"
-#include "services/tasks/migrations.h"
-#include "services/tasks/tasks_app.h"
-#include "tests/harness/postgres_instance.h"
-#include "tests/harness/service_environment.h"
-#include "tests/harness/status_matchers.h"
-#include "tests/harness/tokens.h"
+#include "tests/chat/tasks_beside.h"
 
 namespace todo::chat {
 namespace {
@@ -35,17 +22,7 @@ using ::todo::testing::StatusIs;
 
 class TurnRunnerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::string> dsn = ::todo::testing::SharedPostgres().CreateDatabase();
-    ASSERT_THAT(dsn, IsOk());
-    dsn_ = new std::string(*dsn);
-    common::pg::MigratorOptions migrator;
-    migrator.connect.dsn = *dsn_;
-    migrator.schema = tasks::kSchema;
-    ASSERT_THAT(common::pg::Migrate(migrator, tasks::TasksMigrations()), IsOk());
-    migrator.schema = kSchema;
-    ASSERT_THAT(common::pg::Migrate(migrator, ChatMigrations()), IsOk());
-  }
+  static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
   // One chat replica: its own pool, store and runner.
   struct Replica {
@@ -63,23 +40,12 @@ class TurnRunnerTest : public ::testing::Test {
     TurnRunner runner;
   };
 
-  TurnRunnerTest() {
-    absl::StatusOr<tasks::TasksConfig> config =
-        tasks::LoadTasksConfig(::todo::testing::ServiceEnvironment(*dsn_, {}));
-    EXPECT_THAT(config, IsOk());
-    tasks_app_ = *tasks::TasksApp::Start(*config, common::time::Clock::Real());
-    client_ = std::make_unique<common::rpc::BlockingClient>(loops_.loop(0),
-                                                            tasks_app_->server().local_target());
-    tools_ = std::make_unique<TaskTools>(client_.get());
-    replica_ = std::make_unique<Replica>(*dsn_, tools_.get(), &clock_);
-    static int next_user = 0;
-    user_ = absl::StrCat("turns-", getpid(), "-", next_user++);
-  }
+  TurnRunnerTest() : replica_(std::make_unique<Replica>(*dsn_, &tasks_.tools(), &clock_)) {}
 
   TurnRequest Request(const std::string& message, int64_t conversation = 0) {
     TurnRequest request;
     request.user_id = user_;
-    request.authorization = absl::StrCat("Bearer ", ::todo::testing::MintToken(user_, absl::Now()));
+    request.authorization = testing::Bearer(user_);
     request.conversation_id = conversation;
     request.message = message;
     request.time_zone = "Asia/Karachi";
@@ -89,12 +55,9 @@ class TurnRunnerTest : public ::testing::Test {
   static inline std::string* dsn_ = nullptr;
   common::time::FakeClock clock_{
       absl::FromCivil(absl::CivilSecond(2026, 12, 3, 5, 30, 0), absl::UTCTimeZone())};
-  common::event_loops::EventLoops loops_{1};
-  std::unique_ptr<tasks::TasksApp> tasks_app_;
-  std::unique_ptr<common::rpc::BlockingClient> client_;
-  std::unique_ptr<TaskTools> tools_;
+  testing::TasksBeside tasks_{*dsn_};
   std::unique_ptr<Replica> replica_;
-  std::string user_;
+  std::string user_ = testing::NewUser("turns");
 };
 
 TEST_F(TurnRunnerTest, AConversationContinuesOnAnotherReplica) {
@@ -109,7 +72,7 @@ TEST_F(TurnRunnerTest, AConversationContinuesOnAnotherReplica) {
   EXPECT_EQ(conversation->title, "Add a task to call Mom tomorrow");
 
   // Another replica (a fresh pool and store) resolves "it" from Postgres.
-  Replica other(*dsn_, tools_.get(), &clock_);
+  Replica other(*dsn_, &tasks_.tools(), &clock_);
   absl::StatusOr<TurnResult> second =
       other.runner.Run(Request("Mark it as complete", first->conversation_id));
   ASSERT_THAT(second, IsOk());
