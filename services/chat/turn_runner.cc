@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/client_status.h"
 #include "common/status/status_macros.h"
+#include "common/text/text_rules.h"
 #include "services/chat/language/local_clock.h"
 
 namespace todo::chat {
@@ -13,13 +14,6 @@ namespace {
 
 // How long a retried SendMessage gets its first answer.
 constexpr absl::Duration kReplayWindow = absl::Hours(24);
-
-// Code points of UTF-8 text (continuation bytes are not counted).
-size_t CodePoints(absl::string_view text) {
-  size_t count = 0;
-  for (const char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count;
-}
 
 }  // namespace
 
@@ -40,7 +34,7 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
                                            const TurnToolsObserver& observer) {
   const std::string message(absl::StripAsciiWhitespace(request.message));
   if (message.empty()) return absl::InvalidArgumentError("message must not be empty");
-  if (CodePoints(message) > limits_.max_message_chars) {
+  if (common::text::CountCharacters(message) > limits_.max_message_chars) {
     return absl::InvalidArgumentError(
         absl::StrCat("message must be at most ", limits_.max_message_chars, " characters"));
   }
