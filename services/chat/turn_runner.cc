@@ -34,6 +34,11 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
                                            const TurnToolsObserver& observer) {
   const std::string message(absl::StripAsciiWhitespace(request.message));
   if (message.empty()) return absl::InvalidArgumentError("message must not be empty");
+  // Postgres text cannot hold NUL; other control characters are no
+  // message's (line breaks and tabs are).
+  if (common::text::HasControlCharacters(message, common::text::LineBreaks::kAllowed)) {
+    return absl::InvalidArgumentError("message must not contain control characters");
+  }
   if (common::text::CountCharacters(message) > limits_.max_message_chars) {
     return absl::InvalidArgumentError(
         absl::StrCat("message must be at most ", limits_.max_message_chars, " characters"));

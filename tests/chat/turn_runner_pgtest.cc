@@ -118,6 +118,9 @@ TEST_F(TurnRunnerTest, RefusesBadInput) {
   EXPECT_THAT(replica_->runner.Run(Request("   ")), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(replica_->runner.Run(Request(std::string(4001, 'x'))),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(replica_->runner.Run(Request(std::string("add milk\0now", 12))),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(replica_->runner.Run(Request("add milk\nand\teggs")), IsOk());
   // 4,000 characters of two bytes each are within the limit.
   std::string accented;
   for (int i = 0; i < 4000; ++i) accented += "\xc3\xa9";
