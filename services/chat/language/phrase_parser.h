@@ -33,6 +33,8 @@ std::optional<WordNumber> WordNumberAt(const std::vector<Token>& tokens, size_t 
 // A day of the month: "12", "12th", "twelfth", "twenty first".
 std::optional<WordNumber> DayNumberAt(const std::vector<Token>& tokens, size_t i);
 bool ValidDay(int year, int month, int day);
+// morning, afternoon, evening, night: their default times, in minutes.
+std::optional<int> PartOfDayMinutes(absl::string_view word);
 // Words after "1-2" or "3/4" that make it a quantity, not a date.
 bool IsQuantityWord(const Token& token);
 
@@ -83,13 +85,10 @@ class Parser {
 
   DatePhrase Resolve(size_t first, const Piece& piece) const;
 
-  // morning, afternoon, evening, night: their default times.
+  // The part of the day token `i` names, in minutes.
   std::optional<int> PartOfDay(size_t i) const {
-    if (WordAt(i, "morning")) return 9 * 60;
-    if (WordAt(i, "afternoon")) return 15 * 60;
-    if (WordAt(i, "evening")) return 19 * 60;
-    if (WordAt(i, "night")) return 20 * 60;
-    return std::nullopt;
+    if (i >= tokens_.size() || tokens_[i].kind != Token::Kind::kWord) return std::nullopt;
+    return PartOfDayMinutes(tokens_[i].text);
   }
 
   std::optional<Piece> DateAt(size_t i) const;

@@ -91,6 +91,14 @@ std::optional<WordNumber> DayNumberAt(const std::vector<Token>& tokens, size_t i
   return word;
 }
 
+std::optional<int> PartOfDayMinutes(absl::string_view word) {
+  if (word == "morning") return 9 * 60;
+  if (word == "afternoon") return 15 * 60;
+  if (word == "evening") return 19 * 60;
+  if (word == "night") return 20 * 60;
+  return std::nullopt;
+}
+
 bool ValidDay(int year, int month, int day) {
   if (month < 1 || month > 12 || day < 1 || day > 31) return false;
   const absl::CivilDay made(year, month, day);

@@ -35,14 +35,11 @@ std::optional<Unit> UnitWord(const Token& token) {
   return std::nullopt;
 }
 
+// "morning" or "mornings": the part of the day's default time.
 std::optional<int> PartOfDayMinutes(const Token& token) {
-  std::string word = token.text;
-  if (word.size() > 1 && word.back() == 's') word.pop_back();
-  if (word == "morning") return 9 * 60;
-  if (word == "afternoon") return 15 * 60;
-  if (word == "evening") return 19 * 60;
-  if (word == "night") return 20 * 60;
-  return std::nullopt;
+  absl::string_view word = token.text;
+  if (word.size() > 1 && word.back() == 's') word.remove_suffix(1);
+  return internal::PartOfDayMinutes(word);
 }
 
 bool PluralWeekday(const Token& token) {
