@@ -48,6 +48,13 @@ std::string Text(const Struct& object, const std::string& name) {
   return value == nullptr ? "" : value->string_value();
 }
 
+// A case's first expected result; nullptr when it expects none.
+const Struct* FirstResult(const Struct& test) {
+  const google::protobuf::Value* results = Field(test, "Results");
+  if (results == nullptr || results->list_value().values().empty()) return nullptr;
+  return &results->list_value().values(0).struct_value();
+}
+
 absl::CivilSecond Reference(const Struct& test) {
   absl::CivilSecond reference(2016, 11, 7, 0, 0, 0);  // the data's usual reference
   if (const auto* context = Field(test, "Context")) {
@@ -96,9 +103,9 @@ TEST(RecognizersDatetimeTest, DateParser) {
   for (const auto& item : cases.values()) {
     const Struct& test = item.struct_value();
     const std::string input = Text(test, "Input");
-    const auto* results = Field(test, "Results");
-    if (results == nullptr || results->list_value().values().empty()) continue;
-    const Struct& result = results->list_value().values(0).struct_value();
+    const Struct* first = FirstResult(test);
+    if (first == nullptr) continue;
+    const Struct& result = *first;
     const Struct& value = Field(result, "Value")->struct_value();
     const auto* future = Field(value, "FutureResolution");
     if (future == nullptr) continue;
@@ -135,9 +142,9 @@ TEST(RecognizersDatetimeTest, TimeParser) {
   for (const auto& item : cases.values()) {
     const Struct& test = item.struct_value();
     const std::string input = Text(test, "Input");
-    const auto* results = Field(test, "Results");
-    if (results == nullptr || results->list_value().values().empty()) continue;
-    const Struct& result = results->list_value().values(0).struct_value();
+    const Struct* first = FirstResult(test);
+    if (first == nullptr) continue;
+    const Struct& result = *first;
     const auto* future = Field(Field(result, "Value")->struct_value(), "FutureResolution");
     if (future == nullptr) continue;
     const std::string expected = Text(future->struct_value(), "time").substr(0, 5);
@@ -194,14 +201,11 @@ TEST(RecognizersDatetimeTest, SetParser) {
   for (const auto& item : cases.values()) {
     const Struct& test = item.struct_value();
     const std::string input = Text(test, "Input");
-    const auto* results = Field(test, "Results");
-    if (results == nullptr || results->list_value().values().empty()) continue;
-    const Struct& result = results->list_value().values(0).struct_value();
+    const Struct* first = FirstResult(test);
+    if (first == nullptr) continue;
+    const Struct& result = *first;
     std::string expected = Text(Field(result, "Value")->struct_value(), "Timex");
     if (expected == "TMO") expected = "T09";  // "every morning": our morning is 09:00
-    if (expected == "T15" || expected == "T09" || expected == "T16" || expected == "T21") {
-      // A daily time; Recognizers leaves the period out of the timex.
-    }
     ++total;
     std::optional<RecurrencePhrase> found = FindRecurrence(input, Reference(test));
     const std::string got = found.has_value() ? Timex(*found) : "none";
@@ -232,7 +236,7 @@ TEST(RecognizersDatetimeTest, DateTimeModelTasksMode) {
     const Struct& test = item.struct_value();
     const std::string input = Text(test, "Input");
     const absl::CivilSecond reference = Reference(test);
-    const auto* results = Field(test, "Results");
+    const Struct* first = FirstResult(test);
     ++total;
     const std::vector<DatePhrase> dates = FindDatePhrases(input, reference);
     const std::optional<RecurrencePhrase> recurrence = FindRecurrence(input, reference);
@@ -245,7 +249,7 @@ TEST(RecognizersDatetimeTest, DateTimeModelTasksMode) {
                                absl::FormatCivilTime(*dates[0].time).substr(11, 5))
                 : absl::FormatCivilTime(dates[0].day);
     }
-    if (results == nullptr || results->list_value().values().empty()) {
+    if (first == nullptr) {
       if (got == "none") {
         ++tally.matched;
       } else {
@@ -253,7 +257,7 @@ TEST(RecognizersDatetimeTest, DateTimeModelTasksMode) {
       }
       continue;
     }
-    const Struct& result = results->list_value().values(0).struct_value();
+    const Struct& result = *first;
     const std::string type = Text(result, "TypeName");
     const auto& values =
         Field(Field(result, "Resolution")->struct_value(), "values")->list_value().values();
