@@ -182,9 +182,9 @@ std::vector<std::string> Clauses(absl::string_view text) {
       for (const char* joiner : {" and then ", ", then ", " then ", " and ", ", and "}) {
         for (size_t at = lower.find(joiner); at != std::string::npos;
              at = lower.find(joiner, at + 1)) {
-          const std::string after = lower.substr(at + strlen(joiner));
-          if (IntentOf(after) != Intent::kOutOfScope && IntentOf(after) != Intent::kConfirm &&
-              IntentOf(after) != Intent::kDecline && (cut == std::string::npos || at < cut)) {
+          if (cut != std::string::npos && at >= cut) continue;
+          const Intent next = IntentOf(lower.substr(at + strlen(joiner)));
+          if (next != Intent::kOutOfScope && next != Intent::kConfirm && next != Intent::kDecline) {
             cut = at, skip = strlen(joiner);
           }
         }
