@@ -23,11 +23,20 @@ struct Turn {
   const language::LocalClock* clock = nullptr;
 };
 
+struct BrainReply {
+  std::string text;
+  // A bulk or destructive action the reply asks the user to confirm,
+  // stored with the reply (MessageRecord::pending_action); the next turn's
+  // brain finds it on the last message of its history. Its shape is the
+  // brain's own. Empty: nothing waits.
+  google::protobuf::Struct pending_action;
+};
+
 class Brain {
  public:
   virtual ~Brain() = default;
-  // The reply; UNAVAILABLE when the brain cannot answer (a provider down).
-  virtual absl::StatusOr<std::string> Reply(const Turn& turn, TurnTools& tools) = 0;
+  // UNAVAILABLE when the brain cannot answer (a provider down).
+  virtual absl::StatusOr<BrainReply> Reply(const Turn& turn, TurnTools& tools) = 0;
 };
 
 }  // namespace todo::chat

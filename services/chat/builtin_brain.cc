@@ -1,5 +1,6 @@
 #include "services/chat/builtin_brain.h"
 
+#include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -62,11 +63,37 @@ language::DateOptions OptionsFor(const language::LocalClock& clock) {
   return options;
 }
 
+const char* ToolFor(Intent intent) {
+  switch (intent) {
+    case Intent::kReopen:
+      return "reopen_task";
+    case Intent::kDelete:
+      return "delete_task";
+    case Intent::kUpdate:
+      return "update_task";
+    default:
+      return "complete_task";
+  }
+}
+// "That would delete 3 tasks", "Deleted 3 tasks".
+const char* VerbFor(absl::string_view tool) {
+  return tool == "delete_task"   ? "delete"
+         : tool == "reopen_task" ? "reopen"
+         : tool == "update_task" ? "change"
+                                 : "complete";
+}
+const char* DoneFor(absl::string_view tool) {
+  return tool == "delete_task"   ? "Deleted"
+         : tool == "reopen_task" ? "Reopened"
+         : tool == "update_task" ? "Updated"
+                                 : "Completed";
+}
+
 class TurnHandler {
  public:
   TurnHandler(const Turn& turn, TurnTools& tools) : turn_(turn), tools_(tools) {}
 
-  absl::StatusOr<std::string> Run() {
+  absl::StatusOr<BrainReply> Run() {
     const language::LocalClock& clock = *turn_.clock;
     std::vector<std::string> replies;
     for (const Request& request :
@@ -74,7 +101,8 @@ class TurnHandler {
       ASSIGN_OR_RETURN(std::string reply, Handle(request));
       replies.push_back(std::move(reply));
     }
-    return absl::StrJoin(replies, "\n");
+    answer_.text = absl::StrJoin(replies, "\n");
+    return std::move(answer_);
   }
 
  private:
@@ -90,10 +118,12 @@ class TurnHandler {
       case Intent::kUpdate:
         return Change(request);
       case Intent::kConfirm:
-      case Intent::kDecline:
+        if (const Struct* pending = PendingAction()) return CarryOut(*pending);
         return std::string(
-            "There is nothing waiting for a yes or no. What would you like to do "
-            "with your tasks?");
+            "There is nothing waiting for a yes. What would you like to do with your tasks?");
+      case Intent::kDecline:
+        if (PendingAction() != nullptr) return std::string("OK, I left them as they are.");
+        return std::string("OK. What would you like to do with your tasks?");
       case Intent::kGreeting:
       case Intent::kHelp:
         return std::string(
@@ -201,9 +231,8 @@ class TurnHandler {
         if (std::optional<int64_t> id = FromLastListing(target.ordinal)) return id;
         *reply = "I don't have a list to count in; ask me to show your tasks first.";
         return std::optional<int64_t>();
-      case TaskReference::Kind::kAll:
-        *reply = "I don't delete or change all your tasks at once; tell me which ones.";
-        return std::optional<int64_t>();
+      case TaskReference::Kind::kListed:
+      case TaskReference::Kind::kSet:  // ChangeMany's
       case TaskReference::Kind::kWords:
         return Search(request, reply);
       case TaskReference::Kind::kNone:
@@ -280,17 +309,17 @@ class TurnHandler {
   }
 
   absl::StatusOr<std::string> Change(const Request& request) {
+    if (request.target.kind == TaskReference::Kind::kListed ||
+        request.target.kind == TaskReference::Kind::kSet) {
+      return ChangeMany(request);
+    }
     std::string reply;
     ASSIGN_OR_RETURN(std::optional<int64_t> id, Resolve(request, &reply));
     if (!id.has_value()) return reply;
     Struct args;
     (*args.mutable_fields())["task_id"].set_number_value(static_cast<double>(*id));
-    const char* tool = "complete_task";
-    const char* done = "Completed";
-    if (request.intent == Intent::kReopen) tool = "reopen_task", done = "Reopened";
-    if (request.intent == Intent::kDelete) tool = "delete_task", done = "Deleted";
+    const char* tool = ToolFor(request.intent);
     if (request.intent == Intent::kUpdate) {
-      tool = "update_task", done = "Updated";
       PutFields(request, args);
       if (args.fields().size() == 1) {
         return std::string(
@@ -302,17 +331,142 @@ class TurnHandler {
     if (outcome.is_error) {
       return absl::StrCat("I couldn't do that: ", TextOf(outcome.result, "error"), ".");
     }
-    return absl::StrCat(done, " \"", TextOf(outcome.result, "title"), "\"",
+    return absl::StrCat(DoneFor(tool), " \"", TextOf(outcome.result, "title"), "\"",
                         request.intent == Intent::kUpdate ? Details(request) : "", ".");
+  }
+
+  // The tasks a set names: the last listing's, or those list_tasks finds
+  // with the set's filters; a reply instead when there are none.
+  absl::StatusOr<std::vector<const Struct*>> TasksOfSet(const Request& request,
+                                                        std::string* reply) {
+    if (request.target.kind == TaskReference::Kind::kListed) {
+      for (const ToolCallRecord* call : RecentCalls()) {
+        if (call->tool == "list_tasks") return TasksOf(call->result);
+      }
+      *reply = "Which tasks do you mean? Ask me to show them first.";
+      return std::vector<const Struct*>();
+    }
+    const language::TaskSet& set = request.target.set;
+    Struct args;
+    auto& fields = *args.mutable_fields();
+    fields["status"].set_string_value(set.status);
+    if (set.search.has_value()) fields["search"].set_string_value(*set.search);
+    if (!set.tags.empty()) {
+      auto& tags = *fields["tags"].mutable_list_value();
+      for (const std::string& tag : set.tags) tags.add_values()->set_string_value(tag);
+    }
+    if (set.due_from.has_value()) {
+      fields["due_from"].set_string_value(Rfc3339(*turn_.clock, *set.due_from));
+    }
+    if (set.due_to.has_value()) {
+      fields["due_to"].set_string_value(Rfc3339(*turn_.clock, *set.due_to));
+    }
+    ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("list_tasks", args));
+    if (outcome.is_error) {
+      *reply = absl::StrCat("I couldn't find them: ", TextOf(outcome.result, "error"), ".");
+      return std::vector<const Struct*>();
+    }
+    listed_.push_back(std::move(outcome.result));
+    return TasksOf(listed_.back());
+  }
+
+  // "delete all my tasks", "reschedule my morning meetings to 2 PM", "complete
+  // them". Deleting several, or changing every task, waits for a yes.
+  absl::StatusOr<std::string> ChangeMany(const Request& request) {
+    const char* tool = ToolFor(request.intent);
+    Struct fields;
+    if (request.intent == Intent::kUpdate) {
+      PutFields(request, fields);
+      if (fields.fields().empty()) {
+        return std::string("What should I change: the due date, the priority or the tags?");
+      }
+    }
+    std::string reply;
+    ASSIGN_OR_RETURN(std::vector<const Struct*> tasks, TasksOfSet(request, &reply));
+    if (!reply.empty()) return reply;
+    if (tasks.empty()) return std::string("No tasks match, so nothing changed.");
+    const bool ask =
+        tasks.size() > 1 &&
+        (request.intent == Intent::kDelete ||
+         (request.target.kind == TaskReference::Kind::kSet && request.target.set.everything));
+    if (!ask) return CarryOut(tool, tasks, fields);
+    auto& action = *answer_.pending_action.mutable_fields();
+    action["tool"].set_string_value(tool);
+    *action["fields"].mutable_struct_value() = fields;
+    auto& ids = *action["task_ids"].mutable_list_value();
+    reply = absl::StrCat("That would ", VerbFor(tool), " ", tasks.size(), " tasks:");
+    int n = 0;
+    for (const Struct* task : tasks) {
+      ids.add_values()->set_number_value(NumberOf(*task, "id"));
+      absl::StrAppend(&reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
+                      static_cast<int64_t>(NumberOf(*task, "id")), ")");
+    }
+    absl::StrAppend(&reply, "\nShall I go ahead? Say yes to ", VerbFor(tool),
+                    " them; anything else leaves them as they are.");
+    return reply;
+  }
+
+  // The action the previous reply asked to confirm, if it did.
+  const Struct* PendingAction() const {
+    if (turn_.history.empty() || turn_.history.back().role != "assistant" ||
+        turn_.history.back().pending_action.fields().empty()) {
+      return nullptr;
+    }
+    return &turn_.history.back().pending_action;
+  }
+
+  absl::StatusOr<std::string> CarryOut(const Struct& pending) {
+    std::vector<Struct> tasks;
+    auto ids = pending.fields().find("task_ids");
+    if (ids != pending.fields().end()) {
+      for (const auto& id : ids->second.list_value().values()) {
+        (*tasks.emplace_back().mutable_fields())["id"].set_number_value(id.number_value());
+      }
+    }
+    std::vector<const Struct*> pointers;
+    for (const Struct& task : tasks) pointers.push_back(&task);
+    auto fields = pending.fields().find("fields");
+    return CarryOut(TextOf(pending, "tool"), pointers,
+                    fields == pending.fields().end() ? Struct() : fields->second.struct_value());
+  }
+
+  // Runs `tool` on each task with `fields`; says what changed and what not.
+  absl::StatusOr<std::string> CarryOut(const std::string& tool,
+                                       const std::vector<const Struct*>& tasks,
+                                       const Struct& fields) {
+    std::vector<std::string> changed;
+    std::vector<std::string> failed;
+    for (const Struct* task : tasks) {
+      Struct args = fields;
+      (*args.mutable_fields())["task_id"].set_number_value(NumberOf(*task, "id"));
+      ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call(tool, args));
+      if (outcome.is_error) {
+        failed.push_back(absl::StrCat("#", static_cast<int64_t>(NumberOf(*task, "id")), " (",
+                                      TextOf(outcome.result, "error"), ")"));
+      } else {
+        changed.push_back(absl::StrCat("\"", TextOf(outcome.result, "title"), "\""));
+      }
+    }
+    std::string reply = changed.empty() ? std::string("Nothing changed.")
+                                        : absl::StrCat(DoneFor(tool), " ", changed.size(),
+                                                       changed.size() == 1 ? " task: " : " tasks: ",
+                                                       absl::StrJoin(changed, ", "), ".");
+    if (!failed.empty()) {
+      absl::StrAppend(&reply, " Not changed: ", absl::StrJoin(failed, ", "), ".");
+    }
+    return reply;
   }
 
   const Turn& turn_;
   TurnTools& tools_;
+  BrainReply answer_;
+  // Results of this turn's own set listings, which tasks point into.
+  std::deque<Struct> listed_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::string> BuiltinBrain::Reply(const Turn& turn, TurnTools& tools) {
+absl::StatusOr<BrainReply> BuiltinBrain::Reply(const Turn& turn, TurnTools& tools) {
   return TurnHandler(turn, tools).Run();
 }
 

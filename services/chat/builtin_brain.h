@@ -7,8 +7,10 @@
 // the tools, and says exactly what changed.
 //
 // It never guesses a destructive act: words that match several tasks get a
-// question back, and "delete all my tasks" is refused with the way to do it
-// one by one. Numeric dates read day-first outside the Americas (and
+// question back, and deleting several tasks or changing every task ("delete
+// all my tasks", "complete everything") lists them and waits for a yes, kept
+// as the reply's pending action: "yes" next carries out exactly what was
+// listed, anything else drops it. Numeric dates read day-first outside the Americas (and
 // month-first there and when the user gave no zone).
 
 #include <string>
@@ -19,7 +21,7 @@ namespace todo::chat {
 
 class BuiltinBrain final : public Brain {
  public:
-  absl::StatusOr<std::string> Reply(const Turn& turn, TurnTools& tools) override;
+  absl::StatusOr<BrainReply> Reply(const Turn& turn, TurnTools& tools) override;
 };
 
 }  // namespace todo::chat

@@ -20,7 +20,8 @@ using common::pg::Result;
 using common::pg::Statement;
 
 #define CONVERSATION_COLUMNS "id, title, created_at, updated_at"
-#define MESSAGE_COLUMNS "id, conversation_id, role, content, tool_calls::text, created_at"
+#define MESSAGE_COLUMNS \
+  "id, conversation_id, role, content, tool_calls::text, created_at, pending_action::text"
 
 constexpr Statement kInsertConversation{
     "chat_insert_conversation",
@@ -53,8 +54,8 @@ constexpr Statement kTouchConversation{
     "WHERE user_id = $1 AND id = $2"};
 constexpr Statement kInsertMessage{
     "chat_insert_message",
-    "INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, created_at) "
-    "VALUES ($2, $1, $3, $4, $5::jsonb, $6) RETURNING " MESSAGE_COLUMNS};
+    "INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, created_at, "
+    "pending_action) VALUES ($2, $1, $3, $4, $5::jsonb, $6, $7::jsonb) RETURNING " MESSAGE_COLUMNS};
 constexpr Statement kDeleteConversation{
     "chat_delete_conversation", "DELETE FROM chat.conversations WHERE user_id = $1 AND id = $2"};
 constexpr Statement kPurgeConversations{"chat_purge_conversations",
@@ -109,6 +110,14 @@ std::string ToolCallsJson(const std::vector<ToolCallRecord>& calls) {
   return json;
 }
 
+// NULL when nothing waits.
+std::optional<std::string> PendingActionJson(const google::protobuf::Struct& action) {
+  if (action.fields().empty()) return std::nullopt;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(action, &json);
+  return json;
+}
+
 absl::StatusOr<std::vector<ToolCallRecord>> ParseToolCalls(absl::string_view json) {
   google::protobuf::ListValue list;
   if (!google::protobuf::util::JsonStringToMessage(std::string(json), &list).ok()) {
@@ -141,6 +150,11 @@ absl::StatusOr<MessageRecord> ReadMessage(const Result& result, int row) {
   message.content = std::string(result.GetText(row, 3));
   ASSIGN_OR_RETURN(message.tool_calls, ParseToolCalls(result.GetText(row, 4)));
   ASSIGN_OR_RETURN(message.created_at, result.GetTime(row, 5));
+  if (!result.IsNull(row, 6) && !google::protobuf::util::JsonStringToMessage(
+                                     std::string(result.GetText(row, 6)), &message.pending_action)
+                                     .ok()) {
+    return absl::InternalError("a stored pending action is not a JSON object");
+  }
   return message;
 }
 
@@ -269,20 +283,23 @@ absl::StatusOr<std::vector<MessageRecord>> ChatStore::RecentMessages(absl::strin
 
 absl::StatusOr<MessageRecord> ChatStore::AppendMessage(
     absl::string_view user_id, int64_t conversation_id, absl::string_view role,
-    absl::string_view content, const std::vector<ToolCallRecord>& tool_calls) {
+    absl::string_view content, const std::vector<ToolCallRecord>& tool_calls,
+    const google::protobuf::Struct& pending_action) {
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
   ASSIGN_OR_RETURN(common::pg::Transaction tx, common::pg::Transaction::Begin(*conn));
   const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(Result touched, tx.Execute(kTouchConversation,
                                               Params().Add(user_id).Add(conversation_id).Add(now)));
   if (touched.affected_rows() == 0) return ConversationNotFound(conversation_id);
-  ASSIGN_OR_RETURN(Result inserted, tx.Execute(kInsertMessage, Params()
-                                                                   .Add(user_id)
-                                                                   .Add(conversation_id)
-                                                                   .Add(role)
-                                                                   .Add(content)
-                                                                   .Add(ToolCallsJson(tool_calls))
-                                                                   .Add(now)));
+  ASSIGN_OR_RETURN(Result inserted,
+                   tx.Execute(kInsertMessage, Params()
+                                                  .Add(user_id)
+                                                  .Add(conversation_id)
+                                                  .Add(role)
+                                                  .Add(content)
+                                                  .Add(ToolCallsJson(tool_calls))
+                                                  .Add(now)
+                                                  .AddOptional(PendingActionJson(pending_action))));
   ASSIGN_OR_RETURN(MessageRecord message, ReadMessage(inserted, 0));
   RETURN_IF_ERROR(tx.Commit());
   return message;

@@ -45,6 +45,9 @@ struct MessageRecord {
   std::string content;
   std::vector<ToolCallRecord> tool_calls;
   absl::Time created_at;
+  // An assistant message's question ("delete all 12 tasks?") keeps the
+  // action it asks about until the next turn; empty when nothing waits.
+  google::protobuf::Struct pending_action;
 };
 
 struct ConversationPage {
@@ -85,7 +88,8 @@ class ChatStore {
   // Appends a message and marks the conversation active.
   absl::StatusOr<MessageRecord> AppendMessage(absl::string_view user_id, int64_t conversation_id,
                                               absl::string_view role, absl::string_view content,
-                                              const std::vector<ToolCallRecord>& tool_calls);
+                                              const std::vector<ToolCallRecord>& tool_calls,
+                                              const google::protobuf::Struct& pending_action = {});
   absl::Status DeleteConversation(absl::string_view user_id, int64_t id);
   // The turn answered under `request_id` since `since`, if any.
   absl::StatusOr<std::optional<StoredTurn>> FindTurn(absl::string_view user_id,

@@ -86,10 +86,12 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
                                    : absl::StrCat("chat-request-", request.request_id);
   TurnTools tools(tools_, context, turn_key, limits_.max_tool_calls, observer);
   const Turn turn{message, std::move(history), &clock};
-  ASSIGN_OR_RETURN(std::string reply, brain_->Reply(turn, tools));
-  RETURN_IF_ERROR(
-      store_->AppendMessage(request.user_id, conversation_id, "assistant", reply, tools.calls())
-          .status());
+  ASSIGN_OR_RETURN(BrainReply answer, brain_->Reply(turn, tools));
+  std::string reply = std::move(answer.text);
+  RETURN_IF_ERROR(store_
+                      ->AppendMessage(request.user_id, conversation_id, "assistant", reply,
+                                      tools.calls(), answer.pending_action)
+                      .status());
   if (!request.request_id.empty()) {
     RETURN_IF_ERROR(store_->SaveTurn(request.user_id, request.request_id,
                                      {fingerprint, conversation_id, reply, tools.calls()},

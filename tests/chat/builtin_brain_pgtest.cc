@@ -58,18 +58,19 @@ class BuiltinBrainTest : public ::testing::Test {
   Said Say(const std::string& message) {
     TurnTools turn_tools(&tasks_.tools(), Context(), absl::StrCat("turn-", turns_++), 10);
     Turn turn{message, history_, clock_.get()};
-    absl::StatusOr<std::string> reply = brain_.Reply(turn, turn_tools);
+    absl::StatusOr<BrainReply> reply = brain_.Reply(turn, turn_tools);
     EXPECT_THAT(reply, IsOk()) << message;
     MessageRecord user;
     user.role = "user";
     user.content = message;
     MessageRecord assistant;
     assistant.role = "assistant";
-    assistant.content = reply.value_or("");
+    assistant.content = reply.ok() ? reply->text : "";
     assistant.tool_calls = turn_tools.calls();
+    if (reply.ok()) assistant.pending_action = reply->pending_action;
     history_.push_back(user);
     history_.push_back(assistant);
-    return {reply.value_or(""), turn_tools.calls()};
+    return {assistant.content, turn_tools.calls()};
   }
 
   // The user's tasks as "title [status]", by id.
@@ -163,6 +164,49 @@ TEST_F(BuiltinBrainTest, AnotherUsersTaskIsNotFound) {  // row 22
   const Said attempt = Say(absl::StrCat("Delete task ", id));
   EXPECT_THAT(attempt.reply, HasSubstr("not found"));
   EXPECT_THAT(attempt.reply, ::testing::Not(HasSubstr("secret")));
+}
+
+TEST_F(BuiltinBrainTest, DeletingSeveralWaitsForAYes) {
+  Say("add buy milk");
+  Say("add walk the dog");
+  const Said asked = Say("delete all my tasks");
+  EXPECT_THAT(asked.tools(), ElementsAre("list_tasks"));  // no delete_task yet
+  EXPECT_THAT(asked.reply, HasSubstr("That would delete 2 tasks"));
+  Say("add pay rent");  // anything else drops the question...
+  EXPECT_THAT(Say("yes").tools(), ElementsAre());
+  EXPECT_THAT(Tasks(),
+              ElementsAre("Buy milk [pending]", "Walk the dog [pending]", "Pay rent [pending]"));
+  Say("delete everything");
+  EXPECT_THAT(Say("no").reply, HasSubstr("left them"));
+  EXPECT_EQ(Tasks().size(), 3u);
+  Say("please remove all my tasks");
+  Say("add call mom");  // ...and a task added after the question is not in it
+  Say("remove all my tasks");
+  const Said yes = Say("Yes, go ahead");
+  EXPECT_THAT(yes.tools(), ElementsAre("delete_task", "delete_task", "delete_task", "delete_task"));
+  EXPECT_THAT(yes.reply, HasSubstr("Deleted 4 tasks"));
+  EXPECT_THAT(Tasks(), ElementsAre());
+}
+
+TEST_F(BuiltinBrainTest, SetsChangeTogether) {  // row 21, and "them"
+  clock_ = std::make_unique<language::LocalClock>(*language::LocalClock::ForZone(
+      "Asia/Karachi",
+      absl::FromCivil(absl::CivilSecond(2026, 12, 3, 2, 0, 0), absl::UTCTimeZone())));  // 07:00
+  Say("add standup meeting today at 9am #meeting");
+  Say("add design meeting today at 10:30 #meeting");
+  Say("add review meeting today at 4pm #meeting");
+  const Said moved = Say("Reschedule my morning meetings to 2 PM");
+  EXPECT_THAT(moved.tools(), ElementsAre("list_tasks", "update_task", "update_task"));
+  EXPECT_EQ(moved.Arg(0, "due_from"), "\"2026-12-03T00:00:00+05:00\"");
+  EXPECT_EQ(moved.Arg(0, "due_to"), "\"2026-12-03T12:00:00+05:00\"");
+  EXPECT_EQ(moved.Arg(1, "due_date"), "\"2026-12-03T14:00:00+05:00\"");
+  EXPECT_EQ(moved.Arg(2, "due_date"), "\"2026-12-03T14:00:00+05:00\"");
+  EXPECT_THAT(moved.reply, HasSubstr("Updated 2 tasks"));
+  Say("show my meeting tasks");
+  EXPECT_THAT(Say("complete them").tools(),
+              ElementsAre("complete_task", "complete_task", "complete_task"));
+  EXPECT_THAT(Tasks(), ElementsAre("Standup meeting [completed]", "Design meeting [completed]",
+                                   "Review meeting [completed]"));
 }
 
 }  // namespace

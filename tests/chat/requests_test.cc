@@ -95,8 +95,39 @@ TEST(RequestsTest, TargetsByIdOrdinalPronounAndWords) {
   const Request done = One("Done with timesheets");
   EXPECT_EQ(done.intent, Intent::kComplete);
   EXPECT_EQ(done.target.words, "timesheets");
+}
+
+TEST(RequestsTest, SetsOfTasks) {
   const Request all = One("delete all my tasks");
-  EXPECT_EQ(all.target.kind, Kind::kAll);
+  EXPECT_EQ(all.intent, Intent::kDelete);
+  EXPECT_EQ(all.target.kind, Kind::kSet);
+  EXPECT_TRUE(all.target.set.everything);
+  EXPECT_EQ(all.target.set.status, "all");
+  const Request completed = One("please remove all completed tasks");
+  EXPECT_EQ(completed.target.kind, Kind::kSet);
+  EXPECT_EQ(completed.target.set.status, "completed");
+  const Request work = One("mark every work task as done");
+  EXPECT_EQ(work.intent, Intent::kComplete);
+  EXPECT_EQ(work.target.set.status, "pending");
+  EXPECT_THAT(work.target.set.tags, ElementsAre("work"));
+  EXPECT_FALSE(work.target.set.everything);
+  // Row 21.
+  const Request morning = One("Reschedule my morning meetings to 2 PM");
+  EXPECT_EQ(morning.intent, Intent::kUpdate);
+  EXPECT_EQ(morning.target.kind, Kind::kSet);
+  EXPECT_EQ(morning.target.set.search, "meeting");
+  EXPECT_EQ(morning.target.set.due_from, absl::CivilMinute(2026, 12, 3, 0, 0));
+  EXPECT_EQ(morning.target.set.due_to, absl::CivilMinute(2026, 12, 3, 12, 0));
+  EXPECT_EQ(morning.due, absl::CivilMinute(2026, 12, 3, 14, 0));
+  const Request overdue = One("move all overdue tasks to friday");
+  EXPECT_EQ(overdue.target.set.due_to, absl::CivilMinute(kNow));
+  EXPECT_EQ(overdue.due, absl::CivilMinute(2026, 12, 4, 23, 59));
+  EXPECT_EQ(One("delete them").target.kind, Kind::kListed);
+  EXPECT_EQ(One("complete all of those").target.kind, Kind::kListed);
+  // "all" inside a new title is the title's.
+  const Request renamed = One("rename task 3 to all hands meeting");
+  EXPECT_EQ(renamed.target.kind, Kind::kId);
+  EXPECT_EQ(renamed.title, "all hands meeting");
 }
 
 TEST(RequestsTest, Updates) {
@@ -127,6 +158,12 @@ TEST(RequestsTest, SeveralRequestsConfirmationsAndOutOfScope) {
   EXPECT_EQ(One("add buy bread and butter").title, "Buy bread and butter");
   EXPECT_EQ(One("yes").intent, Intent::kConfirm);
   EXPECT_EQ(One("No.").intent, Intent::kDecline);
+  EXPECT_EQ(One("Yes, go ahead").intent, Intent::kConfirm);
+  EXPECT_EQ(One("sure, delete them please").intent, Intent::kConfirm);
+  EXPECT_EQ(One("no thanks, leave them").intent, Intent::kDecline);
+  EXPECT_EQ(One("don't do it").intent, Intent::kDecline);
+  // A no that asks for something else is that request.
+  EXPECT_EQ(One("no, delete only the first one").intent, Intent::kDelete);
   EXPECT_EQ(One("What's the weather in Karachi?").intent, Intent::kOutOfScope);
   EXPECT_EQ(One("tell me a joke").intent, Intent::kOutOfScope);
   EXPECT_EQ(One("what's on my list for tomorrow").intent, Intent::kList);

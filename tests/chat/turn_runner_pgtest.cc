@@ -114,6 +114,27 @@ TEST_F(TurnRunnerTest, ARetriedTurnAnswersTheSameAndChangesNothing) {
   EXPECT_THAT(replica_->runner.Run(other), IsOk());
 }
 
+TEST_F(TurnRunnerTest, AQuestionWaitsInPostgresForTheNextTurn) {
+  absl::StatusOr<TurnResult> first = replica_->runner.Run(Request("add buy milk"));
+  ASSERT_THAT(first, IsOk());
+  const int64_t conversation = first->conversation_id;
+  ASSERT_THAT(replica_->runner.Run(Request("add walk the dog", conversation)), IsOk());
+  absl::StatusOr<TurnResult> asked =
+      replica_->runner.Run(Request("delete all my tasks", conversation));
+  ASSERT_THAT(asked, IsOk());
+  EXPECT_THAT(asked->reply, HasSubstr("Shall I go ahead?"));
+  // The yes reaches another replica (or the same after a restart).
+  Replica other(*dsn_, &tasks_.tools(), &clock_);
+  absl::StatusOr<TurnResult> yes = other.runner.Run(Request("yes", conversation));
+  ASSERT_THAT(yes, IsOk());
+  EXPECT_EQ(yes->tool_calls.size(), 2u);
+  EXPECT_THAT(yes->reply, HasSubstr("Deleted 2 tasks"));
+  // Carried out once: a second yes has nothing waiting.
+  absl::StatusOr<TurnResult> again = other.runner.Run(Request("yes", conversation));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->tool_calls.empty());
+}
+
 TEST_F(TurnRunnerTest, RefusesBadInput) {
   EXPECT_THAT(replica_->runner.Run(Request("   ")), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(replica_->runner.Run(Request(std::string(4001, 'x'))),

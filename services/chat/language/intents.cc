@@ -1,6 +1,8 @@
 #include "services/chat/language/intents.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -76,10 +78,13 @@ size_t PolitePrefixLength(absl::string_view lower) {
   if (at == absl::string_view::npos) return lower.size();
   for (bool again = true; again;) {
     again = false;
-    for (absl::string_view polite : {"actually", "please", "can you", "could you", "would you",
-                                     "pls", "ok so", "okay so", "hey", "so"}) {
+    // A yes or no in front ("no, delete only the first one") leads into
+    // the request.
+    for (absl::string_view polite :
+         {"actually", "please", "can you", "could you", "would you", "pls", "ok so", "okay so",
+          "hey", "so", "no", "yes", "ok", "okay", "oh", "well", "wait", "sorry"}) {
       if (StartsWithAny(lower.substr(at), {polite})) {
-        at = lower.find_first_not_of(' ', at + polite.size());
+        at = lower.find_first_not_of(" ,", at + polite.size());
         if (at == absl::string_view::npos) return lower.size();
         again = true;
       }
@@ -100,20 +105,50 @@ bool AboutTasks(absl::string_view text) {
   return false;
 }
 
+namespace {
+
+// "yes", "Yes, go ahead", "sure, do it please"; "no", "no thanks, leave
+// them": a yes or no and words that only say so again. A no that asks for
+// something else ("no, delete only the first one") is that request.
+std::optional<Intent> AnswerOf(absl::string_view lower) {
+  static constexpr absl::string_view kYes[] = {
+      "yes",       "yeah",    "yep",     "yup",        "y",         "sure",
+      "ok",        "okay",    "confirm", "confirmed",  "do it",     "go ahead",
+      "please do", "correct", "right",   "absolutely", "of course", "go for it"};
+  static constexpr absl::string_view kNo[] = {"no",         "nope",      "n",      "cancel",
+                                              "never mind", "nevermind", "don't",  "dont",
+                                              "stop",       "no thanks", "not now"};
+  static constexpr absl::string_view kAgain[] = {
+      "please", "go",       "ahead",   "do",     "it",    "them",  "that", "all",
+      "thanks", "thank",    "you",     "yes",    "sure",  "ok",    "okay", "delete",
+      "remove", "complete", "change",  "mind",   "never", "leave", "keep", "not",
+      "don't",  "cancel",   "of",      "course", "for",   "as",    "they", "are",
+      "is",     "now",      "confirm", "s",      "fine",  "don",   "t"};
+  std::string text(lower);
+  for (char& c : text) {
+    if (c == ',' || c == '.' || c == '!') c = ' ';
+  }
+  const auto only_again = [&](size_t from) {
+    for (const std::string& word : Words(absl::string_view(text).substr(from))) {
+      if (std::find(std::begin(kAgain), std::end(kAgain), word) == std::end(kAgain)) return false;
+    }
+    return true;
+  };
+  for (absl::string_view yes : kYes) {
+    if (StartsWithAny(text, {yes}) && only_again(yes.size())) return Intent::kConfirm;
+  }
+  for (absl::string_view no : kNo) {
+    if (StartsWithAny(text, {no}) && only_again(no.size())) return Intent::kDecline;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Intent IntentOf(absl::string_view lower) {
   const std::string trimmed(absl::StripAsciiWhitespace(absl::StripSuffix(
       absl::StripSuffix(absl::StripSuffix(absl::StripAsciiWhitespace(lower), "."), "!"), "?")));
-  static constexpr absl::string_view kYes[] = {
-      "yes",     "yeah",  "yep",      "y",          "sure",      "ok",      "okay",
-      "confirm", "do it", "go ahead", "yes please", "please do", "correct", "right"};
-  static constexpr absl::string_view kNo[] = {"no",        "nope",  "n",    "cancel", "never mind",
-                                              "nevermind", "don't", "dont", "stop",   "no thanks"};
-  for (absl::string_view yes : kYes) {
-    if (trimmed == yes) return Intent::kConfirm;
-  }
-  for (absl::string_view no : kNo) {
-    if (trimmed == no) return Intent::kDecline;
-  }
+  if (const std::optional<Intent> answer = AnswerOf(trimmed)) return *answer;
   if (StartsWithAny(trimmed, {"hi", "hello", "hey", "thanks", "thank you", "good morning"}) &&
       Words(trimmed).size() <= 3) {
     return Intent::kGreeting;

@@ -10,98 +10,31 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/chat/language/clause.h"
 #include "services/chat/language/intents.h"
+#include "services/chat/language/task_references.h"
 
 namespace todo::chat::language {
 namespace {
 
+using internal::Blank;
+using internal::Capitalized;
+using internal::Clause;
+using internal::ClauseOf;
 using internal::Clauses;
 using internal::FindWords;
 using internal::HasWords;
 using internal::IntentOf;
+using internal::IsFiller;
 using internal::kAddPrefixes;
 using internal::PolitePrefixLength;
+using internal::Quoted;
+using internal::ReadTaskReference;
+using internal::Remaining;
 using internal::StartsWithAny;
+using internal::Take;
+using internal::Trimmed;
 using internal::Words;
-
-// A clause as typed and in lower case (same bytes, same offsets), with
-// the spans already taken by slots blanked out of `rest`.
-struct Clause {
-  std::string text;
-  std::string lower;
-  std::string rest;  // lower, with used phrases replaced by spaces
-};
-
-void Blank(Clause& clause, size_t begin, size_t end) {
-  for (size_t i = begin; i < end && i < clause.rest.size(); ++i) clause.rest[i] = ' ';
-}
-
-// Removes `phrase` (whole words) from the clause's rest; true if it was there.
-bool Take(Clause& clause, absl::string_view phrase) {
-  const size_t at = FindWords(clause.rest, phrase);
-  if (at == absl::string_view::npos) return false;
-  Blank(clause, at, at + phrase.size());
-  return true;
-}
-
-// The text of `clause` that no slot took, in its original case, with its
-// spaces collapsed.
-std::string Remaining(const Clause& clause) {
-  std::string out;
-  for (size_t i = 0; i < clause.text.size(); ++i) {
-    const char c = clause.rest[i] == ' ' ? ' ' : clause.text[i];
-    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
-    out += c;
-  }
-  return std::string(absl::StripAsciiWhitespace(out));
-}
-
-// Quoted text ('...' or "..."), when the clause has some.
-std::optional<std::string> Quoted(Clause& clause) {
-  for (char quote : {'"', '\''}) {
-    const size_t open = clause.text.find(quote);
-    if (open == std::string::npos) continue;
-    // An apostrophe inside a word ("don't") is not a quote.
-    if (quote == '\'' && open > 0 && absl::ascii_isalpha(clause.text[open - 1])) continue;
-    const size_t close = clause.text.find(quote, open + 1);
-    if (close == std::string::npos || close == open + 1) continue;
-    Blank(clause, open, close + 1);
-    return clause.text.substr(open + 1, close - open - 1);
-  }
-  return std::nullopt;
-}
-
-std::string Capitalized(std::string text) {
-  if (!text.empty()) text[0] = absl::ascii_toupper(text[0]);
-  return text;
-}
-
-// Words that carry no content at the edges of a title or a search.
-bool IsFiller(absl::string_view word) {
-  static constexpr absl::string_view kFillers[] = {
-      "a",  "an", "the",  "to",   "task",  "tasks",  "please", "my",     "for",
-      "me", "on", "at",   "by",   "due",   "that",   "it",     "and",    "with",
-      "as", "of", "list", "todo", "item",  "called", "named",  "titled", "reminder",
-      "in", "is", "one",  "all",  "about", "some",   "any"};
-  const std::string lower = absl::AsciiStrToLower(word);
-  for (absl::string_view filler : kFillers) {
-    if (lower == filler) return true;
-  }
-  return false;
-}
-
-// Cuts filler words off both ends.
-std::string Trimmed(const std::string& text) {
-  std::vector<std::string> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
-  while (!words.empty() && IsFiller(words.front())) words.erase(words.begin());
-  while (!words.empty() && IsFiller(words.back())) words.pop_back();
-  std::string joined = absl::StrJoin(words, " ");
-  while (!joined.empty() &&
-         (joined.back() == ',' || joined.back() == '.' || joined.back() == ':')) {
-    joined.pop_back();
-  }
-  return joined;
-}
 
 absl::CivilMinute DueOf(const DatePhrase& phrase) {
   return phrase.time.value_or(absl::CivilMinute(phrase.day) + 23 * 60 + 59);
@@ -175,78 +108,6 @@ void ReadTags(Clause& clause, Request& request) {
     Blank(clause, at, end);
     return;
   }
-}
-
-// Which task: "task 3", "#3", "the first one", "it", "all my tasks", or
-// the words that name it.
-void ReadTarget(Clause& clause, Request& request) {
-  TaskReference& target = request.target;
-  const std::vector<std::string> words = Words(clause.rest);
-  for (size_t i = 0; i < words.size(); ++i) {
-    long id = 0;
-    absl::string_view word = words[i];
-    const bool marker = word == "task" || word == "number" || word == "id" || word == "#";
-    if (marker && i + 1 < words.size() &&
-        absl::SimpleAtoi(absl::StripPrefix(words[i + 1], "#"), &id) && id > 0) {
-      target = {TaskReference::Kind::kId, id};
-      Take(clause, words[i + 1]);
-      Take(clause, words[i]);
-      return;
-    }
-    if (absl::StartsWith(word, "#") && absl::SimpleAtoi(word.substr(1), &id) && id > 0) {
-      target = {TaskReference::Kind::kId, id};
-      Take(clause, word);
-      return;
-    }
-  }
-  static constexpr std::pair<const char*, int> kOrdinals[] = {
-      {"first", 1}, {"second", 2}, {"third", 3}, {"fourth", 4}, {"fifth", 5}, {"1st", 1},
-      {"2nd", 2},   {"3rd", 3},    {"4th", 4},   {"5th", 5},    {"last", -1}};
-  for (const auto& [ordinal, value] : kOrdinals) {
-    for (const char* noun : {"one", "task", "item", ""}) {
-      const std::string phrase = *noun ? absl::StrCat(ordinal, " ", noun) : ordinal;
-      if (HasWords(clause.rest, phrase) && (*noun || HasWords(clause.rest, "the"))) {
-        Take(clause, phrase);
-        Take(clause, "the");
-        target = {TaskReference::Kind::kOrdinal, 0, value};
-        return;
-      }
-    }
-  }
-  for (const char* pronoun :
-       {"that one", "this one", "that task", "this task", "it", "that", "this", "them"}) {
-    if (Take(clause, pronoun)) {
-      target.kind = TaskReference::Kind::kPronoun;
-      return;
-    }
-  }
-  for (const char* all : {"all my tasks", "all tasks", "all of my tasks", "everything",
-                          "all of them", "all my completed tasks", "all completed tasks"}) {
-    if (Take(clause, all)) {
-      target.kind = TaskReference::Kind::kAll;
-      return;
-    }
-  }
-  if (std::optional<std::string> quoted = Quoted(clause)) {
-    target = {TaskReference::Kind::kWords, 0, 0, *quoted};
-    return;
-  }
-}
-
-// The words left naming the task, without the command's own words.
-std::string NamingWords(Clause& clause) {
-  for (const char* command :
-       {"mark",     "as",       "done",       "complete",   "completed",   "finished", "finish",
-        "delete",   "remove",   "erase",      "drop",       "get rid of",  "trash",    "reopen",
-        "not done", "pending",  "incomplete", "undone",     "change",      "rename",   "update",
-        "edit",     "move",     "reschedule", "postpone",   "push",        "set",      "make",
-        "actually", "can you",  "could you",  "i finished", "i completed", "i did",    "done with",
-        "with",     "tick off", "check off",  "i'm",        "im",          "i've",     "i have",
-        "undo"}) {
-    while (Take(clause, command)) {
-    }
-  }
-  return Trimmed(Remaining(clause));
 }
 
 void ReadListFilters(Clause& clause, Request& request, absl::CivilSecond now,
@@ -331,7 +192,7 @@ Request Read(const std::string& text, Intent intent, absl::CivilSecond now,
              const DateOptions& options) {
   Request request;
   request.intent = intent;
-  Clause clause{text, absl::AsciiStrToLower(text), absl::AsciiStrToLower(text)};
+  Clause clause = ClauseOf(text);
   if (intent != Intent::kAdd && intent != Intent::kUpdate && intent != Intent::kList &&
       intent != Intent::kComplete && intent != Intent::kReopen && intent != Intent::kDelete) {
     return request;
@@ -390,7 +251,6 @@ Request Read(const std::string& text, Intent intent, absl::CivilSecond now,
     if (!title.empty()) request.title = Capitalized(title);
     return request;
   }
-  ReadTarget(clause, request);
   if (intent == Intent::kUpdate) {
     // "change task 1 to 'Call mom tonight'", "rename it to Call mom".
     if (std::optional<std::string> quoted = Quoted(clause)) {
@@ -408,10 +268,7 @@ Request Read(const std::string& text, Intent intent, absl::CivilSecond now,
       }
     }
   }
-  if (request.target.kind == TaskReference::Kind::kNone) {
-    const std::string words = NamingWords(clause);
-    if (!words.empty()) request.target = {TaskReference::Kind::kWords, 0, 0, words};
-  }
+  ReadTaskReference(clause, request, now);
   return request;
 }
 

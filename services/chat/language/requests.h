@@ -38,13 +38,36 @@ enum class Intent {
   kOutOfScope,
 };
 
+// The tasks a bulk request is about, as list_tasks filters: "all my
+// tasks", "all completed tasks", "all my work tasks", "my morning
+// meetings" (a search for "meeting" due this morning).
+struct TaskSet {
+  std::string status = "all";
+  std::optional<std::string> search;
+  std::vector<std::string> tags;
+  std::optional<absl::CivilMinute> due_from;
+  std::optional<absl::CivilMinute> due_to;
+  // Nothing but the status narrows it: every task of the user, or every
+  // completed one ("delete everything", "complete all my tasks").
+  bool everything = false;
+};
+
 // Which task a request is about.
 struct TaskReference {
-  enum class Kind { kNone, kId, kOrdinal, kPronoun, kWords, kAll };
+  enum class Kind {
+    kNone,
+    kId,       // "task 3", "#3"
+    kOrdinal,  // "the first one", "the second task", "the last one"
+    kPronoun,  // "it", "that one": the last task the conversation touched
+    kWords,    // "the meeting task": words to search for
+    kListed,   // "them", "all of those": every task of the last listing
+    kSet,      // "all my tasks", "my morning meetings": `set`
+  };
   Kind kind = Kind::kNone;
-  long id = 0;        // kId: "task 3"
+  long id = 0;        // kId
   int ordinal = 0;    // kOrdinal: 1 for "the first one"; -1 for "the last one"
   std::string words;  // kWords: "the meeting task" -> "meeting"
+  TaskSet set;        // kSet
 };
 
 struct Request {
