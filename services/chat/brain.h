@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/chat/chat_store.h"
 #include "services/chat/language/local_clock.h"
 #include "services/chat/turn_tools.h"
@@ -21,6 +22,8 @@ struct Turn {
   std::vector<MessageRecord> history;
   // The user's zone and now.
   const language::LocalClock* clock = nullptr;
+  // When the turn must be answered (CHAT_TURN_TIMEOUT_S from its start).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct BrainReply {

@@ -13,8 +13,10 @@ constexpr EnvVar kTasksAddress{"TASKS_ADDR", "127.0.0.1:50052",
 constexpr EnvVar kMaxMessageChars{"CHAT_MAX_MESSAGE_CHARS", "4000",
                                   "characters of one message, after trimming"};
 constexpr EnvVar kHistoryMessages{"CHAT_HISTORY_MESSAGES", "20", "earlier messages a turn sees"};
-constexpr EnvVar kMaxToolCalls{"CHAT_MAX_TOOL_CALLS", "8", "tool calls in one turn"};
+constexpr EnvVar kMaxToolCalls{"CHAT_MAX_TOOL_CALLS", "20", "tool calls in one turn"};
 constexpr EnvVar kToolTimeout{"CHAT_TOOL_TIMEOUT_S", "5", "seconds one tool call may take"};
+constexpr EnvVar kTurnTimeout{"CHAT_TURN_TIMEOUT_S", "30",
+                              "seconds one turn may take (the brain and its tool calls)"};
 constexpr EnvVar kProvider{"LLM_PROVIDER", "builtin",
                            "the brain: builtin (rules, offline); openai-compatible providers "
                            "are not built yet"};
@@ -28,7 +30,7 @@ common::settings::ServiceIdentity Identity() { return {"chat", 50053, kMaxReques
 std::vector<EnvVar> ChatEnvVars() {
   std::vector<EnvVar> vars = common::settings::ServiceEnvVars(Identity());
   for (const EnvVar& var : {kTasksAddress, kMaxMessageChars, kHistoryMessages, kMaxToolCalls,
-                            kToolTimeout, kProvider}) {
+                            kToolTimeout, kTurnTimeout, kProvider}) {
     vars.push_back(var);
   }
   return vars;
@@ -46,6 +48,8 @@ absl::StatusOr<ChatConfig> LoadChatConfig(const common::config::Environment& env
   config.limits.max_tool_calls = static_cast<int>(calls);
   ASSIGN_OR_RETURN(config.limits.tool_timeout,
                    env.GetSeconds(kToolTimeout, absl::Milliseconds(100), absl::Minutes(2)));
+  ASSIGN_OR_RETURN(config.limits.turn_timeout,
+                   env.GetSeconds(kTurnTimeout, absl::Seconds(1), absl::Minutes(10)));
   ASSIGN_OR_RETURN(config.provider, env.GetString(kProvider));
   if (config.provider != "builtin") {
     return absl::InvalidArgumentError(

@@ -84,8 +84,10 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
   const std::string turn_key = request.request_id.empty()
                                    ? absl::StrCat("chat-message-", stored.id)
                                    : absl::StrCat("chat-request-", request.request_id);
-  TurnTools tools(tools_, context, turn_key, limits_.max_tool_calls, observer);
-  const Turn turn{message, std::move(history), &clock};
+  // Real time: the limit bounds real work, whatever clock dates the turn.
+  const absl::Time deadline = absl::Now() + limits_.turn_timeout;
+  TurnTools tools(tools_, context, turn_key, limits_.max_tool_calls, observer, deadline);
+  const Turn turn{message, std::move(history), &clock, deadline};
   ASSIGN_OR_RETURN(BrainReply answer, brain_->Reply(turn, tools));
   std::string reply = std::move(answer.text);
   RETURN_IF_ERROR(store_

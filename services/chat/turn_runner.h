@@ -28,9 +28,13 @@ struct TurnLimits {
   size_t max_message_chars = 4000;
   // Earlier messages a turn sees.
   int history_messages = 20;
-  int max_tool_calls = 8;
+  int max_tool_calls = 20;
   // Each tool call's deadline.
   absl::Duration tool_timeout = absl::Seconds(5);
+  // A whole turn: the brain's work and its tool calls. A provider that
+  // takes longer fails the turn (UNAVAILABLE); the built-in brain's tool
+  // calls past it are tool errors.
+  absl::Duration turn_timeout = absl::Seconds(30);
 };
 
 struct TurnRequest {

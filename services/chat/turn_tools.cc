@@ -1,5 +1,6 @@
 #include "services/chat/turn_tools.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -8,12 +9,13 @@
 namespace todo::chat {
 
 TurnTools::TurnTools(const TaskTools* tools, ToolContext context, std::string turn_key,
-                     int max_calls, TurnToolsObserver observer)
+                     int max_calls, TurnToolsObserver observer, absl::Time deadline)
     : tools_(tools),
       context_(std::move(context)),
       turn_key_(std::move(turn_key)),
       max_calls_(max_calls),
-      observer_(std::move(observer)) {}
+      observer_(std::move(observer)),
+      deadline_(deadline) {}
 
 absl::StatusOr<ToolOutcome> TurnTools::Call(const std::string& tool,
                                             const google::protobuf::Struct& args,
@@ -31,13 +33,19 @@ absl::StatusOr<ToolOutcome> TurnTools::Call(const std::string& tool,
   record.args = args;
   if (observer_.on_call) observer_.on_call(record);
   ToolOutcome outcome;
-  if (static_cast<int>(calls_.size()) >= max_calls_) {
+  const absl::Duration left = deadline_ - absl::Now();
+  const auto refuse = [&outcome](std::string why) {
     outcome.is_error = true;
-    (*outcome.result.mutable_fields())["error"].set_string_value(
-        absl::StrCat("too many tool calls in one turn (at most ", max_calls_, ")"));
+    (*outcome.result.mutable_fields())["error"].set_string_value(std::move(why));
+  };
+  if (static_cast<int>(calls_.size()) >= max_calls_) {
+    refuse(absl::StrCat("too many tool calls in one turn (at most ", max_calls_, ")"));
+  } else if (left <= absl::ZeroDuration()) {
+    refuse("this turn has run out of time; nothing more was done");
   } else {
     ToolContext context = context_;
     context.call_key = absl::StrCat(turn_key_, ":", record.id);
+    context.timeout = std::min(context.timeout, left);
     absl::StatusOr<ToolOutcome> ran = tools_->Run(tool, args, context);
     if (!ran.ok()) return ran.status();
     outcome = *std::move(ran);

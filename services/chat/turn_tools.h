@@ -5,13 +5,16 @@
 // the turn's key and that id (so a retried turn repeats no add or
 // complete), identical calls in one turn run once, at most `max_calls`
 // per turn; each call and result is recorded for the assistant message
-// and reported to `observer` as it happens (StreamMessage).
+// and reported to `observer` as it happens (StreamMessage). No call runs
+// past the turn's deadline: each gets what is left of it at most, and one
+// asked for after it is a tool error.
 
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/chat/chat_store.h"
 #include "services/chat/task_tools.h"
 
@@ -28,7 +31,7 @@ class TurnTools {
  public:
   // `tools` must outlive this object.
   TurnTools(const TaskTools* tools, ToolContext context, std::string turn_key, int max_calls,
-            TurnToolsObserver observer = {});
+            TurnToolsObserver observer = {}, absl::Time deadline = absl::InfiniteFuture());
 
   // Runs `tool` with `args`. `call_id` may be empty (one is made). A call
   // over the limit is a tool error; UNAVAILABLE and the like when the
@@ -45,6 +48,7 @@ class TurnTools {
   const std::string turn_key_;
   const int max_calls_;
   const TurnToolsObserver observer_;
+  const absl::Time deadline_;
   std::vector<ToolCallRecord> calls_;
   std::vector<bool> errors_;
 };

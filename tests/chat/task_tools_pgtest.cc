@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/chat/task_tools.h"
+#include "services/chat/turn_tools.h"
 #include "tests/chat/tasks_beside.h"
 
 namespace todo::chat {
@@ -160,6 +161,27 @@ TEST_F(TaskToolsTest, TasksUnreachableFailsTheCallNotTheTool) {
   absl::StatusOr<ToolOutcome> outcome =
       tasks_.tools().Run("list_tasks", Args("{}"), As(alice_, "key-down"));
   EXPECT_THAT(outcome, StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(TaskToolsTest, ATurnsToolsStopAtItsLimitsAndRunARepeatOnce) {
+  TurnTools tools(&tasks_.tools(), As(alice_, ""), "turn-limits", 2);
+  ASSERT_THAT(tools.Call("add_task", Args(R"({"title": "One"})")), IsOk());
+  // The same call again is the first one's answer, not a second task.
+  ASSERT_THAT(tools.Call("add_task", Args(R"({"title": "One"})")), IsOk());
+  ASSERT_THAT(tools.Call("add_task", Args(R"({"title": "Two"})")), IsOk());
+  absl::StatusOr<ToolOutcome> third = tools.Call("add_task", Args(R"({"title": "Three"})"));
+  ASSERT_THAT(third, IsOk());
+  EXPECT_TRUE(third->is_error);
+  EXPECT_THAT(third->result.fields().at("error").string_value(), HasSubstr("at most 2"));
+  EXPECT_EQ(tools.calls().size(), 3u);
+  // A turn past its deadline runs nothing more.
+  TurnTools late(&tasks_.tools(), As(alice_, ""), "turn-late", 5, {},
+                 absl::Now() - absl::Seconds(1));
+  absl::StatusOr<ToolOutcome> after = late.Call("add_task", Args(R"({"title": "Late"})"));
+  ASSERT_THAT(after, IsOk());
+  EXPECT_THAT(after->result.fields().at("error").string_value(), HasSubstr("out of time"));
+  EXPECT_EQ(Count(Run(alice_, "list_tasks", R"({"search": "One"})")), 1);
+  EXPECT_EQ(Count(Run(alice_, "list_tasks", R"({"search": "Late"})")), 0);
 }
 
 TEST(TaskToolSpecsTest, EveryToolHasAValidSchemaAndHints) {

@@ -61,10 +61,10 @@ std::string Capitalized(std::string text) {
 // Words that carry no content at the edges of a title or a search.
 bool IsFiller(absl::string_view word) {
   static constexpr absl::string_view kFillers[] = {
-      "a",  "an", "the",  "to",   "task",  "tasks",  "please", "my",     "for",
-      "me", "on", "at",   "by",   "due",   "that",   "it",     "and",    "with",
-      "as", "of", "list", "todo", "item",  "called", "named",  "titled", "reminder",
-      "in", "is", "one",  "about", "some",   "any"};
+      "a",  "an", "the",  "to",    "task", "tasks",  "please", "my",     "for",
+      "me", "on", "at",   "by",    "due",  "that",   "it",     "and",    "with",
+      "as", "of", "list", "todo",  "item", "called", "named",  "titled", "reminder",
+      "in", "is", "one",  "about", "some", "any"};
   const std::string lower = absl::AsciiStrToLower(word);
   for (absl::string_view filler : kFillers) {
     if (lower == filler) return true;

@@ -5,8 +5,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "services/chat/language/intents.h"
 
 namespace todo::chat::language::internal {
