@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -12,6 +13,7 @@ namespace {
 
 struct Transfer {
   const std::function<bool(absl::string_view)>* on_data = nullptr;
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   size_t received = 0;
   size_t limit = 0;
@@ -36,6 +38,22 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
     transfer->body.append(data, bytes);
   }
   return bytes;
+}
+
+// One header line ("Retry-After: 2\r\n"); the status line and the blank
+// line have no colon. A redirect's or a 100's headers are dropped when the
+// next response starts.
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const absl::string_view line(data, size * count);
+  if (absl::StartsWith(line, "HTTP/")) transfer->headers.clear();
+  const size_t colon = line.find(':');
+  if (colon != absl::string_view::npos) {
+    transfer->headers.emplace_back(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  }
+  return size * count;
 }
 
 struct CurlDeleter {
@@ -75,6 +93,8 @@ absl::StatusOr<HttpResponse> Perform(const HttpRequest& request, Transfer& trans
   }
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
 
   const CURLcode code = curl_easy_perform(handle);
   if (transfer.too_large) {
@@ -99,10 +119,18 @@ absl::StatusOr<HttpResponse> Perform(const HttpRequest& request, Transfer& trans
     response.content_type = content_type;
   }
   response.body = std::move(transfer.body);
+  response.headers = std::move(transfer.headers);
   return response;
 }
 
 }  // namespace
+
+std::string HttpResponse::Header(absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
 
 CurlClient::CurlClient() {
   // curl_global_init is not thread-safe; a function-local static runs it once.

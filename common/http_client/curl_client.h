@@ -32,8 +32,13 @@ struct HttpRequest {
 struct HttpResponse {
   long status = 0;
   std::string content_type;
+  // Every response header, names in lower case ("retry-after").
+  std::vector<std::pair<std::string, std::string>> headers;
   // Empty for SendStreaming: the body went to the callback.
   std::string body;
+
+  // The first header called `name` (lower case); empty when absent.
+  std::string Header(absl::string_view name) const;
 };
 
 class CurlClient {

@@ -1,6 +1,8 @@
 #include "services/chat/chat_app.h"
 
+#include "services/chat/builtin_brain.h"
 #include "services/chat/migrations.h"
+#include "services/chat/provider/openai_brain.h"
 
 namespace todo::chat {
 
@@ -13,7 +15,10 @@ ChatApp::ChatApp(const ChatConfig& config, const common::time::Clock& clock)
       tools_(&tasks_client_),
       store_(&basics_.pool(), &clock),
       deleted_users_(&basics_.pool(), kSchema, absl::Seconds(1)),
-      runner_(&store_, &tools_, &brain_, &clock, config_.limits),
+      brain_(config_.provider.provider == "builtin"
+                 ? std::unique_ptr<Brain>(std::make_unique<BuiltinBrain>())
+                 : std::make_unique<provider::OpenAiBrain>(config_.provider, &http_)),
+      runner_(&store_, &tools_, brain_.get(), &clock, config_.limits),
       service_(&store_, &runner_, &basics_.verifier(), &deleted_users_) {}
 
 absl::StatusOr<std::unique_ptr<ChatApp>> ChatApp::Start(const ChatConfig& config,

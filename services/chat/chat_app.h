@@ -9,12 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "common/event_loops/event_loops.h"
+#include "common/http_client/curl_client.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/rpc/blocking_client.h"
 #include "common/rpc/service_server.h"
 #include "common/time/clock.h"
 #include "common/tombstones/deleted_users.h"
-#include "services/chat/builtin_brain.h"
+#include "services/chat/brain.h"
 #include "services/chat/chat_config.h"
 #include "services/chat/chat_service.h"
 #include "services/chat/chat_store.h"
@@ -49,7 +50,9 @@ class ChatApp {
   TaskTools tools_;
   ChatStore store_;
   common::tombstones::DeletedUsers deleted_users_;
-  BuiltinBrain brain_;
+  common::http_client::CurlClient http_;
+  // The built-in brain, or one behind the configured provider.
+  std::unique_ptr<Brain> brain_;
   TurnRunner runner_;
   ChatServiceImpl service_;
   std::unique_ptr<common::rpc::ServiceServer> server_;

@@ -17,9 +17,6 @@ constexpr EnvVar kMaxToolCalls{"CHAT_MAX_TOOL_CALLS", "20", "tool calls in one t
 constexpr EnvVar kToolTimeout{"CHAT_TOOL_TIMEOUT_S", "5", "seconds one tool call may take"};
 constexpr EnvVar kTurnTimeout{"CHAT_TURN_TIMEOUT_S", "30",
                               "seconds one turn may take (the brain and its tool calls)"};
-constexpr EnvVar kProvider{"LLM_PROVIDER", "builtin",
-                           "the brain: builtin (rules, offline); openai-compatible providers "
-                           "are not built yet"};
 // A message of 4,000 four-byte characters, its metadata and framing.
 constexpr int kMaxRequestBytes = 64 * 1024;
 
@@ -30,9 +27,10 @@ common::settings::ServiceIdentity Identity() { return {"chat", 50053, kMaxReques
 std::vector<EnvVar> ChatEnvVars() {
   std::vector<EnvVar> vars = common::settings::ServiceEnvVars(Identity());
   for (const EnvVar& var : {kTasksAddress, kMaxMessageChars, kHistoryMessages, kMaxToolCalls,
-                            kToolTimeout, kTurnTimeout, kProvider}) {
+                            kToolTimeout, kTurnTimeout}) {
     vars.push_back(var);
   }
+  for (const EnvVar& var : provider::ProviderEnvVars()) vars.push_back(var);
   return vars;
 }
 
@@ -50,12 +48,7 @@ absl::StatusOr<ChatConfig> LoadChatConfig(const common::config::Environment& env
                    env.GetSeconds(kToolTimeout, absl::Milliseconds(100), absl::Minutes(2)));
   ASSIGN_OR_RETURN(config.limits.turn_timeout,
                    env.GetSeconds(kTurnTimeout, absl::Seconds(1), absl::Minutes(10)));
-  ASSIGN_OR_RETURN(config.provider, env.GetString(kProvider));
-  if (config.provider != "builtin") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("LLM_PROVIDER \"", config.provider,
-                     "\" is not available yet; the built-in assistant is \"builtin\""));
-  }
+  ASSIGN_OR_RETURN(config.provider, provider::LoadProviderConfig(env));
   return config;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/environment.h"
 #include "common/settings/service_settings.h"
+#include "services/chat/provider/provider_config.h"
 #include "services/chat/turn_runner.h"
 
 namespace todo::chat {
@@ -18,8 +19,8 @@ struct ChatConfig {
   // TASKS_ADDR: where the tools call todo-tasks.
   std::string tasks_address;
   TurnLimits limits;
-  // LLM_PROVIDER: "builtin" (the only one so far).
-  std::string provider = "builtin";
+  // LLM_PROVIDER and the rest of the provider's variables.
+  provider::ProviderConfig provider;
 };
 
 // Every variable todo-chat reads, for --help.

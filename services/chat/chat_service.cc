@@ -103,11 +103,21 @@ common::rpc::MethodTable ChatServiceImpl::Methods(const common::rpc::ServerResou
           ToProto(record, event.mutable_tool_result());
           write(event);
         };
+        bool streamed_text = false;
+        observer.on_text = [&write, &streamed_text](absl::string_view piece) {
+          v1::ChatEvent event;
+          event.set_text_delta(std::string(piece));
+          streamed_text = true;
+          write(event);
+        };
         ASSIGN_OR_RETURN(TurnResult result,
                          runner_->Run(TurnRequestOf(call, request, std::move(user)), observer));
-        v1::ChatEvent text;
-        text.set_text_delta(result.reply);
-        write(text);
+        // A brain that did not stream its text (the built-in one) sends it whole.
+        if (!streamed_text) {
+          v1::ChatEvent text;
+          text.set_text_delta(result.reply);
+          write(text);
+        }
         v1::ChatEvent done;
         *done.mutable_done() = ResponseOf(result);
         write(done);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/chat/chat_store.h"
 #include "services/chat/task_tools.h"
@@ -25,6 +26,8 @@ struct TurnToolsObserver {
   std::function<void(const ToolCallRecord&)> on_call;
   // It ran (arguments and result).
   std::function<void(const ToolCallRecord&)> on_result;
+  // A piece of the reply, as a streaming provider sends it.
+  std::function<void(absl::string_view)> on_text;
 };
 
 class TurnTools {
@@ -38,6 +41,11 @@ class TurnTools {
   // tasks service cannot answer.
   absl::StatusOr<ToolOutcome> Call(const std::string& tool, const google::protobuf::Struct& args,
                                    std::string call_id = "");
+
+  // Passes a piece of the reply on as it arrives (StreamMessage).
+  void StreamText(absl::string_view piece) const {
+    if (observer_.on_text && !piece.empty()) observer_.on_text(piece);
+  }
 
   // Every call of the turn so far, in order, with its result.
   const std::vector<ToolCallRecord>& calls() const { return calls_; }

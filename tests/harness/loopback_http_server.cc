@@ -52,6 +52,8 @@ void Serve(tcp::socket socket, const LoopbackHttpServer::Handler& handler,
   std::string head =
       absl::StrCat("HTTP/1.1 ", response.status, " Status\r\nContent-Type: ", response.content_type,
                    "\r\nConnection: close\r\n");
+  for (const auto& [name, value] : response.headers)
+    absl::StrAppend(&head, name, ": ", value, "\r\n");
   if (response.chunks.empty()) {
     absl::StrAppend(&head, "Content-Length: ", response.body.size(), "\r\n\r\n", response.body);
     asio::write(socket, asio::buffer(head), error);

@@ -26,6 +26,8 @@ struct HttpExchange {
 struct CannedResponse {
   int status = 200;
   std::string content_type = "application/json";
+  // More headers ("Retry-After").
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   // When non-empty, sent with chunked encoding instead of `body`, waiting
   // `chunk_delay` before each chunk.
