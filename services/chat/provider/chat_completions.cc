@@ -52,7 +52,8 @@ absl::Status StreamError(const Struct& error) {
 Value ToolCallsJson(const std::vector<ModelToolCall>& calls) {
   Value list;
   for (const ModelToolCall& call : calls) {
-    auto& fields = *list.mutable_list_value()->add_values()->mutable_struct_value()->mutable_fields();
+    auto& fields =
+        *list.mutable_list_value()->add_values()->mutable_struct_value()->mutable_fields();
     fields["id"].set_string_value(call.id);
     fields["type"].set_string_value("function");
     auto& function = *fields["function"].mutable_struct_value()->mutable_fields();
@@ -88,8 +89,8 @@ std::string CompletionRequestJson(const CompletionRequest& request) {
     function["name"].set_string_value(spec.name);
     function["description"].set_string_value(spec.description);
     // The specs' schemas are tested to parse.
-    (void)google::protobuf::util::JsonStringToMessage(spec.input_schema,
-                                                      function["parameters"].mutable_struct_value());
+    (void)google::protobuf::util::JsonStringToMessage(
+        spec.input_schema, function["parameters"].mutable_struct_value());
   }
   fields["tool_choice"].set_string_value("auto");
   fields["stream"].set_bool_value(request.stream);
@@ -151,7 +152,8 @@ absl::Status StreamAssembler::Feed(absl::string_view bytes) {
   line_.append(bytes.data(), bytes.size());
   size_t start = 0;
   for (size_t end = line_.find('\n'); end != std::string::npos; end = line_.find('\n', start)) {
-    absl::string_view line = absl::StripSuffix(absl::string_view(line_).substr(start, end - start), "\r");
+    absl::string_view line =
+        absl::StripSuffix(absl::string_view(line_).substr(start, end - start), "\r");
     start = end + 1;
     // Comments (":"), event names, ids and blank separators carry nothing.
     if (!absl::ConsumePrefix(&line, "data:")) continue;
@@ -184,8 +186,9 @@ absl::Status StreamAssembler::Event(absl::string_view data) {
   for (const Value& value : calls->second.list_value().values()) {
     const Struct& piece = value.struct_value();
     auto index_field = piece.fields().find("index");
-    const int index =
-        index_field == piece.fields().end() ? 0 : static_cast<int>(index_field->second.number_value());
+    const int index = index_field == piece.fields().end()
+                          ? 0
+                          : static_cast<int>(index_field->second.number_value());
     if (index < 0 || index > 127) {
       return absl::UnavailableError("the model's provider sent a tool call index out of range");
     }

@@ -67,8 +67,8 @@ absl::StatusOr<std::string> RunCall(const ModelToolCall& call, TurnTools& tools)
   if (FindToolSpec(call.name) == nullptr) {
     std::vector<std::string> names;
     for (const ToolSpec& spec : TaskToolSpecs()) names.push_back(spec.name);
-    return ErrorJson(absl::StrCat("there is no tool called \"", call.name,
-                                  "\"; the tools are ", absl::StrJoin(names, ", ")));
+    return ErrorJson(absl::StrCat("there is no tool called \"", call.name, "\"; the tools are ",
+                                  absl::StrJoin(names, ", ")));
   }
   google::protobuf::Struct args;
   // No arguments at all is an empty object; text that is not a JSON object
@@ -104,10 +104,10 @@ std::string SystemPrompt(const ProviderConfig& config, const language::LocalCloc
   const absl::CivilSecond now = clock.LocalNow();
   const absl::Time as_utc = absl::FromCivil(now, absl::UTCTimeZone());
   const std::string offset = clock.FormatRfc3339(clock.now()).substr(19);
-  return absl::StrCat(config.instructions.empty() ? kInstructions : config.instructions,
-                      "\n\nNow: ", absl::FormatTime("%A %Y-%m-%d %H:%M", as_utc, absl::UTCTimeZone()),
-                      " in the user's time zone ", clock.zone(), " (UTC", offset == "Z" ? "" : offset,
-                      ").");
+  return absl::StrCat(
+      config.instructions.empty() ? kInstructions : config.instructions,
+      "\n\nNow: ", absl::FormatTime("%A %Y-%m-%d %H:%M", as_utc, absl::UTCTimeZone()),
+      " in the user's time zone ", clock.zone(), " (UTC", offset == "Z" ? "" : offset, ").");
 }
 
 absl::StatusOr<BrainReply> OpenAiBrain::Reply(const Turn& turn, TurnTools& tools) {
@@ -156,10 +156,9 @@ absl::StatusOr<ModelMessage> OpenAiBrain::Complete(const CompletionRequest& requ
     }
     Attempt result = CompleteOnce(request, left, tools);
     if (result.outcome.ok()) return result.outcome;
-    log::Warning("llm_request_failed",
-                 {{"provider", config_.provider},
-                  {"attempt", attempt + 1},
-                  {"error", result.outcome.status().message()}});
+    log::Warning("llm_request_failed", {{"provider", config_.provider},
+                                        {"attempt", attempt + 1},
+                                        {"error", result.outcome.status().message()}});
     const absl::Duration backoff = absl::Milliseconds(500) * (1 << std::min(attempt, 4));
     const absl::Duration wait = result.retry_after.value_or(backoff);
     if (!result.retryable || attempt >= config_.max_retries || absl::Now() + wait >= deadline) {
@@ -205,12 +204,12 @@ OpenAiBrain::Attempt OpenAiBrain::CompleteOnce(const CompletionRequest& request,
   const std::string& body = request.stream ? raw : response->body;
   if (response->status < 200 || response->status > 299) {
     const std::optional<ProviderError> error = ParseError(body);
-    const bool no_quota = error.has_value() &&
-                          (error->code == "insufficient_quota" || error->type == "insufficient_quota");
+    const bool no_quota = error.has_value() && (error->code == "insufficient_quota" ||
+                                                error->type == "insufficient_quota");
     const bool retryable = (response->status == 429 && !no_quota) || response->status >= 500;
-    return {absl::UnavailableError(absl::StrCat(
-                "HTTP ", response->status, error.has_value() ? ": " : "",
-                error.has_value() ? error->message : "")),
+    return {absl::UnavailableError(absl::StrCat("HTTP ", response->status,
+                                                error.has_value() ? ": " : "",
+                                                error.has_value() ? error->message : "")),
             retryable, RetryAfter(*response)};
   }
   // A server that ignores "stream" answers with one JSON body.

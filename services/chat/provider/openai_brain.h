@@ -16,10 +16,10 @@
 // inside a stream after HTTP 200, no answer before the deadline) is
 // UNAVAILABLE: the turn fails cleanly and the next one works.
 
+#include "common/http_client/curl_client.h"
 #include "services/chat/brain.h"
 #include "services/chat/provider/chat_completions.h"
 #include "services/chat/provider/provider_config.h"
-#include "common/http_client/curl_client.h"
 
 namespace todo::chat::provider {
 

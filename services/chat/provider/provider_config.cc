@@ -50,9 +50,9 @@ constexpr KnownProvider kKnown[] = {
 }  // namespace
 
 std::vector<EnvVar> ProviderEnvVars() {
-  return {kProvider,  kBaseUrl,        kGroqBaseUrl, kModel,        kGroqModel,
-          kApiKey,    kOpenAiKey,      kGroqKey,     kOpenRouterKey, kMaxTokens,
-          kTemperature, kInstructions, kStream,      kMaxRounds,    kMaxRetries};
+  return {kProvider,    kBaseUrl,      kGroqBaseUrl, kModel,         kGroqModel,
+          kApiKey,      kOpenAiKey,    kGroqKey,     kOpenRouterKey, kMaxTokens,
+          kTemperature, kInstructions, kStream,      kMaxRounds,     kMaxRetries};
 }
 
 absl::StatusOr<ProviderConfig> LoadProviderConfig(const common::config::Environment& env) {
@@ -70,9 +70,9 @@ absl::StatusOr<ProviderConfig> LoadProviderConfig(const common::config::Environm
                      config.provider, "\""));
   }
   const bool groq = config.provider == "groq";
-  config.base_url = env.Lookup(kBaseUrl.name)
-                        .value_or(env.Lookup(groq ? kGroqBaseUrl.name : kBaseUrl.name)
-                                      .value_or(known->base_url));
+  config.base_url =
+      env.Lookup(kBaseUrl.name)
+          .value_or(env.Lookup(groq ? kGroqBaseUrl.name : kBaseUrl.name).value_or(known->base_url));
   config.base_url = std::string(absl::StripSuffix(config.base_url, "/"));
   if (config.base_url.empty()) {
     return absl::InvalidArgumentError(
@@ -82,9 +82,9 @@ absl::StatusOr<ProviderConfig> LoadProviderConfig(const common::config::Environm
       !absl::StartsWith(config.base_url, "https://")) {
     return absl::InvalidArgumentError("LLM_BASE_URL must be an http:// or https:// URL");
   }
-  config.model = env.Lookup(kModel.name)
-                     .value_or(env.Lookup(groq ? kGroqModel.name : kModel.name)
-                                   .value_or(known->model));
+  config.model =
+      env.Lookup(kModel.name)
+          .value_or(env.Lookup(groq ? kGroqModel.name : kModel.name).value_or(known->model));
   if (config.model.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("LLM_MODEL is required for LLM_PROVIDER=", config.provider));
@@ -92,7 +92,8 @@ absl::StatusOr<ProviderConfig> LoadProviderConfig(const common::config::Environm
   std::optional<std::string> key = env.Lookup(kApiKey.name);
   if (!key.has_value() && known->key != nullptr) key = env.Lookup(known->key->name);
   if (!key.has_value() && known->key != nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(known->key->name, " (or LLM_API_KEY) is "
+    return absl::InvalidArgumentError(absl::StrCat(known->key->name,
+                                                   " (or LLM_API_KEY) is "
                                                    "required for LLM_PROVIDER=",
                                                    config.provider));
   }
