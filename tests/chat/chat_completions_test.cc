@@ -38,7 +38,12 @@ TEST(ChatCompletionsTest, TheRequestCarriesMessagesToolsAndOptions) {
   ASSERT_EQ(messages.values_size(), 4);
   const auto& calling = messages.values(1).struct_value().fields();
   EXPECT_TRUE(calling.at("content").has_null_value());
-  EXPECT_EQ(calling.at("tool_calls").list_value().values(0).struct_value().fields().at("id")
+  EXPECT_EQ(calling.at("tool_calls")
+                .list_value()
+                .values(0)
+                .struct_value()
+                .fields()
+                .at("id")
                 .string_value(),
             "c1");
   EXPECT_EQ(messages.values(2).struct_value().fields().at("tool_call_id").string_value(), "c1");

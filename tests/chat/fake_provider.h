@@ -28,9 +28,9 @@ struct ScriptedCall {
 
 class FakeProvider {
  public:
-  FakeProvider() : server_([this](const ::todo::testing::HttpExchange& exchange) {
-    return Answer(exchange);
-  }) {}
+  FakeProvider()
+      : server_(
+            [this](const ::todo::testing::HttpExchange& exchange) { return Answer(exchange); }) {}
 
   // Up to and including /v1.
   std::string base_url() const { return server_.Url("/v1"); }
@@ -54,7 +54,8 @@ class FakeProvider {
       fields["role"].set_string_value("assistant");
       fields["content"].set_null_value(google::protobuf::NULL_VALUE);
       auto& list = *fields["tool_calls"].mutable_list_value();
-      for (const ScriptedCall& call : calls) *list.add_values() = CallJson(call, -1, call.arguments);
+      for (const ScriptedCall& call : calls)
+        *list.add_values() = CallJson(call, -1, call.arguments);
       return Whole(message, "tool_calls");
     }
     ::todo::testing::CannedResponse response = StreamHead();

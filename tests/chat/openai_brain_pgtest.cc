@@ -19,12 +19,12 @@ namespace todo::chat {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FakeProvider;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::ScriptedCall;
 using ::todo::testing::IsOk;
 using ::todo::testing::StatusIs;
-using testing::FakeProvider;
-using testing::ScriptedCall;
 
 class OpenAiBrainTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -112,8 +112,8 @@ class OpenAiBrainTest : public ::testing::TestWithParam<bool> {
 };
 
 TEST_P(OpenAiBrainTest, AToolRoundThenTheReplyAllStored) {
-  fake_.Then(FakeProvider::Calls({{"add_task", R"({"title": "Buy groceries"})", "call_x"}},
-                                 stream()));
+  fake_.Then(
+      FakeProvider::Calls({{"add_task", R"({"title": "Buy groceries"})", "call_x"}}, stream()));
   fake_.Then(FakeProvider::Text("Added \"Buy groceries\".", stream()));
   absl::StatusOr<TurnResult> turn = Say("Add a task to buy groceries");
   ASSERT_THAT(turn, IsOk());
@@ -169,7 +169,8 @@ TEST_P(OpenAiBrainTest, DuplicatesRunOnceBadArgumentsAndUnknownToolsGoBack) {
             second_answer.fields().at("task_id").number_value());
   EXPECT_THAT(answers[2], HasSubstr("not a JSON object"));
   EXPECT_THAT(answers[3], HasSubstr("no tool called \\\"launch_rocket\\\""));
-  EXPECT_FALSE(messages.values(6).struct_value().fields().at("tool_call_id").string_value().empty());
+  EXPECT_FALSE(
+      messages.values(6).struct_value().fields().at("tool_call_id").string_value().empty());
 }
 
 TEST_P(OpenAiBrainTest, RateLimitsAndServerErrorsAreRetried) {
@@ -188,8 +189,7 @@ TEST_P(OpenAiBrainTest, RateLimitsAndServerErrorsAreRetried) {
 
 TEST_P(OpenAiBrainTest, AFailedProviderFailsTheTurnCleanlyAndTheNextWorks) {
   std::vector<std::string> logged;
-  common::logging::SetSinkForTest(
-      [&logged](absl::string_view line) { logged.emplace_back(line); });
+  common::logging::SetSinkForTest([&logged](absl::string_view line) { logged.emplace_back(line); });
   // No quota: not retried.
   fake_.Then(FakeProvider::Error(429, "You exceeded your current quota", "insufficient_quota"));
   absl::StatusOr<TurnResult> first = Say("hello");

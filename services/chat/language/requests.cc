@@ -227,6 +227,11 @@ Request Read(const std::string& text, Intent intent, absl::CivilSecond now,
   ReadTags(clause, request);
   if (intent == Intent::kList) {
     ReadListFilters(clause, request, now, dates);
+    // "What are my high priority tasks?" asks about work still to do;
+    // "all my high priority tasks" about every one.
+    if (request.priority.has_value() && request.status == "all" && !HasWords(clause.lower, "all")) {
+      request.status = "pending";
+    }
     return request;
   }
   if (!dates.empty() && (intent == Intent::kAdd || intent == Intent::kUpdate)) {
