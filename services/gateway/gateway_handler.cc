@@ -357,6 +357,12 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
 // newline-delimited JSON or server-sent events. A stream has no deadline; it
 // ends when the client hangs up, which the HTTP server notices at once and
 // which cancels the upstream call.
+//
+// Beyond Envoy, which picks the framing by configuration only: a client
+// whose Accept header names text/event-stream (a browser's EventSource, a
+// fetch that reads events) gets server-sent events whatever the
+// configuration says, so one gateway serves the chat stream to curl as a
+// JSON array and to the web app as events.
 void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, Channel* upstream,
                             const google::protobuf::Descriptor* output, ClientCall call) {
   struct Progress {
@@ -365,7 +371,10 @@ void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, Channel* upstrea
     bool client_gone = false;
   };
   auto progress = std::make_shared<Progress>();
-  const bool sse = options_.print.stream_sse_style_delimited;
+  const std::string* accept = exchange->request.Header("accept");
+  const bool sse =
+      options_.print.stream_sse_style_delimited ||
+      (accept != nullptr && absl::StrContains(absl::AsciiStrToLower(*accept), "text/event-stream"));
   const bool ndjson = !sse && options_.print.stream_newline_delimited;
   // Sends the head (and an array's "["); false when the client is gone.
   const auto start = [this, exchange, progress, sse, ndjson] {

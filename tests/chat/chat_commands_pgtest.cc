@@ -25,11 +25,11 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using testing::FakeProvider;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::todo::testing::IsOk;
-using testing::FakeProvider;
 using testing::ScriptedCall;
+using ::todo::testing::IsOk;
 
 enum class BrainKind { kBuiltin, kProvider };
 
@@ -47,8 +47,8 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
     } else {
       brain_ = std::make_unique<BuiltinBrain>();
     }
-    runner_ = std::make_unique<TurnRunner>(&store_, &tasks_.tools(), brain_.get(), &clock_,
-                                           TurnLimits{});
+    runner_ =
+        std::make_unique<TurnRunner>(&store_, &tasks_.tools(), brain_.get(), &clock_, TurnLimits{});
     local_ = std::make_unique<language::LocalClock>(
         *language::LocalClock::ForZone(zone(), clock_.Now()));
   }
@@ -124,8 +124,7 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
   }
 
   // The user's tasks, oldest first: "title [status]" (and more when asked).
-  std::vector<std::string> Tasks(const std::string& user = "",
-                                 const std::string& field = "") {
+  std::vector<std::string> Tasks(const std::string& user = "", const std::string& field = "") {
     ToolContext context;
     context.authorization = testing::Bearer(user.empty() ? user_ : user);
     google::protobuf::Struct args;
@@ -232,12 +231,12 @@ TEST_P(ChatCommandsTest, Row05DeletesTheOneTaskTheWordsName) {
 
 TEST_P(ChatCommandsTest, Row06RenamesAndKeepsTheDescription) {
   const int64_t id = Seed(R"({"title": "Call", "description": "the dentist too"})");
-  Expect({{"update_task", absl::StrCat(R"({"task_id": )", id, R"(, "title": "Call mom tonight"})")}});
+  Expect(
+      {{"update_task", absl::StrCat(R"({"task_id": )", id, R"(, "title": "Call mom tonight"})")}});
   const Said renamed = Say(absl::StrCat("Change task ", id, " to 'Call mom tonight'"));
   EXPECT_THAT(renamed.tools(), ElementsAre("update_task"));
   EXPECT_EQ(renamed.Arg(0, "title").string_value(), "Call mom tonight");
-  EXPECT_THAT(Tasks("", "description"),
-              ElementsAre("Call mom tonight [pending] the dentist too"));
+  EXPECT_THAT(Tasks("", "description"), ElementsAre("Call mom tonight [pending] the dentist too"));
 }
 
 TEST_P(ChatCommandsTest, Rows09To11DatesAndReferencesFromHistory) {
@@ -344,20 +343,24 @@ TEST_P(ChatCommandsTest, Rows19And20AWeeklyTaskCompletedOnce) {
 TEST_P(ChatCommandsTest, Row21MorningMeetingsMoveAndAfternoonStays) {
   // 08:00 local: both morning meetings are still ahead.
   clock_.Set(local_->ToInstant(absl::CivilSecond(Today()) + 8 * 3600));
-  local_ = std::make_unique<language::LocalClock>(
-      *language::LocalClock::ForZone(zone(), clock_.Now()));
-  const int64_t standup = Seed(absl::StrCat(R"({"title": "Standup meeting", "tags": ["meeting"], )",
-                                            R"("due_date": ")", Local(absl::CivilMinute(Today()) + 9 * 60), R"("})"));
-  const int64_t design = Seed(absl::StrCat(R"({"title": "Design meeting", "tags": ["meeting"], )",
-                                           R"("due_date": ")", Local(absl::CivilMinute(Today()) + 10 * 60 + 30), R"("})"));
+  local_ =
+      std::make_unique<language::LocalClock>(*language::LocalClock::ForZone(zone(), clock_.Now()));
+  const int64_t standup =
+      Seed(absl::StrCat(R"({"title": "Standup meeting", "tags": ["meeting"], )", R"("due_date": ")",
+                        Local(absl::CivilMinute(Today()) + 9 * 60), R"("})"));
+  const int64_t design =
+      Seed(absl::StrCat(R"({"title": "Design meeting", "tags": ["meeting"], )", R"("due_date": ")",
+                        Local(absl::CivilMinute(Today()) + 10 * 60 + 30), R"("})"));
   Seed(absl::StrCat(R"({"title": "Review meeting", "tags": ["meeting"], "due_date": ")",
                     Local(absl::CivilMinute(Today()) + 16 * 60), R"("})"));
   const std::string two_pm = Local(absl::CivilMinute(Today()) + 14 * 60);
-  Expect({{"list_tasks", absl::StrCat(R"({"search": "meeting", "due_from": ")",
-                                      Local(absl::CivilMinute(Today())), R"(", "due_to": ")",
-                                      Local(absl::CivilMinute(Today()) + 12 * 60), R"("})")},
-          {"update_task", absl::StrCat(R"({"task_id": )", standup, R"(, "due_date": ")", two_pm, R"("})")},
-          {"update_task", absl::StrCat(R"({"task_id": )", design, R"(, "due_date": ")", two_pm, R"("})")}});
+  Expect({{"list_tasks",
+           absl::StrCat(R"({"search": "meeting", "due_from": ")", Local(absl::CivilMinute(Today())),
+                        R"(", "due_to": ")", Local(absl::CivilMinute(Today()) + 12 * 60), R"("})")},
+          {"update_task",
+           absl::StrCat(R"({"task_id": )", standup, R"(, "due_date": ")", two_pm, R"("})")},
+          {"update_task",
+           absl::StrCat(R"({"task_id": )", design, R"(, "due_date": ")", two_pm, R"("})")}});
   const Said moved = Say("Reschedule my morning meetings to 2 PM");
   EXPECT_THAT(moved.tools(), ElementsAre("list_tasks", "update_task", "update_task"));
   EXPECT_EQ(moved.Arg(0, "due_from").string_value(), Local(absl::CivilMinute(Today())));
@@ -415,17 +418,17 @@ TEST_P(ChatCommandsTest, StoredOncePerTurnAndARetryCreatesNothing) {
   EXPECT_EQ(messages->messages.size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rows, ChatCommandsTest,
-    ::testing::Values(std::make_tuple(BrainKind::kBuiltin, "Asia/Karachi"),
-                      std::make_tuple(BrainKind::kBuiltin, "America/New_York"),
-                      std::make_tuple(BrainKind::kProvider, "Asia/Karachi")),
-    [](const auto& info) {
-      std::string name = absl::StrCat(
-          std::get<0>(info.param) == BrainKind::kBuiltin ? "Builtin_" : "Provider_",
-          std::get<1>(info.param));
-      return absl::StrReplaceAll(name, {{"/", "_"}});
-    });
+INSTANTIATE_TEST_SUITE_P(Rows, ChatCommandsTest,
+                         ::testing::Values(std::make_tuple(BrainKind::kBuiltin, "Asia/Karachi"),
+                                           std::make_tuple(BrainKind::kBuiltin, "America/New_York"),
+                                           std::make_tuple(BrainKind::kProvider, "Asia/Karachi")),
+                         [](const auto& info) {
+                           std::string name = absl::StrCat(
+                               std::get<0>(info.param) == BrainKind::kBuiltin ? "Builtin_"
+                                                                              : "Provider_",
+                               std::get<1>(info.param));
+                           return absl::StrReplaceAll(name, {{"/", "_"}});
+                         });
 
 }  // namespace
 }  // namespace todo::chat

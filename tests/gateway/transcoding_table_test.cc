@@ -484,6 +484,13 @@ TEST_F(TranscodingTableTest, P45P46P47ServerStreams) {
   EXPECT_EQ(streamed_body_,
             "{\"kind\":\"created\",\"task\":{\"id\":\"1\",\"title\":\"a\"}}\n"
             "{\"kind\":\"deleted\",\"task\":{\"id\":\"2\"}}\n");  // P47
+  // Ours: a client that accepts events gets them whatever the profile says.
+  upstream_.SetReply({0, "", "", events});
+  Send(*handler, "GET", "/v1/tasks:watch", "", {{"accept", "text/event-stream"}});
+  EXPECT_EQ(HeaderOf(streamed_head_, "content-type"), "text/event-stream");
+  EXPECT_EQ(streamed_body_,
+            "data: {\"kind\":\"created\",\"task\":{\"id\":\"1\",\"title\":\"a\"}}\n\n"
+            "data: {\"kind\":\"deleted\",\"task\":{\"id\":\"2\"}}\n\n");
 }
 
 TEST_F(TranscodingTableTest, P52ToP55GatewayMadeErrors) {
