@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
 #include "services/chat/language/requests.h"
@@ -23,7 +24,9 @@ using language::TaskReference;
 // How a local time reads in a reply: "Fri 4 Dec, 17:00".
 std::string Spoken(absl::CivilMinute when) {
   const absl::Time as_utc = absl::FromCivil(when, absl::UTCTimeZone());
-  std::string text = absl::FormatTime("%a %e %b", as_utc, absl::UTCTimeZone());
+  // %e pads a day of one digit with a space.
+  std::string text =
+      absl::StrReplaceAll(absl::FormatTime("%a %e %b", as_utc, absl::UTCTimeZone()), {{"  ", " "}});
   if (when.hour() != 23 || when.minute() != 59) {
     absl::StrAppend(&text, ", ", absl::FormatTime("%H:%M", as_utc, absl::UTCTimeZone()));
   }
@@ -122,7 +125,7 @@ class TurnHandler {
         return std::string(
             "There is nothing waiting for a yes. What would you like to do with your tasks?");
       case Intent::kDecline:
-        if (PendingAction() != nullptr) return std::string("OK, I left them as they are.");
+        if (PendingAction() != nullptr) return std::string("OK, I left things as they are.");
         return std::string("OK. What would you like to do with your tasks?");
       case Intent::kGreeting:
       case Intent::kHelp:
@@ -385,16 +388,18 @@ class TurnHandler {
     ASSIGN_OR_RETURN(std::vector<const Struct*> tasks, TasksOfSet(request, &reply));
     if (!reply.empty()) return reply;
     if (tasks.empty()) return std::string("No tasks match, so nothing changed.");
+    // Deleting by a description ("all my tasks", "them") or changing every
+    // task waits for a yes, even when it finds a single task to delete.
     const bool ask =
-        tasks.size() > 1 &&
-        (request.intent == Intent::kDelete ||
-         (request.target.kind == TaskReference::Kind::kSet && request.target.set.everything));
+        request.intent == Intent::kDelete || (request.target.kind == TaskReference::Kind::kSet &&
+                                              request.target.set.everything && tasks.size() > 1);
     if (!ask) return CarryOut(tool, tasks, fields);
     auto& action = *answer_.pending_action.mutable_fields();
     action["tool"].set_string_value(tool);
     *action["fields"].mutable_struct_value() = fields;
     auto& ids = *action["task_ids"].mutable_list_value();
-    reply = absl::StrCat("That would ", VerbFor(tool), " ", tasks.size(), " tasks:");
+    reply = absl::StrCat("That would ", VerbFor(tool), " ", tasks.size(),
+                         tasks.size() == 1 ? " task:" : " tasks:");
     int n = 0;
     for (const Struct* task : tasks) {
       ids.add_values()->set_number_value(NumberOf(*task, "id"));
@@ -402,7 +407,8 @@ class TurnHandler {
                       static_cast<int64_t>(NumberOf(*task, "id")), ")");
     }
     absl::StrAppend(&reply, "\nShall I go ahead? Say yes to ", VerbFor(tool),
-                    " them; anything else leaves them as they are.");
+                    tasks.size() == 1 ? " it" : " them",
+                    "; anything else leaves things as they are.");
     return reply;
   }
 

@@ -7,11 +7,12 @@
 // the tools, and says exactly what changed.
 //
 // It never guesses a destructive act: words that match several tasks get a
-// question back, and deleting several tasks or changing every task ("delete
-// all my tasks", "complete everything") lists them and waits for a yes, kept
-// as the reply's pending action: "yes" next carries out exactly what was
-// listed, anything else drops it. Numeric dates read day-first outside the Americas (and
-// month-first there and when the user gave no zone).
+// question back, and deleting tasks by a description or changing every task
+// ("delete all my tasks", "complete everything") lists them and waits for a
+// yes, kept as the reply's pending action: "yes" next carries out exactly
+// what was listed, anything else drops it. Numeric dates read day-first
+// outside the Americas (and month-first there and when the user gave no
+// zone).
 
 #include <string>
 

@@ -177,7 +177,7 @@ TEST_F(BuiltinBrainTest, DeletingSeveralWaitsForAYes) {
   EXPECT_THAT(Tasks(),
               ElementsAre("Buy milk [pending]", "Walk the dog [pending]", "Pay rent [pending]"));
   Say("delete everything");
-  EXPECT_THAT(Say("no").reply, HasSubstr("left them"));
+  EXPECT_THAT(Say("no").reply, HasSubstr("left things"));
   EXPECT_EQ(Tasks().size(), 3u);
   Say("please remove all my tasks");
   Say("add call mom");  // ...and a task added after the question is not in it
