@@ -92,6 +92,11 @@ const char* DoneFor(absl::string_view tool) {
                                  : "Completed";
 }
 
+void PutTags(const std::vector<std::string>& tags, google::protobuf::Value& value) {
+  auto& list = *value.mutable_list_value();
+  for (const std::string& tag : tags) list.add_values()->set_string_value(tag);
+}
+
 class TurnHandler {
  public:
   TurnHandler(const Turn& turn, TurnTools& tools) : turn_(turn), tools_(tools) {}
@@ -140,15 +145,27 @@ class TurnHandler {
         "pending tasks\".");
   }
 
+  // list_tasks arguments: what a listing asks for, or which tasks a set names.
+  Struct ListArgs(const std::string& status, const std::optional<std::string>& search,
+                  const std::vector<std::string>& tags,
+                  const std::optional<absl::CivilMinute>& due_from,
+                  const std::optional<absl::CivilMinute>& due_to) const {
+    Struct args;
+    auto& fields = *args.mutable_fields();
+    fields["status"].set_string_value(status);
+    if (search.has_value()) fields["search"].set_string_value(*search);
+    if (!tags.empty()) PutTags(tags, fields["tags"]);
+    if (due_from.has_value()) fields["due_from"].set_string_value(Rfc3339(*turn_.clock, *due_from));
+    if (due_to.has_value()) fields["due_to"].set_string_value(Rfc3339(*turn_.clock, *due_to));
+    return args;
+  }
+
   // add_task and update_task arguments from a request's fields.
   void PutFields(const Request& request, Struct& args) {
     auto& fields = *args.mutable_fields();
     if (request.title.has_value()) fields["title"].set_string_value(*request.title);
     if (request.priority.has_value()) fields["priority"].set_string_value(*request.priority);
-    if (!request.tags.empty()) {
-      auto& tags = *fields["tags"].mutable_list_value();
-      for (const std::string& tag : request.tags) tags.add_values()->set_string_value(tag);
-    }
+    if (!request.tags.empty()) PutTags(request.tags, fields["tags"]);
     if (request.due.has_value()) {
       fields["due_date"].set_string_value(Rfc3339(*turn_.clock, *request.due));
     }
@@ -187,21 +204,10 @@ class TurnHandler {
   }
 
   absl::StatusOr<std::string> List(const Request& request) {
-    Struct args;
+    Struct args =
+        ListArgs(request.status, request.search, request.tags, request.due_from, request.due_to);
     auto& fields = *args.mutable_fields();
-    fields["status"].set_string_value(request.status);
     if (request.priority.has_value()) fields["priority"].set_string_value(*request.priority);
-    if (!request.tags.empty()) {
-      auto& tags = *fields["tags"].mutable_list_value();
-      for (const std::string& tag : request.tags) tags.add_values()->set_string_value(tag);
-    }
-    if (request.search.has_value()) fields["search"].set_string_value(*request.search);
-    if (request.due_from.has_value()) {
-      fields["due_from"].set_string_value(Rfc3339(*turn_.clock, *request.due_from));
-    }
-    if (request.due_to.has_value()) {
-      fields["due_to"].set_string_value(Rfc3339(*turn_.clock, *request.due_to));
-    }
     if (request.sort.has_value()) fields["sort"].set_string_value(*request.sort);
     ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("list_tasks", args));
     if (outcome.is_error) {
@@ -350,21 +356,9 @@ class TurnHandler {
       return std::vector<const Struct*>();
     }
     const language::TaskSet& set = request.target.set;
-    Struct args;
-    auto& fields = *args.mutable_fields();
-    fields["status"].set_string_value(set.status);
-    if (set.search.has_value()) fields["search"].set_string_value(*set.search);
-    if (!set.tags.empty()) {
-      auto& tags = *fields["tags"].mutable_list_value();
-      for (const std::string& tag : set.tags) tags.add_values()->set_string_value(tag);
-    }
-    if (set.due_from.has_value()) {
-      fields["due_from"].set_string_value(Rfc3339(*turn_.clock, *set.due_from));
-    }
-    if (set.due_to.has_value()) {
-      fields["due_to"].set_string_value(Rfc3339(*turn_.clock, *set.due_to));
-    }
-    ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("list_tasks", args));
+    ASSIGN_OR_RETURN(ToolOutcome outcome,
+                     tools_.Call("list_tasks", ListArgs(set.status, set.search, set.tags,
+                                                        set.due_from, set.due_to)));
     if (outcome.is_error) {
       *reply = absl::StrCat("I couldn't find them: ", TextOf(outcome.result, "error"), ".");
       return std::vector<const Struct*>();

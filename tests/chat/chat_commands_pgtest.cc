@@ -37,13 +37,9 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
  protected:
   static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
-  ChatCommandsTest() : pool_(PoolOptions()), store_(&pool_, &clock_) {
+  ChatCommandsTest() : pool_(testing::SmallPool(*dsn_)), store_(&pool_, &clock_) {
     if (provider()) {
-      provider::ProviderConfig config;
-      config.provider = "openai_compatible";
-      config.base_url = fake_.base_url();
-      config.model = "fake";
-      brain_ = std::make_unique<provider::OpenAiBrain>(config, &http_);
+      brain_ = std::make_unique<provider::OpenAiBrain>(fake_.Config(/*stream=*/true), &http_);
     } else {
       brain_ = std::make_unique<BuiltinBrain>();
     }
@@ -55,13 +51,6 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
 
   bool provider() const { return std::get<0>(GetParam()) == BrainKind::kProvider; }
   const char* zone() const { return std::get<1>(GetParam()); }
-
-  static common::pg::PoolOptions PoolOptions() {
-    common::pg::PoolOptions options;
-    options.connect.dsn = *dsn_;
-    options.size = 2;
-    return options;
-  }
 
   // What the provider is scripted to call, one call per model round, then
   // to say; the built-in brain decides for itself.

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/chat/provider/provider_config.h"
 #include "tests/harness/loopback_http_server.h"
 
 namespace todo::chat::testing {
@@ -34,6 +35,17 @@ class FakeProvider {
 
   // Up to and including /v1.
   std::string base_url() const { return server_.Url("/v1"); }
+
+  // A provider brain's configuration pointed at this server.
+  provider::ProviderConfig Config(bool stream) const {
+    provider::ProviderConfig config;
+    config.provider = "openai_compatible";
+    config.base_url = base_url();
+    config.model = "fake-model";
+    config.api_key = "sk-test-secret";
+    config.stream = stream;
+    return config;
+  }
 
   void Then(::todo::testing::CannedResponse response) {
     absl::MutexLock lock(&mutex_);

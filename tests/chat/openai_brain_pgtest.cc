@@ -30,26 +30,13 @@ class OpenAiBrainTest : public ::testing::TestWithParam<bool> {
  protected:
   static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
-  OpenAiBrainTest() : pool_(PoolOptions()), store_(&pool_, &clock_) { Rebuild({}); }
+  OpenAiBrainTest() : pool_(testing::SmallPool(*dsn_)), store_(&pool_, &clock_) { Rebuild({}); }
 
   bool stream() const { return GetParam(); }
 
   void Rebuild(TurnLimits limits) {
-    provider::ProviderConfig config;
-    config.provider = "openai_compatible";
-    config.base_url = fake_.base_url();
-    config.model = "fake-model";
-    config.api_key = "sk-test-secret";
-    config.stream = stream();
-    brain_ = std::make_unique<provider::OpenAiBrain>(config, &http_);
+    brain_ = std::make_unique<provider::OpenAiBrain>(fake_.Config(stream()), &http_);
     runner_ = std::make_unique<TurnRunner>(&store_, &tasks_.tools(), brain_.get(), &clock_, limits);
-  }
-
-  static common::pg::PoolOptions PoolOptions() {
-    common::pg::PoolOptions options;
-    options.connect.dsn = *dsn_;
-    options.size = 2;
-    return options;
   }
 
   absl::StatusOr<TurnResult> Say(const std::string& message, int64_t conversation = 0) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/event_loops/event_loops.h"
+#include "common/pg/connection_pool.h"
 #include "common/pg/migrator.h"
 #include "common/rpc/blocking_client.h"
 #include "common/time/clock.h"
@@ -39,6 +40,14 @@ inline std::string MigratedDatabase() {
   migrator.schema = kSchema;
   EXPECT_THAT(common::pg::Migrate(migrator, ChatMigrations()), ::todo::testing::IsOk());
   return dsn.value_or("");
+}
+
+// A small pool on `dsn`, as a chat replica in a test uses.
+inline common::pg::PoolOptions SmallPool(const std::string& dsn) {
+  common::pg::PoolOptions options;
+  options.connect.dsn = dsn;
+  options.size = 2;
+  return options;
 }
 
 // A user id no other test of the process uses.

@@ -27,13 +27,9 @@ class TurnRunnerTest : public ::testing::Test {
   // One chat replica: its own pool, store and runner.
   struct Replica {
     Replica(const std::string& dsn, const TaskTools* tools, const common::time::Clock* clock)
-        : pool(Options(dsn)), store(&pool, clock), runner(&store, tools, &brain, clock, {}) {}
-    static common::pg::PoolOptions Options(const std::string& dsn) {
-      common::pg::PoolOptions options;
-      options.connect.dsn = dsn;
-      options.size = 2;
-      return options;
-    }
+        : pool(testing::SmallPool(dsn)),
+          store(&pool, clock),
+          runner(&store, tools, &brain, clock, {}) {}
     common::pg::ConnectionPool pool;
     ChatStore store;
     BuiltinBrain brain;
