@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
+#include "bench/grpc_calls.h"
 #include "bench/grpc_load.h"
 #include "common/jwt/hs256.h"
 #include "common/jwt/jwt_verifier.h"
@@ -44,22 +45,9 @@ namespace auth_v1 = todo::auth::v1;
 namespace tasks_v1 = todo::tasks::v1;
 using todo::bench::Die;
 using todo::bench::Percentile;
+using todo::bench::Prepare;
 using todo::bench::Spawn;
-
-template <typename Check>
-void WaitUntil(Check check, const char* what) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    if (check()) return;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  Die(absl::StrCat(what, " did not come up"));
-}
-
-grpc::ClientContext* Prepare(grpc::ClientContext& context, const std::string& token = "") {
-  if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  return &context;
-}
+using todo::bench::WaitUntil;
 
 // Mean time of one call of `work`, over `iterations`.
 template <typename Work>
