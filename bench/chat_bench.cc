@@ -78,7 +78,9 @@ absl::Duration Create(tasks_v1::TasksService::Stub& tasks, const std::string& to
   return took;
 }
 
-std::string Ms(absl::Duration d) { return absl::StrFormat("%.2f ms", absl::ToDoubleMilliseconds(d)); }
+std::string Ms(absl::Duration d) {
+  return absl::StrFormat("%.2f ms", absl::ToDoubleMilliseconds(d));
+}
 
 }  // namespace
 
@@ -90,10 +92,10 @@ int main(int argc, char** argv) {
   const int tasks_port = todo::testing::FreeLoopbackPort();
   const int chat_port = todo::testing::FreeLoopbackPort();
   const std::string secret = absl::StrCat("BETTER_AUTH_SECRET=", todo::testing::kTestSecret);
-  const pid_t tasks_pid = todo::bench::Spawn(TODO_TASKS_BINARY,
-                     {absl::StrCat("DATABASE_URL=", database.dsn),
-                      absl::StrCat("GRPC_PORT=", tasks_port), "LISTEN_ADDRESS=127.0.0.1", secret,
-                      "LOG_LEVEL=warning"});
+  const pid_t tasks_pid = todo::bench::Spawn(
+      TODO_TASKS_BINARY,
+      {absl::StrCat("DATABASE_URL=", database.dsn), absl::StrCat("GRPC_PORT=", tasks_port),
+       "LISTEN_ADDRESS=127.0.0.1", secret, "LOG_LEVEL=warning"});
   const pid_t chat_pid = todo::bench::Spawn(
       TODO_CHAT_BINARY,
       {absl::StrCat("DATABASE_URL=", database.dsn), absl::StrCat("GRPC_PORT=", chat_port),
@@ -155,8 +157,7 @@ int main(int argc, char** argv) {
   }
   for (std::thread& client : clients) client.join();
   std::printf("2. 16 conversations at once for %.0f s: %.0f turns/s, p50 %s p99 %s\n",
-              absl::ToDoubleSeconds(phase),
-              concurrent.size() / absl::ToDoubleSeconds(phase),
+              absl::ToDoubleSeconds(phase), concurrent.size() / absl::ToDoubleSeconds(phase),
               Ms(Percentile(concurrent, 0.5)).c_str(), Ms(Percentile(concurrent, 0.99)).c_str());
 
   // 3. 200 conversations, each opening a stream at the same moment.
@@ -185,9 +186,10 @@ int main(int argc, char** argv) {
     });
   }
   for (std::thread& stream : streams) stream.join();
-  std::printf("3. todo-chat resident memory: idle %ld kB; peak with %d conversations streaming at "
-              "once %ld kB (target <= 65536 kB); %d streams finished\n",
-              idle_kb, kStreams, todo::bench::MemoryKb(chat_pid, "VmHWM:"), finished.load());
+  std::printf(
+      "3. todo-chat resident memory: idle %ld kB; peak with %d conversations streaming at "
+      "once %ld kB (target <= 65536 kB); %d streams finished\n",
+      idle_kb, kStreams, todo::bench::MemoryKb(chat_pid, "VmHWM:"), finished.load());
   kill(chat_pid, SIGTERM);
   kill(tasks_pid, SIGTERM);
   waitpid(chat_pid, nullptr, 0);

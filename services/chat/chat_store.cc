@@ -1,5 +1,6 @@
 #include "services/chat/chat_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -42,20 +43,32 @@ constexpr Statement kListMessages{
     "SELECT " MESSAGE_COLUMNS
     " FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 AND id > $3 "
     "ORDER BY id LIMIT $4"};
-constexpr Statement kRecentMessages{
-    "chat_recent_messages", "SELECT * FROM (SELECT " MESSAGE_COLUMNS
-                            " FROM chat.messages WHERE user_id = $1 AND conversation_id = $2 "
-                            "ORDER BY id DESC LIMIT $3) AS recent ORDER BY id"};
-// The conversation's row is locked and touched first, so messages of one
-// conversation are numbered in the order their turns stored them.
-constexpr Statement kTouchConversation{
-    "chat_touch_conversation",
-    "UPDATE chat.conversations SET updated_at = greatest(updated_at, $3) "
-    "WHERE user_id = $1 AND id = $2"};
-constexpr Statement kInsertMessage{
-    "chat_insert_message",
+// Each write below is one statement (its own transaction, one round trip):
+// the conversation's row is locked and touched first, so messages of one
+// conversation are numbered in the order their turns stored them, and a
+// conversation that is not the caller's touches nothing and stores nothing.
+#define TOUCH_CONVERSATION                                                                \
+  "WITH touched AS (UPDATE chat.conversations SET updated_at = greatest(updated_at, $3) " \
+  "WHERE user_id = $1 AND id = $2 RETURNING id) "
+constexpr Statement kAppendMessage{
+    "chat_append_message", TOUCH_CONVERSATION
     "INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, created_at, "
-    "pending_action) VALUES ($2, $1, $3, $4, $5::jsonb, $6, $7::jsonb) RETURNING " MESSAGE_COLUMNS};
+    "pending_action) SELECT id, $1, $4, $5, $6::jsonb, $3, $7::jsonb FROM touched "
+    "RETURNING " MESSAGE_COLUMNS};
+// A turn's start: stores the user's message and reads the `$5` messages
+// before it (the statement's snapshot does not see its own insert), newest
+// first; the stored row is marked by the last column.
+constexpr Statement kStartTurn{
+    "chat_start_turn", TOUCH_CONVERSATION
+    ", stored AS (INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, "
+    "created_at) SELECT id, $1, 'user', $4, '[]'::jsonb, $3 FROM touched RETURNING " MESSAGE_COLUMNS
+    ") SELECT " MESSAGE_COLUMNS
+    ", true FROM stored "
+    "UNION ALL (SELECT " MESSAGE_COLUMNS
+    ", false FROM chat.messages "
+    "WHERE user_id = $1 AND conversation_id IN (SELECT id FROM touched) ORDER BY id DESC LIMIT "
+    "$5)"};
+#undef TOUCH_CONVERSATION
 constexpr Statement kDeleteConversation{
     "chat_delete_conversation", "DELETE FROM chat.conversations WHERE user_id = $1 AND id = $2"};
 constexpr Statement kPurgeConversations{"chat_purge_conversations",
@@ -266,19 +279,27 @@ absl::StatusOr<MessagePage> ChatStore::ListMessages(absl::string_view user_id,
   return page;
 }
 
-absl::StatusOr<std::vector<MessageRecord>> ChatStore::RecentMessages(absl::string_view user_id,
-                                                                     int64_t conversation_id,
-                                                                     int limit) {
+absl::StatusOr<StartedTurn> ChatStore::StartTurn(absl::string_view user_id, int64_t conversation_id,
+                                                 absl::string_view content, int history_limit) {
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
-  ASSIGN_OR_RETURN(
-      Result rows,
-      conn->Execute(kRecentMessages, Params().Add(user_id).Add(conversation_id).Add(limit)));
-  std::vector<MessageRecord> messages;
+  ASSIGN_OR_RETURN(Result rows, conn->Execute(kStartTurn, Params()
+                                                              .Add(user_id)
+                                                              .Add(conversation_id)
+                                                              .Add(clock_->Now())
+                                                              .Add(content)
+                                                              .Add(history_limit)));
+  if (rows.rows() == 0) return ConversationNotFound(conversation_id);
+  StartedTurn turn;
   for (int row = 0; row < rows.rows(); ++row) {
     ASSIGN_OR_RETURN(MessageRecord message, ReadMessage(rows, row));
-    messages.push_back(std::move(message));
+    if (rows.GetText(row, 7) == "t") {
+      turn.stored = std::move(message);
+    } else {
+      turn.history.push_back(std::move(message));
+    }
   }
-  return messages;
+  std::reverse(turn.history.begin(), turn.history.end());  // oldest first
+  return turn;
 }
 
 absl::StatusOr<MessageRecord> ChatStore::AppendMessage(
@@ -286,23 +307,18 @@ absl::StatusOr<MessageRecord> ChatStore::AppendMessage(
     absl::string_view content, const std::vector<ToolCallRecord>& tool_calls,
     const google::protobuf::Struct& pending_action) {
   ASSIGN_OR_RETURN(common::pg::PooledConnection conn, pool_->Checkout());
-  ASSIGN_OR_RETURN(common::pg::Transaction tx, common::pg::Transaction::Begin(*conn));
-  const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(Result touched, tx.Execute(kTouchConversation,
-                                              Params().Add(user_id).Add(conversation_id).Add(now)));
-  if (touched.affected_rows() == 0) return ConversationNotFound(conversation_id);
-  ASSIGN_OR_RETURN(Result inserted,
-                   tx.Execute(kInsertMessage, Params()
-                                                  .Add(user_id)
-                                                  .Add(conversation_id)
-                                                  .Add(role)
-                                                  .Add(content)
-                                                  .Add(ToolCallsJson(tool_calls))
-                                                  .Add(now)
-                                                  .AddOptional(PendingActionJson(pending_action))));
-  ASSIGN_OR_RETURN(MessageRecord message, ReadMessage(inserted, 0));
-  RETURN_IF_ERROR(tx.Commit());
-  return message;
+  ASSIGN_OR_RETURN(
+      Result inserted,
+      conn->Execute(kAppendMessage, Params()
+                                        .Add(user_id)
+                                        .Add(conversation_id)
+                                        .Add(clock_->Now())
+                                        .Add(role)
+                                        .Add(content)
+                                        .Add(ToolCallsJson(tool_calls))
+                                        .AddOptional(PendingActionJson(pending_action))));
+  if (inserted.rows() == 0) return ConversationNotFound(conversation_id);
+  return ReadMessage(inserted, 0);
 }
 
 absl::Status ChatStore::DeleteConversation(absl::string_view user_id, int64_t id) {

@@ -60,6 +60,11 @@ struct MessagePage {
   std::string next_page_token;
 };
 
+struct StartedTurn {
+  MessageRecord stored;
+  std::vector<MessageRecord> history;
+};
+
 // The answer a SendMessage gave, kept for its retries.
 struct StoredTurn {
   std::string fingerprint;
@@ -82,9 +87,11 @@ class ChatStore {
   // Oldest first.
   absl::StatusOr<MessagePage> ListMessages(absl::string_view user_id, int64_t conversation_id,
                                            int page_size, absl::string_view page_token);
-  // The newest `limit` messages, oldest first: the history a turn sees.
-  absl::StatusOr<std::vector<MessageRecord>> RecentMessages(absl::string_view user_id,
-                                                            int64_t conversation_id, int limit);
+  // A turn's start, in one statement: stores the user's message and returns
+  // it with the `history_limit` messages before it, oldest first (the
+  // history the turn sees).
+  absl::StatusOr<StartedTurn> StartTurn(absl::string_view user_id, int64_t conversation_id,
+                                        absl::string_view content, int history_limit);
   // Appends a message and marks the conversation active.
   absl::StatusOr<MessageRecord> AppendMessage(absl::string_view user_id, int64_t conversation_id,
                                               absl::string_view role, absl::string_view content,

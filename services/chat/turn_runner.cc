@@ -68,14 +68,13 @@ absl::StatusOr<TurnResult> TurnRunner::Run(const TurnRequest& request,
     ASSIGN_OR_RETURN(ConversationRecord created,
                      store_->CreateConversation(request.user_id, TitleFromMessage(message)));
     conversation_id = created.id;
-  } else {
-    RETURN_IF_ERROR(store_->GetConversation(request.user_id, conversation_id).status());
   }
-  ASSIGN_OR_RETURN(
-      std::vector<MessageRecord> history,
-      store_->RecentMessages(request.user_id, conversation_id, limits_.history_messages));
-  ASSIGN_OR_RETURN(const MessageRecord stored,
-                   store_->AppendMessage(request.user_id, conversation_id, "user", message, {}));
+  // The user's message is stored before the brain runs, with the history
+  // read in the same statement.
+  ASSIGN_OR_RETURN(StartedTurn started, store_->StartTurn(request.user_id, conversation_id, message,
+                                                          limits_.history_messages));
+  const MessageRecord& stored = started.stored;
+  std::vector<MessageRecord> history = std::move(started.history);
   ToolContext context;
   context.authorization = request.authorization;
   context.timeout = limits_.tool_timeout;

@@ -64,7 +64,9 @@ TEST_F(ChatStoreTest, AnotherUsersConversationIsNotFoundEverywhere) {
   EXPECT_THAT(store_.AppendMessage("mallory", id, "user", "hi", {}),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(store_.DeleteConversation("mallory", id), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(store_.RecentMessages("mallory", id, 10), IsOkAndHolds(IsEmpty()));
+  EXPECT_THAT(store_.StartTurn("mallory", id, "hi", 10), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_.ListMessages("alice", id, 10, ""),
+              IsOkAndHolds(::testing::Field(&MessagePage::messages, IsEmpty())));
   EXPECT_THAT(store_.GetConversation("alice", id), IsOk());
 }
 
@@ -78,20 +80,27 @@ TEST_F(ChatStoreTest, MessagesKeepTheirToolCallsAndOrder) {
   (*call.result.mutable_fields())["task_id"].set_number_value(42);
   ASSERT_THAT(store_.AppendMessage("bea", conversation->id, "user", "add buy milk", {}), IsOk());
   ASSERT_THAT(store_.AppendMessage("bea", conversation->id, "assistant", "Added.", {call}), IsOk());
-  absl::StatusOr<std::vector<MessageRecord>> recent =
-      store_.RecentMessages("bea", conversation->id, 10);
-  ASSERT_THAT(recent, IsOk());
-  EXPECT_THAT(Contents(*recent), ElementsAre("add buy milk", "Added."));
-  ASSERT_EQ((*recent)[1].tool_calls.size(), 1u);
-  const ToolCallRecord& stored = (*recent)[1].tool_calls[0];
+  // A turn's start stores its message and sees the ones before it.
+  absl::StatusOr<StartedTurn> started = store_.StartTurn("bea", conversation->id, "and eggs", 10);
+  ASSERT_THAT(started, IsOk());
+  EXPECT_EQ(started->stored.content, "and eggs");
+  EXPECT_EQ(started->stored.role, "user");
+  const std::vector<MessageRecord>& recent = started->history;
+  EXPECT_THAT(Contents(recent), ElementsAre("add buy milk", "Added."));
+  ASSERT_EQ(recent[1].tool_calls.size(), 1u);
+  const ToolCallRecord& stored = recent[1].tool_calls[0];
   EXPECT_EQ(stored.id, "call_1");
   EXPECT_EQ(stored.tool, "add_task");
   EXPECT_EQ(stored.args.fields().at("title").string_value(), "Buy \"milk\" \xe2\x98\xba");
   EXPECT_EQ(stored.result.fields().at("task_id").number_value(), 42);
   // The window is the newest messages, oldest first.
-  EXPECT_THAT(store_.RecentMessages("bea", conversation->id, 1),
-              IsOkAndHolds(::testing::SizeIs(1)));
-  EXPECT_EQ(store_.RecentMessages("bea", conversation->id, 1)->at(0).content, "Added.");
+  started = store_.StartTurn("bea", conversation->id, "and bread", 1);
+  ASSERT_THAT(started, IsOk());
+  EXPECT_THAT(Contents(started->history), ElementsAre("and eggs"));
+  absl::StatusOr<MessagePage> all = store_.ListMessages("bea", conversation->id, 10, "");
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(Contents(all->messages),
+              ElementsAre("add buy milk", "Added.", "and eggs", "and bread"));
 }
 
 TEST_F(ChatStoreTest, PagesCoverEveryConversationAndMessageOnce) {
@@ -157,11 +166,15 @@ TEST_F(ChatStoreTest, ConcurrentAppendsToOneConversationAreNumberedInOrder) {
     });
   }
   for (std::thread& writer : writers) writer.join();
-  absl::StatusOr<std::vector<MessageRecord>> all =
-      store_.RecentMessages("fay", conversation->id, 100);
+  absl::StatusOr<MessagePage> all = store_.ListMessages("fay", conversation->id, 100, "");
   ASSERT_THAT(all, IsOk());
-  ASSERT_EQ(all->size(), 40u);
-  for (size_t i = 1; i < all->size(); ++i) EXPECT_LT((*all)[i - 1].id, (*all)[i].id);
+  ASSERT_EQ(all->messages.size(), 40u);
+  // Each writer's messages in the order it wrote them.
+  std::vector<int> next(4, 0);
+  for (const MessageRecord& message : all->messages) {
+    const int writer = message.content[0] - '0';
+    EXPECT_EQ(message.content, absl::StrCat(writer, "-", next[writer]++));
+  }
 }
 
 }  // namespace
