@@ -11,91 +11,26 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "common/status/status_macros.h"
+#include "services/chat/brain_words.h"
 #include "services/chat/language/requests.h"
 
 namespace todo::chat {
 namespace {
 
+using brain_words::DoneFor;
+using brain_words::NumberOf;
+using brain_words::OptionsFor;
+using brain_words::PutTags;
+using brain_words::Rfc3339;
+using brain_words::Spoken;
+using brain_words::TasksOf;
+using brain_words::TextOf;
+using brain_words::ToolFor;
+using brain_words::VerbFor;
 using google::protobuf::Struct;
 using language::Intent;
 using language::Request;
 using language::TaskReference;
-
-// How a local time reads in a reply: "Fri 4 Dec, 17:00".
-std::string Spoken(absl::CivilMinute when) {
-  const absl::Time as_utc = absl::FromCivil(when, absl::UTCTimeZone());
-  // %e pads a day of one digit with a space.
-  std::string text =
-      absl::StrReplaceAll(absl::FormatTime("%a %e %b", as_utc, absl::UTCTimeZone()), {{"  ", " "}});
-  if (when.hour() != 23 || when.minute() != 59) {
-    absl::StrAppend(&text, ", ", absl::FormatTime("%H:%M", as_utc, absl::UTCTimeZone()));
-  }
-  return text;
-}
-
-std::string Rfc3339(const language::LocalClock& clock, absl::CivilMinute local) {
-  return clock.FormatRfc3339(clock.ToInstant(absl::CivilSecond(local)));
-}
-
-// Fields of a tool result or argument.
-std::string TextOf(const Struct& object, const std::string& name) {
-  auto found = object.fields().find(name);
-  return found == object.fields().end() ? "" : found->second.string_value();
-}
-double NumberOf(const Struct& object, const std::string& name) {
-  auto found = object.fields().find(name);
-  return found == object.fields().end() ? 0 : found->second.number_value();
-}
-
-// The tasks of a list_tasks result.
-std::vector<const Struct*> TasksOf(const Struct& result) {
-  std::vector<const Struct*> tasks;
-  auto found = result.fields().find("tasks");
-  if (found == result.fields().end()) return tasks;
-  for (const auto& value : found->second.list_value().values()) {
-    tasks.push_back(&value.struct_value());
-  }
-  return tasks;
-}
-
-// Numeric dates: day first except where the US convention is at home.
-language::DateOptions OptionsFor(const language::LocalClock& clock) {
-  language::DateOptions options;
-  options.day_first = !absl::StartsWith(clock.zone(), "America/") &&
-                      !absl::StartsWith(clock.zone(), "US/") && clock.zone() != "UTC";
-  return options;
-}
-
-const char* ToolFor(Intent intent) {
-  switch (intent) {
-    case Intent::kReopen:
-      return "reopen_task";
-    case Intent::kDelete:
-      return "delete_task";
-    case Intent::kUpdate:
-      return "update_task";
-    default:
-      return "complete_task";
-  }
-}
-// "That would delete 3 tasks", "Deleted 3 tasks".
-const char* VerbFor(absl::string_view tool) {
-  return tool == "delete_task"   ? "delete"
-         : tool == "reopen_task" ? "reopen"
-         : tool == "update_task" ? "change"
-                                 : "complete";
-}
-const char* DoneFor(absl::string_view tool) {
-  return tool == "delete_task"   ? "Deleted"
-         : tool == "reopen_task" ? "Reopened"
-         : tool == "update_task" ? "Updated"
-                                 : "Completed";
-}
-
-void PutTags(const std::vector<std::string>& tags, google::protobuf::Value& value) {
-  auto& list = *value.mutable_list_value();
-  for (const std::string& tag : tags) list.add_values()->set_string_value(tag);
-}
 
 class TurnHandler {
  public:
@@ -330,18 +265,73 @@ class TurnHandler {
     const char* tool = ToolFor(request.intent);
     if (request.intent == Intent::kUpdate) {
       PutFields(request, args);
+      if (std::optional<absl::CivilMinute> kept = KeptDue(request, *id)) {
+        (*args.mutable_fields())["due_date"].set_string_value(Rfc3339(*turn_.clock, *kept));
+        Request said = request;
+        said.due = kept;
+        return Run(tool, args, said);
+      }
       if (args.fields().size() == 1) {
         return std::string(
             "What should I change: the title, the due date, the priority or the "
             "tags?");
       }
     }
+    return Run(tool, args, request);
+  }
+
+  // Runs one change and says what it did.
+  absl::StatusOr<std::string> Run(const char* tool, const Struct& args, const Request& request) {
     ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call(tool, args));
     if (outcome.is_error) {
       return absl::StrCat("I couldn't do that: ", TextOf(outcome.result, "error"), ".");
     }
     return absl::StrCat(DoneFor(tool), " \"", TextOf(outcome.result, "title"), "\"",
                         request.intent == Intent::kUpdate ? Details(request) : "", ".");
+  }
+
+  // A new day for a task keeps its time of day ("no, I meant Friday"); a
+  // new time keeps its day ("sorry, 6pm instead"). Nothing to keep: none.
+  std::optional<absl::CivilMinute> KeptDue(const Request& request, int64_t id) const {
+    if (!request.due.has_value() || !(request.due_without_time || request.due_without_day)) {
+      return std::nullopt;
+    }
+    const std::optional<absl::CivilSecond> known = KnownDue(id);
+    if (!known.has_value()) return std::nullopt;
+    if (request.due_without_time) {
+      if (known->hour() == 23 && known->minute() == 59) return std::nullopt;  // date-only too
+      return absl::CivilMinute(absl::CivilDay(*request.due)) + known->hour() * 60 + known->minute();
+    }
+    return absl::CivilMinute(absl::CivilDay(*known)) + request.due->hour() * 60 +
+           request.due->minute();
+  }
+
+  // Task `id`'s due time as the conversation last saw it (a call that set
+  // it, or a listing that showed it), in the user's zone.
+  std::optional<absl::CivilSecond> KnownDue(int64_t id) const {
+    const auto local = [this](const std::string& text) -> std::optional<absl::CivilSecond> {
+      absl::Time instant;
+      std::string error;
+      if (text.empty() || !absl::ParseTime(absl::RFC3339_full, text, &instant, &error)) {
+        return std::nullopt;
+      }
+      return turn_.clock->ToLocal(instant);
+    };
+    for (const ToolCallRecord* call : RecentCalls()) {
+      if (call->tool == "list_tasks") {
+        for (const Struct* task : TasksOf(call->result)) {
+          if (static_cast<int64_t>(NumberOf(*task, "id")) == id) {
+            return local(TextOf(*task, "due_date"));
+          }
+        }
+      } else if (static_cast<int64_t>(NumberOf(call->args, "task_id")) == id ||
+                 static_cast<int64_t>(NumberOf(call->result, "task_id")) == id) {
+        if (std::optional<absl::CivilSecond> due = local(TextOf(call->args, "due_date"))) {
+          return due;
+        }
+      }
+    }
+    return std::nullopt;
   }
 
   // The tasks a set names: the last listing's, or those list_tasks finds

@@ -166,6 +166,22 @@ TEST_F(BuiltinBrainTest, AnotherUsersTaskIsNotFound) {  // row 22
   EXPECT_THAT(attempt.reply, ::testing::Not(HasSubstr("secret")));
 }
 
+TEST_F(BuiltinBrainTest, CorrectionsChangeTheTaskJustTouched) {
+  Say("add call mom tomorrow at 5pm");
+  const Said friday = Say("no, I meant Friday");
+  EXPECT_THAT(friday.tools(), ElementsAre("update_task"));
+  // The new day keeps the time the task had.
+  EXPECT_EQ(friday.Arg(0, "due_date"), "\"2026-12-04T17:00:00+05:00\"");
+  EXPECT_THAT(friday.reply, HasSubstr("Fri 4 Dec, 17:00"));
+  const Said high = Say("actually, high priority");
+  EXPECT_THAT(high.tools(), ElementsAre("update_task"));
+  EXPECT_EQ(high.Arg(0, "priority"), "\"high\"");
+  // A new time keeps the day.
+  const Said six = Say("sorry, 6pm instead");
+  EXPECT_EQ(six.Arg(0, "due_date"), "\"2026-12-04T18:00:00+05:00\"");
+  EXPECT_THAT(Tasks(), ElementsAre("Call mom [pending]"));
+}
+
 TEST_F(BuiltinBrainTest, DeletingSeveralWaitsForAYes) {
   Say("add buy milk");
   Say("add walk the dog");

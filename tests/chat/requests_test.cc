@@ -147,6 +147,23 @@ TEST(RequestsTest, Updates) {
   EXPECT_FALSE(move.title.has_value());
 }
 
+TEST(RequestsTest, CorrectionsChangeWhatWasJustTouched) {
+  const Request friday = One("no, I meant Friday");
+  EXPECT_EQ(friday.intent, Intent::kUpdate);
+  EXPECT_EQ(friday.target.kind, Kind::kPronoun);
+  EXPECT_EQ(friday.due, absl::CivilMinute(2026, 12, 4, 23, 59));
+  const Request high = One("actually, high priority");
+  EXPECT_EQ(high.intent, Intent::kUpdate);
+  EXPECT_EQ(high.target.kind, Kind::kPronoun);
+  EXPECT_EQ(high.priority, "high");
+  const Request six = One("sorry, 6pm instead");
+  EXPECT_EQ(six.due, absl::CivilMinute(2026, 12, 3, 18, 0));
+  const Request low = One("actually make that low priority");
+  EXPECT_EQ(low.target.kind, Kind::kPronoun);
+  // A correction with nothing to change is not a change.
+  EXPECT_EQ(One("no, never mind the weather").intent, Intent::kOutOfScope);
+}
+
 TEST(RequestsTest, SeveralRequestsConfirmationsAndOutOfScope) {
   const std::vector<Request> two =
       UnderstandMessage("Add a task to buy milk and show me all my tasks", kNow);

@@ -61,6 +61,7 @@ DatePhrase Parser::Resolve(size_t first, const Piece& piece) const {
   if (at <= absl::CivilMinute(now_)) at += 24 * 60;
   phrase.day = absl::CivilDay(at);
   phrase.time = at;
+  phrase.time_only = true;
   return phrase;
 }
 

@@ -45,6 +45,8 @@ struct DatePhrase {
   std::optional<absl::CivilMinute> time;
   // The phrase names a past day ("yesterday", "two days ago", "last Monday").
   bool past = false;
+  // A time without a day ("at 6pm"): today's if still ahead, else tomorrow's.
+  bool time_only = false;
 };
 
 // Every date or date-time phrase of `text`, in order, resolved against

@@ -145,6 +145,13 @@ std::optional<Intent> AnswerOf(absl::string_view lower) {
 
 }  // namespace
 
+bool IsCorrection(absl::string_view lower) {
+  return StartsWithAny(absl::StripLeadingAsciiWhitespace(lower),
+                       {"actually", "no", "sorry", "oops", "wait", "correction", "i meant",
+                        "i mean", "make that", "change that"}) ||
+         HasWords(lower, "instead") || HasWords(lower, "i meant");
+}
+
 Intent IntentOf(absl::string_view lower) {
   const std::string trimmed(absl::StripAsciiWhitespace(absl::StripSuffix(
       absl::StripSuffix(absl::StripSuffix(absl::StripAsciiWhitespace(lower), "."), "!"), "?")));

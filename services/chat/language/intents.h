@@ -27,6 +27,9 @@ size_t PolitePrefixLength(absl::string_view lower);
 extern const std::vector<absl::string_view> kAddPrefixes;
 // What a lower-case clause asks.
 Intent IntentOf(absl::string_view lower);
+// The clause corrects what was just said or done ("actually, Friday", "no, I
+// meant 6pm", "sorry, make that high priority instead").
+bool IsCorrection(absl::string_view lower);
 // Sentences, and "X and Y" / "X then Y" where Y is a request of its own.
 std::vector<std::string> Clauses(absl::string_view text);
 

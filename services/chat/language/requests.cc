@@ -213,6 +213,7 @@ Request Read(const std::string& text, Intent intent, absl::CivilSecond now,
           text.substr(recurrence->begin, recurrence->end - recurrence->begin);
     }
     request.due = absl::CivilMinute(recurrence->first) + recurrence->minutes.value_or(23 * 60 + 59);
+    request.due_without_time = !recurrence->minutes.has_value();
     Blank(clause, recurrence->begin, recurrence->end);
   }
   std::vector<DatePhrase> dates;
@@ -236,6 +237,8 @@ Request Read(const std::string& text, Intent intent, absl::CivilSecond now,
   }
   if (!dates.empty() && (intent == Intent::kAdd || intent == Intent::kUpdate)) {
     request.due = DueOf(dates[0]);
+    request.due_without_time = !dates[0].time.has_value();
+    request.due_without_day = dates[0].time_only;
     Blank(clause, dates[0].begin, dates[0].end);
   }
   if (intent == Intent::kAdd) {
@@ -283,9 +286,25 @@ std::vector<Request> UnderstandMessage(absl::string_view text, absl::CivilSecond
                                        const DateOptions& options) {
   std::vector<Request> requests;
   for (const std::string& clause : Clauses(text)) {
-    const Intent intent = IntentOf(absl::AsciiStrToLower(clause));
+    const std::string lower = absl::AsciiStrToLower(clause);
+    const std::string trimmed(absl::StripAsciiWhitespace(clause));
+    const Intent intent = IntentOf(lower);
+    // A correction that names no command ("no, I meant Friday", "actually,
+    // high priority") changes the task the conversation last touched.
+    if (intent == Intent::kOutOfScope && internal::IsCorrection(lower)) {
+      Request correction = Read(trimmed, Intent::kUpdate, now, options);
+      if (correction.due.has_value() || correction.priority.has_value() ||
+          !correction.tags.empty() || correction.recurrence.has_value()) {
+        if (correction.target.kind == TaskReference::Kind::kWords ||
+            correction.target.kind == TaskReference::Kind::kNone) {
+          correction.target = TaskReference{TaskReference::Kind::kPronoun};
+        }
+        requests.push_back(std::move(correction));
+        continue;
+      }
+    }
     if (intent == Intent::kOutOfScope && !requests.empty()) continue;
-    requests.push_back(Read(std::string(absl::StripAsciiWhitespace(clause)), intent, now, options));
+    requests.push_back(Read(trimmed, intent, now, options));
   }
   if (requests.empty()) requests.push_back(Request{});
   return requests;

@@ -78,6 +78,12 @@ struct Request {
   std::optional<std::string> priority;  // "low", "medium", "high"
   std::vector<std::string> tags;
   std::optional<absl::CivilMinute> due;
+  // `due` was said as a day without a time ("Friday"): 23:59 of it, unless
+  // a change keeps the task's own time of day ("no, I meant Friday").
+  bool due_without_time = false;
+  // `due` was said as a time without a day ("6pm"): the next such time,
+  // unless a change keeps the task's own day ("sorry, 6pm instead").
+  bool due_without_day = false;
   std::optional<std::string> recurrence;  // "daily", "weekly", "monthly", "none"
   // A recurrence the task service cannot keep ("every other week").
   std::optional<std::string> unsupported_recurrence;
