@@ -1,8 +1,11 @@
 // todo-chat as the binary assembles it (ChatApp, beside a TasksApp), on a
 // real Postgres, called through grpc++ (a client we did not write).
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -117,6 +120,106 @@ TEST_F(ChatServiceTest, BadInputAndAnotherUsersConversation) {
   v1::Conversation conversation;
   EXPECT_EQ(stub_->GetConversation(&context, get, &conversation).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ChatServiceTest, AnotherUsersConversationIsNotFoundOnEveryRpc) {
+  v1::SendMessageResponse response;
+  ASSERT_TRUE(Send("add buy milk", &response).ok());
+  const int64_t mine = response.conversation_id();
+  const std::string owner = user_;
+  const std::string other = owner + "-intruder";
+  const auto as = [this](grpc::ClientContext& context, const std::string& user) {
+    Prepare(context, user);
+    return &context;
+  };
+  {
+    grpc::ClientContext context;
+    v1::SendMessageRequest request;
+    request.set_conversation_id(mine);
+    request.set_message("show my tasks");
+    auto reader = stub_->StreamMessage(as(context, other), request);
+    v1::ChatEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListMessagesRequest request;
+    request.set_conversation_id(mine);
+    v1::ListMessagesResponse messages;
+    EXPECT_EQ(stub_->ListMessages(as(context, other), request, &messages).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    v1::DeleteConversationRequest request;
+    request.set_id(mine);
+    google::protobuf::Empty empty;
+    EXPECT_EQ(stub_->DeleteConversation(as(context, other), request, &empty).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListConversationsResponse listed;
+    ASSERT_TRUE(stub_->ListConversations(as(context, other), {}, &listed).ok());
+    EXPECT_EQ(listed.conversations_size(), 0);
+  }
+  {
+    // The compatibility path's user id must be the token's.
+    grpc::ClientContext context;
+    v1::SendMessageRequest request;
+    request.set_user_id(owner);
+    request.set_message("delete all my tasks");
+    v1::SendMessageResponse answer;
+    EXPECT_EQ(stub_->SendMessage(as(context, other), request, &answer).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    v1::PurgeUserConversationsResponse purged;
+    ASSERT_TRUE(stub_->PurgeUserConversations(as(context, other), {}, &purged).ok());
+    EXPECT_EQ(purged.deleted_count(), 0);
+  }
+  // All of it still the owner's.
+  grpc::ClientContext context;
+  v1::ListMessagesRequest request;
+  request.set_conversation_id(mine);
+  v1::ListMessagesResponse messages;
+  ASSERT_TRUE(stub_->ListMessages(as(context, owner), request, &messages).ok());
+  EXPECT_EQ(messages.messages_size(), 2);
+}
+
+TEST_F(ChatServiceTest, TwoTurnsAtOnceAreBothStoredInOrder) {
+  v1::SendMessageResponse first;
+  ASSERT_TRUE(Send("hello", &first).ok());
+  const int64_t conversation = first.conversation_id();
+  std::vector<std::thread> turns;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 2; ++t) {
+    turns.emplace_back([&, t] {
+      v1::SendMessageResponse response;
+      if (Send(absl::StrCat("add errand ", t), &response, conversation).ok()) ++ok;
+    });
+  }
+  for (std::thread& turn : turns) turn.join();
+  EXPECT_EQ(ok.load(), 2);
+  grpc::ClientContext context;
+  Prepare(context, user_);
+  v1::ListMessagesRequest request;
+  request.set_conversation_id(conversation);
+  v1::ListMessagesResponse messages;
+  ASSERT_TRUE(stub_->ListMessages(&context, request, &messages).ok());
+  ASSERT_EQ(messages.messages_size(), 6);
+  // Each turn's user message comes before its reply, and ids only grow.
+  std::vector<std::string> roles;
+  for (int i = 0; i < messages.messages_size(); ++i) {
+    roles.push_back(messages.messages(i).role());
+    if (i > 0) {
+      EXPECT_LT(messages.messages(i - 1).id(), messages.messages(i).id());
+    }
+  }
+  EXPECT_EQ(roles[2], "user");
+  EXPECT_EQ(std::count(roles.begin(), roles.end(), "assistant"), 3);
 }
 
 TEST_F(ChatServiceTest, PurgeRemovesTheConversationsAndRefusesTheToken) {
