@@ -81,4 +81,16 @@ void PutTags(const std::vector<std::string>& tags, google::protobuf::Value& valu
   for (const std::string& tag : tags) list.add_values()->set_string_value(tag);
 }
 
+std::string SpokenInUrdu(absl::CivilMinute when) {
+  static constexpr const char* kMonths[] = {"جنوری",  "فروری", "مارچ",  "اپریل",  "مئی",   "جون",
+                                            "جولائی", "اگست",  "ستمبر", "اکتوبر", "نومبر", "دسمبر"};
+  std::string text = absl::StrCat(when.day(), " ", kMonths[when.month() - 1]);
+  if (when.hour() != 23 || when.minute() != 59) {
+    absl::StrAppend(
+        &text, "Ø ",
+        absl::FormatTime("%H:%M", absl::FromCivil(when, absl::UTCTimeZone()), absl::UTCTimeZone()));
+  }
+  return text;
+}
+
 }  // namespace todo::chat::brain_words

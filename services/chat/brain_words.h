@@ -33,6 +33,8 @@ language::DateOptions OptionsFor(const language::LocalClock& clock);
 const char* ToolFor(language::Intent intent);
 const char* VerbFor(absl::string_view tool);
 const char* DoneFor(absl::string_view tool);
+// A local time as an Urdu reply says it: "4 دسمبر، 17:00".
+std::string SpokenInUrdu(absl::CivilMinute when);
 // `tags` as a JSON list.
 void PutTags(const std::vector<std::string>& tags, google::protobuf::Value& value);
 

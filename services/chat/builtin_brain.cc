@@ -75,6 +75,10 @@ class TurnHandler {
       case Intent::kOutOfScope:
         break;
     }
+    if (request.language == "ur") {
+      return std::string(
+          "میں صرف آپ کے کاموں میں مدد کر سکتا ہوں، مثلاً «کل دودھ خریدنے کا کام شامل کریں»۔");
+    }
     return std::string(
         "I can only help with your tasks, for example \"add pay bills on Friday\" or \"show my "
         "pending tasks\".");
@@ -129,6 +133,14 @@ class TurnHandler {
     if (outcome.is_error) {
       return absl::StrCat("I couldn't add that: ", TextOf(outcome.result, "error"));
     }
+    if (request.language == "ur") {
+      return absl::StrCat(
+          "«", TextOf(outcome.result, "title"), "» کا کام شامل کر دیا گیا",
+          request.due.has_value()
+              ? absl::StrCat("، آخری تاریخ ", brain_words::SpokenInUrdu(*request.due))
+              : "",
+          "۔");
+    }
     std::string reply =
         absl::StrCat("Added \"", TextOf(outcome.result, "title"), "\"", Details(request), ".");
     if (request.unsupported_recurrence.has_value()) {
@@ -149,9 +161,11 @@ class TurnHandler {
       return absl::StrCat("I couldn't list them: ", TextOf(outcome.result, "error"));
     }
     const std::vector<const Struct*> tasks = TasksOf(outcome.result);
-    if (tasks.empty()) return std::string("No tasks match.");
+    const bool urdu = request.language == "ur";
+    if (tasks.empty()) return std::string(urdu ? "کوئی کام نہیں۔" : "No tasks match.");
     std::string reply =
-        absl::StrCat("You have ", tasks.size(), tasks.size() == 1 ? " task" : " tasks", ":");
+        urdu ? absl::StrCat("آپ کے ", tasks.size(), " کام ہیں:")
+             : absl::StrCat("You have ", tasks.size(), tasks.size() == 1 ? " task" : " tasks", ":");
     int n = 0;
     for (const Struct* task : tasks) {
       absl::StrAppend(&reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
@@ -285,6 +299,10 @@ class TurnHandler {
     ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call(tool, args));
     if (outcome.is_error) {
       return absl::StrCat("I couldn't do that: ", TextOf(outcome.result, "error"), ".");
+    }
+    if (request.language == "ur" && request.intent != Intent::kUpdate) {
+      return absl::StrCat("«", TextOf(outcome.result, "title"), "» ",
+                          request.intent == Intent::kDelete ? "حذف" : "مکمل", " کر دیا گیا۔");
     }
     return absl::StrCat(DoneFor(tool), " \"", TextOf(outcome.result, "title"), "\"",
                         request.intent == Intent::kUpdate ? Details(request) : "", ".");

@@ -1,4 +1,4 @@
-// Every row of chat-commands.md through the turn runner (history, pending
+// Every row of chat-commands.md (1-25) through the turn runner (history, pending
 // actions and all stored in Postgres) against a real todo-tasks: the tool
 // calls in order and the tasks afterwards. The built-in brain runs each row
 // in two zones (Karachi reads 4/12 day-first, New York month-first; one is
@@ -386,6 +386,19 @@ TEST_P(ChatCommandsTest, Row24OutOfScopeCallsNothing) {
   const Said weather = Say("What's the weather in Karachi?");
   EXPECT_TRUE(weather.calls.empty());
   EXPECT_THAT(weather.reply, HasSubstr("only help with your tasks"));
+}
+
+TEST_P(ChatCommandsTest, Row25UrduAddsTomorrowAndAnswersInUrdu) {
+  const std::string tomorrow = Local(absl::CivilMinute(Today() + 1) + 23 * 60 + 59);
+  Expect(
+      {{"add_task", absl::StrCat(R"({"title": "دودھ خریدنے", "due_date": ")", tomorrow, R"("})")}},
+      "«دودھ خریدنے» کا کام شامل کر دیا گیا۔");
+  const Said added = Say("کل دودھ خریدنے کا کام شامل کریں");
+  EXPECT_THAT(added.tools(), ElementsAre("add_task"));
+  EXPECT_EQ(added.Arg(0, "title").string_value(), "دودھ خریدنے");
+  EXPECT_EQ(added.Arg(0, "due_date").string_value(), tomorrow);
+  EXPECT_THAT(added.reply, HasSubstr("کا کام شامل کر دیا گیا"));
+  EXPECT_THAT(Tasks(), ElementsAre("دودھ خریدنے [pending]"));
 }
 
 TEST_P(ChatCommandsTest, StoredOncePerTurnAndARetryCreatesNothing) {

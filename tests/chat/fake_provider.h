@@ -5,6 +5,7 @@
 // whole or streamed as server-sent events (each call's arguments cut in
 // two pieces, as real providers stream them), and keeps every request body.
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <string>
@@ -97,10 +98,15 @@ class FakeProvider {
       return Whole(message, "stop");
     }
     ::todo::testing::CannedResponse response = StreamHead();
-    for (size_t at = 0; at < text.size(); at += 8) {
+    // Pieces of about 8 bytes, never inside a character (a JSON string
+    // holds whole characters).
+    for (size_t at = 0; at < text.size();) {
+      size_t end = std::min(text.size(), at + 8);
+      while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
       google::protobuf::Struct delta;
-      (*delta.mutable_fields())["content"].set_string_value(text.substr(at, 8));
+      (*delta.mutable_fields())["content"].set_string_value(text.substr(at, end - at));
       response.chunks.push_back(Chunk(delta, ""));
+      at = end;
     }
     response.chunks.push_back(Chunk(google::protobuf::Struct(), "stop"));
     response.chunks.push_back("data: [DONE]\n\n");

@@ -164,6 +164,29 @@ TEST(RequestsTest, CorrectionsChangeWhatWasJustTouched) {
   EXPECT_EQ(One("no, never mind the weather").intent, Intent::kOutOfScope);
 }
 
+TEST(RequestsTest, UrduMessages) {  // row 25, and phrasings beside it
+  const Request milk = One("کل دودھ خریدنے کا کام شامل کریں");
+  EXPECT_EQ(milk.language, "ur");
+  EXPECT_EQ(milk.intent, Intent::kAdd);
+  EXPECT_EQ(milk.title, "دودھ خریدنے");
+  EXPECT_EQ(milk.due, absl::CivilMinute(2026, 12, 4, 23, 59));
+  const Request evening = One("پرسوں شام ۵ بجے امی کو فون کرنے کا کام شامل کر دیں۔");
+  EXPECT_EQ(evening.title, "امی کو فون کرنے");
+  EXPECT_EQ(evening.due, absl::CivilMinute(2026, 12, 5, 17, 0));
+  const Request friday = One("جمعہ کو بل ادا کرنا یاد دلائیں");
+  EXPECT_EQ(friday.intent, Intent::kAdd);
+  EXPECT_EQ(friday.due, absl::CivilMinute(2026, 12, 4, 23, 59));
+  EXPECT_EQ(One("میرے کام دکھائیں").intent, Intent::kList);
+  const Request done = One("دودھ والا کام مکمل ہو گیا");
+  EXPECT_EQ(done.intent, Intent::kComplete);
+  EXPECT_EQ(done.target.words, "دودھ");
+  EXPECT_EQ(One("کراچی میں موسم کیسا ہے؟").intent, Intent::kOutOfScope);
+  // An English command with an Urdu title is English.
+  const Request mixed = One("add دودھ خریدنا tomorrow");
+  EXPECT_EQ(mixed.language, "en");
+  EXPECT_EQ(mixed.title, "دودھ خریدنا");
+}
+
 TEST(RequestsTest, SeveralRequestsConfirmationsAndOutOfScope) {
   const std::vector<Request> two =
       UnderstandMessage("Add a task to buy milk and show me all my tasks", kNow);

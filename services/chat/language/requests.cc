@@ -13,6 +13,7 @@
 #include "services/chat/language/clause.h"
 #include "services/chat/language/intents.h"
 #include "services/chat/language/task_references.h"
+#include "services/chat/language/urdu.h"
 
 namespace todo::chat::language {
 namespace {
@@ -307,6 +308,10 @@ std::vector<Request> UnderstandMessage(absl::string_view text, absl::CivilSecond
     requests.push_back(Read(trimmed, intent, now, options));
   }
   if (requests.empty()) requests.push_back(Request{});
+  // Nothing English in an Urdu message: the Urdu rules read it.
+  if (requests.size() == 1 && requests[0].intent == Intent::kOutOfScope && IsUrdu(text)) {
+    return UnderstandUrdu(text, now);
+  }
   return requests;
 }
 

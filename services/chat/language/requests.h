@@ -72,6 +72,9 @@ struct TaskReference {
 
 struct Request {
   Intent intent = Intent::kOutOfScope;
+  // "en", or "ur" for a message read by the Urdu rules (urdu.h): the reply
+  // is in the message's language.
+  std::string language = "en";
   TaskReference target;
   // add_task / update_task fields, when said.
   std::optional<std::string> title;
