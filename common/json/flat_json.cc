@@ -181,6 +181,55 @@ class Parser {
     return Consume(']');
   }
 
+  // Any value, into protobuf's JSON model (Struct, ListValue, scalars).
+  bool ParseProtoValue(google::protobuf::Value& value, int depth) {
+    if (depth > max_depth_) return false;
+    SkipSpace();
+    if (position_ >= text_.size()) return false;
+    switch (text_[position_]) {
+      case '"':
+        return ParseString(*value.mutable_string_value());
+      case 't':
+        value.set_bool_value(true);
+        return ParseLiteral("true");
+      case 'f':
+        value.set_bool_value(false);
+        return ParseLiteral("false");
+      case 'n':
+        value.set_null_value(google::protobuf::NULL_VALUE);
+        return ParseLiteral("null");
+      case '[': {
+        Consume('[');
+        google::protobuf::ListValue& list = *value.mutable_list_value();
+        if (Consume(']')) return true;
+        do {
+          if (!ParseProtoValue(*list.add_values(), depth + 1)) return false;
+        } while (Consume(','));
+        return Consume(']');
+      }
+      case '{': {
+        Consume('{');
+        auto& fields = *value.mutable_struct_value()->mutable_fields();
+        if (Consume('}')) return true;
+        do {
+          std::string name;
+          google::protobuf::Value member;
+          if (!ParseString(name) || !Consume(':') || !ParseProtoValue(member, depth + 1)) {
+            return false;
+          }
+          fields[name] = std::move(member);
+        } while (Consume(','));
+        return Consume('}');
+      }
+      default: {
+        double number = 0;
+        if (!ParseNumber(number)) return false;
+        value.set_number_value(number);
+        return true;
+      }
+    }
+  }
+
   bool SkipObject(int depth) {
     Consume('{');
     if (Consume('}')) return true;
@@ -267,6 +316,15 @@ absl::Status ValidateJson(absl::string_view text, int max_depth, TrailingCommas 
     return absl::InvalidArgumentError("not valid JSON (RFC 8259)");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<google::protobuf::Value> ParseJsonValue(absl::string_view text, int max_depth) {
+  Parser parser(text, max_depth);
+  google::protobuf::Value value;
+  if (!parser.ParseProtoValue(value, 1) || !parser.AtEnd()) {
+    return absl::InvalidArgumentError("not one well-formed JSON value");
+  }
+  return value;
 }
 
 const FlatJsonValue* FlatJsonObject::Find(absl::string_view name) const {

@@ -1,10 +1,10 @@
 #pragma once
 
-// A strict parser for the small JSON objects of JWT headers and claims: one
-// object whose members are strings, numbers, booleans, null, arrays (of which
-// string elements are kept, as `aud` needs) or nested objects (checked and
-// skipped). It is several times faster than protobuf's general converter,
-// which dominated the cost of verifying a token.
+// A strict JSON parser. FlatJsonObject: the small JSON objects of JWT
+// headers and claims, one object whose members are strings, numbers,
+// booleans, null, arrays (of which string elements are kept, as `aud`
+// needs) or nested objects (checked and skipped). It is several times faster than protobuf's
+// general converter, which dominated the cost of verifying a token.
 //
 // ValidateJson checks any JSON text with the same strict grammar.
 //
@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace todo::common::json {
 
@@ -54,5 +55,11 @@ enum class TrailingCommas { kRefused, kAllowed };
 // lone surrogates, comments, NaN, text after the value, and trailing commas
 // unless kAllowed (`[1,]`, `{"a":1,}`: Envoy's transcoder takes those).
 absl::Status ValidateJson(absl::string_view text, int max_depth, TrailingCommas trailing_commas);
+
+// Any JSON text as a google.protobuf.Value (objects as Struct, arrays as
+// ListValue), by the same strict grammar; several times faster than
+// protobuf's JSON converter, which dominated the cost of reading a chat's
+// history. A member name given twice keeps its last value, as protobuf does.
+absl::StatusOr<google::protobuf::Value> ParseJsonValue(absl::string_view text, int max_depth = 64);
 
 }  // namespace todo::common::json

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/json/flat_json.h"
 #include "common/pg/sql_error.h"
 #include "common/pg/transaction.h"
 #include "common/status/status_macros.h"
@@ -54,7 +55,7 @@ constexpr Statement kAppendMessage{
     "chat_append_message", TOUCH_CONVERSATION
     "INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, created_at, "
     "pending_action) SELECT id, $1, $4, $5, $6::jsonb, $3, $7::jsonb FROM touched "
-    "RETURNING " MESSAGE_COLUMNS};
+    "RETURNING id, created_at"};
 // A turn's start: stores the user's message and reads the `$5` messages
 // before it (the statement's snapshot does not see its own insert), newest
 // first; the stored row is marked by the last column.
@@ -132,12 +133,12 @@ std::optional<std::string> PendingActionJson(const google::protobuf::Struct& act
 }
 
 absl::StatusOr<std::vector<ToolCallRecord>> ParseToolCalls(absl::string_view json) {
-  google::protobuf::ListValue list;
-  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &list).ok()) {
+  absl::StatusOr<google::protobuf::Value> list = common::json::ParseJsonValue(json);
+  if (!list.ok() || !list->has_list_value()) {
     return absl::InternalError("stored tool calls are not a JSON array");
   }
   std::vector<ToolCallRecord> calls;
-  for (const google::protobuf::Value& value : list.values()) {
+  for (const google::protobuf::Value& value : list->list_value().values()) {
     const auto& fields = value.struct_value().fields();
     ToolCallRecord call;
     if (auto id = fields.find("id"); id != fields.end()) call.id = id->second.string_value();
@@ -163,10 +164,13 @@ absl::StatusOr<MessageRecord> ReadMessage(const Result& result, int row) {
   message.content = std::string(result.GetText(row, 3));
   ASSIGN_OR_RETURN(message.tool_calls, ParseToolCalls(result.GetText(row, 4)));
   ASSIGN_OR_RETURN(message.created_at, result.GetTime(row, 5));
-  if (!result.IsNull(row, 6) && !google::protobuf::util::JsonStringToMessage(
-                                     std::string(result.GetText(row, 6)), &message.pending_action)
-                                     .ok()) {
-    return absl::InternalError("a stored pending action is not a JSON object");
+  if (!result.IsNull(row, 6)) {
+    absl::StatusOr<google::protobuf::Value> action =
+        common::json::ParseJsonValue(result.GetText(row, 6));
+    if (!action.ok() || !action->has_struct_value()) {
+      return absl::InternalError("a stored pending action is not a JSON object");
+    }
+    message.pending_action = std::move(*action->mutable_struct_value());
   }
   return message;
 }
@@ -318,7 +322,16 @@ absl::StatusOr<MessageRecord> ChatStore::AppendMessage(
                                         .Add(ToolCallsJson(tool_calls))
                                         .AddOptional(PendingActionJson(pending_action))));
   if (inserted.rows() == 0) return ConversationNotFound(conversation_id);
-  return ReadMessage(inserted, 0);
+  // What was written, not parsed back.
+  MessageRecord message;
+  ASSIGN_OR_RETURN(message.id, inserted.GetInt64(0, 0));
+  ASSIGN_OR_RETURN(message.created_at, inserted.GetTime(0, 1));
+  message.conversation_id = conversation_id;
+  message.role = std::string(role);
+  message.content = std::string(content);
+  message.tool_calls = tool_calls;
+  message.pending_action = pending_action;
+  return message;
 }
 
 absl::Status ChatStore::DeleteConversation(absl::string_view user_id, int64_t id) {

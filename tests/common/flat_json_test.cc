@@ -1,6 +1,8 @@
 #include "common/json/flat_json.h"
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/harness/status_matchers.h"
 
@@ -118,6 +120,33 @@ TEST(ValidateJsonTest, RefusesNestingBeyondTheLimit) {
   EXPECT_THAT(
       ValidateJson(std::string(100, '[') + std::string(100, ']'), 100, TrailingCommas::kRefused),
       IsOk());
+}
+
+// ParseJsonValue reads what protobuf's converter reads, into the same Value.
+TEST(ParseJsonValueTest, AgreesWithProtobufsParser) {
+  for (const char* text : {
+           R"([{"id":"call_1","tool":"add_task","args":{"title":"Buy \"milk\" \u263a",)"
+           R"("tags":["a","b"]},"result":{"task_id":42,"ok":true,"none":null}}])",
+           R"({"n":-12.5e-3,"deep":{"a":[[],{},[1,[2,[3]]]]},"s":"\ud83d\ude00 \/\t"})",
+           R"("just a string")",
+           R"(  [ ]  )",
+       }) {
+    absl::StatusOr<google::protobuf::Value> ours = ParseJsonValue(text);
+    ASSERT_THAT(ours, IsOk()) << text;
+    google::protobuf::Value theirs;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text, &theirs).ok()) << text;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*ours, theirs)) << text;
+  }
+}
+
+TEST(ParseJsonValueTest, RefusesWhatValidateJsonRefuses) {
+  for (const char* text :
+       {"", "[1,]", "{'a':1}", "[1] x", R"("\ud800")", R"({"a" 1})", "NaN", "\"\x01\""}) {
+    EXPECT_THAT(ParseJsonValue(text), StatusIs(absl::StatusCode::kInvalidArgument)) << text;
+  }
+  EXPECT_THAT(ParseJsonValue(std::string(100, '[') + std::string(100, ']')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseJsonValue(std::string(10, '[') + std::string(10, ']'), 16), IsOk());
 }
 
 }  // namespace

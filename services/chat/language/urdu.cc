@@ -54,8 +54,8 @@ bool Is(const std::string& word, std::initializer_list<const char*> choices) {
 
 // Words that only join or point: dropped from titles.
 bool IsFiller(const std::string& word) {
-  return Is(word, {"کا", "کی", "کے", "کو", "کام", "ایک", "میرا", "میری", "میرے", "براہ", "کرم",
-                   "ٹاسک", "پلیز", "والا", "والی", "بھی", "ہے", "میں", "لیے", "لئے"});
+  return Is(word, {"کا",  "کی",   "کے",   "کو",   "کام",  "ایک", "میرا", "میری", "میرے", "براہ",
+                   "کرم", "ٹاسک", "پلیز", "والا", "والی", "بھی", "ہے",   "میں",  "لیے",  "لئے"});
 }
 
 struct Verb {
@@ -80,17 +80,26 @@ std::vector<Request> UnderstandUrdu(absl::string_view text, absl::CivilSecond no
   Request request;
   request.language = "ur";
   // The verb comes last; the longest phrase first.
-  static const std::vector<Verb> kVerbs = {
-      {{"شامل", "کر", "دیں"}, Intent::kAdd}, {{"شامل", "کریں"}, Intent::kAdd},
-      {{"شامل", "کرو"}, Intent::kAdd},       {{"یاد", "دلائیں"}, Intent::kAdd},
-      {{"یاد", "دلانا"}, Intent::kAdd},      {{"لکھ", "لیں"}, Intent::kAdd},
-      {{"بنا", "دیں"}, Intent::kAdd},        {{"بنائیں"}, Intent::kAdd},
-      {{"مکمل", "ہو", "گیا"}, Intent::kComplete}, {{"مکمل", "کر", "دیں"}, Intent::kComplete},
-      {{"مکمل", "کریں"}, Intent::kComplete}, {{"ہو", "گیا"}, Intent::kComplete},
-      {{"حذف", "کر", "دیں"}, Intent::kDelete}, {{"حذف", "کریں"}, Intent::kDelete},
-      {{"ہٹا", "دیں"}, Intent::kDelete},     {{"دکھائیں"}, Intent::kList},
-      {{"دکھاؤ"}, Intent::kList},            {{"دکھا", "دیں"}, Intent::kList},
-      {{"بتائیں"}, Intent::kList},           {{"فہرست"}, Intent::kList}};
+  static const std::vector<Verb> kVerbs = {{{"شامل", "کر", "دیں"}, Intent::kAdd},
+                                           {{"شامل", "کریں"}, Intent::kAdd},
+                                           {{"شامل", "کرو"}, Intent::kAdd},
+                                           {{"یاد", "دلائیں"}, Intent::kAdd},
+                                           {{"یاد", "دلانا"}, Intent::kAdd},
+                                           {{"لکھ", "لیں"}, Intent::kAdd},
+                                           {{"بنا", "دیں"}, Intent::kAdd},
+                                           {{"بنائیں"}, Intent::kAdd},
+                                           {{"مکمل", "ہو", "گیا"}, Intent::kComplete},
+                                           {{"مکمل", "کر", "دیں"}, Intent::kComplete},
+                                           {{"مکمل", "کریں"}, Intent::kComplete},
+                                           {{"ہو", "گیا"}, Intent::kComplete},
+                                           {{"حذف", "کر", "دیں"}, Intent::kDelete},
+                                           {{"حذف", "کریں"}, Intent::kDelete},
+                                           {{"ہٹا", "دیں"}, Intent::kDelete},
+                                           {{"دکھائیں"}, Intent::kList},
+                                           {{"دکھاؤ"}, Intent::kList},
+                                           {{"دکھا", "دیں"}, Intent::kList},
+                                           {{"بتائیں"}, Intent::kList},
+                                           {{"فہرست"}, Intent::kList}};
   for (const Verb& verb : kVerbs) {
     const size_t n = verb.words.size();
     if (words.size() < n) continue;
@@ -139,7 +148,7 @@ std::vector<Request> UnderstandUrdu(absl::string_view text, absl::CivilSecond no
       for (const auto& [name, value] : kWeekdays) {
         if (word != name) continue;
         day = absl::NextWeekday(today - 1, value);  // today counts when it is that day
-        if (*day == today) day = *day + 7;           // forward-only: the next one
+        if (*day == today) day = *day + 7;          // forward-only: the next one
         weekday = true;
       }
       if (!weekday) rest.push_back(word);
