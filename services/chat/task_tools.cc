@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/json/flat_json.h"
 #include "common/status/status_macros.h"
 #include "common/time/timestamp.h"
 #include "google/protobuf/empty.pb.h"
@@ -172,7 +173,9 @@ Value TaskValue(const v1::Task& task) {
   std::string json;
   Value value;
   if (google::protobuf::util::MessageToJsonString(task, &json, options).ok()) {
-    (void)google::protobuf::util::JsonStringToMessage(json, value.mutable_struct_value());
+    if (absl::StatusOr<Value> parsed = common::json::ParseJsonValue(json); parsed.ok()) {
+      value = *std::move(parsed);
+    }
   }
   auto& fields = *value.mutable_struct_value()->mutable_fields();
   fields.erase("etag");

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/json/flat_json.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/chat/task_tools.h"
@@ -16,11 +17,11 @@ using google::protobuf::Struct;
 using google::protobuf::Value;
 
 absl::StatusOr<Struct> ParseObject(absl::string_view json) {
-  Struct object;
-  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &object).ok()) {
+  absl::StatusOr<Value> value = common::json::ParseJsonValue(json);
+  if (!value.ok() || !value->has_struct_value()) {
     return absl::UnavailableError("the model's provider sent a body that is not a JSON object");
   }
-  return object;
+  return std::move(*value->mutable_struct_value());
 }
 
 std::string Text(const Struct& object, const std::string& name) {
@@ -89,8 +90,10 @@ std::string CompletionRequestJson(const CompletionRequest& request) {
     function["name"].set_string_value(spec.name);
     function["description"].set_string_value(spec.description);
     // The specs' schemas are tested to parse.
-    (void)google::protobuf::util::JsonStringToMessage(
-        spec.input_schema, function["parameters"].mutable_struct_value());
+    if (absl::StatusOr<Value> schema = common::json::ParseJsonValue(spec.input_schema);
+        schema.ok()) {
+      function["parameters"] = *std::move(schema);
+    }
   }
   fields["tool_choice"].set_string_value("auto");
   fields["stream"].set_bool_value(request.stream);

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json/flat_json.h"
 #include "common/logging/log.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/util/json_util.h"
@@ -73,10 +74,13 @@ absl::StatusOr<std::string> RunCall(const ModelToolCall& call, TurnTools& tools)
   google::protobuf::Struct args;
   // No arguments at all is an empty object; text that is not a JSON object
   // goes back to the model to be corrected, never guessed at.
-  if (!absl::StripAsciiWhitespace(call.arguments).empty() &&
-      !google::protobuf::util::JsonStringToMessage(call.arguments, &args).ok()) {
-    return ErrorJson(absl::StrCat("the arguments of ", call.name,
-                                  " are not a JSON object; send them again as one"));
+  if (!absl::StripAsciiWhitespace(call.arguments).empty()) {
+    absl::StatusOr<google::protobuf::Value> parsed = common::json::ParseJsonValue(call.arguments);
+    if (!parsed.ok() || !parsed->has_struct_value()) {
+      return ErrorJson(absl::StrCat("the arguments of ", call.name,
+                                    " are not a JSON object; send them again as one"));
+    }
+    args = std::move(*parsed->mutable_struct_value());
   }
   ASSIGN_OR_RETURN(ToolOutcome outcome, tools.Call(call.name, args, call.id));
   return Json(outcome.result);
