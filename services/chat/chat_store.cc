@@ -67,8 +67,8 @@ constexpr Statement kStartTurn{
     ", true FROM stored "
     "UNION ALL (SELECT " MESSAGE_COLUMNS
     ", false FROM chat.messages "
-    "WHERE user_id = $1 AND conversation_id IN (SELECT id FROM touched) ORDER BY id DESC LIMIT "
-    "$5)"};
+    "WHERE user_id = $1 AND conversation_id = $2 AND EXISTS (SELECT 1 FROM touched) "
+    "ORDER BY id DESC LIMIT $5)"};
 #undef TOUCH_CONVERSATION
 constexpr Statement kDeleteConversation{
     "chat_delete_conversation", "DELETE FROM chat.conversations WHERE user_id = $1 AND id = $2"};
