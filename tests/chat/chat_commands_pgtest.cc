@@ -78,13 +78,8 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
 
   // A turn of this row's conversation, as `user_`.
   Said Say(const std::string& message) {
-    TurnRequest request;
-    request.user_id = user_;
-    request.authorization = testing::Bearer(user_);
-    request.conversation_id = conversation_;
-    request.message = message;
-    request.time_zone = zone();
-    absl::StatusOr<TurnResult> result = runner_->Run(request);
+    absl::StatusOr<TurnResult> result =
+        runner_->Run(testing::TurnFor(user_, message, conversation_, zone()));
     EXPECT_THAT(result, IsOk()) << message;
     if (!result.ok()) return {};
     conversation_ = result->conversation_id;
@@ -143,8 +138,6 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
                             absl::UTCTimeZone());
   }
   absl::CivilDay Today() const { return absl::CivilDay(local_->LocalNow()); }
-
-  static std::string Id(int64_t id) { return absl::StrCat(id); }
 
   static inline std::string* dsn_ = nullptr;
   // Thursday 2026-12-03 05:30 UTC: 10:30 in Karachi, 00:30 in New York.
@@ -403,11 +396,7 @@ TEST_P(ChatCommandsTest, Row25UrduAddsTomorrowAndAnswersInUrdu) {
 
 TEST_P(ChatCommandsTest, StoredOncePerTurnAndARetryCreatesNothing) {
   Expect({{"add_task", R"({"title": "Pay rent"})"}});
-  TurnRequest request;
-  request.user_id = user_;
-  request.authorization = testing::Bearer(user_);
-  request.message = "add pay rent";
-  request.time_zone = zone();
+  TurnRequest request = testing::TurnFor(user_, "add pay rent", 0, zone());
   request.request_id = absl::StrCat("row-retry-", user_);
   absl::StatusOr<TurnResult> first = runner_->Run(request);
   ASSERT_THAT(first, IsOk());

@@ -40,13 +40,7 @@ class OpenAiBrainTest : public ::testing::TestWithParam<bool> {
   }
 
   absl::StatusOr<TurnResult> Say(const std::string& message, int64_t conversation = 0) {
-    TurnRequest request;
-    request.user_id = user_;
-    request.authorization = testing::Bearer(user_);
-    request.conversation_id = conversation;
-    request.message = message;
-    request.time_zone = "Asia/Karachi";
-    return runner_->Run(request);
+    return runner_->Run(testing::TurnFor(user_, message, conversation));
   }
 
   int Count(const std::string& search) {

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "services/chat/migrations.h"
 #include "services/chat/task_tools.h"
+#include "services/chat/turn_runner.h"
 #include "services/tasks/migrations.h"
 #include "services/tasks/tasks_app.h"
 #include "tests/harness/postgres_instance.h"
@@ -59,6 +60,18 @@ inline std::string NewUser(absl::string_view prefix) {
 // The `authorization` metadata of `user`.
 inline std::string Bearer(const std::string& user) {
   return absl::StrCat("Bearer ", ::todo::testing::MintToken(user, absl::Now()));
+}
+
+// A turn of `user` saying `message` (0: a new conversation), in `zone`.
+inline TurnRequest TurnFor(const std::string& user, const std::string& message,
+                           int64_t conversation = 0, const std::string& zone = "Asia/Karachi") {
+  TurnRequest request;
+  request.user_id = user;
+  request.authorization = Bearer(user);
+  request.conversation_id = conversation;
+  request.message = message;
+  request.time_zone = zone;
+  return request;
 }
 
 class TasksBeside {

@@ -39,13 +39,7 @@ class TurnRunnerTest : public ::testing::Test {
   TurnRunnerTest() : replica_(std::make_unique<Replica>(*dsn_, &tasks_.tools(), &clock_)) {}
 
   TurnRequest Request(const std::string& message, int64_t conversation = 0) {
-    TurnRequest request;
-    request.user_id = user_;
-    request.authorization = testing::Bearer(user_);
-    request.conversation_id = conversation;
-    request.message = message;
-    request.time_zone = "Asia/Karachi";
-    return request;
+    return testing::TurnFor(user_, message, conversation);
   }
 
   static inline std::string* dsn_ = nullptr;
