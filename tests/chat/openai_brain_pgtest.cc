@@ -176,6 +176,9 @@ TEST_P(OpenAiBrainTest, AFailedProviderFailsTheTurnCleanlyAndTheNextWorks) {
   absl::StatusOr<TurnResult> first = Say("hello");
   common::logging::SetSinkForTest(nullptr);
   EXPECT_THAT(first, StatusIs(absl::StatusCode::kUnavailable));
+  // The client hears what to do, not the provider's address or its words.
+  EXPECT_THAT(first.status().message(), HasSubstr("try again"));
+  EXPECT_THAT(first.status().message(), Not(HasSubstr("127.0.0.1")));
   ASSERT_FALSE(logged.empty());
   for (const std::string& line : logged) EXPECT_THAT(line, Not(HasSubstr("sk-test-secret")));
   EXPECT_EQ(fake_.requests().size(), 1u);

@@ -28,6 +28,9 @@ constexpr char kInstructions[] =
     "that day. Keep replies short and friendly, and say exactly what changed. For anything that "
     "is not about the user's tasks, say briefly that you only manage tasks.";
 
+constexpr char kProviderDown[] =
+    "the assistant is unavailable right now; your message was kept, so try again in a moment";
+
 // What the provider may send in one answer.
 constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
 
@@ -156,7 +159,8 @@ absl::StatusOr<ModelMessage> OpenAiBrain::Complete(const CompletionRequest& requ
   for (int attempt = 0;; ++attempt) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
-      return absl::UnavailableError("the assistant's provider did not answer in time");
+      log::Warning("llm_turn_out_of_time", {{"provider", config_.provider}});
+      return absl::UnavailableError(kProviderDown);
     }
     Attempt result = CompleteOnce(request, left, tools);
     if (result.outcome.ok()) return result.outcome;
@@ -166,8 +170,9 @@ absl::StatusOr<ModelMessage> OpenAiBrain::Complete(const CompletionRequest& requ
     const absl::Duration backoff = absl::Milliseconds(500) * (1 << std::min(attempt, 4));
     const absl::Duration wait = result.retry_after.value_or(backoff);
     if (!result.retryable || attempt >= config_.max_retries || absl::Now() + wait >= deadline) {
-      return absl::UnavailableError(absl::StrCat("the assistant's provider is unavailable: ",
-                                                 result.outcome.status().message()));
+      // What went wrong is in the log (it may name the provider's address);
+      // the client hears what it can do.
+      return absl::UnavailableError(kProviderDown);
     }
     absl::SleepFor(wait);
   }
