@@ -90,7 +90,7 @@ std::string Fingerprint(const TaskQuery& query) {
   const std::string canonical = absl::StrCat(
       query.status ? Word(*query.status) : "", "|", query.priority ? Word(*query.priority) : "",
       "|", absl::StrJoin(query.tags, ","), "|", query.category.value_or("\x01"), "|", query.search,
-      "|", query.due_after ? absl::FormatTime(*query.due_after) : "", "|",
+      "|", query.literal, "|", query.due_after ? absl::FormatTime(*query.due_after) : "", "|",
       query.due_before ? absl::FormatTime(*query.due_before) : "", "|", SpecOf(query.sort).name,
       query.descending ? " desc" : "");
   uint64_t hash = 14695981039346656037ULL;
@@ -151,6 +151,11 @@ std::string Filters(const std::string& owner, const TaskQuery& query, common::pg
   }
   if (query.category) {
     absl::StrAppend(&where, " AND category = ", Bind(params, *query.category));
+  }
+  if (!query.literal.empty()) {
+    // strpos, not LIKE: '%' and '_' are what the user typed.
+    absl::StrAppend(&where, " AND strpos(lower(title || ' ' || description), lower(",
+                    Bind(params, query.literal), ")) > 0");
   }
   if (query.due_after) {
     params.Add(*query.due_after);
@@ -225,9 +230,7 @@ absl::StatusOr<TaskQuery> ParseListQuery(const ListTasksInput& input) {
                                absl::StrCat("must be at most ", kMaxSearchChars, " characters"));
   }
   query.search = SearchWords(input.q);
-  if (query.search.empty() && !absl::StripAsciiWhitespace(input.q).empty()) {
-    return error::InvalidField("q", "has no words to search for");
-  }
+  if (query.search.empty()) query.literal = std::string(absl::StripAsciiWhitespace(input.q));
   query.due_after = input.due_after;
   query.due_before = input.due_before;
   auto order = ParseOrderBy(input.order_by);
@@ -288,8 +291,8 @@ SqlText BuildListSql(absl::string_view user_id, const TaskQuery& query) {
 
 std::optional<SqlText> BuildCountSql(absl::string_view user_id, const TaskQuery& query) {
   const bool counters_answer = query.priority == std::nullopt && query.tags.empty() &&
-                               !query.category && query.search.empty() && !query.due_after &&
-                               !query.due_before;
+                               !query.category && query.search.empty() && query.literal.empty() &&
+                               !query.due_after && !query.due_before;
   if (counters_answer) {
     return std::nullopt;
   }

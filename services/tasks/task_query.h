@@ -54,6 +54,10 @@ struct TaskQuery {
   // Words to search for, lower-case and separated by one space: each matches
   // as a prefix of a word of the title or description, and all must match.
   std::string search;
+  // A search with no letters or digits ("%", "_", "'", "&"): that text
+  // itself, found in the title or description in any case, never as a
+  // pattern.
+  std::string literal;
   std::optional<absl::Time> due_after;
   std::optional<absl::Time> due_before;
   SortKey sort = SortKey::kCreatedAt;

@@ -78,8 +78,6 @@ TEST(ParseListQueryTest, NamesTheFieldOfEveryBadValue) {
   input = {};
   input.q = std::string(201, 'q');
   expect_bad(input, "q:");
-  input.q = "&|!():*";
-  expect_bad(input, "q:");
   input = {};
   input.tags = {std::string(51, 't')};
   expect_bad(input, "tag:");
@@ -88,6 +86,19 @@ TEST(ParseListQueryTest, NamesTheFieldOfEveryBadValue) {
   expect_bad(input, "page_token:");
   input.page_token = std::string(10'000, 'A');
   expect_bad(input, "page_token:");
+}
+
+TEST(ParseListQueryTest, TextWithoutWordsIsSearchedLiterally) {
+  ListTasksInput input;
+  input.q = " &|!():* ";
+  auto query = ParseListQuery(input);
+  ASSERT_THAT(query, IsOk());
+  EXPECT_EQ(query->search, "");
+  EXPECT_EQ(query->literal, "&|!():*");
+  input.q = "%";
+  auto percent = ParseListQuery(input);
+  ASSERT_THAT(percent, IsOk());
+  EXPECT_NE(percent->fingerprint, query->fingerprint);
 }
 
 TEST(ParseListQueryTest, SearchCannotInjectTsqueryOperators) {

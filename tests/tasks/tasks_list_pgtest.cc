@@ -57,6 +57,21 @@ TEST_F(TasksServiceTest, ListFiltersByEveryField) {
   EXPECT_EQ(List(alice_, [](auto& r) { r.set_status("all"); }).total_size(), 3);
 }
 
+TEST_F(TasksServiceTest, ASearchForSymbolsFindsThemLiterallyNeverAsAPattern) {
+  Create(alice_, "Raise 5% discount");
+  Create(alice_, "Rename snake_case files", [](v1::Task& t) { t.set_description("and 100%"); });
+  Create(alice_, "Call O'Brien");
+  Create(alice_, "Plain task");
+  Create(bob_, "Bob's 50% off");
+  EXPECT_THAT(Titles(List(alice_, [](auto& r) { r.set_q("%"); })),
+              ::testing::UnorderedElementsAre("Raise 5% discount", "Rename snake_case files"));
+  EXPECT_THAT(Titles(List(alice_, [](auto& r) { r.set_q("_"); })),
+              ElementsAre("Rename snake_case files"));
+  EXPECT_THAT(Titles(List(alice_, [](auto& r) { r.set_q("'"); })), ElementsAre("Call O'Brien"));
+  EXPECT_THAT(Titles(List(alice_, [](auto& r) { r.set_q("&"); })), ::testing::IsEmpty());
+  EXPECT_THAT(Titles(List(bob_, [](auto& r) { r.set_q("%"); })), ElementsAre("Bob's 50% off"));
+}
+
 TEST_F(TasksServiceTest, SearchFindsTheCallersWordsInAnyCaseAndOfAnyLength) {
   // A word just under the index's 2047-byte limit, which the owner key in
   // front of every indexed word would push over it: dropped from the index.
