@@ -19,6 +19,7 @@ namespace {
 
 namespace pb = google::protobuf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using ::todo::testing::IsOk;
 using ::todo::testing::StatusIs;
@@ -158,6 +159,23 @@ TEST_F(RequestTranslatorTest, TheBodyWinsOverABindingOfTheSameField) {
   reject.reject_binding_body_field_collisions = true;
   EXPECT_THAT(Translate("POST", "/v1/tasks:search", "query=a", R"({"query":"b"})", reject),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conflicting")));
+  // A body that repeats the binding's value (parsed as the field's type) is
+  // no collision; a different value is.
+  for (const char* same : {R"({"id":42})", R"({"id":"42"})", R"({"id":42.0})"}) {
+    EXPECT_THAT(Translate("POST", "/v1/tasks/42:complete", "", same, reject), IsOk()) << same;
+  }
+  for (const char* different : {R"({"id":43})", R"({"id":"0042x"})"}) {
+    EXPECT_THAT(Translate("POST", "/v1/tasks/42:complete", "", different, reject), Not(IsOk()))
+        << different;
+  }
+  EXPECT_THAT(Translate("POST", "/v1/tasks/42:complete", "", R"({"id":43})", reject),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("The binding value 42 of the field id is conflicting")));
+  EXPECT_THAT(Translate("POST", "/v1/tasks:search", "query=a&limit=5", R"({"query":"a","limit":5})",
+                        reject),
+              IsOk());
+  EXPECT_THAT(Translate("POST", "/v1/tasks:search", "limit=5", R"({"limit":6})", reject),
+              Not(IsOk()));
 }
 
 TEST_F(RequestTranslatorTest, RefusesBadRequestsWithEnvoysMessages) {

@@ -160,6 +160,51 @@ pb::util::Status ParseJson(pb::util::TypeResolver* resolver, absl::string_view j
   return status;
 }
 
+// The binding's text read as its field's type equals what the body set
+// there ("42" and {"id": 42} or {"id": "42"}): a repetition, not a collision,
+// as Envoy's request weaver compares parsed values. Only singular scalars
+// (what path and query bindings hold) compare; anything else collides.
+bool BodyRepeatsBinding(const pb::Message& body, const Binding& binding,
+                        const pb::Message& prototype, const RouteMatch& match) {
+  const pb::FieldDescriptor* leaf = binding.fields.back();
+  if (leaf->is_repeated() || leaf->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+    return false;
+  }
+  std::unique_ptr<pb::Message> alone(prototype.New());
+  if (!ParseJson(match.type_resolver, BindingsJson({binding}), *alone, {}).ok()) return false;
+  const pb::Message* said = &body;
+  const pb::Message* bound = alone.get();
+  for (size_t i = 0; i + 1 < binding.fields.size(); ++i) {
+    said = &said->GetReflection()->GetMessage(*said, binding.fields[i]);
+    bound = &bound->GetReflection()->GetMessage(*bound, binding.fields[i]);
+  }
+  const pb::Reflection& a = *said->GetReflection();
+  const pb::Reflection& b = *bound->GetReflection();
+  switch (leaf->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_INT32:
+      return a.GetInt32(*said, leaf) == b.GetInt32(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+      return a.GetInt64(*said, leaf) == b.GetInt64(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_UINT32:
+      return a.GetUInt32(*said, leaf) == b.GetUInt32(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return a.GetUInt64(*said, leaf) == b.GetUInt64(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+      return a.GetDouble(*said, leaf) == b.GetDouble(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_FLOAT:
+      return a.GetFloat(*said, leaf) == b.GetFloat(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_BOOL:
+      return a.GetBool(*said, leaf) == b.GetBool(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return a.GetEnumValue(*said, leaf) == b.GetEnumValue(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return a.GetString(*said, leaf) == b.GetString(*bound, leaf);
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::string_view query,
@@ -229,7 +274,8 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
   std::vector<Binding> kept;
   for (Binding& binding : bindings) {
     if (BodySets(*from_body, binding.fields)) {
-      if (options.reject_binding_body_field_collisions) {
+      if (options.reject_binding_body_field_collisions &&
+          !BodyRepeatsBinding(*from_body, binding, *prototype, match)) {
         return absl::InvalidArgumentError(absl::StrCat(
             "The binding value ", binding.value, " of the field ", binding.fields.back()->name(),
             " is conflicting with the value in the body."));
