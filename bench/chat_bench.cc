@@ -48,20 +48,21 @@ std::shared_ptr<grpc::Channel> Channel(int port, int connection) {
                                    grpc::InsecureChannelCredentials(), args);
 }
 
-// One turn that adds a task; the conversation's id once it has one.
+// One turn that adds a task (or, `n` < 0, only says hello: the turn's own
+// cost without a tool call); the conversation's id once it has one.
 absl::Duration Turn(chat_v1::ChatService::Stub& chat, const std::string& token,
                     int64_t& conversation, int n) {
   grpc::ClientContext context;
   chat_v1::SendMessageRequest request;
   request.set_conversation_id(conversation);
-  request.set_message(absl::StrCat("add buy milk ", n));
+  request.set_message(n < 0 ? std::string("hello") : absl::StrCat("add buy milk ", n));
   request.set_time_zone("Asia/Karachi");
   chat_v1::SendMessageResponse response;
   const absl::Time start = absl::Now();
   const grpc::Status status = chat.SendMessage(Prepare(context, token), request, &response);
   const absl::Duration took = absl::Now() - start;
   if (!status.ok()) Die("SendMessage: " + status.error_message());
-  if (response.tool_calls_size() != 1) Die("the turn did not add exactly one task");
+  if (response.tool_calls_size() != (n < 0 ? 0 : 1)) Die("the turn did not add exactly one task");
   conversation = response.conversation_id();
   return took;
 }
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
 
   // 1. One call at a time, alternating rounds.
   std::vector<absl::Duration> turns;
+  std::vector<absl::Duration> hellos;
   std::vector<absl::Duration> creates;
   // CPU of each process per call, to tell work from waiting.
   absl::Duration turn_chat_cpu, turn_tasks_cpu, create_tasks_cpu;
@@ -131,6 +133,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 200; ++i) turns.push_back(Turn(*chat, token, conversation, n++));
     turn_chat_cpu += todo::bench::ProcessCpu(chat_pid) - chat_before;
     turn_tasks_cpu += todo::bench::ProcessCpu(tasks_pid) - tasks_before;
+    for (int i = 0; i < 200; ++i) hellos.push_back(Turn(*chat, token, conversation, -1));
     tasks_before = todo::bench::ProcessCpu(tasks_pid);
     for (int i = 0; i < 200; ++i) creates.push_back(Create(*tasks, token, n++));
     create_tasks_cpu += todo::bench::ProcessCpu(tasks_pid) - tasks_before;
@@ -140,6 +143,8 @@ int main(int argc, char** argv) {
   std::printf("1. one call at a time (%d rounds of 200 each)\n", rounds);
   std::printf("   built-in turn adding a task: p50 %s p99 %s\n", Ms(turn_p50).c_str(),
               Ms(Percentile(turns, 0.99)).c_str());
+  std::printf("   built-in turn, no tool call: p50 %s p99 %s\n",
+              Ms(Percentile(hellos, 0.5)).c_str(), Ms(Percentile(hellos, 0.99)).c_str());
   std::printf("   plain CreateTask:            p50 %s p99 %s\n", Ms(create_p50).c_str(),
               Ms(Percentile(creates, 0.99)).c_str());
   const int calls = rounds * 200;
