@@ -142,13 +142,15 @@ bool ReadTaskSet(Clause& clause, Request& request, absl::CivilSecond now) {
   // left ("meetings") are searched for, singular.
   NamingWords(clause);  // takes the command's own words
   const std::vector<std::string> words = Words(clause.rest);
+  const auto is_noun = [](const std::string& word) {
+    return word == "tasks" || word == "task" || word == "items";
+  };
   std::vector<std::string> search;
   for (size_t i = 0; i < words.size(); ++i) {
-    const bool noun = words[i] == "tasks" || words[i] == "task" || words[i] == "items";
-    if (i + 1 < words.size() && !IsFiller(words[i]) && set.tags.empty() &&
-        (words[i + 1] == "tasks" || words[i + 1] == "task" || words[i + 1] == "items")) {
+    if (is_noun(words[i]) || IsFiller(words[i])) continue;
+    if (i + 1 < words.size() && is_noun(words[i + 1]) && set.tags.empty()) {
       set.tags.push_back(words[i]);
-    } else if (!noun && !IsFiller(words[i])) {
+    } else {
       search.push_back(Singular(words[i]));
     }
   }
