@@ -10,11 +10,35 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+DATA_DIR=${TODO_DATA_DIR:-$REPO_ROOT/.data}
+LOG_DIR=$DATA_DIR/logs
+HTTP_PORT=${HTTP_PORT:-8080}
+
+# One run per data folder: a second one would fight the first over the
+# cluster and the ports. The first one's pid is in .data/run.pid while it runs.
+mkdir -p "$DATA_DIR"
+if [[ -f "$DATA_DIR/run.pid" ]]; then
+  read -r running_pid running_port <"$DATA_DIR/run.pid" || true
+  # Alive and still this script (not a reused pid).
+  if [[ -n ${running_pid:-} ]] && grep -qs run.sh "/proc/$running_pid/cmdline"; then
+    echo "run: already running (pid $running_pid, gateway http://127.0.0.1:${running_port:-8080});" \
+      "stop it with Ctrl-C in its terminal or: kill $running_pid" >&2
+    exit 1
+  fi
+fi
+# Ports another program holds are named now, not found in a log later.
+for port in 50051 50052 50053 "$HTTP_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "run: port $port on 127.0.0.1 is in use by another program; free it (or set HTTP_PORT" \
+      "for the gateway's) and run again" >&2
+    exit 1
+  fi
+done
+echo "$$ $HTTP_PORT" >"$DATA_DIR/run.pid"
+
 "$REPO_ROOT/scripts/setup.sh"
 build release
 
-DATA_DIR=${TODO_DATA_DIR:-$REPO_ROOT/.data}
-LOG_DIR=$DATA_DIR/logs
 PGPORT=${PGPORT:-55432}
 PG_BIN=$(pg_bin_dir)
 mkdir -p "$DATA_DIR" "$LOG_DIR"
@@ -87,6 +111,7 @@ stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+  rm -f "$DATA_DIR/run.pid"
   echo "run: stopped"
 }
 trap stop_all EXIT
@@ -103,7 +128,7 @@ done
 
 gateway=$REPO_ROOT/build/release/services/gateway/todo-gateway
 if [[ -x "$gateway" ]]; then
-  HTTP_PORT=${HTTP_PORT:-8080} "$gateway" >>"$LOG_DIR/gateway.log" 2>&1 &
+  HTTP_PORT=$HTTP_PORT "$gateway" >>"$LOG_DIR/gateway.log" 2>&1 &
   pids+=($!)
 fi
 
@@ -119,7 +144,7 @@ for entry in ${started[@]+"${started[@]}"}; do
   fi
 done
 if [[ -x "$gateway" ]]; then
-  echo "run: gateway  http://127.0.0.1:${HTTP_PORT:-8080}  (log: $LOG_DIR/gateway.log)"
+  echo "run: gateway  http://127.0.0.1:$HTTP_PORT  (log: $LOG_DIR/gateway.log)"
 fi
 if ((${#started[@]} == 0)); then
   echo "run: no service is built yet; PostgreSQL is up"
