@@ -11,6 +11,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/auth/limits.h"
+#include "services/gateway/shipped_profile.h"
 #include "services/tasks/limits.h"
 
 #ifndef TODO_DEFAULT_DESCRIPTOR_SET
@@ -223,11 +224,6 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
     config.gateway.password_rate_limiter = std::make_shared<AddressRateLimiter>(limit);
   }
 
-  // The shipped profile.
-  config.routes.services = {"todo.auth.v1.AuthService", "todo.tasks.v1.TasksService",
-                            "todo.chat.v1.ChatService"};
-  config.gateway.print.preserve_proto_field_names = true;
-  config.gateway.print.always_print_primitive_fields = true;
   ASSIGN_OR_RETURN(config.descriptor_set_path, env.GetString(kDescriptorSet));
   // What each service takes (its limits.h); chat's messages are small text.
   config.gateway.max_request_bytes = {{"todo.auth.v1.AuthService", auth::kMaxRequestBytes},
@@ -237,14 +233,19 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
   ASSIGN_OR_RETURN(config.upstreams["todo.tasks.v1.TasksService"], env.GetString(kTasksAddr));
   ASSIGN_OR_RETURN(config.upstreams["todo.chat.v1.ChatService"], env.GetString(kChatAddr));
 
+  // The transcoder options start from Envoy's defaults (the structs'), so a
+  // file read as Envoy reads it means what it means in Envoy: what it leaves
+  // out is Envoy's default, not the shipped profile's.
   ASSIGN_OR_RETURN(const std::string file, env.GetString(kConfigFile));
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("GATEWAY_CONFIG: cannot read ", file));
-    std::stringstream text;
-    text << in.rdbuf();
-    RETURN_IF_ERROR(ApplyTranscoderJson(text.str(), config));
+  if (file.empty()) {
+    RETURN_IF_ERROR(ApplyTranscoderJson(kShippedProfile, config));
+    return config;
   }
+  std::ifstream in(file);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("GATEWAY_CONFIG: cannot read ", file));
+  std::stringstream text;
+  text << in.rdbuf();
+  RETURN_IF_ERROR(ApplyTranscoderJson(text.str(), config));
   return config;
 }
 

@@ -5,9 +5,13 @@
 // come from the JSON file named by GATEWAY_CONFIG, written in the field names
 // of Envoy's v3 GrpcJsonTranscoder message (proto_descriptor, services,
 // print_options, convert_grpc_status, request_validation_options, ...) plus
-// "upstreams": {"<service>": "host:port"}. Without GATEWAY_CONFIG the shipped
-// profile applies: Envoy's Profile S (transcoding.md 0.1) with
-// print_options {preserve_proto_field_names, always_print_primitive_fields}.
+// "upstreams": {"<service>": "host:port"}. A GATEWAY_CONFIG file means what
+// it means in Envoy: every option it leaves out takes Envoy's default
+// (transcoding.md 13), and "proto_descriptor" falls back to
+// GATEWAY_DESCRIPTOR_SET. Without GATEWAY_CONFIG the shipped profile
+// applies, shipped_profile.json (a file operators can copy): Profile S
+// (transcoding.md 0.1) with print_options {preserve_proto_field_names,
+// always_print_primitive_fields}.
 
 #include <map>
 #include <string>

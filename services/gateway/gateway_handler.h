@@ -68,11 +68,13 @@ class ResponseWriter {
 // (transcoding.md 14).
 HttpResponse TextResponse(int status, absl::string_view text);
 
+// Defaults are Envoy's (transcoding.md 13); the shipped profile
+// (shipped_profile.json) is applied over them by gateway_config.
 struct GatewayOptions {
   // Envoy's request_validation_options.
-  bool reject_unknown_method = true;
-  bool reject_unknown_query_parameters = true;
-  bool convert_grpc_status = true;
+  bool reject_unknown_method = false;
+  bool reject_unknown_query_parameters = false;
+  bool convert_grpc_status = false;
   transcoding::RequestTranslatorOptions request;
   transcoding::PrintOptions print;
   size_t max_response_body_bytes = 4 * 1024 * 1024;

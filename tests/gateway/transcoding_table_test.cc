@@ -19,6 +19,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/gateway/gateway_config.h"
 #include "services/gateway/gateway_handler.h"
 #include "tests/harness/recording_upstream.h"
 #include "tests/harness/status_matchers.h"
@@ -73,12 +74,18 @@ class TranscodingTableTest : public ::testing::Test {
         io_, std::map<std::string, std::string>{{"vt.v1.TaskService", upstream_.target()}});
   }
 
+  // A profile's options as an operator writes them in GATEWAY_CONFIG:
+  // only what differs from Envoy's defaults (transcoding.md 0.1), read by
+  // the gateway's own config reader.
   static GatewayOptions ProfileOptions(Profile profile) {
-    GatewayOptions options;
-    options.reject_unknown_method = profile == Profile::kS;
-    options.reject_unknown_query_parameters = profile == Profile::kS;
-    options.convert_grpc_status = profile == Profile::kS;
-    return options;
+    const char* document = profile == Profile::kD
+                               ? R"({"services": ["vt.v1.TaskService"]})"
+                               : R"({"services": ["vt.v1.TaskService"], "convert_grpc_status": true,
+                 "request_validation_options": {"reject_unknown_method": true,
+                                                "reject_unknown_query_parameters": true}})";
+    GatewayConfig config;
+    EXPECT_THAT(ApplyTranscoderJson(document, config), IsOk());
+    return config.gateway;
   }
 
   std::unique_ptr<GatewayHandler> Handler(Profile profile, transcoding::PrintOptions print = {}) {
