@@ -51,7 +51,8 @@ TEST(GatewayConfigTest, WithoutAFileTheShippedProfileApplies) {
 }
 
 TEST(GatewayConfigTest, WhatAFileLeavesOutIsEnvoysDefault) {
-  absl::StatusOr<GatewayConfig> config = WithFile(R"({"services": ["todo.tasks.v1.TasksService"]})");
+  absl::StatusOr<GatewayConfig> config =
+      WithFile(R"({"services": ["todo.tasks.v1.TasksService"]})");
   ASSERT_THAT(config, IsOk());
   EXPECT_THAT(config->routes.services, ElementsAre("todo.tasks.v1.TasksService"));
   const GatewayOptions& gateway = config->gateway;
@@ -99,8 +100,9 @@ TEST(GatewayConfigTest, EveryOptionAFileSetsIsApplied) {
   const GatewayOptions& gateway = config->gateway;
   EXPECT_TRUE(config->routes.auto_mapping && gateway.convert_grpc_status);
   EXPECT_TRUE(gateway.print.add_whitespace && gateway.print.always_print_primitive_fields &&
-              gateway.print.always_print_enums_as_ints && gateway.print.preserve_proto_field_names &&
-              gateway.print.stream_newline_delimited && gateway.print.stream_sse_style_delimited);
+              gateway.print.always_print_enums_as_ints &&
+              gateway.print.preserve_proto_field_names && gateway.print.stream_newline_delimited &&
+              gateway.print.stream_sse_style_delimited);
   EXPECT_TRUE(gateway.reject_unknown_method && gateway.reject_unknown_query_parameters &&
               gateway.request.reject_binding_body_field_collisions);
   EXPECT_TRUE(gateway.request.ignored_query_parameters.contains("api_key"));
