@@ -126,17 +126,22 @@ int main(int argc, char** argv) {
   std::vector<absl::Duration> hellos;
   std::vector<absl::Duration> creates;
   // CPU of each process per call, to tell work from waiting.
-  absl::Duration turn_chat_cpu, turn_tasks_cpu, create_tasks_cpu;
+  absl::Duration turn_chat_cpu, turn_tasks_cpu, create_tasks_cpu, turn_pg_cpu, create_pg_cpu;
+  const pid_t postmaster = database.server->server_pid();
   for (int round = 0; round < rounds; ++round) {
     absl::Duration chat_before = todo::bench::ProcessCpu(chat_pid);
     absl::Duration tasks_before = todo::bench::ProcessCpu(tasks_pid);
+    absl::Duration pg_before = todo::bench::ServerCpu(postmaster);
     for (int i = 0; i < 200; ++i) turns.push_back(Turn(*chat, token, conversation, n++));
     turn_chat_cpu += todo::bench::ProcessCpu(chat_pid) - chat_before;
     turn_tasks_cpu += todo::bench::ProcessCpu(tasks_pid) - tasks_before;
+    turn_pg_cpu += todo::bench::ServerCpu(postmaster) - pg_before;
     for (int i = 0; i < 200; ++i) hellos.push_back(Turn(*chat, token, conversation, -1));
     tasks_before = todo::bench::ProcessCpu(tasks_pid);
+    pg_before = todo::bench::ServerCpu(postmaster);
     for (int i = 0; i < 200; ++i) creates.push_back(Create(*tasks, token, n++));
     create_tasks_cpu += todo::bench::ProcessCpu(tasks_pid) - tasks_before;
+    create_pg_cpu += todo::bench::ServerCpu(postmaster) - pg_before;
   }
   const absl::Duration turn_p50 = Percentile(turns, 0.5);
   const absl::Duration create_p50 = Percentile(creates, 0.5);
@@ -148,9 +153,12 @@ int main(int argc, char** argv) {
   std::printf("   plain CreateTask:            p50 %s p99 %s\n", Ms(create_p50).c_str(),
               Ms(Percentile(creates, 0.99)).c_str());
   const int calls = rounds * 200;
-  std::printf("   CPU per call: turn: todo-chat %s, todo-tasks %s; CreateTask: todo-tasks %s\n",
-              Ms(turn_chat_cpu / calls).c_str(), Ms(turn_tasks_cpu / calls).c_str(),
-              Ms(create_tasks_cpu / calls).c_str());
+  std::printf(
+      "   CPU per call: turn: todo-chat %s, todo-tasks %s, Postgres %s; CreateTask: todo-tasks %s, "
+      "Postgres %s\n",
+      Ms(turn_chat_cpu / calls).c_str(), Ms(turn_tasks_cpu / calls).c_str(),
+      Ms(turn_pg_cpu / calls).c_str(), Ms(create_tasks_cpu / calls).c_str(),
+      Ms(create_pg_cpu / calls).c_str());
   std::printf("   turn / CreateTask: p50 %.2fx (target <= 1.5x), p99 %.2fx\n",
               absl::FDivDuration(turn_p50, create_p50),
               absl::FDivDuration(Percentile(turns, 0.99), Percentile(creates, 0.99)));
