@@ -48,27 +48,29 @@ constexpr Statement kListMessages{
 // the conversation's row is locked and touched first, so messages of one
 // conversation are numbered in the order their turns stored them, and a
 // conversation that is not the caller's touches nothing and stores nothing.
-#define TOUCH_CONVERSATION                                                                \
-  "WITH touched AS (UPDATE chat.conversations SET updated_at = greatest(updated_at, $3) " \
-  "WHERE user_id = $1 AND id = $2 RETURNING id) "
+#define TOUCH_CONVERSATION                                                                 \
+  "WITH touched AS (UPDATE chat.conversations SET updated_at = greatest(updated_at, $3), " \
+  "message_count = message_count + 1 WHERE user_id = $1 AND id = $2 "                      \
+  "RETURNING id, message_count) "
 constexpr Statement kAppendMessage{
     "chat_append_message", TOUCH_CONVERSATION
     "INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, created_at, "
-    "pending_action) SELECT id, $1, $4, $5, $6::jsonb, $3, $7::jsonb FROM touched "
-    "RETURNING id, created_at"};
+    "pending_action, seq) SELECT id, $1, $4, $5, $6::jsonb, $3, $7::jsonb, message_count "
+    "FROM touched RETURNING id, created_at"};
 // A turn's start: stores the user's message and reads the `$5` messages
-// before it (the statement's snapshot does not see its own insert), newest
-// first; the stored row is marked by the last column.
+// before it by their numbers (a bounded range of the (conversation_id, seq)
+// index whatever the plan), newest first; the stored row is marked by the
+// last column.
 constexpr Statement kStartTurn{
     "chat_start_turn", TOUCH_CONVERSATION
     ", stored AS (INSERT INTO chat.messages (conversation_id, user_id, role, content, tool_calls, "
-    "created_at) SELECT id, $1, 'user', $4, '[]'::jsonb, $3 FROM touched RETURNING " MESSAGE_COLUMNS
-    ") SELECT " MESSAGE_COLUMNS
+    "created_at, seq) SELECT id, $1, 'user', $4, '[]'::jsonb, $3, message_count FROM touched "
+    "RETURNING " MESSAGE_COLUMNS ") SELECT " MESSAGE_COLUMNS
     ", true FROM stored "
-    "UNION ALL (SELECT " MESSAGE_COLUMNS
-    ", false FROM chat.messages "
-    "WHERE user_id = $1 AND conversation_id = $2 AND EXISTS (SELECT 1 FROM touched) "
-    "ORDER BY id DESC LIMIT $5)"};
+    "UNION ALL (SELECT m.id, m.conversation_id, m.role, m.content, m.tool_calls::text, "
+    "m.created_at, m.pending_action::text, false FROM chat.messages m JOIN touched t "
+    "ON m.conversation_id = t.id WHERE m.user_id = $1 AND m.seq < t.message_count "
+    "AND m.seq >= t.message_count - $5 ORDER BY m.seq DESC)"};
 #undef TOUCH_CONVERSATION
 constexpr Statement kDeleteConversation{
     "chat_delete_conversation", "DELETE FROM chat.conversations WHERE user_id = $1 AND id = $2"};
