@@ -327,6 +327,23 @@ absl::StatusOr<google::protobuf::Value> ParseJsonValue(absl::string_view text, i
   return value;
 }
 
+std::string StringMember(const google::protobuf::Struct& object, const std::string& name) {
+  auto found = object.fields().find(name);
+  return found == object.fields().end() ? "" : found->second.string_value();
+}
+
+double NumberMember(const google::protobuf::Struct& object, const std::string& name) {
+  auto found = object.fields().find(name);
+  return found == object.fields().end() ? 0 : found->second.number_value();
+}
+
+const google::protobuf::Struct* ObjectMember(const google::protobuf::Struct& object,
+                                             const std::string& name) {
+  auto found = object.fields().find(name);
+  if (found == object.fields().end() || !found->second.has_struct_value()) return nullptr;
+  return &found->second.struct_value();
+}
+
 const FlatJsonValue* FlatJsonObject::Find(absl::string_view name) const {
   auto it = members_.find(name);
   return it == members_.end() ? nullptr : &it->second;

@@ -62,4 +62,11 @@ absl::Status ValidateJson(absl::string_view text, int max_depth, TrailingCommas 
 // history. A member name given twice keeps its last value, as protobuf does.
 absl::StatusOr<google::protobuf::Value> ParseJsonValue(absl::string_view text, int max_depth = 64);
 
+// A member of a parsed object: "" or 0 when absent or of another type, and
+// nullptr for an object member that is absent or not an object.
+std::string StringMember(const google::protobuf::Struct& object, const std::string& name);
+double NumberMember(const google::protobuf::Struct& object, const std::string& name);
+const google::protobuf::Struct* ObjectMember(const google::protobuf::Struct& object,
+                                             const std::string& name);
+
 }  // namespace todo::common::json

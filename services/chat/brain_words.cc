@@ -25,15 +25,6 @@ std::string Rfc3339(const language::LocalClock& clock, absl::CivilMinute local) 
   return clock.FormatRfc3339(clock.ToInstant(absl::CivilSecond(local)));
 }
 
-std::string TextOf(const Struct& object, const std::string& name) {
-  auto found = object.fields().find(name);
-  return found == object.fields().end() ? "" : found->second.string_value();
-}
-double NumberOf(const Struct& object, const std::string& name) {
-  auto found = object.fields().find(name);
-  return found == object.fields().end() ? 0 : found->second.number_value();
-}
-
 std::vector<const Struct*> TasksOf(const Struct& result) {
   std::vector<const Struct*> tasks;
   auto found = result.fields().find("tasks");

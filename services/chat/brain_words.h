@@ -1,7 +1,7 @@
 #pragma once
 
 // What the built-in brain (builtin_brain.cc) says and reads: local times as
-// a reply speaks them and as the tools take them, fields of tool results,
+// a reply speaks them and as the tools take them, the tasks of a listing,
 // and the words for each change. Not for use elsewhere.
 
 #include <string>
@@ -21,9 +21,6 @@ namespace todo::chat::brain_words {
 std::string Spoken(absl::CivilMinute when);
 // A local time as the tools take it: RFC 3339 with the zone's offset.
 std::string Rfc3339(const language::LocalClock& clock, absl::CivilMinute local);
-// Fields of a tool result or argument; "" or 0 when absent.
-std::string TextOf(const google::protobuf::Struct& object, const std::string& name);
-double NumberOf(const google::protobuf::Struct& object, const std::string& name);
 // The tasks of a list_tasks result.
 std::vector<const google::protobuf::Struct*> TasksOf(const google::protobuf::Struct& result);
 // Numeric dates: day first except where the US convention is at home.

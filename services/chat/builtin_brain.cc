@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "common/json/flat_json.h"
 #include "common/status/status_macros.h"
 #include "services/chat/brain_words.h"
 #include "services/chat/language/requests.h"
@@ -18,15 +19,15 @@ namespace todo::chat {
 namespace {
 
 using brain_words::DoneFor;
-using brain_words::NumberOf;
 using brain_words::OptionsFor;
 using brain_words::PutTags;
 using brain_words::Rfc3339;
 using brain_words::Spoken;
 using brain_words::TasksOf;
-using brain_words::TextOf;
 using brain_words::ToolFor;
 using brain_words::VerbFor;
+using common::json::NumberMember;
+using common::json::StringMember;
 using google::protobuf::Struct;
 using language::Intent;
 using language::Request;
@@ -131,18 +132,18 @@ class TurnHandler {
     PutFields(request, args);
     ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("add_task", args));
     if (outcome.is_error) {
-      return absl::StrCat("I couldn't add that: ", TextOf(outcome.result, "error"));
+      return absl::StrCat("I couldn't add that: ", StringMember(outcome.result, "error"));
     }
     if (request.language == "ur") {
       return absl::StrCat(
-          "«", TextOf(outcome.result, "title"), "» کا کام شامل کر دیا گیا",
+          "«", StringMember(outcome.result, "title"), "» کا کام شامل کر دیا گیا",
           request.due.has_value()
               ? absl::StrCat("، آخری تاریخ ", brain_words::SpokenInUrdu(*request.due))
               : "",
           "۔");
     }
-    std::string reply =
-        absl::StrCat("Added \"", TextOf(outcome.result, "title"), "\"", Details(request), ".");
+    std::string reply = absl::StrCat("Added \"", StringMember(outcome.result, "title"), "\"",
+                                     Details(request), ".");
     if (request.unsupported_recurrence.has_value()) {
       absl::StrAppend(&reply, " I can repeat tasks daily, weekly or monthly, so \"",
                       *request.unsupported_recurrence, "\" is not set.");
@@ -158,7 +159,7 @@ class TurnHandler {
     if (request.sort.has_value()) fields["sort"].set_string_value(*request.sort);
     ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call("list_tasks", args));
     if (outcome.is_error) {
-      return absl::StrCat("I couldn't list them: ", TextOf(outcome.result, "error"));
+      return absl::StrCat("I couldn't list them: ", StringMember(outcome.result, "error"));
     }
     const std::vector<const Struct*> tasks = TasksOf(outcome.result);
     const bool urdu = request.language == "ur";
@@ -168,9 +169,9 @@ class TurnHandler {
              : absl::StrCat("You have ", tasks.size(), tasks.size() == 1 ? " task" : " tasks", ":");
     int n = 0;
     for (const Struct* task : tasks) {
-      absl::StrAppend(&reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
-                      static_cast<int64_t>(NumberOf(*task, "id")), ", ", TextOf(*task, "status"),
-                      ")");
+      absl::StrAppend(&reply, "\n", ++n, ". ", StringMember(*task, "title"), " (#",
+                      static_cast<int64_t>(NumberMember(*task, "id")), ", ",
+                      StringMember(*task, "status"), ")");
     }
     return reply;
   }
@@ -217,12 +218,12 @@ class TurnHandler {
       *reply = absl::StrCat("Several tasks match \"", request.target.words, "\". Which one?");
       int n = 0;
       for (const Struct* task : tasks) {
-        absl::StrAppend(reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
-                        static_cast<int64_t>(NumberOf(*task, "id")), ")");
+        absl::StrAppend(reply, "\n", ++n, ". ", StringMember(*task, "title"), " (#",
+                        static_cast<int64_t>(NumberMember(*task, "id")), ")");
       }
       return std::optional<int64_t>();
     }
-    return std::optional<int64_t>(static_cast<int64_t>(NumberOf(*tasks[0], "id")));
+    return std::optional<int64_t>(static_cast<int64_t>(NumberMember(*tasks[0], "id")));
   }
 
   // The calls of the conversation, newest first: this turn's, then history's.
@@ -243,12 +244,12 @@ class TurnHandler {
   // listing showed.
   std::optional<int64_t> LastTaskTouched() const {
     for (const ToolCallRecord* call : RecentCalls()) {
-      if (NumberOf(call->result, "task_id") > 0 && call->tool != "delete_task") {
-        return static_cast<int64_t>(NumberOf(call->result, "task_id"));
+      if (NumberMember(call->result, "task_id") > 0 && call->tool != "delete_task") {
+        return static_cast<int64_t>(NumberMember(call->result, "task_id"));
       }
       if (call->tool == "list_tasks") {
         const std::vector<const Struct*> tasks = TasksOf(call->result);
-        if (tasks.size() == 1) return static_cast<int64_t>(NumberOf(*tasks[0], "id"));
+        if (tasks.size() == 1) return static_cast<int64_t>(NumberMember(*tasks[0], "id"));
         return std::nullopt;
       }
     }
@@ -261,7 +262,7 @@ class TurnHandler {
       const std::vector<const Struct*> tasks = TasksOf(call->result);
       const int index = ordinal > 0 ? ordinal - 1 : static_cast<int>(tasks.size()) + ordinal;
       if (index < 0 || index >= static_cast<int>(tasks.size())) return std::nullopt;
-      return static_cast<int64_t>(NumberOf(*tasks[index], "id"));
+      return static_cast<int64_t>(NumberMember(*tasks[index], "id"));
     }
     return std::nullopt;
   }
@@ -298,13 +299,13 @@ class TurnHandler {
   absl::StatusOr<std::string> Run(const char* tool, const Struct& args, const Request& request) {
     ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call(tool, args));
     if (outcome.is_error) {
-      return absl::StrCat("I couldn't do that: ", TextOf(outcome.result, "error"), ".");
+      return absl::StrCat("I couldn't do that: ", StringMember(outcome.result, "error"), ".");
     }
     if (request.language == "ur" && request.intent != Intent::kUpdate) {
-      return absl::StrCat("«", TextOf(outcome.result, "title"), "» ",
+      return absl::StrCat("«", StringMember(outcome.result, "title"), "» ",
                           request.intent == Intent::kDelete ? "حذف" : "مکمل", " کر دیا گیا۔");
     }
-    return absl::StrCat(DoneFor(tool), " \"", TextOf(outcome.result, "title"), "\"",
+    return absl::StrCat(DoneFor(tool), " \"", StringMember(outcome.result, "title"), "\"",
                         request.intent == Intent::kUpdate ? Details(request) : "", ".");
   }
 
@@ -338,13 +339,13 @@ class TurnHandler {
     for (const ToolCallRecord* call : RecentCalls()) {
       if (call->tool == "list_tasks") {
         for (const Struct* task : TasksOf(call->result)) {
-          if (static_cast<int64_t>(NumberOf(*task, "id")) == id) {
-            return local(TextOf(*task, "due_date"));
+          if (static_cast<int64_t>(NumberMember(*task, "id")) == id) {
+            return local(StringMember(*task, "due_date"));
           }
         }
-      } else if (static_cast<int64_t>(NumberOf(call->args, "task_id")) == id ||
-                 static_cast<int64_t>(NumberOf(call->result, "task_id")) == id) {
-        if (std::optional<absl::CivilSecond> due = local(TextOf(call->args, "due_date"))) {
+      } else if (static_cast<int64_t>(NumberMember(call->args, "task_id")) == id ||
+                 static_cast<int64_t>(NumberMember(call->result, "task_id")) == id) {
+        if (std::optional<absl::CivilSecond> due = local(StringMember(call->args, "due_date"))) {
           return due;
         }
       }
@@ -368,7 +369,7 @@ class TurnHandler {
                      tools_.Call("list_tasks", ListArgs(set.status, set.search, set.tags,
                                                         set.due_from, set.due_to)));
     if (outcome.is_error) {
-      *reply = absl::StrCat("I couldn't find them: ", TextOf(outcome.result, "error"), ".");
+      *reply = absl::StrCat("I couldn't find them: ", StringMember(outcome.result, "error"), ".");
       return std::vector<const Struct*>();
     }
     listed_.push_back(std::move(outcome.result));
@@ -404,9 +405,9 @@ class TurnHandler {
                          tasks.size() == 1 ? " task:" : " tasks:");
     int n = 0;
     for (const Struct* task : tasks) {
-      ids.add_values()->set_number_value(NumberOf(*task, "id"));
-      absl::StrAppend(&reply, "\n", ++n, ". ", TextOf(*task, "title"), " (#",
-                      static_cast<int64_t>(NumberOf(*task, "id")), ")");
+      ids.add_values()->set_number_value(NumberMember(*task, "id"));
+      absl::StrAppend(&reply, "\n", ++n, ". ", StringMember(*task, "title"), " (#",
+                      static_cast<int64_t>(NumberMember(*task, "id")), ")");
     }
     absl::StrAppend(&reply, "\nShall I go ahead? Say yes to ", VerbFor(tool),
                     tasks.size() == 1 ? " it" : " them",
@@ -434,7 +435,7 @@ class TurnHandler {
     std::vector<const Struct*> pointers;
     for (const Struct& task : tasks) pointers.push_back(&task);
     auto fields = pending.fields().find("fields");
-    return CarryOut(TextOf(pending, "tool"), pointers,
+    return CarryOut(StringMember(pending, "tool"), pointers,
                     fields == pending.fields().end() ? Struct() : fields->second.struct_value());
   }
 
@@ -446,13 +447,13 @@ class TurnHandler {
     std::vector<std::string> failed;
     for (const Struct* task : tasks) {
       Struct args = fields;
-      (*args.mutable_fields())["task_id"].set_number_value(NumberOf(*task, "id"));
+      (*args.mutable_fields())["task_id"].set_number_value(NumberMember(*task, "id"));
       ASSIGN_OR_RETURN(ToolOutcome outcome, tools_.Call(tool, args));
       if (outcome.is_error) {
-        failed.push_back(absl::StrCat("#", static_cast<int64_t>(NumberOf(*task, "id")), " (",
-                                      TextOf(outcome.result, "error"), ")"));
+        failed.push_back(absl::StrCat("#", static_cast<int64_t>(NumberMember(*task, "id")), " (",
+                                      StringMember(outcome.result, "error"), ")"));
       } else {
-        changed.push_back(absl::StrCat("\"", TextOf(outcome.result, "title"), "\""));
+        changed.push_back(absl::StrCat("\"", StringMember(outcome.result, "title"), "\""));
       }
     }
     std::string reply = changed.empty() ? std::string("Nothing changed.")

@@ -13,6 +13,8 @@
 namespace todo::chat::provider {
 namespace {
 
+using common::json::ObjectMember;
+using common::json::StringMember;
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
@@ -22,17 +24,6 @@ absl::StatusOr<Struct> ParseObject(absl::string_view json) {
     return absl::UnavailableError("the model's provider sent a body that is not a JSON object");
   }
   return std::move(*value->mutable_struct_value());
-}
-
-std::string Text(const Struct& object, const std::string& name) {
-  auto found = object.fields().find(name);
-  return found == object.fields().end() ? "" : found->second.string_value();
-}
-
-const Struct* Object(const Struct& object, const std::string& name) {
-  auto found = object.fields().find(name);
-  if (found == object.fields().end() || !found->second.has_struct_value()) return nullptr;
-  return &found->second.struct_value();
 }
 
 // choices[0], the only one we ask for.
@@ -45,7 +36,7 @@ const Struct* FirstChoice(const Struct& body) {
 }
 
 absl::Status StreamError(const Struct& error) {
-  std::string message = Text(error, "message");
+  std::string message = StringMember(error, "message");
   if (message.empty()) message = "no message";
   return absl::UnavailableError(absl::StrCat("the model's provider failed: ", message));
 }
@@ -107,33 +98,34 @@ std::string CompletionRequestJson(const CompletionRequest& request) {
 std::optional<ProviderError> ParseError(absl::string_view body) {
   absl::StatusOr<Struct> parsed = ParseObject(body);
   if (!parsed.ok()) return std::nullopt;
-  const Struct* error = Object(*parsed, "error");
+  const Struct* error = ObjectMember(*parsed, "error");
   if (error == nullptr) return std::nullopt;
-  ProviderError out{Text(*error, "message"), Text(*error, "type"), Text(*error, "code")};
+  ProviderError out{StringMember(*error, "message"), StringMember(*error, "type"),
+                    StringMember(*error, "code")};
   return out;
 }
 
 absl::StatusOr<ModelMessage> ParseCompletion(absl::string_view body) {
   absl::StatusOr<Struct> parsed = ParseObject(body);
   if (!parsed.ok()) return parsed.status();
-  if (const Struct* error = Object(*parsed, "error")) return StreamError(*error);
+  if (const Struct* error = ObjectMember(*parsed, "error")) return StreamError(*error);
   const Struct* choice = FirstChoice(*parsed);
-  const Struct* message = choice == nullptr ? nullptr : Object(*choice, "message");
+  const Struct* message = choice == nullptr ? nullptr : ObjectMember(*choice, "message");
   if (message == nullptr) {
     return absl::UnavailableError("the model's provider answered without a message");
   }
   ModelMessage out;
-  out.content = Text(*message, "content");
-  out.finish_reason = Text(*choice, "finish_reason");
+  out.content = StringMember(*message, "content");
+  out.finish_reason = StringMember(*choice, "finish_reason");
   auto calls = message->fields().find("tool_calls");
   if (calls != message->fields().end()) {
     for (const Value& value : calls->second.list_value().values()) {
       const Struct& call = value.struct_value();
-      const Struct* function = Object(call, "function");
+      const Struct* function = ObjectMember(call, "function");
       ModelToolCall parsed_call;
-      parsed_call.id = Text(call, "id");
+      parsed_call.id = StringMember(call, "id");
       if (function != nullptr) {
-        parsed_call.name = Text(*function, "name");
+        parsed_call.name = StringMember(*function, "name");
         // Some servers send the arguments as an object, not as text.
         auto arguments = function->fields().find("arguments");
         if (arguments != function->fields().end()) {
@@ -175,15 +167,15 @@ absl::Status StreamAssembler::Event(absl::string_view data) {
   if (data.empty()) return absl::OkStatus();
   absl::StatusOr<Struct> chunk = ParseObject(data);
   if (!chunk.ok()) return chunk.status();
-  if (const Struct* error = Object(*chunk, "error")) return StreamError(*error);
+  if (const Struct* error = ObjectMember(*chunk, "error")) return StreamError(*error);
   const Struct* choice = FirstChoice(*chunk);
   if (choice == nullptr) return absl::OkStatus();  // usage-only chunks
-  if (std::string reason = Text(*choice, "finish_reason"); !reason.empty()) {
+  if (std::string reason = StringMember(*choice, "finish_reason"); !reason.empty()) {
     message_.finish_reason = std::move(reason);
   }
-  const Struct* delta = Object(*choice, "delta");
+  const Struct* delta = ObjectMember(*choice, "delta");
   if (delta == nullptr) return absl::OkStatus();
-  absl::StrAppend(&message_.content, Text(*delta, "content"));
+  absl::StrAppend(&message_.content, StringMember(*delta, "content"));
   auto calls = delta->fields().find("tool_calls");
   if (calls == delta->fields().end()) return absl::OkStatus();
   for (const Value& value : calls->second.list_value().values()) {
@@ -196,9 +188,9 @@ absl::Status StreamAssembler::Event(absl::string_view data) {
       return absl::UnavailableError("the model's provider sent a tool call index out of range");
     }
     if (call_at_index_.size() <= static_cast<size_t>(index)) call_at_index_.resize(index + 1, -1);
-    const Struct* function = Object(piece, "function");
-    const std::string id = Text(piece, "id");
-    const std::string name = function == nullptr ? "" : Text(*function, "name");
+    const Struct* function = ObjectMember(piece, "function");
+    const std::string id = StringMember(piece, "id");
+    const std::string name = function == nullptr ? "" : StringMember(*function, "name");
     int& at = call_at_index_[index];
     const bool starts_new =
         at < 0 || (!name.empty() && !message_.tool_calls[at].name.empty()) ||
@@ -210,7 +202,7 @@ absl::Status StreamAssembler::Event(absl::string_view data) {
     ModelToolCall& call = message_.tool_calls[at];
     if (!id.empty()) call.id = id;
     absl::StrAppend(&call.name, name);
-    if (function != nullptr) absl::StrAppend(&call.arguments, Text(*function, "arguments"));
+    if (function != nullptr) absl::StrAppend(&call.arguments, StringMember(*function, "arguments"));
   }
   return absl::OkStatus();
 }
