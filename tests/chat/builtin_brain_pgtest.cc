@@ -21,6 +21,8 @@ using ::todo::testing::IsOk;
 
 class BuiltinBrainTest : public ::testing::Test {
  protected:
+  using Said = testing::Said;
+
   static void SetUpTestSuite() { dsn_ = new std::string(testing::MigratedDatabase()); }
 
   BuiltinBrainTest() {
@@ -32,27 +34,9 @@ class BuiltinBrainTest : public ::testing::Test {
 
   ToolContext Context() {
     ToolContext context;
-    context.authorization = absl::StrCat("Bearer ", ::todo::testing::MintToken(user_, absl::Now()));
+    context.authorization = testing::Bearer(user_);
     return context;
   }
-
-  struct Said {
-    std::string reply;
-    std::vector<ToolCallRecord> calls;
-    std::vector<std::string> tools() const {
-      std::vector<std::string> names;
-      for (const ToolCallRecord& call : calls) names.push_back(call.tool);
-      return names;
-    }
-    std::string Arg(size_t call, const std::string& name) const {
-      std::string json;
-      const auto& fields = calls.at(call).args.fields();
-      auto found = fields.find(name);
-      if (found == fields.end()) return "";
-      (void)google::protobuf::util::MessageToJsonString(found->second, &json);
-      return json;
-    }
-  };
 
   // One turn, kept in the conversation's history.
   Said Say(const std::string& message) {
@@ -106,7 +90,7 @@ TEST_F(BuiltinBrainTest, AddsListsAndCompletesByNumber) {  // rows 1, 2, 3, 4, 8
   Say("add walk the dog");
   const Said all = Say("Show me all my tasks");
   EXPECT_THAT(all.tools(), ElementsAre("list_tasks"));
-  EXPECT_EQ(all.Arg(0, "status"), "\"all\"");
+  EXPECT_EQ(all.ArgJson(0, "status"), "\"all\"");
   EXPECT_THAT(all.reply, HasSubstr("You have 3 tasks"));
   // Row 13: the order of the last listing (newest first: "Walk the dog").
   EXPECT_THAT(all.reply, HasSubstr("1. Walk the dog"));
@@ -120,8 +104,8 @@ TEST_F(BuiltinBrainTest, AddsListsAndCompletesByNumber) {  // rows 1, 2, 3, 4, 8
 
 TEST_F(BuiltinBrainTest, ReferencesFromHistoryAndDates) {  // rows 9, 10, 11
   const Said added = Say("Add a task to call Mom tomorrow");
-  EXPECT_EQ(added.Arg(0, "title"), "\"Call Mom\"");
-  EXPECT_EQ(added.Arg(0, "due_date"), "\"2026-12-04T23:59:00+05:00\"");
+  EXPECT_EQ(added.ArgJson(0, "title"), "\"Call Mom\"");
+  EXPECT_EQ(added.ArgJson(0, "due_date"), "\"2026-12-04T23:59:00+05:00\"");
   EXPECT_THAT(Say("Make it high priority").tools(), ElementsAre("update_task"));
   const Said done = Say("Mark it as complete");
   EXPECT_THAT(done.tools(), ElementsAre("complete_task"));  // no list_tasks needed
@@ -171,14 +155,14 @@ TEST_F(BuiltinBrainTest, CorrectionsChangeTheTaskJustTouched) {
   const Said friday = Say("no, I meant Friday");
   EXPECT_THAT(friday.tools(), ElementsAre("update_task"));
   // The new day keeps the time the task had.
-  EXPECT_EQ(friday.Arg(0, "due_date"), "\"2026-12-04T17:00:00+05:00\"");
+  EXPECT_EQ(friday.ArgJson(0, "due_date"), "\"2026-12-04T17:00:00+05:00\"");
   EXPECT_THAT(friday.reply, HasSubstr("Fri 4 Dec, 17:00"));
   const Said high = Say("actually, high priority");
   EXPECT_THAT(high.tools(), ElementsAre("update_task"));
-  EXPECT_EQ(high.Arg(0, "priority"), "\"high\"");
+  EXPECT_EQ(high.ArgJson(0, "priority"), "\"high\"");
   // A new time keeps the day.
   const Said six = Say("sorry, 6pm instead");
-  EXPECT_EQ(six.Arg(0, "due_date"), "\"2026-12-04T18:00:00+05:00\"");
+  EXPECT_EQ(six.ArgJson(0, "due_date"), "\"2026-12-04T18:00:00+05:00\"");
   EXPECT_THAT(Tasks(), ElementsAre("Call mom [pending]"));
 }
 
@@ -213,10 +197,10 @@ TEST_F(BuiltinBrainTest, SetsChangeTogether) {  // row 21, and "them"
   Say("add review meeting today at 4pm #meeting");
   const Said moved = Say("Reschedule my morning meetings to 2 PM");
   EXPECT_THAT(moved.tools(), ElementsAre("list_tasks", "update_task", "update_task"));
-  EXPECT_EQ(moved.Arg(0, "due_from"), "\"2026-12-03T00:00:00+05:00\"");
-  EXPECT_EQ(moved.Arg(0, "due_to"), "\"2026-12-03T12:00:00+05:00\"");
-  EXPECT_EQ(moved.Arg(1, "due_date"), "\"2026-12-03T14:00:00+05:00\"");
-  EXPECT_EQ(moved.Arg(2, "due_date"), "\"2026-12-03T14:00:00+05:00\"");
+  EXPECT_EQ(moved.ArgJson(0, "due_from"), "\"2026-12-03T00:00:00+05:00\"");
+  EXPECT_EQ(moved.ArgJson(0, "due_to"), "\"2026-12-03T12:00:00+05:00\"");
+  EXPECT_EQ(moved.ArgJson(1, "due_date"), "\"2026-12-03T14:00:00+05:00\"");
+  EXPECT_EQ(moved.ArgJson(2, "due_date"), "\"2026-12-03T14:00:00+05:00\"");
   EXPECT_THAT(moved.reply, HasSubstr("Updated 2 tasks"));
   Say("show my meeting tasks");
   EXPECT_THAT(Say("complete them").tools(),

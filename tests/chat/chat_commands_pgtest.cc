@@ -60,21 +60,7 @@ class ChatCommandsTest : public ::testing::TestWithParam<std::tuple<BrainKind, c
     fake_.Then(FakeProvider::Text(reply, true));
   }
 
-  struct Said {
-    std::string reply;
-    std::vector<ToolCallRecord> calls;
-    std::vector<std::string> tools() const {
-      std::vector<std::string> names;
-      for (const ToolCallRecord& call : calls) names.push_back(call.tool);
-      return names;
-    }
-    const google::protobuf::Value& Arg(size_t call, const std::string& name) const {
-      static const google::protobuf::Value kAbsent;
-      const auto& fields = calls.at(call).args.fields();
-      auto found = fields.find(name);
-      return found == fields.end() ? kAbsent : found->second;
-    }
-  };
+  using Said = testing::Said;
 
   // A turn of this row's conversation, as `user_`.
   Said Say(const std::string& message) {

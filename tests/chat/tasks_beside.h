@@ -17,6 +17,7 @@
 #include "common/rpc/blocking_client.h"
 #include "common/time/clock.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "services/chat/migrations.h"
 #include "services/chat/task_tools.h"
@@ -73,6 +74,33 @@ inline TurnRequest TurnFor(const std::string& user, const std::string& message,
   request.time_zone = zone;
   return request;
 }
+
+// What a turn said and the tool calls it made, as the brain tests read them.
+struct Said {
+  std::string reply;
+  std::vector<ToolCallRecord> calls;
+
+  std::vector<std::string> tools() const {
+    std::vector<std::string> names;
+    for (const ToolCallRecord& call : calls) names.push_back(call.tool);
+    return names;
+  }
+  // Argument `name` of call `call`; a null value when absent.
+  const google::protobuf::Value& Arg(size_t call, const std::string& name) const {
+    static const google::protobuf::Value kAbsent;
+    const auto& fields = calls.at(call).args.fields();
+    auto found = fields.find(name);
+    return found == fields.end() ? kAbsent : found->second;
+  }
+  // The same as JSON ("\"all\""); "" when absent.
+  std::string ArgJson(size_t call, const std::string& name) const {
+    const auto& fields = calls.at(call).args.fields();
+    if (fields.find(name) == fields.end()) return "";
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(Arg(call, name), &json);
+    return json;
+  }
+};
 
 class TasksBeside {
  public:
