@@ -48,7 +48,7 @@ void DatabaseHealthWatcher::Publish(bool serving) {
   }
   published_once_ = true;
   serving_.store(serving);
-  health_->SetServingStatus(serving);
+  health_->SetServingStatus("", serving);  // not every name: liveness stays
   for (const std::string& name : options_.service_names) {
     health_->SetServingStatus(name, serving);
   }

@@ -4,7 +4,8 @@
 // `interval` it pings Postgres over a connection of its own (so a busy pool
 // never reads as an outage) and sets NOT_SERVING while the ping fails, SERVING
 // again once it succeeds. Both the overall "" service and the named services
-// are set. Thread-safe; the watcher thread stops in the destructor.
+// are set; other names (rpc::kLivenessService) are left alone. Thread-safe; the watcher thread
+// stops in the destructor.
 
 #include <atomic>
 #include <memory>

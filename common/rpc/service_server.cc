@@ -57,6 +57,7 @@ ServiceServer::ServiceServer(const ServiceServerOptions& options)
       streams_(options.max_stream_threads),
       blocking_(options.blocking) {
   health_->SetServingStatus(false);
+  health_->SetServingStatus(kLivenessService, true);
 }
 
 absl::StatusOr<std::unique_ptr<ServiceServer>> ServiceServer::Start(

@@ -1,8 +1,9 @@
 #pragma once
 
 // A service's rpc::Server with what every service serves beside its own
-// methods: grpc.health.v1 (starting NOT_SERVING), server reflection, and
-// the threads its blocking handlers and blocking streams run on.
+// methods: grpc.health.v1 (starting NOT_SERVING, but for kLivenessService),
+// server reflection, and the threads its blocking handlers and blocking
+// streams run on.
 
 #include <functional>
 #include <memory>
@@ -15,6 +16,11 @@
 #include "common/rpc/server.h"
 
 namespace todo::common::rpc {
+
+// The health name that reports only that the process serves calls: SERVING
+// from the start until Shutdown, whatever the database does, so a liveness
+// probe never restarts a pod for an outage it cannot fix (api.md).
+inline constexpr char kLivenessService[] = "liveness";
 
 struct ServiceServerOptions {
   ServerOptions server;

@@ -43,8 +43,10 @@ bool WaitFor(Health::Stub& stub, HealthCheckResponse::ServingStatus wanted) {
 TEST(DatabaseHealthWatcherTest, FollowsTheDatabaseDownAndBackUp) {
   InProcessLoopServer server([](const rpc::ServerResources&) { return rpc::MethodTable(); });
   auto stub = Health::NewStub(server.NewChannel());
-  // The server starts NOT_SERVING until the database has been seen.
+  // The server starts NOT_SERVING until the database has been seen; its
+  // liveness name is SERVING from the start.
   EXPECT_EQ(Check(*stub, ""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Check(*stub, rpc::kLivenessService), HealthCheckResponse::SERVING);
 
   HealthWatcherOptions options;
   options.connect.dsn = SharedPostgres().Dsn();
@@ -58,9 +60,15 @@ TEST(DatabaseHealthWatcherTest, FollowsTheDatabaseDownAndBackUp) {
 
   ASSERT_THAT(SharedPostgres().Stop(), IsOk());
   EXPECT_TRUE(WaitFor(*stub, HealthCheckResponse::NOT_SERVING));
+  // An outage is no reason to restart the process.
+  EXPECT_EQ(Check(*stub, rpc::kLivenessService), HealthCheckResponse::SERVING);
 
   ASSERT_THAT(SharedPostgres().StartAgain(), IsOk());
   EXPECT_TRUE(WaitFor(*stub, HealthCheckResponse::SERVING));
+
+  server.server().Shutdown();
+  EXPECT_EQ(server.server().health().CheckStatus(rpc::kLivenessService).value(),
+            HealthCheckResponse::NOT_SERVING);
 }
 
 }  // namespace
