@@ -94,6 +94,52 @@ for (const major of ['3', '4']) {
   );
 }
 
+// The policy itself: each rule must catch its breach in a default rendering.
+{
+  const binary = execFileSync(path.join(here, 'fetch-helm.sh'), ['3'], { encoding: 'utf8' }).trim();
+  const pristine = () =>
+    YAML.parseAllDocuments(helm(binary, ['template', 'todo', chart]).stdout)
+      .map((document) => document.toJS())
+      .filter(Boolean);
+  const deployment = (objects, name) =>
+    objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith(`-${name}`));
+  const breaches = {
+    'readinessProbe asks': (objects) => {
+      deployment(objects, 'tasks').spec.template.spec.containers[0].readinessProbe.grpc.service = 'liveness';
+    },
+    'may run as root': (objects) => {
+      deployment(objects, 'chat').spec.template.spec.securityContext.runAsUser = 0;
+    },
+    'holds a secret value': (objects) => {
+      const secret = objects.find((o) => o.kind === 'Secret');
+      const map = objects.find((o) => o.kind === 'ConfigMap');
+      map.data.LEAK = Buffer.from(secret.data.BETTER_AUTH_SECRET, 'base64').toString();
+    },
+    'is a literal, not from a Secret': (objects) => {
+      deployment(objects, 'auth').spec.template.spec.containers[0].env.push({ name: 'OPENAI_API_KEY', value: 'x' });
+    },
+    'cpu/memory requests': (objects) => {
+      delete deployment(objects, 'gateway').spec.template.spec.containers[0].resources.requests;
+    },
+    'targets no Deployment': (objects) => {
+      objects.find((o) => o.kind === 'HorizontalPodAutoscaler').spec.scaleTargetRef.name = 'nothing';
+    },
+    'selects no pods': (objects) => {
+      objects.find((o) => o.kind === 'Service').spec.selector['app.kubernetes.io/name'] = 'nothing';
+    },
+  };
+  if (checkPolicy(pristine(), {}).length !== 0) fail('policy: the default rendering breaks it');
+  for (const [expected, breach] of Object.entries(breaches)) {
+    const objects = pristine();
+    breach(objects);
+    checks++;
+    if (!checkPolicy(objects, {}).some((problem) => problem.includes(expected))) {
+      fail(`policy: a breach went unnoticed (expected "${expected}")`);
+    }
+  }
+  console.log(`policy: ${Object.keys(breaches).length} deliberate breaches caught`);
+}
+
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (failures.length > 0) {
   console.log(`check-chart: ${failures.length} of ${checks} checks failed (${seconds} s)`);
