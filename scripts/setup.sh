@@ -3,16 +3,24 @@
 # packages only. Re-runnable: does nothing when everything is there.
 set -euo pipefail
 
-PACKAGES=(
-  g++ cmake ninja-build pkg-config ccache git
+# What the release preset needs to compile the services (the image's build
+# stage installs only these: `setup.sh --image`).
+BUILD_PACKAGES=(
+  g++ cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libpq-dev libboost-dev libcurl4-openssl-dev libssl-dev libargon2-dev libnghttp2-dev zlib1g-dev
   golang-github-gogo-googleapis-dev
+  libicu-dev
+)
+# Besides: tests, benchmarks, checks and the run command.
+PACKAGES=(
+  "${BUILD_PACKAGES[@]}"
+  ccache git
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib
   python3 python3-grpcio python3-protobuf
-  libicu-dev
   clang-format npm nghttp2-client
+  docker.io debootstrap
 )
 
 # `setup.sh --bench` adds what only the benchmarks use: wrk and the Go
@@ -22,6 +30,8 @@ if [[ ${1:-} == --bench ]]; then
     wrk golang-go golang-grpc-gateway golang-github-grpc-ecosystem-grpc-gateway-dev
     golang-goprotobuf-dev golang-google-grpc-dev
   )
+elif [[ ${1:-} == --image ]]; then
+  PACKAGES=("${BUILD_PACKAGES[@]}")
 fi
 
 missing=()
