@@ -4,7 +4,7 @@ small raw clients (HTTP/1.1 over a plain socket, so malformed requests reach
 the server exactly as written).
 
 The binaries come from the environment (ctest sets TODO_AUTH_BIN,
-TODO_TASKS_BIN, TODO_GATEWAY_BIN); extra variables for a service can be given
+TODO_TASKS_BIN, TODO_GATEWAY_BIN, and TODO_CHAT_BIN for a stack with chat); extra variables for a service can be given
 per test class.
 """
 
@@ -108,13 +108,15 @@ class Service:
 
 
 class Stack:
-    """Postgres + auth + tasks + gateway, each a real process."""
+    """Postgres + auth + tasks (+ chat) + gateway, each a real process."""
 
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, with_chat=False):
         extra_env = extra_env or {}
+        self.with_chat = with_chat
         self.log_dir = tempfile.mkdtemp(prefix="todo-attack-logs-")
         self.pg = Postgres()
         self.auth_port, self.tasks_port, self.http_port = free_port(), free_port(), free_port()
+        self.chat_port = free_port()
         base = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "DATABASE_URL": self.pg.dsn,
@@ -124,11 +126,16 @@ class Stack:
             "AUTH_ADDR": f"127.0.0.1:{self.auth_port}",
             "TASKS_ADDR": f"127.0.0.1:{self.tasks_port}",
         }
+        if with_chat:
+            base["CHAT_ADDR"] = f"127.0.0.1:{self.chat_port}"
         self.services = {}
         try:
-            for name, port_var, port in (("auth", "GRPC_PORT", self.auth_port),
-                                         ("tasks", "GRPC_PORT", self.tasks_port),
-                                         ("gateway", "HTTP_PORT", self.http_port)):
+            processes = [("auth", "GRPC_PORT", self.auth_port),
+                         ("tasks", "GRPC_PORT", self.tasks_port)]
+            if with_chat:
+                processes.append(("chat", "GRPC_PORT", self.chat_port))
+            processes.append(("gateway", "HTTP_PORT", self.http_port))
+            for name, port_var, port in processes:
                 if name == "gateway":
                     # Each gateway worker dials the services when it starts:
                     # they answer first, so no worker begins in back-off.
@@ -137,9 +144,9 @@ class Stack:
                 env.update(extra_env.get("all", {}))
                 env.update(extra_env.get(name, {}))
                 env[port_var] = str(port)
-                if name == "gateway":
+                if name == "gateway" and not with_chat:
                     # No chat service here: the gateway reports it absent.
-                    env["CHAT_ADDR"] = f"127.0.0.1:{free_port()}"
+                    env["CHAT_ADDR"] = f"127.0.0.1:{self.chat_port}"
                 binary = os.environ[f"TODO_{name.upper()}_BIN"]
                 self.services[name] = Service(name, binary, env, self.log_dir)
             self._wait_ready()
@@ -148,7 +155,8 @@ class Stack:
             raise
 
     def _wait_serving(self):
-        for port in (self.auth_port, self.tasks_port):
+        ports = [self.auth_port, self.tasks_port] + ([self.chat_port] if self.with_chat else [])
+        for port in ports:
             subprocess.run([PROBE, f"127.0.0.1:{port}", "health", "--wait", "60"], check=True,
                            stdout=subprocess.DEVNULL)
 
@@ -160,10 +168,10 @@ class Stack:
                     raise RuntimeError(f"{service.name} exited: {service.log_text()[-2000:]}")
             try:
                 _, _, body = request(self, "GET", "/ready")
-                # Chat is not started here; auth and tasks must serve.
+                # Without chat, only auth and tasks must serve.
                 services = json.loads(body)["services"]
                 if all(state == "SERVING" for name, state in services.items()
-                       if "chat" not in name.lower()):
+                       if self.with_chat or "chat" not in name.lower()):
                     return
             except (OSError, ValueError, KeyError):
                 pass
