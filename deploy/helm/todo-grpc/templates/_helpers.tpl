@@ -33,7 +33,13 @@ component's own block.
 {{- define "todo.component" -}}
 {{- $root := .root -}}
 {{- $defaults := dict "replicaCount" $root.Values.replicaCount "image" (deepCopy $root.Values.image) "resources" (deepCopy $root.Values.resources) "autoscaling" (deepCopy $root.Values.autoscaling) -}}
+{{- if eq .name "gateway" -}}
+{{- $_ := set $defaults "service" (deepCopy $root.Values.service) -}}
+{{- end -}}
 {{- $merged := mergeOverwrite $defaults (deepCopy (index $root.Values .name)) -}}
+{{- if and $merged.autoscaling.enabled (not (dig "requests" "cpu" "" $merged.resources)) -}}
+{{- fail (printf "%s: autoscaling needs a CPU request (resources.requests.cpu), or set autoscaling.enabled=false" .name) -}}
+{{- end -}}
 {{- toYaml $merged -}}
 {{- end -}}
 
