@@ -54,9 +54,9 @@ class Postgres:
             self._as = ["runuser", "-u", "postgres", "--"]
         self._run(["initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
                    "--locale=C.UTF-8"])
-        self._run(["pg_ctl", "-D", self.data, "-l", os.path.join(self.root, "log"), "-w", "-t",
-                   "60", "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=200", "start"])
+        self.options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c max_connections=200")
+        self.resume()
         self.psql("CREATE DATABASE todo")
         self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/todo"
 
@@ -69,6 +69,14 @@ class Postgres:
                               str(self.port), "-U", "postgres", "-d", database, "-Atqc", sql],
                              check=True, capture_output=True, text=True)
         return out.stdout.strip()
+
+    def pause(self):
+        """Stops the server (fast: open sessions are cut), keeping its data."""
+        self._run(["pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"])
+
+    def resume(self):
+        self._run(["pg_ctl", "-D", self.data, "-l", os.path.join(self.root, "log"), "-w", "-t",
+                   "60", "-o", self.options, "start"])
 
     def stop(self):
         subprocess.run(self._as + [os.path.join(self.bin, "pg_ctl"), "-D", self.data, "-m",
@@ -86,9 +94,14 @@ def _end_with_parent():
 class Service:
     def __init__(self, name, binary, env, log_dir):
         self.name = name
+        self.binary = binary
+        self.env = env
         self.log_path = os.path.join(log_dir, f"{name}.log")
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([binary], env=env, stdout=self.log,
+        self.log = open(self.log_path, "ab")
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen([self.binary], env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, preexec_fn=_end_with_parent)
 
     def log_text(self):
@@ -96,69 +109,85 @@ class Service:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
-    def stop(self):
+    def terminate(self, timeout=15):
+        """SIGTERM and wait; the exit status (SIGKILL after `timeout`)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        return self.process.returncode
+
+    def stop(self):
+        self.terminate()
         self.log.close()
 
 
-class Stack:
-    """Postgres + auth + tasks (+ chat) + gateway, each a real process."""
+def address_list(ports):
+    """A caller's address for these loopback ports: gRPC's list form for several."""
+    if len(ports) == 1:
+        return f"127.0.0.1:{ports[0]}"
+    return "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
 
-    def __init__(self, extra_env=None, with_chat=False):
+
+class Stack:
+    """Postgres + auth + tasks (+ chat) + gateway, each a real process; with
+    `replicas` > 1, that many copies of each backend ("tasks-0", "tasks-1")
+    behind the callers' address lists, as a headless Service gives them."""
+
+    def __init__(self, extra_env=None, with_chat=False, replicas=1):
         extra_env = extra_env or {}
         self.with_chat = with_chat
         self.log_dir = tempfile.mkdtemp(prefix="todo-attack-logs-")
         self.pg = Postgres()
-        self.auth_port, self.tasks_port, self.http_port = free_port(), free_port(), free_port()
-        self.chat_port = free_port()
+        self.backends = ["auth", "tasks"] + (["chat"] if with_chat else [])
+        self.ports = {name: [free_port() for _ in range(replicas)] for name in self.backends}
+        self.auth_port, self.tasks_port = self.ports["auth"][0], self.ports["tasks"][0]
+        self.chat_port = self.ports["chat"][0] if with_chat else free_port()
+        self.http_port = free_port()
         base = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "DATABASE_URL": self.pg.dsn,
             "BETTER_AUTH_SECRET": SECRET,
             "LISTEN_ADDRESS": "127.0.0.1",
             "LOG_LEVEL": "info",
-            "AUTH_ADDR": f"127.0.0.1:{self.auth_port}",
-            "TASKS_ADDR": f"127.0.0.1:{self.tasks_port}",
         }
-        if with_chat:
-            base["CHAT_ADDR"] = f"127.0.0.1:{self.chat_port}"
+        for name in self.backends:
+            base[f"{name.upper()}_ADDR"] = address_list(self.ports[name])
         self.services = {}
         try:
-            processes = [("auth", "GRPC_PORT", self.auth_port),
-                         ("tasks", "GRPC_PORT", self.tasks_port)]
-            if with_chat:
-                processes.append(("chat", "GRPC_PORT", self.chat_port))
-            processes.append(("gateway", "HTTP_PORT", self.http_port))
-            for name, port_var, port in processes:
-                if name == "gateway":
-                    # Each gateway worker dials the services when it starts:
-                    # they answer first, so no worker begins in back-off.
-                    self._wait_serving()
-                env = dict(base)
-                env.update(extra_env.get("all", {}))
-                env.update(extra_env.get(name, {}))
-                env[port_var] = str(port)
-                if name == "gateway" and not with_chat:
-                    # No chat service here: the gateway reports it absent.
-                    env["CHAT_ADDR"] = f"127.0.0.1:{self.chat_port}"
-                binary = os.environ[f"TODO_{name.upper()}_BIN"]
-                self.services[name] = Service(name, binary, env, self.log_dir)
+            for name in self.backends:
+                for i, port in enumerate(self.ports[name]):
+                    key = name if replicas == 1 else f"{name}-{i}"
+                    env = dict(base, **extra_env.get("all", {}), **extra_env.get(name, {}))
+                    env["GRPC_PORT"] = str(port)
+                    self.services[key] = Service(key, os.environ[f"TODO_{name.upper()}_BIN"],
+                                                 env, self.log_dir)
+            # Each gateway worker dials the services when it starts: they
+            # answer first, so no worker begins in back-off.
+            self._wait_serving()
+            env = dict(base, **extra_env.get("all", {}), **extra_env.get("gateway", {}))
+            env["HTTP_PORT"] = str(self.http_port)
+            if not with_chat:
+                # No chat service here: the gateway reports it absent.
+                env["CHAT_ADDR"] = f"127.0.0.1:{self.chat_port}"
+            self.services["gateway"] = Service("gateway", os.environ["TODO_GATEWAY_BIN"], env,
+                                               self.log_dir)
             self._wait_ready()
         except Exception:
             self.stop()
             raise
 
     def _wait_serving(self):
-        ports = [self.auth_port, self.tasks_port] + ([self.chat_port] if self.with_chat else [])
-        for port in ports:
-            subprocess.run([PROBE, f"127.0.0.1:{port}", "health", "--wait", "60"], check=True,
-                           stdout=subprocess.DEVNULL)
+        for name in self.backends:
+            for port in self.ports[name]:
+                self.wait_serving(port)
+
+    def wait_serving(self, port, service="", seconds=60):
+        subprocess.run([PROBE, f"127.0.0.1:{port}", "health", service, "--wait", str(seconds)],
+                       check=True, stdout=subprocess.DEVNULL)
 
     def _wait_ready(self):
         deadline = time.time() + 60
