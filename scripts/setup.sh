@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libpq-dev libboost-dev libcurl4-openssl-dev libssl-dev libargon2-dev libnghttp2-dev zlib1g-dev
   golang-github-gogo-googleapis-dev
-  libicu-dev
+  libicu-dev prometheus-cpp-dev
 )
 # Besides: tests, benchmarks, checks and the run command.
 PACKAGES=(

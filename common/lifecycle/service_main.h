@@ -20,6 +20,7 @@
 #include "common/lifecycle/process_setup.h"
 #include "common/lifecycle/service_lifecycle.h"
 #include "common/logging/log.h"
+#include "common/metrics/service_metrics.h"
 #include "common/pg/migrator.h"
 #include "common/time/clock.h"
 
@@ -51,6 +52,19 @@ int ServiceMain(int argc, char** argv, const ServiceMainSpec<Config>& spec) {
     return 2;
   }
   logging::SetMinLevel(loaded->common.log_level);
+  // Started before the migrations, so a scrape during a long one answers.
+  std::unique_ptr<metrics::ServiceMetrics> metrics;
+  if (loaded->common.metrics_port > 0) {
+    absl::StatusOr<std::unique_ptr<metrics::ServiceMetrics>> started =
+        metrics::ServiceMetrics::Start({loaded->common.server.server.listen_address,
+                                        loaded->common.metrics_port, spec.binary});
+    if (!started.ok()) {
+      logging::Error("server_start_failed", {{"error", started.status().message()}});
+      return 1;
+    }
+    metrics = *std::move(started);
+    metrics->Attach(&loaded->common.server);
+  }
   if (std::optional<int> exit_code =
           ApplyMigrations(loaded->common.pool.connect, spec.schema, spec.migrations)) {
     return *exit_code;

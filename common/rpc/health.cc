@@ -19,7 +19,9 @@ std::string StatusMessage(HealthService::ServingStatus status) {
 
 }  // namespace
 
-HealthService::HealthService() { serving_[""] = true; }
+HealthService::HealthService(Listener listener) : listener_(std::move(listener)) {
+  serving_[""] = true;
+}
 
 void HealthService::SetServingStatus(const std::string& service_name, bool serving) {
   absl::MutexLock lock(&mu_);
@@ -62,6 +64,9 @@ absl::StatusOr<HealthService::ServingStatus> HealthService::CheckStatus(
 }
 
 void HealthService::NotifyWatchersLocked() {
+  if (listener_) {
+    for (const auto& [name, serving] : serving_) listener_(name, serving);
+  }
   for (Watcher& watcher : watchers_) {
     const ServingStatus now = StatusOfLocked(watcher.service);
     if (now == watcher.last_sent || watcher.call->done()) continue;

@@ -10,6 +10,7 @@
 // A Watch holds no thread: the open calls are kept here and written to when
 // a status changes, from whichever thread changed it.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +27,10 @@ class HealthService {
  public:
   using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-  HealthService();
+  using Listener = std::function<void(const std::string& service, bool serving)>;
+
+  // `listener`, when set, hears every name's status after each change.
+  explicit HealthService(Listener listener = nullptr);
   HealthService(const HealthService&) = delete;
   HealthService& operator=(const HealthService&) = delete;
 
@@ -54,6 +58,7 @@ class HealthService {
   // calls that are over.
   void NotifyWatchersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const Listener listener_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, bool> serving_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -164,6 +164,15 @@ struct MethodHandler {
 // Methods by full path ("/package.Service/Method").
 using MethodTable = absl::flat_hash_map<std::string, MethodHandler>;
 
+// A call as it ended, for metrics: its method ("" when the path named no
+// method of the server, so a stranger's paths add no labels), its status, and
+// the time from its request headers to its end.
+struct CallOutcome {
+  absl::string_view method;
+  absl::StatusCode code;
+  absl::Duration elapsed;
+};
+
 struct ServerOptions {
   std::string listen_address = "0.0.0.0";
   // 0 picks a free port; port() tells which.
@@ -193,6 +202,9 @@ struct ServerOptions {
   KeepaliveOptions keepalive;
   // How long calls in progress may run after Shutdown before being cut.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Told of every call that ends with a status (on a connection's loop: keep
+  // it short); unset, nothing is measured.
+  std::function<void(const CallOutcome&)> on_call_end;
 };
 
 class Server {

@@ -154,6 +154,7 @@ void Connection::OnHeaderField(Stream& stream, absl::string_view key, std::strin
 }
 
 void Connection::OnHeadersDone(int32_t id, Stream& stream) {
+  stream.started = absl::Now();
   if (stream.call == nullptr && !stream.ended) OnRequestHeaders(id, stream);
 }
 
@@ -350,6 +351,11 @@ void Connection::End(int32_t id, const ClientStatus& status, int http_status, Me
   Stream* stream = Find(id);
   if (closed_ || stream == nullptr || stream->ended) return;
   stream->ended = true;
+  if (server_.options.on_call_end) {
+    const bool known = server_.methods.contains(stream->path);
+    server_.options.on_call_end({known ? absl::string_view(stream->path) : absl::string_view(),
+                                 status.code, absl::Now() - stream->started});
+  }
   Headers trailers = StatusTrailers(status);
   for (auto& [key, value] : trailing) {
     trailers.emplace_back(std::move(key), EncodeMetadataValue(key, value));

@@ -83,6 +83,7 @@ struct CallStream : ServerStream {
   std::shared_ptr<std::atomic<size_t>> queued;  // shared with the call's sink
   bool counted = false;                         // in the server's open_calls
   absl::Time deadline = absl::InfiniteFuture();
+  absl::Time started;  // when its request headers were complete
   // The request messages as they arrive (once the call is accepted), and
   // for unary methods the messages so far.
   std::optional<MessageDeframer> inbound;

@@ -53,7 +53,7 @@ absl::Status CheckAgainstDescriptors(const MethodTable& methods) {
 }  // namespace
 
 ServiceServer::ServiceServer(const ServiceServerOptions& options)
-    : health_(std::make_unique<HealthService>()),
+    : health_(std::make_unique<HealthService>(options.on_health_change)),
       streams_(options.max_stream_threads),
       blocking_(options.blocking) {
   health_->SetServingStatus(false);

@@ -29,6 +29,8 @@ struct ServiceServerOptions {
   BlockingExecutorOptions blocking;
   // Server streams that hold a thread each (BlockingServerStream).
   int max_stream_threads = 256;
+  // Told the status of each health name whenever one changes (for metrics).
+  std::function<void(const std::string& service, bool serving)> on_health_change;
 };
 
 // What a service's methods may run on besides the event loops.

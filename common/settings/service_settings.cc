@@ -72,7 +72,7 @@ std::vector<EnvVar> ServiceEnvVars(const ServiceIdentity& identity) {
           kPoolOverflow,     kPoolTimeout,      kPoolRecycle,
           kStatementTimeout, kMaxCalls,         kWorkers,
           kBlockingThreads,  kBlockingQueue,    kShutdownGraceVar,
-          kLogLevelVar};
+          kLogLevelVar,      kMetricsPortVar};
 }
 
 absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& env,
@@ -89,6 +89,8 @@ absl::StatusOr<ServiceSettings> LoadServiceSettings(const config::Environment& e
   settings.server.max_stream_threads = static_cast<int>(calls);
   ASSIGN_OR_RETURN(server.shutdown_grace,
                    env.GetSeconds(kShutdownGraceVar, absl::ZeroDuration(), absl::Minutes(10)));
+  ASSIGN_OR_RETURN(const int64_t metrics_port, env.GetInt(kMetricsPortVar, 0, 65535));
+  settings.metrics_port = static_cast<int>(metrics_port);
   ASSIGN_OR_RETURN(const int64_t workers, env.GetInt(kWorkers, 0, 256));
   settings.event_loops = static_cast<int>(workers);
   ASSIGN_OR_RETURN(const int64_t queue, env.GetInt(kBlockingQueue, 1, 1'000'000));

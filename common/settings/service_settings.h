@@ -29,6 +29,8 @@ struct ServiceSettings {
   // Empty: only HS256 tokens are accepted.
   std::string jwks_url;
   logging::Level log_level = logging::Level::kInfo;
+  // METRICS_PORT: Prometheus /metrics on LISTEN_ADDRESS; 0 serves none.
+  int metrics_port = 0;
 };
 
 // Names and defaults that differ per service.
@@ -46,6 +48,8 @@ inline constexpr config::EnvVar kListenAddressVar{"LISTEN_ADDRESS", "0.0.0.0",
 inline constexpr config::EnvVar kShutdownGraceVar{"SHUTDOWN_GRACE_S", "10",
                                                   "seconds calls in progress get after SIGTERM"};
 inline constexpr config::EnvVar kLogLevelVar{"LOG_LEVEL", "info", "debug, info, warning or error"};
+inline constexpr config::EnvVar kMetricsPortVar{
+    "METRICS_PORT", "0", "port of the Prometheus /metrics endpoint (0: not served)"};
 // LOG_LEVEL, INVALID_ARGUMENT naming it when the word is not a level.
 absl::StatusOr<logging::Level> LoadLogLevel(const config::Environment& env);
 

@@ -1,0 +1,64 @@
+#pragma once
+
+// A process's Prometheus metrics, served at /metrics on a port of their own
+// by prometheus-cpp's exposer: gRPC calls handled (count and latency per
+// method and code, under go-grpc-prometheus's names), the status of each
+// health name, and build information. Attach() hooks a service server to
+// them; nothing in the server knows Prometheus.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/rpc/server.h"
+#include "common/rpc/service_server.h"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace todo::common::metrics {
+
+struct MetricsOptions {
+  std::string listen_address = "0.0.0.0";
+  // 0 picks a free port (tests); port() tells which.
+  int port = 0;
+  // "todo-tasks": the `service` label of todo_build_info.
+  std::string service;
+};
+
+class ServiceMetrics {
+ public:
+  // FAILED_PRECONDITION when the port cannot be bound.
+  static absl::StatusOr<std::unique_ptr<ServiceMetrics>> Start(const MetricsOptions& options);
+  ~ServiceMetrics();
+  ServiceMetrics(const ServiceMetrics&) = delete;
+  ServiceMetrics& operator=(const ServiceMetrics&) = delete;
+
+  int port() const { return port_; }
+
+  // Points `options`' call and health hooks here; the metrics must outlive
+  // the server started with them.
+  void Attach(rpc::ServiceServerOptions* options);
+
+  void ObserveCall(const rpc::CallOutcome& outcome);
+  void SetHealth(const std::string& service, bool serving);
+
+ private:
+  ServiceMetrics() = default;
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* handled_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* handling_seconds_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* serving_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace todo::common::metrics
