@@ -51,6 +51,15 @@ absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Start(
                            .Name("todo_health_serving")
                            .Help("1 while the health name reports SERVING, else 0")
                            .Register(registry);
+  metrics->http_requests_ = &prometheus::BuildCounter()
+                                 .Name("http_server_requests_total")
+                                 .Help("HTTP answers of the gateway, by route and status")
+                                 .Register(registry);
+  metrics->http_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("http_server_request_duration_seconds")
+           .Help("Time from a request's arrival to its answer's status, by route")
+           .Register(registry);
   prometheus::BuildGauge()
       .Name("todo_build_info")
       .Help("The running build; always 1")
@@ -91,6 +100,12 @@ void ServiceMetrics::ObserveCall(const rpc::CallOutcome& outcome) {
       ->Add({{"grpc_service", std::move(service)}, {"grpc_method", std::move(method)}},
             LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(outcome.elapsed));
+}
+
+void ServiceMetrics::ObserveHttp(absl::string_view route, int status, absl::Duration elapsed) {
+  const std::string label = route.empty() ? "unmatched" : std::string(route);
+  http_requests_->Add({{"route", label}, {"code", absl::StrCat(status)}}).Increment();
+  http_seconds_->Add({{"route", label}}, LatencyBuckets()).Observe(absl::ToDoubleSeconds(elapsed));
 }
 
 void ServiceMetrics::SetHealth(const std::string& service, bool serving) {

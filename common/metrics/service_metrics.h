@@ -49,6 +49,9 @@ class ServiceMetrics {
 
   void ObserveCall(const rpc::CallOutcome& outcome);
   void SetHealth(const std::string& service, bool serving);
+  // An HTTP answer of the gateway: its route ("" when none matched), status
+  // and time since the request arrived.
+  void ObserveHttp(absl::string_view route, int status, absl::Duration elapsed);
 
  private:
   ServiceMetrics() = default;
@@ -58,6 +61,8 @@ class ServiceMetrics {
   prometheus::Family<prometheus::Counter>* handled_ = nullptr;
   prometheus::Family<prometheus::Histogram>* handling_seconds_ = nullptr;
   prometheus::Family<prometheus::Gauge>* serving_ = nullptr;
+  prometheus::Family<prometheus::Counter>* http_requests_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* http_seconds_ = nullptr;
   int port_ = 0;
 };
 

@@ -63,7 +63,8 @@ constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kSignInRate,
                                kSignInBurst,
                                common::settings::kShutdownGraceVar,
-                               common::settings::kLogLevelVar};
+                               common::settings::kLogLevelVar,
+                               common::settings::kMetricsPortVar};
 
 absl::Status BadKey(absl::string_view key, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("GATEWAY_CONFIG: ", key, ": ", problem));
@@ -208,6 +209,9 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
     config.gateway.cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
   }
   ASSIGN_OR_RETURN(config.log_level, common::settings::LoadLogLevel(env));
+  ASSIGN_OR_RETURN(const int64_t metrics_port,
+                   env.GetInt(common::settings::kMetricsPortVar, 0, 65535));
+  config.metrics_port = static_cast<int>(metrics_port);
   ASSIGN_OR_RETURN(const std::string trusted, env.GetString(kTrustedProxies));
   absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(trusted);
   if (!proxies.ok()) {

@@ -33,6 +33,8 @@ struct GatewayConfig {
   // service full name -> address
   std::map<std::string, std::string> upstreams;
   common::logging::Level log_level = common::logging::Level::kInfo;
+  // METRICS_PORT: Prometheus /metrics on the listen address; 0 serves none.
+  int metrics_port = 0;
 };
 
 std::vector<common::config::EnvVar> GatewayEnvVars();

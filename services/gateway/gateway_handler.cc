@@ -98,6 +98,8 @@ struct GatewayHandler::Exchange {
   HttpRequest request;
   std::string request_id;
   std::shared_ptr<ResponseWriter> writer;
+  absl::Time arrived = absl::Now();
+  std::string route;  // for metrics: set once known
 };
 
 GatewayHandler::GatewayHandler(const transcoding::TranscoderConfig* config, Upstreams* upstreams,
@@ -122,11 +124,13 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
     preflight.status = 204;
     Reply(*exchange, std::move(preflight));
   } else if (r.method == "GET" && path == "/health") {
+    exchange->route = "/health";
     Reply(*exchange, Json(200, absl::StrCat(R"({"status":"healthy","timestamp":")",
                                             absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                                                              absl::UTCTimeZone()),
                                             R"("})")));
   } else if (r.method == "GET" && path == "/ready") {
+    exchange->route = "/ready";
     Ready(std::move(exchange));
   } else {
     Transcode(std::move(exchange));
@@ -143,7 +147,14 @@ void GatewayHandler::Decorate(const Exchange& exchange, HttpResponse& response) 
 
 void GatewayHandler::Reply(const Exchange& exchange, HttpResponse response) const {
   Decorate(exchange, response);
+  Observe(exchange, response.status);
   exchange.writer->Respond(std::move(response));
+}
+
+void GatewayHandler::Observe(const Exchange& exchange, int status) const {
+  if (options_.on_response) {
+    options_.on_response(exchange.route, status, absl::Now() - exchange.arrived);
+  }
 }
 
 void GatewayHandler::AddCors(const HttpRequest& request, HttpResponse& response) const {
@@ -259,6 +270,8 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
                                                     : passed_through());
     return;
   }
+  exchange->route =
+      absl::StrCat(match->route->method->service()->full_name(), "/", match->route->method->name());
   absl::StatusOr<std::string> message =
       transcoding::TranslateRequest(*match, query, request.body, options_.request);
   if (!message.ok()) {
@@ -383,6 +396,7 @@ void GatewayHandler::Stream(std::shared_ptr<Exchange> exchange, Channel* upstrea
     HttpResponse head = Json(200, "");
     if (sse) head.headers = {{"content-type", "text/event-stream"}};
     Decorate(*exchange, head);
+    Observe(*exchange, head.status);
     if (!exchange->writer->StartStream(head) ||
         !exchange->writer->WriteStream(sse || ndjson ? "" : "[")) {
       progress->client_gone = true;

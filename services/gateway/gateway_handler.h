@@ -90,6 +90,10 @@ struct GatewayOptions {
   // Per client address, in front of the methods that hash a password
   // (AuthService SignUp and SignIn); shared by every worker. nullptr: off.
   std::shared_ptr<AddressRateLimiter> password_rate_limiter;
+  // Told of each answer as its status goes out (for metrics): the route
+  // ("todo.tasks.v1.TasksService/GetTask", "/health", "/ready"; "" when no
+  // route matched), the HTTP status and the time since the request arrived.
+  std::function<void(absl::string_view route, int status, absl::Duration elapsed)> on_response;
 };
 
 // One per worker: it calls that worker's upstreams and runs on its thread.
@@ -114,6 +118,7 @@ class GatewayHandler {
   void Decorate(const Exchange& exchange, HttpResponse& response) const;
   // Decorates, then answers.
   void Reply(const Exchange& exchange, HttpResponse response) const;
+  void Observe(const Exchange& exchange, int status) const;
   HttpResponse UpstreamError(const ClientReply& reply) const;
   void AddCors(const HttpRequest& request, HttpResponse& response) const;
 

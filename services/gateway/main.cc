@@ -9,6 +9,7 @@
 #include "common/lifecycle/process_setup.h"
 #include "common/lifecycle/termination_signal.h"
 #include "common/logging/log.h"
+#include "common/metrics/service_metrics.h"
 #include "services/gateway/gateway_config.h"
 #include "services/gateway/gateway_workers.h"
 
@@ -38,6 +39,21 @@ int Run() {
   if (!routes.ok()) {
     common::logging::Error("invalid_configuration", {{"error", routes.status().message()}});
     return 2;
+  }
+  std::unique_ptr<common::metrics::ServiceMetrics> metrics;
+  if (config->metrics_port > 0) {
+    absl::StatusOr<std::unique_ptr<common::metrics::ServiceMetrics>> started =
+        common::metrics::ServiceMetrics::Start(
+            {config->http.listen_address, config->metrics_port, "todo-gateway"});
+    if (!started.ok()) {
+      common::logging::Error("server_start_failed", {{"error", started.status().message()}});
+      return 1;
+    }
+    metrics = *std::move(started);
+    config->gateway.on_response = [m = metrics.get()](absl::string_view route, int status,
+                                                      absl::Duration elapsed) {
+      m->ObserveHttp(route, status, elapsed);
+    };
   }
   absl::StatusOr<std::unique_ptr<gateway::HttpServer>> server = gateway::HttpServer::Start(
       config->http, gateway::GatewayWorkers(routes->get(), config->upstreams, config->gateway));

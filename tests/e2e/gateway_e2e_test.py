@@ -14,9 +14,10 @@ import socket
 import sys
 import unittest
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "attack"))
-from stack import Stack, json_request, sign_up  # noqa: E402  (the one stack helper)
+from stack import Stack, free_port, json_request, sign_up  # noqa: E402  (the one stack helper)
 
 
 def iso(moment):
@@ -26,7 +27,9 @@ def iso(moment):
 class GatewayEndToEnd(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.stack = Stack(with_chat=True)
+        cls.metrics_ports = {name: free_port() for name in ("auth", "tasks", "chat", "gateway")}
+        cls.stack = Stack(with_chat=True, extra_env={
+            name: {"METRICS_PORT": str(port)} for name, port in cls.metrics_ports.items()})
 
     @classmethod
     def tearDownClass(cls):
@@ -153,6 +156,30 @@ class GatewayEndToEnd(unittest.TestCase):
         for table in self.tables_with_user_rows():
             self.assertEqual(self.rows_of(table, ada_id), 0, f"{table} still holds Ada's rows")
         self.assertGreater(self.rows_of("chat.conversations", bob_id), 0)
+
+    def test_every_process_serves_its_metrics(self):
+        token, _, _ = sign_up(self.stack)
+        self.call("POST", "/v1/tasks", {"title": "Counted"}, token)
+        self.call("GET", "/v1/tasks/999999", token=token, expect=404)
+        self.call("GET", "/nowhere", expect=404)
+        scraped = {}
+        for name, port in self.metrics_ports.items():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+                scraped[name] = answer.read().decode()
+            self.assertIn(f'todo_build_info{{service="todo-{name}"', scraped[name])
+        gateway = scraped["gateway"]
+        self.assertIn('http_server_requests_total{code="200",'
+                      'route="todo.tasks.v1.TasksService/CreateTask"}', gateway)
+        self.assertIn('http_server_requests_total{code="404",'
+                      'route="todo.tasks.v1.TasksService/GetTask"}', gateway)
+        self.assertIn('http_server_requests_total{code="404",route="unmatched"}', gateway)
+        self.assertNotIn("nowhere", gateway)
+        self.assertIn('grpc_server_handled_total{grpc_code="NOT_FOUND",grpc_method="GetTask",'
+                      'grpc_service="todo.tasks.v1.TasksService"}', scraped["tasks"])
+        self.assertIn('grpc_server_handled_total{grpc_code="OK",grpc_method="SignUp",'
+                      'grpc_service="todo.auth.v1.AuthService"}', scraped["auth"])
+        self.assertIn('todo_health_serving{health_service="todo.chat.v1.ChatService"} 1',
+                      scraped["chat"])
 
     def tables_with_user_rows(self):
         """Every table of the three schemas with a user id column, tombstones aside."""
