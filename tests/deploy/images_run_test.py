@@ -95,8 +95,7 @@ class ImagesRunAsTheChartSays(unittest.TestCase):
         }
         for name, port in cls.ports.items():
             values[f"{name}.containerPort"] = port
-            if name != "gateway":
-                values[f"{name}.metricsPort"] = free_port()
+            values[f"{name}.metricsPort"] = free_port()
         cls.objects = render(values)
         cls.containers = []
 
@@ -181,13 +180,14 @@ class ImagesRunAsTheChartSays(unittest.TestCase):
         titles = sorted(t["title"].lower() for t in listed["tasks"])
         self.assertEqual(titles, ["buy milk", "water the plants"], listed)
 
-        # Each backend's Prometheus endpoint, where its pod annotations say.
-        for component in ["auth", "tasks", "chat"]:
+        # Each one's Prometheus endpoint, where its pod annotations say.
+        for component in COMPONENTS:
             deployment = self.object("Deployment", f"-{component}")
             port = deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as scraped:
                 text = scraped.read().decode()
-            self.assertIn("grpc_server_handled_total{", text, component)
+            self.assertIn("http_server_requests_total{" if component == "gateway"
+                          else "grpc_server_handled_total{", text, component)
             self.assertIn(f'todo_build_info{{service="todo-{component}"', text)
 
         # Docker's own HEALTHCHECK (the image's todo-probe) reports healthy.
