@@ -2,9 +2,10 @@
 
 // A process's Prometheus metrics, served at /metrics on a port of their own
 // by prometheus-cpp's exposer: gRPC calls handled (count and latency per
-// method and code, under go-grpc-prometheus's names), the status of each
-// health name, and build information. Attach() hooks a service server to
-// them; nothing in the server knows Prometheus.
+// method and code, under go-grpc-prometheus's names) and the status of each
+// health name for a service, HTTP answers per route and status for the
+// gateway, and build information for both. Attach() hooks a service server
+// to them, the gateway's main its answers; neither server knows Prometheus.
 
 #include <memory>
 #include <string>
