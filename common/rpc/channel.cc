@@ -146,6 +146,7 @@ void Channel::Impl::Place(uint64_t call_id) {
   while (Connection* connection = PickReady()) {
     if (connection->Submit(call)) return;
   }
+  if (!AnyConnecting()) RetryBackedOffNow();
   if (AnyConnecting()) {
     waiting.push_back(call_id);
     return;
@@ -159,8 +160,23 @@ void Channel::Impl::PlaceWaiting() {
   for (uint64_t id : ready) Place(id);
 }
 
+void Channel::Impl::RetryBackedOffNow() {
+  // Bounds the attempts a stream of calls to dead addresses can cause.
+  constexpr absl::Duration kEagerRetryGap = absl::Milliseconds(200);
+  const absl::Time now = absl::Now();
+  for (const std::shared_ptr<Connection>& connection : connections) {
+    if (connection->state == ConnectionState::kBackingOff &&
+        now - connection->last_attempt >= kEagerRetryGap) {
+      connection->timer.cancel();
+      connection->Connect();
+    }
+  }
+}
+
 void Channel::Impl::FailWaitingIfHopeless() {
-  if (AnyConnecting() || PickReady() != nullptr) return;
+  if (waiting.empty() || PickReady() != nullptr) return;
+  if (!AnyConnecting()) RetryBackedOffNow();
+  if (AnyConnecting()) return;
   std::deque<uint64_t> hopeless = std::move(waiting);
   waiting.clear();
   for (uint64_t id : hopeless) {

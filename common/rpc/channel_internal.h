@@ -81,6 +81,11 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
   void ResumeSending(CallState& call);
   Connection* PickReady();
   bool AnyConnecting() const;
+  // With no connection ready or connecting, addresses waiting out a backoff
+  // are tried now (each at most once per kEagerRetryGap) rather than calls
+  // failed: when the last ready replica goes away, one that came back during
+  // its backoff takes the calls instead of them failing UNAVAILABLE.
+  void RetryBackedOffNow();
   // Ends a call that found no connection to run on.
   void FailUnreachable(CallState& call) {
     // As grpc's own client says it, without the target: this text reaches
@@ -151,6 +156,8 @@ struct Connection : SessionIo<Connection, kClientReadBufferBytes>,
   ConnectionState state = ConnectionState::kConnecting;
   // Failed attempts in a row; reset once the server has spoken.
   int failures = 0;
+  // When the last attempt to connect began.
+  absl::Time last_attempt = absl::InfinitePast();
   // A frame came from the server: an HTTP/2 server, not just an open port
   // (one that accepts and hangs up must not be redialled in a tight loop).
   bool heard_from_server = false;

@@ -200,6 +200,7 @@ nghttp2_session_callbacks* ClientSessionCallbacks() {
 
 void Connection::Connect() {
   state = ConnectionState::kConnecting;
+  last_attempt = absl::Now();
   auto self = shared_from_this();
   timer.expires_after(absl::ToChronoNanoseconds(owner->options.connect_timeout));
   timer.async_wait([self](const boost::system::error_code& error) {
