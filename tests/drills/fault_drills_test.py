@@ -132,29 +132,26 @@ class FaultDrills(unittest.TestCase):
             time.sleep(max(0.0, 5 - (time.monotonic() - down)))
             self.stack.pg.resume()
             back = time.monotonic()
-            # Within 3 s: every backend SERVING, /ready 200, a write succeeds.
-            recovered = None
-            while time.monotonic() - back < 10:
-                serving = all(self.health(port, "") == "SERVING" for _, port in self.backend_ports())
-                if serving and self.ready_status() == 200 and ok(request(
-                        self.stack, "POST", "/v1/tasks", {"title": f"probe {uuid.uuid4()}"},
-                        self.token)[0]):
-                    recovered = time.monotonic() - back
-                    break
-                time.sleep(0.1)
+            # Within 3 s of its return: every backend SERVING, /ready 200,
+            # and from then on every call succeeds.
+            time.sleep(3)
+            states = {f"{name}:{port}": self.health(port, "") for name, port in self.backend_ports()}
+            ready = self.ready_status()
             time.sleep(2)
         during = load.answers(down, back)
         slow = [r for r in during if r[3] > DEADLINE_S + 1]
         statuses = sorted({r[1] for r in during})
+        failed_after = [r for r in load.answers(back) if not ok(r[1])]
+        recovered = max((r[2] + r[3] for r in failed_after), default=back) - back
         print(f"postgres outage: {len(during)} answers during it, statuses {statuses}, "
-              f"slowest {max((r[3] for r in during), default=0):.2f} s, "
-              f"recovered in {recovered} s", file=sys.stderr)
+              f"slowest {max((r[3] for r in during), default=0):.2f} s; the last failure ended "
+              f"{recovered:.2f} s after Postgres returned", file=sys.stderr)
         self.assertTrue(all(ok(s) or s == 503 for s in statuses), statuses)
         self.assertEqual(slow, [], "an answer during the outage waited past the deadline")
-        self.assertIsNotNone(recovered, "not recovered within 10 s")
-        self.assertLess(recovered, 3.0)
-        after = [r for r in load.answers(back + recovered) if not ok(r[1])]
-        self.assertEqual(after, [], "failures after recovery")
+        self.assertTrue(all(state == "SERVING" for state in states.values()), states)
+        self.assertEqual(ready, 200)
+        late = [r for r in failed_after if r[2] >= back + 3]
+        self.assertEqual(late, [], "calls made 3 s after Postgres returned failed")
         self.assertEqual(pids, {name: s.process.pid for name, s in self.stack.services.items()})
         self.assertTrue(all(s.process.poll() is None for s in self.stack.services.values()))
         self.check_writes(load, "postgres outage")
