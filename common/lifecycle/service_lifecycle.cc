@@ -36,6 +36,7 @@ int ServeUntilTerminated(rpc::ServiceServer& server, const pg::ConnectOptions& d
 
 ServiceBasics::ServiceBasics(const settings::ServiceSettings& settings, const time::Clock& clock)
     : pool_(settings.pool) {
+  if (settings.metrics != nullptr) pool_watch_ = settings.metrics->WatchPool(&pool_);
   if (!settings.jwks_url.empty()) {
     jwks_ = std::make_unique<jwt::JwksCache>(settings.jwks_url, http_, clock);
   }

@@ -16,6 +16,7 @@
 #include "common/http_client/curl_client.h"
 #include "common/jwt/jwks.h"
 #include "common/jwt/jwt_verifier.h"
+#include "common/metrics/service_metrics.h"
 #include "common/pg/connection.h"
 #include "common/pg/connection_pool.h"
 #include "common/pg/migrator.h"
@@ -48,6 +49,8 @@ class ServiceBasics {
 
  private:
   pg::ConnectionPool pool_;
+  // Declared after the pool: stops reporting it before it goes.
+  std::unique_ptr<metrics::Watch> pool_watch_;
   http_client::CurlClient http_;
   std::unique_ptr<jwt::JwksCache> jwks_;
   std::unique_ptr<jwt::JwtVerifier> verifier_;

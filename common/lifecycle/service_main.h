@@ -64,6 +64,7 @@ int ServiceMain(int argc, char** argv, const ServiceMainSpec<Config>& spec) {
     }
     metrics = *std::move(started);
     metrics->Attach(&loaded->common.server);
+    loaded->common.metrics = metrics.get();
   }
   if (std::optional<int> exit_code =
           ApplyMigrations(loaded->common.pool.connect, spec.schema, spec.migrations)) {

@@ -6,6 +6,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
 #include "prometheus/family.h"
@@ -31,7 +33,44 @@ std::pair<std::string, std::string> ServiceAndMethod(absl::string_view path) {
   return {std::string(parts.first), std::string(parts.second)};
 }
 
+prometheus::ClientMetric Gauge(double value, std::vector<prometheus::ClientMetric::Label> labels) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  return metric;
+}
+
 }  // namespace
+
+// The watched pool's counts, read when Prometheus scrapes.
+class PoolGauges : public prometheus::Collectable {
+ public:
+  void Set(const pg::ConnectionPool* pool) {
+    absl::MutexLock lock(&mu_);
+    pool_ = pool;
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    absl::MutexLock lock(&mu_);
+    if (pool_ == nullptr) return {};
+    const pg::PoolStats stats = pool_->stats();
+    prometheus::MetricFamily connections{
+        "todo_db_pool_connections",
+        "Database connections of the pool: open (idle, in use or being opened), idle, in use",
+        prometheus::MetricType::Gauge,
+        {Gauge(stats.open, {{"state", "open"}}), Gauge(stats.idle, {{"state", "idle"}}),
+         Gauge(stats.open - stats.idle, {{"state", "in_use"}})}};
+    prometheus::MetricFamily waiting{"todo_db_pool_waiting",
+                                     "Callers waiting for a pool connection",
+                                     prometheus::MetricType::Gauge,
+                                     {Gauge(stats.waiting, {})}};
+    return {std::move(connections), std::move(waiting)};
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  const pg::ConnectionPool* pool_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
 
 absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Start(
     const MetricsOptions& options) {
@@ -75,6 +114,8 @@ absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Start(
                                                       ": ", error.what()));
   }
   metrics->exposer_->RegisterCollectable(metrics->registry_);
+  metrics->pool_gauges_ = std::make_shared<PoolGauges>();
+  metrics->exposer_->RegisterCollectable(metrics->pool_gauges_);
   const std::vector<int> ports = metrics->exposer_->GetListeningPorts();
   metrics->port_ = ports.empty() ? options.port : ports.front();
   return metrics;
@@ -106,6 +147,11 @@ void ServiceMetrics::ObserveHttp(absl::string_view route, int status, absl::Dura
   const std::string label = route.empty() ? "unmatched" : std::string(route);
   http_requests_->Add({{"route", label}, {"code", absl::StrCat(status)}}).Increment();
   http_seconds_->Add({{"route", label}}, LatencyBuckets()).Observe(absl::ToDoubleSeconds(elapsed));
+}
+
+std::unique_ptr<Watch> ServiceMetrics::WatchPool(const pg::ConnectionPool* pool) {
+  pool_gauges_->Set(pool);
+  return std::make_unique<Watch>([gauges = pool_gauges_] { gauges->Set(nullptr); });
 }
 
 void ServiceMetrics::SetHealth(const std::string& service, bool serving) {

@@ -7,10 +7,13 @@
 // gateway, and build information for both. Attach() hooks a service server
 // to them, the gateway's main its answers; neither server knows Prometheus.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
+#include "common/pg/connection_pool.h"
 #include "common/rpc/server.h"
 #include "common/rpc/service_server.h"
 
@@ -34,6 +37,20 @@ struct MetricsOptions {
   std::string service;
 };
 
+class PoolGauges;
+
+// Ends a watch when destroyed.
+class Watch {
+ public:
+  explicit Watch(std::function<void()> end) : end_(std::move(end)) {}
+  ~Watch() { end_(); }
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+
+ private:
+  std::function<void()> end_;
+};
+
 class ServiceMetrics {
  public:
   // FAILED_PRECONDITION when the port cannot be bound.
@@ -53,6 +70,10 @@ class ServiceMetrics {
   // An HTTP answer of the gateway: its route ("" when none matched), status
   // and time since the request arrived.
   void ObserveHttp(absl::string_view route, int status, absl::Duration elapsed);
+  // Reports `pool`'s connections at every scrape (todo_db_pool_connections
+  // by state, todo_db_pool_waiting) until the watch is destroyed, which
+  // must happen before the pool is.
+  std::unique_ptr<Watch> WatchPool(const pg::ConnectionPool* pool);
 
  private:
   ServiceMetrics() = default;
@@ -64,6 +85,7 @@ class ServiceMetrics {
   prometheus::Family<prometheus::Gauge>* serving_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* http_seconds_ = nullptr;
+  std::shared_ptr<PoolGauges> pool_gauges_;
   int port_ = 0;
 };
 

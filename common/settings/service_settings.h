@@ -14,6 +14,10 @@
 #include "common/pg/connection_pool.h"
 #include "common/rpc/service_server.h"
 
+namespace todo::common::metrics {
+class ServiceMetrics;
+}  // namespace todo::common::metrics
+
 namespace todo::common::settings {
 
 struct ServiceSettings {
@@ -31,6 +35,8 @@ struct ServiceSettings {
   logging::Level log_level = logging::Level::kInfo;
   // METRICS_PORT: Prometheus /metrics on LISTEN_ADDRESS; 0 serves none.
   int metrics_port = 0;
+  // Set by ServiceMain when metrics are served (what the pool reports to).
+  metrics::ServiceMetrics* metrics = nullptr;
 };
 
 // Names and defaults that differ per service.

@@ -85,5 +85,21 @@ TEST(ServiceMetricsTest, CountsCallsByMethodAndCodeAndFollowsHealth) {
               HasSubstr("todo_health_serving{health_service=\"(server)\"} 0"));
 }
 
+TEST(ServiceMetricsTest, ReportsAWatchedPoolUntilTheWatchEnds) {
+  absl::StatusOr<std::unique_ptr<ServiceMetrics>> metrics =
+      ServiceMetrics::Start({"127.0.0.1", 0, "todo-test"});
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  pg::PoolOptions options;
+  options.connect.dsn = "postgresql://nobody@127.0.0.1:1/none";
+  pg::ConnectionPool pool(options);
+  std::unique_ptr<Watch> watch = (*metrics)->WatchPool(&pool);
+  const std::string text = Scrape((*metrics)->port());
+  EXPECT_THAT(text, HasSubstr("todo_db_pool_connections{state=\"open\"} 0"));
+  EXPECT_THAT(text, HasSubstr("todo_db_pool_connections{state=\"in_use\"} 0"));
+  EXPECT_THAT(text, HasSubstr("todo_db_pool_waiting 0"));
+  watch.reset();
+  EXPECT_THAT(Scrape((*metrics)->port()), Not(HasSubstr("todo_db_pool")));
+}
+
 }  // namespace
 }  // namespace todo::common::metrics

@@ -180,6 +180,8 @@ class GatewayEndToEnd(unittest.TestCase):
                       'grpc_service="todo.auth.v1.AuthService"}', scraped["auth"])
         self.assertIn('todo_health_serving{health_service="todo.chat.v1.ChatService"} 1',
                       scraped["chat"])
+        for name in ("auth", "tasks", "chat"):
+            self.assertRegex(scraped[name], r'todo_db_pool_connections\{state="open"\} [1-9]')
 
     def tables_with_user_rows(self):
         """Every table of the three schemas with a user id column, tombstones aside."""
