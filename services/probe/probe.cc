@@ -1,10 +1,7 @@
 #include "services/probe/probe.h"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <thread>
-
 #include "absl/strings/str_cat.h"
+#include "common/event_loops/event_loops.h"
 #include "common/http_client/curl_client.h"
 #include "common/rpc/blocking_client.h"
 #include "grpc/health/v1/health.pb.h"
