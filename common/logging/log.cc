@@ -19,7 +19,7 @@ std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
 absl::Mutex sink_mutex;
 std::string* service_name ABSL_GUARDED_BY(sink_mutex) = new std::string();
 std::function<void(absl::string_view)>* test_sink ABSL_GUARDED_BY(sink_mutex) = nullptr;
-thread_local std::string current_request_id;
+thread_local RequestContext current_request;
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -128,9 +128,14 @@ std::string FormatLine(Level level, absl::string_view event, std::initializer_li
   }
   line += ",\"event\":";
   AppendJsonString(event, line);
-  if (!current_request_id.empty()) {
+  if (!current_request.request_id.empty()) {
     line += ",\"request_id\":";
-    AppendJsonString(current_request_id, line);
+    AppendJsonString(current_request.request_id, line);
+  }
+  if (!current_request.trace.empty()) {
+    // Both are hex digits: nothing to escape.
+    absl::StrAppend(&line, ",\"trace_id\":\"", current_request.trace.trace_id, "\",\"span_id\":\"",
+                    current_request.trace.span_id, "\"");
   }
   for (const Field& field : fields) {
     line += ',';
@@ -157,11 +162,11 @@ void Log(Level level, absl::string_view event, std::initializer_list<Field> fiel
   WriteLines(FormatLine(level, event, fields));
 }
 
-ScopedRequestId::ScopedRequestId(absl::string_view request_id)
-    : previous_(std::exchange(current_request_id, std::string(request_id))) {}
+ScopedRequestContext::ScopedRequestContext(RequestContext context)
+    : previous_(std::exchange(current_request, std::move(context))) {}
 
-ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_); }
+ScopedRequestContext::~ScopedRequestContext() { current_request = std::move(previous_); }
 
-absl::string_view ScopedRequestId::Current() { return current_request_id; }
+const RequestContext& ScopedRequestContext::Current() { return current_request; }
 
 }  // namespace todo::common::logging

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/tracing/trace_context.h"
 
 namespace todo::common::logging {
 
@@ -73,18 +74,27 @@ inline void Error(absl::string_view event, std::initializer_list<Field> fields =
   Log(Level::kError, event, fields);
 }
 
-// Tags every line logged on this thread with a request id while alive.
-class ScopedRequestId {
- public:
-  explicit ScopedRequestId(absl::string_view request_id);
-  ~ScopedRequestId();
-  ScopedRequestId(const ScopedRequestId&) = delete;
-  ScopedRequestId& operator=(const ScopedRequestId&) = delete;
+// What ties a log line to the request it serves: its x-request-id and the
+// span of its trace this process works in (trace_id and span_id on the line).
+struct RequestContext {
+  std::string request_id;
+  tracing::TraceContext trace;
+};
 
-  static absl::string_view Current();
+// Tags every line logged on this thread with the request while alive; the
+// rpc clients read it too, to pass the trace on (common/rpc).
+class ScopedRequestContext {
+ public:
+  explicit ScopedRequestContext(RequestContext context);
+  ~ScopedRequestContext();
+  ScopedRequestContext(const ScopedRequestContext&) = delete;
+  ScopedRequestContext& operator=(const ScopedRequestContext&) = delete;
+
+  // The request this thread works for; empty fields outside one.
+  static const RequestContext& Current();
 
  private:
-  std::string previous_;
+  RequestContext previous_;
 };
 
 // Appends `text` as a JSON string literal (quotes included) to `out`.

@@ -3,9 +3,22 @@
 #include <boost/asio/post.hpp>
 
 #include "absl/synchronization/notification.h"
+#include "common/logging/log.h"
 
 namespace todo::common::rpc {
 namespace {
+
+// A call made while handling a request continues its trace: the handler's
+// span is the parent of the callee's (common/tracing).
+void PassTraceOn(Metadata& metadata) {
+  const tracing::TraceContext& trace = logging::ScopedRequestContext::Current().trace;
+  if (trace.empty()) return;
+  for (const auto& [name, value] : metadata) {
+    if (name == "traceparent") return;  // the caller chose
+  }
+  metadata.emplace_back("traceparent", trace.TraceParent());
+  if (!trace.trace_state.empty()) metadata.emplace_back("tracestate", trace.trace_state);
+}
 
 // Runs `work` on `loop` and waits for it.
 template <typename Work>
@@ -36,6 +49,7 @@ absl::StatusOr<std::string> BlockingClient::Call(absl::string_view method_path, 
   call.method_path = std::string(method_path);
   call.request_bytes = std::move(request);
   call.metadata = std::move(metadata);
+  PassTraceOn(call.metadata);
   call.timeout = timeout;
   struct Outcome {
     absl::Notification done;

@@ -12,6 +12,9 @@ Call::Call(std::string method, Metadata metadata, absl::Time deadline, std::stri
       metadata_(std::move(metadata)),
       deadline_(deadline),
       peer_address_(std::move(peer_address)),
+      request_context_{std::string(FirstMetadata("x-request-id")),
+                       tracing::TraceContext::ForRequest(FirstMetadata("traceparent"),
+                                                         FirstMetadata("tracestate"))},
       sink_(std::move(sink)),
       max_send_message_bytes_(max_send_message_bytes) {}
 

@@ -12,7 +12,7 @@
 //   AsyncServerStream  the handler runs on the loop and keeps the call (OK)
 //                   for something else to write and finish later, without a
 //                   thread per stream; an error status finishes it at once.
-// Each tags its log lines with the call's x-request-id and ends the call
+// Each tags its log lines with the call's request context and ends the call
 // with the handler's absl::Status (Call::Finish converts it for the client,
 // in one place).
 
@@ -57,11 +57,6 @@ class StreamThreads {
   std::vector<Running> running_ ABSL_GUARDED_BY(mu_);
 };
 
-// The x-request-id of the call, for log lines.
-inline std::string RequestIdOf(const Call& call) {
-  return std::string(call.FirstMetadata("x-request-id"));
-}
-
 // Parses a request; on failure the call is answered INTERNAL (as grpc++
 // answers a request it cannot parse) and nullopt returned.
 template <typename Request>
@@ -80,7 +75,7 @@ template <typename Request, typename Then>
 void WithRequest(std::shared_ptr<Call> call, const std::string& bytes, Then then) {
   std::optional<Request> request = ParseRequest<Request>(*call, bytes);
   if (!request) return;
-  const logging::ScopedRequestId request_id(RequestIdOf(*call));
+  const logging::ScopedRequestContext scope(call->request_context());
   then(std::move(call), *request);
 }
 
@@ -99,7 +94,7 @@ class CallResponder final : public rpc::Responder<Response> {
  public:
   explicit CallResponder(std::shared_ptr<Call> call) : call_(std::move(call)) {}
   void Send(absl::StatusOr<Response> outcome) override {
-    const logging::ScopedRequestId request_id(RequestIdOf(*call_));
+    const logging::ScopedRequestContext scope(call_->request_context());
     Answer(*call_, std::move(outcome));
   }
 
@@ -136,7 +131,7 @@ MethodHandler BlockingUnary(
       if (call->done()) return;  // cancelled or past its deadline while it waited
       std::optional<Request> request = ParseRequest<Request>(*call, bytes);
       if (!request) return;
-      const logging::ScopedRequestId request_id(RequestIdOf(*call));
+      const logging::ScopedRequestContext scope(call->request_context());
       Answer(*call, handler(*call, *request));
     };
     if (!executor->TryRun(work)) refused->Finish(ServerBusyError());
@@ -158,7 +153,7 @@ MethodHandler BlockingServerStream(StreamThreads* threads,
     std::optional<Request> request = ParseRequest<Request>(*call, bytes);
     if (!request) return;
     auto run = [&handler, call, request = *std::move(request)] {
-      const logging::ScopedRequestId request_id(RequestIdOf(*call));
+      const logging::ScopedRequestContext scope(call->request_context());
       const absl::Status status = handler(*call, request, [&call](const Message& message) {
         return call->Write(message.SerializeAsString());
       });

@@ -37,6 +37,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/event_loops/event_loops.h"
+#include "common/logging/log.h"
 #include "common/rpc/compression.h"
 #include "common/rpc/session_io.h"
 #include "common/rpc/status.h"
@@ -70,6 +71,10 @@ class Call {
   absl::Time deadline() const { return deadline_; }
   // The client's IP address ("127.0.0.1", "::1"); "" when unknown.
   const std::string& peer_address() const { return peer_address_; }
+  // Its x-request-id and the span of its trace this server works in (from
+  // the client's traceparent, or a new trace): for log lines and the calls
+  // its handler makes.
+  const logging::RequestContext& request_context() const { return request_context_; }
 
   // True once the call is over for the handler: the client reset it or went
   // away, its deadline passed, the server stopped, or it was finished.
@@ -122,6 +127,7 @@ class Call {
   const Metadata metadata_;
   const absl::Time deadline_;
   const std::string peer_address_;
+  const logging::RequestContext request_context_;
   const std::shared_ptr<CallSink> sink_;
   const size_t max_send_message_bytes_;
   std::atomic<bool> done_{false};

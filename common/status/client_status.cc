@@ -117,7 +117,7 @@ ClientStatus ToClientStatus(const absl::Status& status, absl::string_view rpc_na
   ClientStatus converted;
   converted.code = status.code();
   if (HidesMessage(status)) {
-    // Logged under the request's id (ScopedRequestId), so an operator can
+    // Logged under the request's id and trace (ScopedRequestContext), so an operator can
     // find the detail a client reports.
     logging::Error("rpc_internal_error", {{"rpc", std::string(rpc_name)},
                                           {"code", absl::StatusCodeToString(status.code())},

@@ -12,8 +12,8 @@ constexpr absl::Duration kPurgeTimeout = absl::Seconds(10);
 
 common::rpc::Metadata CallMetadata(absl::string_view token) {
   common::rpc::Metadata metadata = {{"authorization", absl::StrCat("Bearer ", token)}};
-  const absl::string_view request_id = common::logging::ScopedRequestId::Current();
-  if (!request_id.empty()) metadata.emplace_back("x-request-id", std::string(request_id));
+  const std::string& request_id = common::logging::ScopedRequestContext::Current().request_id;
+  if (!request_id.empty()) metadata.emplace_back("x-request-id", request_id);
   return metadata;
 }
 

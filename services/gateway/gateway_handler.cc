@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/rpc/wire.h"
+#include "common/tracing/trace_context.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace todo::gateway {
@@ -97,6 +98,8 @@ const std::string* HttpRequest::Header(absl::string_view name) const {
 struct GatewayHandler::Exchange {
   HttpRequest request;
   std::string request_id;
+  // The gateway's span: the client's trace (traceparent) or a new one.
+  common::tracing::TraceContext trace;
   std::shared_ptr<ResponseWriter> writer;
   absl::Time arrived = absl::Now();
   std::string route;  // for metrics: set once known
@@ -114,6 +117,10 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
   const std::string* given_id = request.Header("x-request-id");
   exchange->request_id =
       given_id != nullptr && SafeRequestId(*given_id) ? *given_id : NewRequestId();
+  const std::string* traceparent = request.Header("traceparent");
+  const std::string* tracestate = request.Header("tracestate");
+  exchange->trace = common::tracing::TraceContext::ForRequest(
+      traceparent != nullptr ? *traceparent : "", tracestate != nullptr ? *tracestate : "");
   exchange->request = std::move(request);
   exchange->writer = std::move(writer);
   const HttpRequest& r = exchange->request;
@@ -139,6 +146,9 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
 
 void GatewayHandler::Decorate(const Exchange& exchange, HttpResponse& response) const {
   response.headers.emplace_back("x-request-id", exchange.request_id);
+  // W3C Trace Context Level 2: the trace this request was served in, so a
+  // client (or a support ticket) can name it.
+  response.headers.emplace_back("traceresponse", exchange.trace.TraceParent());
   // Every answer is about one caller at one moment, and some carry tokens:
   // no browser or shared cache keeps any of them.
   response.headers.emplace_back("cache-control", "no-store");
@@ -167,7 +177,7 @@ void GatewayHandler::AddCors(const HttpRequest& request, HttpResponse& response)
   response.headers.emplace_back("vary", "Origin");
   response.headers.emplace_back("access-control-allow-credentials", "true");
   response.headers.emplace_back("access-control-expose-headers",
-                                "x-request-id, grpc-status, grpc-message");
+                                "x-request-id, traceresponse, grpc-status, grpc-message");
   if (response.status == 204) {
     response.headers.emplace_back("access-control-allow-methods",
                                   "GET, POST, PUT, PATCH, DELETE, OPTIONS");
@@ -316,9 +326,16 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   call.request_bytes = *std::move(message);
   call.timeout = options_.upstream_timeout;
   for (const auto& [name, value] : request.headers) {
-    if (name != "x-request-id" && Forwardable(name, value)) call.metadata.emplace_back(name, value);
+    if (name != "x-request-id" && name != "traceparent" && name != "tracestate" &&
+        Forwardable(name, value)) {
+      call.metadata.emplace_back(name, value);
+    }
   }
   call.metadata.emplace_back("x-request-id", exchange->request_id);
+  call.metadata.emplace_back("traceparent", exchange->trace.TraceParent());
+  if (!exchange->trace.trace_state.empty()) {
+    call.metadata.emplace_back("tracestate", exchange->trace.trace_state);
+  }
   call.metadata.emplace_back("x-forwarded-for",
                              ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
                                            options_.trusted_proxies));

@@ -162,7 +162,7 @@ class Http1Connection : public ClientConnection,
   // For the access log.
   std::string method_;
   std::string path_;
-  std::string request_id_;
+  ExchangeTags tags_;
   absl::Time started_;
 };
 
@@ -315,7 +315,7 @@ void Http1Connection::Dispatch() {
   request.peer_address = peer_address_;
   method_ = request.method;
   path_ = request.target.substr(0, request.target.find('?'));
-  request_id_.clear();
+  tags_ = {};
   exchange_ = std::make_shared<Exchange>(shared_from_this());
   worker_.handler.handle(std::move(request), exchange_);
   if (exchange_) WatchForHangUp();
@@ -342,7 +342,7 @@ void Http1Connection::WatchForHangUp() {
 
 void Http1Connection::Respond(const HttpResponse& response) {
   if (phase_ == Phase::kClosed) return;
-  request_id_ = RequestIdOf(response);
+  tags_ = TagsOf(response);
   if (worker_.stopping) keep_alive_ = false;
   Send(Head(response, keep_alive_, false) + response.body);
   EndExchange(response.status);
@@ -350,7 +350,7 @@ void Http1Connection::Respond(const HttpResponse& response) {
 
 bool Http1Connection::StartStream(const HttpResponse& head) {
   if (phase_ == Phase::kClosed) return false;
-  request_id_ = RequestIdOf(head);
+  tags_ = TagsOf(head);
   streaming_ = true;
   Send(Head(head, keep_alive_, /*chunked=*/true));
   return true;
@@ -374,7 +374,8 @@ void Http1Connection::EndExchange(int status) {
                         {"path", path_},
                         {"status", status},
                         {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
-                        {"request_id", request_id_}});
+                        {"request_id", tags_.request_id},
+                        {"trace_id", tags_.trace_id}});
   exchange_.reset();
   streaming_ = false;
   if (!keep_alive_ || worker_.stopping) {

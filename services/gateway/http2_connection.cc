@@ -42,7 +42,7 @@ struct ExchangeStream : common::rpc::ServerStream {
   // For the access log, kept when the request goes to the handler.
   std::string method;
   std::string path;
-  std::string request_id;
+  ExchangeTags tags;
   bool streaming = false;
 };
 
@@ -182,7 +182,7 @@ void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& hea
     stream.body.Append(head.body);
     stream.body_done = true;
   }
-  stream.request_id = RequestIdOf(head);
+  stream.tags = TagsOf(head);
   if (stream.method.empty()) {  // answered by the gateway before dispatch
     stream.method = stream.request.method;
     stream.path = stream.request.target.substr(0, stream.request.target.find('?'));
@@ -198,7 +198,8 @@ void Http2Connection::Log(const Stream& stream, int status) {
                         {"status", status},
                         {"protocol", "h2c"},
                         {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - stream.started)},
-                        {"request_id", stream.request_id}});
+                        {"request_id", stream.tags.request_id},
+                        {"trace_id", stream.tags.trace_id}});
 }
 
 void Http2Connection::Respond(int32_t id, const HttpResponse& response) {

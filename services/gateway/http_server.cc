@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/config/cpus.h"
 #include "common/event_loops/each_connection.h"
+#include "common/tracing/trace_context.h"
 #include "services/gateway/http_server_internal.h"
 
 namespace todo::gateway {
@@ -38,11 +39,13 @@ HttpResponse TooLarge() {
                       "configured limit.");
 }
 
-std::string RequestIdOf(const HttpResponse& response) {
+ExchangeTags TagsOf(const HttpResponse& response) {
+  ExchangeTags tags;
   for (const auto& [name, value] : response.headers) {
-    if (name == "x-request-id") return value;
+    if (name == "x-request-id") tags.request_id = value;
+    if (name == "traceresponse") tags.trace_id = common::tracing::TraceIdOf(value);
   }
-  return "";
+  return tags;
 }
 
 namespace {

@@ -78,8 +78,13 @@ constexpr absl::string_view kNoSniffValue = "nosniff";
 std::string PeerAddress(const tcp::socket& socket);
 // The answer to a body over the limit (transcoding.md 11.1).
 HttpResponse TooLarge();
-// The id the handler answered with (the client's, or one it made up).
-std::string RequestIdOf(const HttpResponse& response);
+// What the access log line names: the request id the handler answered with
+// (the client's, or one it made up) and the trace it was served in.
+struct ExchangeTags {
+  std::string request_id;
+  std::string trace_id;
+};
+ExchangeTags TagsOf(const HttpResponse& response);
 
 // Where an exchange's answers go: an HTTP/1.1 connection, or one HTTP/2
 // stream.

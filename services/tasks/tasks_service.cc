@@ -138,8 +138,9 @@ void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequ
   const std::optional<RequestKey> key = checked->key;
   store_->CreateAsync(
       user, fields, key,
-      [this, checked = *std::move(checked),
-       reply = std::move(reply)](absl::StatusOr<TaskRecord> task) mutable {
+      [this, checked = *std::move(checked), reply = std::move(reply),
+       request = common::logging::ScopedRequestContext::Current()](
+          absl::StatusOr<TaskRecord> task) mutable {
         if (!checked.key || !absl::IsAlreadyExists(task.status())) {
           ReplyWithTask(std::move(reply), std::move(task));
           return;
@@ -147,12 +148,12 @@ void TasksServiceImpl::CreateAsync(const Call& context, const v1::CreateTaskRequ
         // The key was used before: replaying (or renewing an expired key)
         // takes a transaction, so not on the pipeline's thread.
         auto shared_reply = std::make_shared<common::rpc::Reply<v1::Task>>(std::move(reply));
-        common::rpc::BlockingExecutor::Work replay = [this, checked = std::move(checked),
-                                                      shared_reply]() {
-          const common::logging::ScopedRequestId request_id(checked.key->request_id);
-          ReplyWithTask(std::move(*shared_reply),
-                        store_->Create(checked.user, checked.fields, checked.key));
-        };
+        common::rpc::BlockingExecutor::Work replay =
+            [this, checked = std::move(checked), shared_reply, request = std::move(request)]() {
+              const common::logging::ScopedRequestContext scope(request);
+              ReplyWithTask(std::move(*shared_reply),
+                            store_->Create(checked.user, checked.fields, checked.key));
+            };
         if (!blocking_->TryRun(replay)) {
           std::move (*shared_reply)(common::rpc::ServerBusyError());
         }

@@ -77,18 +77,28 @@ TEST_F(LogTest, NeverWritesSecrets) {
   EXPECT_THAT(line, HasSubstr("[redacted]"));
 }
 
-TEST_F(LogTest, TagsLinesWithTheRequestIdOfTheThread) {
+TEST_F(LogTest, TagsLinesWithTheRequestOfTheThread) {
   {
-    ScopedRequestId request("req-1");
+    const ScopedRequestContext request(
+        {"req-1", tracing::TraceContext::ForRequest("00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                                                    "00f067aa0ba902b7-01",
+                                                    "")});
     Info("inside");
     std::thread([] { Info("other_thread"); }).join();
   }
   Info("outside");
   const auto lines = Lines();
   ASSERT_THAT(lines, SizeIs(3));
-  EXPECT_EQ(Parse(lines[0]).fields().at("request_id").string_value(), "req-1");
-  EXPECT_FALSE(Parse(lines[1]).fields().contains("request_id"));
-  EXPECT_FALSE(Parse(lines[2]).fields().contains("request_id"));
+  const auto inside = Parse(lines[0]).fields();
+  EXPECT_EQ(inside.at("request_id").string_value(), "req-1");
+  EXPECT_EQ(inside.at("trace_id").string_value(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  // This process's own span, not the caller's.
+  EXPECT_THAT(inside.at("span_id").string_value(), SizeIs(16));
+  EXPECT_NE(inside.at("span_id").string_value(), "00f067aa0ba902b7");
+  for (const auto& line : {lines[1], lines[2]}) {
+    EXPECT_FALSE(Parse(line).fields().contains("request_id"));
+    EXPECT_FALSE(Parse(line).fields().contains("trace_id"));
+  }
 }
 
 TEST_F(LogTest, DropsLinesBelowTheLevel) {

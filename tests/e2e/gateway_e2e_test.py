@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+import time
 import unittest
 import urllib.parse
 import urllib.request
@@ -28,8 +29,12 @@ class GatewayEndToEnd(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.metrics_ports = {name: free_port() for name in ("auth", "tasks", "chat", "gateway")}
-        cls.stack = Stack(with_chat=True, extra_env={
-            name: {"METRICS_PORT": str(port)} for name, port in cls.metrics_ports.items()})
+        extra_env = {name: {"METRICS_PORT": str(port)} for name, port in cls.metrics_ports.items()}
+        # Debug lines: each backend writes one per call (rpc_finished), which
+        # the trace test follows.
+        for backend in ("auth", "tasks", "chat"):
+            extra_env[backend]["LOG_LEVEL"] = "debug"
+        cls.stack = Stack(with_chat=True, extra_env=extra_env)
 
     @classmethod
     def tearDownClass(cls):
@@ -182,6 +187,59 @@ class GatewayEndToEnd(unittest.TestCase):
                       scraped["chat"])
         for name in ("auth", "tasks", "chat"):
             self.assertRegex(scraped[name], r'todo_db_pool_connections\{state="open"\} [1-9]')
+
+    def log_lines(self, service, trace_id):
+        """The JSON log lines of `service` that name `trace_id`."""
+        lines = [json.loads(line) for line in self.stack.services[service].log_text().splitlines()
+                 if line.startswith("{") and trace_id in line]
+        return [line for line in lines if line.get("trace_id") == trace_id]
+
+    def test_a_trace_reaches_every_service_and_the_log_lines_of_its_request(self):
+        trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        parent = f"00-{trace_id}-00f067aa0ba902b7-01"
+        status, headers, body = json_request(
+            self.stack, "POST", "/v1/auth/sign-up",
+            {"email": "traced@example.com", "password": "correct horse battery", "name": "T"},
+            headers={"traceparent": parent, "tracestate": "vendor=abc"})
+        self.assertEqual(status, 200, body)
+        token = body["access_token"]
+        # The gateway answers in a span of its own within the caller's trace.
+        answered = dict((k.lower(), v) for k, v in headers.items())["traceresponse"]
+        self.assertRegex(answered, rf"^00-{trace_id}-[0-9a-f]{{16}}-01$")
+        self.assertNotIn("00f067aa0ba902b7", answered)
+
+        chat_trace = "0af7651916cd43dd8448eb211c80319c"
+        status, headers, body = json_request(
+            self.stack, "POST", "/v1/chat", {"message": "add water the plants tomorrow"}, token,
+            headers={"traceparent": f"00-{chat_trace}-b7ad6b7169203331-01"})
+        self.assertEqual(status, 200, body)
+        # A request without one gets a new trace, named in its answer.
+        status, headers, _ = json_request(self.stack, "GET", "/v1/tasks", token=token)
+        self.assertEqual(status, 200)
+        new_trace = dict((k.lower(), v) for k, v in headers.items())["traceresponse"].split("-")[1]
+        self.assertNotIn(new_trace, (trace_id, chat_trace))
+
+        deadline = time.time() + 5  # the gateway flushes its access log in batches
+        while time.time() < deadline and not self.log_lines("gateway", new_trace):
+            time.sleep(0.1)
+        self.assertTrue(self.log_lines("gateway", trace_id), "the gateway's access log")
+        self.assertTrue(self.log_lines("gateway", chat_trace))
+        self.assertTrue(self.log_lines("gateway", new_trace))
+        signed_up = self.log_lines("auth", trace_id)
+        self.assertIn("/todo.auth.v1.AuthService/SignUp", [line.get("method") for line in signed_up])
+        # The turn in chat, and the task its tool created in tasks, one trace.
+        chat_methods = [line.get("method") for line in self.log_lines("chat", chat_trace)]
+        self.assertIn("/todo.chat.v1.ChatService/SendMessage", chat_methods)
+        task_methods = [line.get("method") for line in self.log_lines("tasks", chat_trace)]
+        self.assertIn("/todo.tasks.v1.TasksService/CreateTask", task_methods)
+        listed = [line.get("method") for line in self.log_lines("tasks", new_trace)]
+        self.assertIn("/todo.tasks.v1.TasksService/ListTasks", listed)
+        # Every span is its own: the caller's span id never repeats as a
+        # service's.
+        for service in ("auth", "chat", "tasks"):
+            for line in self.log_lines(service, trace_id) + self.log_lines(service, chat_trace):
+                self.assertRegex(line["span_id"], "^[0-9a-f]{16}$")
+                self.assertNotIn(line["span_id"], ("00f067aa0ba902b7", "b7ad6b7169203331"))
 
     def tables_with_user_rows(self):
         """Every table of the three schemas with a user id column, tombstones aside."""
