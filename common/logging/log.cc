@@ -19,7 +19,7 @@ std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
 absl::Mutex sink_mutex;
 std::string* service_name ABSL_GUARDED_BY(sink_mutex) = new std::string();
 std::function<void(absl::string_view)>* test_sink ABSL_GUARDED_BY(sink_mutex) = nullptr;
-thread_local RequestContext current_request;
+thread_local const RequestContext* current_request = nullptr;
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -128,14 +128,15 @@ std::string FormatLine(Level level, absl::string_view event, std::initializer_li
   }
   line += ",\"event\":";
   AppendJsonString(event, line);
-  if (!current_request.request_id.empty()) {
+  const RequestContext& request = ScopedRequestContext::Current();
+  if (!request.request_id.empty()) {
     line += ",\"request_id\":";
-    AppendJsonString(current_request.request_id, line);
+    AppendJsonString(request.request_id, line);
   }
-  if (!current_request.trace.empty()) {
+  if (!request.trace.empty()) {
     // Both are hex digits: nothing to escape.
-    absl::StrAppend(&line, ",\"trace_id\":\"", current_request.trace.trace_id, "\",\"span_id\":\"",
-                    current_request.trace.span_id, "\"");
+    absl::StrAppend(&line, ",\"trace_id\":\"", request.trace.trace_id, "\",\"span_id\":\"",
+                    request.trace.span_id, "\"");
   }
   for (const Field& field : fields) {
     line += ',';
@@ -162,11 +163,14 @@ void Log(Level level, absl::string_view event, std::initializer_list<Field> fiel
   WriteLines(FormatLine(level, event, fields));
 }
 
-ScopedRequestContext::ScopedRequestContext(RequestContext context)
-    : previous_(std::exchange(current_request, std::move(context))) {}
+ScopedRequestContext::ScopedRequestContext(const RequestContext& context)
+    : previous_(std::exchange(current_request, &context)) {}
 
-ScopedRequestContext::~ScopedRequestContext() { current_request = std::move(previous_); }
+ScopedRequestContext::~ScopedRequestContext() { current_request = previous_; }
 
-const RequestContext& ScopedRequestContext::Current() { return current_request; }
+const RequestContext& ScopedRequestContext::Current() {
+  static const RequestContext* const no_request = new RequestContext();
+  return current_request != nullptr ? *current_request : *no_request;
+}
 
 }  // namespace todo::common::logging

@@ -82,10 +82,12 @@ struct RequestContext {
 };
 
 // Tags every line logged on this thread with the request while alive; the
-// rpc clients read it too, to pass the trace on (common/rpc).
+// rpc clients read it too, to pass the trace on (common/rpc). It refers to
+// `context`, which must outlive it (the call being handled owns it), so
+// entering a request's scope copies nothing.
 class ScopedRequestContext {
  public:
-  explicit ScopedRequestContext(RequestContext context);
+  explicit ScopedRequestContext(const RequestContext& context);
   ~ScopedRequestContext();
   ScopedRequestContext(const ScopedRequestContext&) = delete;
   ScopedRequestContext& operator=(const ScopedRequestContext&) = delete;
@@ -94,7 +96,7 @@ class ScopedRequestContext {
   static const RequestContext& Current();
 
  private:
-  RequestContext previous_;
+  const RequestContext* previous_;
 };
 
 // Appends `text` as a JSON string literal (quotes included) to `out`.

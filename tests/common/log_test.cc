@@ -79,10 +79,10 @@ TEST_F(LogTest, NeverWritesSecrets) {
 
 TEST_F(LogTest, TagsLinesWithTheRequestOfTheThread) {
   {
-    const ScopedRequestContext request(
-        {"req-1", tracing::TraceContext::ForRequest("00-4bf92f3577b34da6a3ce929d0e0e4736-"
-                                                    "00f067aa0ba902b7-01",
-                                                    "")});
+    const RequestContext context{
+        "req-1", tracing::TraceContext::ForRequest(
+                     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "")};
+    const ScopedRequestContext request(context);
     Info("inside");
     std::thread([] { Info("other_thread"); }).join();
   }
