@@ -42,34 +42,54 @@ prometheus::ClientMetric Gauge(double value, std::vector<prometheus::ClientMetri
 
 }  // namespace
 
-// The watched pool's counts, read when Prometheus scrapes.
-class PoolGauges : public prometheus::Collectable {
+// The watched pool's and pipeline's counts, read when Prometheus scrapes.
+class DatabaseGauges : public prometheus::Collectable {
  public:
   void Set(const pg::ConnectionPool* pool) {
     absl::MutexLock lock(&mu_);
     pool_ = pool;
   }
+  void Set(const pg::LoopPipeline* pipeline) {
+    absl::MutexLock lock(&mu_);
+    pipeline_ = pipeline;
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     absl::MutexLock lock(&mu_);
-    if (pool_ == nullptr) return {};
-    const pg::PoolStats stats = pool_->stats();
-    prometheus::MetricFamily connections{
-        "todo_db_pool_connections",
-        "Database connections of the pool: open (idle, in use or being opened), idle, in use",
-        prometheus::MetricType::Gauge,
-        {Gauge(stats.open, {{"state", "open"}}), Gauge(stats.idle, {{"state", "idle"}}),
-         Gauge(stats.open - stats.idle, {{"state", "in_use"}})}};
-    prometheus::MetricFamily waiting{"todo_db_pool_waiting",
-                                     "Callers waiting for a pool connection",
-                                     prometheus::MetricType::Gauge,
-                                     {Gauge(stats.waiting, {})}};
-    return {std::move(connections), std::move(waiting)};
+    std::vector<prometheus::MetricFamily> families;
+    if (pool_ != nullptr) {
+      const pg::PoolStats stats = pool_->stats();
+      families.push_back(
+          {"todo_db_pool_connections",
+           "Database connections of the pool: open (idle, in use or being opened), idle, in use",
+           prometheus::MetricType::Gauge,
+           {Gauge(stats.open, {{"state", "open"}}), Gauge(stats.idle, {{"state", "idle"}}),
+            Gauge(stats.open - stats.idle, {{"state", "in_use"}})}});
+      families.push_back({"todo_db_pool_waiting",
+                          "Callers waiting for a pool connection",
+                          prometheus::MetricType::Gauge,
+                          {Gauge(stats.waiting, {})}});
+    }
+    if (pipeline_ != nullptr) {
+      const pg::LoopPipelineStats stats = pipeline_->stats();
+      families.push_back({"todo_db_pipeline_connections",
+                          "Pipelined database connections of the event loops, up or down",
+                          prometheus::MetricType::Gauge,
+                          {Gauge(stats.up, {{"state", "up"}}),
+                           Gauge(stats.connections - stats.up, {{"state", "down"}})}});
+      families.push_back(
+          {"todo_db_pipeline_statements",
+           "Pipelined statements taken and not answered yet (waiting, queued or sent)",
+           prometheus::MetricType::Gauge,
+           {Gauge(static_cast<double>(stats.statements), {})}});
+    }
+    return families;
   }
 
  private:
   mutable absl::Mutex mu_;
   const pg::ConnectionPool* pool_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const pg::LoopPipeline* pipeline_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Start(
@@ -114,8 +134,8 @@ absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Start(
                                                       ": ", error.what()));
   }
   metrics->exposer_->RegisterCollectable(metrics->registry_);
-  metrics->pool_gauges_ = std::make_shared<PoolGauges>();
-  metrics->exposer_->RegisterCollectable(metrics->pool_gauges_);
+  metrics->database_gauges_ = std::make_shared<DatabaseGauges>();
+  metrics->exposer_->RegisterCollectable(metrics->database_gauges_);
   const std::vector<int> ports = metrics->exposer_->GetListeningPorts();
   metrics->port_ = ports.empty() ? options.port : ports.front();
   return metrics;
@@ -150,8 +170,16 @@ void ServiceMetrics::ObserveHttp(absl::string_view route, int status, absl::Dura
 }
 
 std::unique_ptr<Watch> ServiceMetrics::WatchPool(const pg::ConnectionPool* pool) {
-  pool_gauges_->Set(pool);
-  return std::make_unique<Watch>([gauges = pool_gauges_] { gauges->Set(nullptr); });
+  database_gauges_->Set(pool);
+  return std::make_unique<Watch>([gauges = database_gauges_] {
+    gauges->Set(static_cast<const pg::ConnectionPool*>(nullptr));
+  });
+}
+
+std::unique_ptr<Watch> ServiceMetrics::WatchPipeline(const pg::LoopPipeline* pipeline) {
+  database_gauges_->Set(pipeline);
+  return std::make_unique<Watch>(
+      [gauges = database_gauges_] { gauges->Set(static_cast<const pg::LoopPipeline*>(nullptr)); });
 }
 
 void ServiceMetrics::SetHealth(const std::string& service, bool serving) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/pg/connection_pool.h"
+#include "common/pg/loop_pipeline.h"
 #include "common/rpc/server.h"
 #include "common/rpc/service_server.h"
 
@@ -37,7 +38,7 @@ struct MetricsOptions {
   std::string service;
 };
 
-class PoolGauges;
+class DatabaseGauges;
 
 // Ends a watch when destroyed.
 class Watch {
@@ -74,6 +75,10 @@ class ServiceMetrics {
   // by state, todo_db_pool_waiting) until the watch is destroyed, which
   // must happen before the pool is.
   std::unique_ptr<Watch> WatchPool(const pg::ConnectionPool* pool);
+  // Reports `pipeline`'s connections (todo_db_pipeline_connections up and
+  // down) and unanswered statements (todo_db_pipeline_statements) the same
+  // way.
+  std::unique_ptr<Watch> WatchPipeline(const pg::LoopPipeline* pipeline);
 
  private:
   ServiceMetrics() = default;
@@ -85,7 +90,7 @@ class ServiceMetrics {
   prometheus::Family<prometheus::Gauge>* serving_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* http_seconds_ = nullptr;
-  std::shared_ptr<PoolGauges> pool_gauges_;
+  std::shared_ptr<DatabaseGauges> database_gauges_;
   int port_ = 0;
 };
 

@@ -41,6 +41,10 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
   asio::io_context& io() { return io_; }
   // Connected, as last seen from any thread.
   bool up() const { return up_.load(std::memory_order_relaxed); }
+  // Statements taken and not answered yet, as last seen from any thread.
+  int64_t unanswered() const {
+    return taken_.load(std::memory_order_relaxed) - answered_.load(std::memory_order_relaxed);
+  }
   // On its loop's thread: statements sent to it now are sent, or wait for
   // the attempt under way.
   bool taking_statements() const {
@@ -57,6 +61,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
         // Held until the attempt under way ends, as a pool caller would wait
         // for its connection: sent if it succeeds, failed if not.
         waiting_.push_back({statement, std::move(params), std::move(done)});
+        Took();
         return;
       case State::kConnected:
         break;
@@ -69,6 +74,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     // its calls submitted, in one write: Postgres then runs them back to
     // back and its answers come back together too.
     this_turn_.push_back({statement, std::move(params), std::move(done)});
+    Took();
     if (!send_posted_) {
       send_posted_ = true;
       asio::post(io_, [self = shared_from_this(), conn = protocol_.conn()] {
@@ -82,7 +88,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     state_ = State::kStopped;
     timer_.cancel();
     ReadyCallbacks failed = Close("the service is shutting down");
-    Deliver(failed);
+    Answer(failed);
   }
 
  private:
@@ -159,6 +165,8 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     WatchRead();
     std::vector<Waiting> waiting = std::move(waiting_);
     waiting_.clear();
+    // Taken already: Submit counts them again.
+    taken_.fetch_sub(static_cast<int64_t>(waiting.size()), std::memory_order_relaxed);
     for (Waiting& each : waiting) {
       Submit(each.statement, std::move(each.params), std::move(each.done));
     }
@@ -186,7 +194,16 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
       if (!error && self->state_ == State::kWaitingToRetry) self->BeginConnect();
     });
-    Deliver(failed);
+    Answer(failed);
+  }
+
+  void Took() { taken_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Every taken statement's callback is called here, once (the count the
+  // metrics read).
+  void Answer(ReadyCallbacks& answers) {
+    answered_.fetch_add(static_cast<int64_t>(answers.size()), std::memory_order_relaxed);
+    Deliver(answers);
   }
 
   void WatchRead() { Watch(/*for_write=*/false); }
@@ -224,7 +241,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
         this_turn_.insert(this_turn_.end(), std::make_move_iterator(batch.begin() + i + 1),
                           std::make_move_iterator(batch.end()));
         Lost();
-        Deliver(failed);
+        Answer(failed);
         return;
       }
     }
@@ -248,7 +265,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
     // edge-triggered wake-ups: the next async_wait re-arms the descriptor,
     // which reports them at once.
     const bool alive = protocol_.OnSocketReady(readable, writable, ready);
-    Deliver(ready);                        // may submit more, on this connection
+    Answer(ready);                         // may submit more, on this connection
     if (protocol_.conn() != conn) return;  // closed or stopped meanwhile
     if (!alive) {
       Lost();
@@ -265,7 +282,7 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
       // A lost link is retried at once, so new statements wait for that attempt.
       BeginConnect();
     }
-    Deliver(failed);
+    Answer(failed);
   }
 
   // Closes the connection (or the attempt) and takes every queued callback,
@@ -319,6 +336,9 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
   absl::Duration delay_;
   State state_ = State::kConnecting;
   std::atomic<bool> up_{false};
+  // Written on the loop only; read by stats() from any thread.
+  std::atomic<int64_t> taken_{0};
+  std::atomic<int64_t> answered_{0};
   PipelineProtocol protocol_;
   pg_conn* connecting_ = nullptr;
   std::optional<asio::posix::stream_descriptor> socket_;
@@ -369,6 +389,16 @@ void LoopPipeline::Submit(const Statement& statement, Params params, ResultCallb
              [target, statement, params = std::move(params), done = std::move(done)]() mutable {
                target->Submit(statement, std::move(params), std::move(done));
              });
+}
+
+LoopPipelineStats LoopPipeline::stats() const {
+  LoopPipelineStats stats;
+  for (const auto& connection : connections_) {
+    ++stats.connections;
+    if (connection->up()) ++stats.up;
+    stats.statements += std::max<int64_t>(0, connection->unanswered());
+  }
+  return stats;
 }
 
 }  // namespace todo::common::pg

@@ -12,6 +12,7 @@
 // while statements fail UNAVAILABLE at once, a lost working connection is
 // reopened at once. Callbacks run on the loop and must not block.
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -22,6 +23,15 @@
 namespace todo::common::pg {
 
 class LoopConnection;
+
+// What the pipeline's connections are doing, read from any thread.
+struct LoopPipelineStats {
+  int connections = 0;  // one per loop
+  int up = 0;           // connected
+  // Submitted and not answered yet: waiting for a connection attempt, to be
+  // sent this turn, or sent and awaiting their result.
+  int64_t statements = 0;
+};
 
 class LoopPipeline final : public StatementRunner {
  public:
@@ -39,6 +49,8 @@ class LoopPipeline final : public StatementRunner {
   // handed to one that does, and answered on that loop. From any other
   // thread: handed to a loop that takes it, in turn.
   void Submit(const Statement& statement, Params params, ResultCallback done) override;
+
+  LoopPipelineStats stats() const;
 
  private:
   event_loops::EventLoops* const loops_;

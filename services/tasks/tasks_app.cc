@@ -31,7 +31,11 @@ TasksApp::TasksApp(const TasksConfig& config, const common::time::Clock& clock)
       pipeline_(PipelineOptionsOf(config_), &loops_),
       store_(&basics_.pool(), &pipeline_, &clock),
       deleted_users_(&basics_.pool(), kSchema, absl::Seconds(1)),
-      service_(&store_, &basics_.verifier(), ServiceOptionsOf(config_, &deleted_users_)) {}
+      service_(&store_, &basics_.verifier(), ServiceOptionsOf(config_, &deleted_users_)) {
+  if (config_.common.metrics != nullptr) {
+    pipeline_watch_ = config_.common.metrics->WatchPipeline(&pipeline_);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<TasksApp>> TasksApp::Start(const TasksConfig& config,
                                                           const common::time::Clock& clock) {

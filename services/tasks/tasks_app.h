@@ -48,6 +48,7 @@ class TasksApp {
   common::lifecycle::ServiceBasics basics_;
   common::event_loops::EventLoops loops_;
   common::pg::LoopPipeline pipeline_;
+  std::unique_ptr<common::metrics::Watch> pipeline_watch_;  // when metrics are served
   TasksStore store_;
   common::tombstones::DeletedUsers deleted_users_;
   TasksServiceImpl service_;

@@ -21,6 +21,7 @@ namespace todo::common::pg {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::todo::testing::IsOk;
 using ::todo::testing::PipelineFor;
 using ::todo::testing::SharedPostgres;
@@ -354,6 +355,29 @@ TEST_F(LoopPipelineTest, AWriteFromALoopWithoutAWritingConnectionIsRunByOneThatH
     EXPECT_EQ(Backend(write1), Backend(read0));  // loop 0's connection
     EXPECT_EQ(write1.answered_on, 0);
   }
+}
+
+TEST_F(LoopPipelineTest, ItsStatsCountConnectionsUpAndStatementsNotAnsweredYet) {
+  LoopPipeline pipeline(PipelineFor(connect_), &loops_);
+  AwaitEveryConnection(pipeline, 2);
+  EXPECT_EQ(pipeline.stats().connections, 2);
+  EXPECT_EQ(pipeline.stats().up, 2);
+  EXPECT_EQ(pipeline.stats().statements, 0);
+
+  absl::Notification slept;
+  pipeline.Submit(kSleep, Params().Add(int64_t{1}), [&](absl::StatusOr<Result> result) {
+    EXPECT_THAT(result, IsOk());
+    slept.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(pipeline.stats().statements, 1);  // sent, its answer not back
+  ASSERT_TRUE(slept.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(pipeline.stats().statements, 0);
+  // A statement refused at once (the database is fine; its parameters are
+  // not) was never taken.
+  EXPECT_THAT(SubmitOnLoop(pipeline, loops_, 0, kEcho, Params().Add("not a number")).outcome,
+              Not(IsOk()));
+  EXPECT_EQ(pipeline.stats().statements, 0);
 }
 
 }  // namespace

@@ -187,6 +187,10 @@ class GatewayEndToEnd(unittest.TestCase):
                       scraped["chat"])
         for name in ("auth", "tasks", "chat"):
             self.assertRegex(scraped[name], r'todo_db_pool_connections\{state="open"\} [1-9]')
+        # tasks' event loops each hold a pipelined connection, all up.
+        self.assertRegex(scraped["tasks"], r'todo_db_pipeline_connections\{state="up"\} [1-9]')
+        self.assertIn('todo_db_pipeline_connections{state="down"} 0', scraped["tasks"])
+        self.assertRegex(scraped["tasks"], r'\ntodo_db_pipeline_statements \d+')
 
     def log_lines(self, service, trace_id):
         """The JSON log lines of `service` that name `trace_id`."""
