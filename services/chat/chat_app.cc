@@ -19,7 +19,7 @@ ChatApp::ChatApp(const ChatConfig& config, const common::time::Clock& clock)
                  ? std::unique_ptr<Brain>(std::make_unique<BuiltinBrain>())
                  : std::make_unique<provider::OpenAiBrain>(config_.provider, &http_)),
       runner_(&store_, &tools_, brain_.get(), &clock, config_.limits),
-      service_(&store_, &runner_, &basics_.verifier(), &deleted_users_) {}
+      service_(&store_, &runner_, &tools_, &basics_.verifier(), &deleted_users_) {}
 
 absl::StatusOr<std::unique_ptr<ChatApp>> ChatApp::Start(const ChatConfig& config,
                                                         const common::time::Clock& clock) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/json/flat_json.h"
 #include "common/rpc/methods.h"
 #include "common/status/status_macros.h"
 #include "common/time/timestamp.h"
@@ -67,6 +68,29 @@ v1::SendMessageResponse ResponseOf(const TurnResult& result) {
   response.set_conversation_id(result.conversation_id);
   response.set_response(result.reply);
   for (const ToolCallRecord& call : result.tool_calls) ToProto(call, response.add_tool_calls());
+  return response;
+}
+
+// A tool's schema, parsed once from its spec (it is valid JSON: a unit test
+// checks every one).
+google::protobuf::Struct Schema(const char* json) {
+  absl::StatusOr<google::protobuf::Value> parsed = common::json::ParseJsonValue(json);
+  return parsed.ok() ? parsed->struct_value() : google::protobuf::Struct();
+}
+
+v1::ListToolsResponse ToolList() {
+  v1::ListToolsResponse response;
+  for (const ToolSpec& spec : TaskToolSpecs()) {
+    v1::Tool& tool = *response.add_tools();
+    tool.set_name(spec.name);
+    tool.set_title(spec.title);
+    tool.set_description(spec.description);
+    *tool.mutable_input_schema() = Schema(spec.input_schema);
+    *tool.mutable_output_schema() = Schema(spec.output_schema);
+    tool.set_read_only(spec.read_only);
+    tool.set_destructive(spec.destructive);
+    tool.set_idempotent(spec.idempotent);
+  }
   return response;
 }
 
@@ -183,6 +207,35 @@ common::rpc::MethodTable ChatServiceImpl::Methods(const common::rpc::ServerResou
             response.set_deleted_count(deleted);
             return response;
           });
+  methods[prefix + "ListTools"] = BlockingUnary<v1::ListToolsRequest, v1::ListToolsResponse>(
+      blocking,
+      [this](const Call& call,
+             const v1::ListToolsRequest&) -> absl::StatusOr<v1::ListToolsResponse> {
+        RETURN_IF_ERROR(identity_.UserOf(call).status());
+        static const v1::ListToolsResponse* const tools = new v1::ListToolsResponse(ToolList());
+        return *tools;
+      });
+  methods[prefix + "CallTool"] = BlockingUnary<v1::CallToolRequest, v1::CallToolResponse>(
+      blocking,
+      [this](const Call& call,
+             const v1::CallToolRequest& request) -> absl::StatusOr<v1::CallToolResponse> {
+        RETURN_IF_ERROR(identity_.UserOf(call).status());
+        if (FindToolSpec(request.name()) == nullptr) {
+          return absl::NotFoundError(absl::StrCat("unknown tool \"", request.name(), "\""));
+        }
+        ToolContext context;
+        context.authorization = std::string(call.FirstMetadata("authorization"));
+        // Keyed by the request id, so a replayed call changes nothing twice;
+        // without one (the gateway always sends one) each call stands alone.
+        const absl::string_view request_id = call.FirstMetadata("x-request-id");
+        if (!request_id.empty()) context.call_key = absl::StrCat("mcp-", request_id);
+        ASSIGN_OR_RETURN(ToolOutcome outcome,
+                         tools_->Run(request.name(), request.arguments(), context));
+        v1::CallToolResponse response;
+        *response.mutable_result() = std::move(outcome.result);
+        response.set_is_error(outcome.is_error);
+        return response;
+      });
   return methods;
 }
 

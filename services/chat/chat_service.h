@@ -5,7 +5,8 @@
 // from ChatStore. Every method blocks (transactions, tool calls) and runs
 // on the server's blocking threads; StreamMessage holds a stream thread
 // while its turn runs and writes each tool call, its result and the reply
-// as they happen.
+// as they happen. ListTools and CallTool serve the task tools themselves
+// to the gateway's MCP endpoint, run by the same TaskTools as the turns.
 
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "common/rpc/service_server.h"
 #include "common/tombstones/deleted_users.h"
 #include "services/chat/chat_store.h"
+#include "services/chat/task_tools.h"
 #include "services/chat/turn_runner.h"
 
 namespace todo::chat {
@@ -22,10 +24,12 @@ class ChatServiceImpl final {
   static constexpr char kServiceName[] = "todo.chat.v1.ChatService";
 
   // Every pointer must outlive the service; `deleted_users` may be null.
-  ChatServiceImpl(ChatStore* store, TurnRunner* runner, const common::jwt::JwtVerifier* verifier,
+  ChatServiceImpl(ChatStore* store, TurnRunner* runner, const TaskTools* tools,
+                  const common::jwt::JwtVerifier* verifier,
                   common::tombstones::DeletedUsers* deleted_users)
       : store_(store),
         runner_(runner),
+        tools_(tools),
         deleted_users_(deleted_users),
         identity_(verifier, deleted_users) {}
 
@@ -34,6 +38,7 @@ class ChatServiceImpl final {
  private:
   ChatStore* const store_;
   TurnRunner* const runner_;
+  const TaskTools* const tools_;
   common::tombstones::DeletedUsers* const deleted_users_;
   const common::identity::CallerIdentity identity_;
 };

@@ -19,6 +19,23 @@ namespace {
 
 #define TASK_ID R"("task_id": {"type": "integer", "minimum": 1})"
 
+// What a tool that changes one task answers.
+#define CHANGED(status)                                                                       \
+  R"({"type": "object", "properties": {"task_id": {"type": "integer"},)"                      \
+  R"( "status": {"type": "string", "const": ")" status R"("}, "title": {"type": "string"}},)" \
+  R"( "required": ["task_id", "status", "title"]})"
+
+// list_tasks' answer: each task as the REST API prints it (proto field names).
+#define LISTED                                                                                 \
+  R"({"type": "object", "properties": {"count": {"type": "integer"}, "tasks": {"type":)"       \
+  R"( "array", "items": {"type": "object", "properties": {"id": {"type": "integer"},)"         \
+  R"( "title": {"type": "string"}, "description": {"type": "string"}, "status": {"type":)"     \
+  R"( "string"}, "priority": {"type": "string"}, "tags": {"type": "array", "items": {"type":)" \
+  R"( "string"}}, "category": {"type": "string"}, "due_date": {"type": "string", "format":)"   \
+  R"( "date-time"}, "remind_at": {"type": "string", "format": "date-time"}, "recurrence":)"    \
+  R"( {"type": "string"}}, "required": ["id", "title", "status"]}}},)"                         \
+  R"( "required": ["tasks", "count"]})"
+
 const std::vector<ToolSpec> kSpecs = {
     {"add_task", "Add a task",
      "Creates one task for the user. Use when the user asks to add, create or remember "
@@ -26,7 +43,7 @@ const std::vector<ToolSpec> kSpecs = {
      "in the title. Not for changing an existing task (update_task).",
      R"({"type": "object", "properties": {)" TASK_FIELDS R"(}, "required": ["title"],)"
      R"( "additionalProperties": false})",
-     false, false, false},
+     CHANGED("created"), false, false, false},
     {"list_tasks", "List tasks",
      "Lists the user's tasks, filtered and sorted. Use to show tasks, and to find the id of a "
      "task the user names by its title before completing, updating or deleting it (search). "
@@ -45,35 +62,37 @@ const std::vector<ToolSpec> kSpecs = {
      R"( "updated_at desc"]},)"
      R"("limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},)"
      R"( "additionalProperties": false})",
-     true, false, true},
+     LISTED, true, false, true},
     {"complete_task", "Complete a task",
      "Marks one task done by its id (a recurring task's next occurrence is created). Use "
      "list_tasks first when the user names the task by title.",
      R"({"type": "object", "properties": {)" TASK_ID R"(}, "required": ["task_id"],)"
      R"( "additionalProperties": false})",
-     false, false, true},
+     CHANGED("completed"), false, false, true},
     {"reopen_task", "Reopen a task",
      "Marks a completed task pending again, by its id. Use when the user says a task is not "
      "done after all.",
      R"({"type": "object", "properties": {)" TASK_ID R"(}, "required": ["task_id"],)"
      R"( "additionalProperties": false})",
-     false, false, true},
+     CHANGED("reopened"), false, false, true},
     {"update_task", "Update a task",
      "Changes the given fields of one task by its id; fields not given stay as they are. Use "
      "for renaming, rescheduling, re-prioritising or tagging. Not for completing (complete_task).",
      R"({"type": "object", "properties": {)" TASK_ID "," TASK_FIELDS
      R"(}, "required": ["task_id"], "additionalProperties": false})",
-     false, false, true},
+     CHANGED("updated"), false, false, true},
     {"delete_task", "Delete a task",
      "Deletes one task by its id, permanently. Only when the user clearly asked to delete that "
      "task; when several tasks match the user's words, ask which one instead.",
      R"({"type": "object", "properties": {)" TASK_ID R"(}, "required": ["task_id"],)"
      R"( "additionalProperties": false})",
-     false, true, false},
+     CHANGED("deleted"), false, true, false},
 };
 
 #undef TASK_FIELDS
 #undef TASK_ID
+#undef CHANGED
+#undef LISTED
 
 }  // namespace
 

@@ -27,6 +27,8 @@ struct ToolSpec {
   const char* description;
   // The arguments as a JSON Schema object.
   const char* input_schema;
+  // What it answers when it does not fail, as a JSON Schema object.
+  const char* output_schema;
   bool read_only;
   bool destructive;
   bool idempotent;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "services/chat/chat_app.h"
 #include "tests/chat/tasks_beside.h"
@@ -231,6 +232,64 @@ TEST_F(ChatServiceTest, PurgeRemovesTheConversationsAndRefusesTheToken) {
   ASSERT_TRUE(stub_->PurgeUserConversations(&context, {}, &purged).ok());
   EXPECT_EQ(purged.deleted_count(), 1);
   EXPECT_EQ(Send("hello", &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ChatServiceTest, ListsTheTaskToolsWithTheirSchemasAndHints) {
+  grpc::ClientContext context;
+  Prepare(context, user_);
+  v1::ListToolsResponse listed;
+  ASSERT_TRUE(stub_->ListTools(&context, {}, &listed).ok());
+  std::vector<std::string> names;
+  for (const v1::Tool& tool : listed.tools()) {
+    names.push_back(tool.name());
+    EXPECT_EQ(tool.input_schema().fields().at("type").string_value(), "object") << tool.name();
+    EXPECT_EQ(tool.output_schema().fields().at("type").string_value(), "object") << tool.name();
+    EXPECT_FALSE(tool.title().empty());
+    EXPECT_FALSE(tool.description().empty());
+    EXPECT_EQ(tool.read_only(), tool.name() == "list_tasks") << tool.name();
+    EXPECT_EQ(tool.destructive(), tool.name() == "delete_task") << tool.name();
+  }
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("add_task", "list_tasks", "complete_task",
+                                                     "reopen_task", "update_task", "delete_task"));
+}
+
+TEST_F(ChatServiceTest, CallsAToolOncePerRequestIdAndAsTheCallerOnly) {
+  const auto call = [&](const std::string& user, const std::string& name,
+                        const std::string& arguments, const std::string& request_id,
+                        v1::CallToolResponse* response) {
+    grpc::ClientContext context;
+    Prepare(context, user);
+    if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
+    v1::CallToolRequest request;
+    request.set_name(name);
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(arguments, request.mutable_arguments()).ok());
+    return stub_->CallTool(&context, request, response);
+  };
+  v1::CallToolResponse first, again, other;
+  ASSERT_TRUE(call(user_, "add_task", R"({"title": "water the plants"})", "mcp-1", &first).ok());
+  ASSERT_FALSE(first.is_error());
+  const double id = first.result().fields().at("task_id").number_value();
+  EXPECT_EQ(first.result().fields().at("status").string_value(), "created");
+  ASSERT_TRUE(call(user_, "add_task", R"({"title": "water the plants"})", "mcp-1", &again).ok());
+  EXPECT_EQ(again.result().fields().at("task_id").number_value(), id);  // not a second task
+  ASSERT_TRUE(call(user_, "add_task", R"({"title": "water the plants"})", "mcp-2", &other).ok());
+  EXPECT_NE(other.result().fields().at("task_id").number_value(), id);
+
+  // Another user's task is "not found", as a result the caller can act on.
+  v1::CallToolResponse stranger;
+  ASSERT_TRUE(call(testing::NewUser("stranger"), "complete_task",
+                   absl::StrCat(R"({"task_id": )", id, "}"), "", &stranger)
+                  .ok());
+  EXPECT_TRUE(stranger.is_error());
+  EXPECT_THAT(stranger.result().fields().at("error").string_value(), HasSubstr("not found"));
+  // Bad arguments are a result too; an unknown tool is NOT_FOUND.
+  v1::CallToolResponse bad;
+  ASSERT_TRUE(call(user_, "add_task", R"({"title": 7})", "", &bad).ok());
+  EXPECT_TRUE(bad.is_error());
+  EXPECT_EQ(call(user_, "make_coffee", "{}", "", &bad).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(stub_->CallTool(&anonymous, {}, &bad).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace

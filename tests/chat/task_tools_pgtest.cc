@@ -191,6 +191,10 @@ TEST(TaskToolSpecsTest, EveryToolHasAValidSchemaAndHints) {
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(spec.input_schema, &schema).ok())
         << spec.name << ": " << spec.input_schema;
     EXPECT_EQ(schema.fields().at("type").string_value(), "object") << spec.name;
+    Struct output;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(spec.output_schema, &output).ok())
+        << spec.name << ": " << spec.output_schema;
+    EXPECT_EQ(output.fields().at("type").string_value(), "object") << spec.name;
     EXPECT_EQ(FindToolSpec(spec.name), &spec);
   }
   EXPECT_TRUE(FindToolSpec("list_tasks")->read_only);
