@@ -19,3 +19,13 @@ pg_bin_dir() {
   [[ -x "$dir/initdb" ]] || { echo "no PostgreSQL server binaries found" >&2; return 1; }
   echo "$dir"
 }
+
+# The npm packages of package.json (buf, the chart's checkers, the MCP SDK),
+# installed as package-lock.json pins them whenever the lock file is newer
+# than the last install.
+node_modules() {
+  cd "$REPO_ROOT"
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}

@@ -6,10 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
+node_modules
 BUF="$REPO_ROOT/node_modules/.bin/buf"
-if [[ ! -x "$BUF" ]]; then
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
-fi
 
 workspace=$(mktemp -d)
 trap 'rm -rf "$workspace"' EXIT

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -44,6 +45,10 @@ constexpr EnvVar kSignInRate{
     "sign-up and sign-in requests per client address per minute (0: no limit)"};
 constexpr EnvVar kSignInBurst{"SIGN_IN_BURST", "30",
                               "sign-up and sign-in requests one address may send at once"};
+constexpr EnvVar kPublicUrl{
+    "PUBLIC_URL", "",
+    "the gateway's public base URL (https://todo.example.com), named in the MCP endpoint's OAuth "
+    "metadata; empty: http:// and the request's Host"};
 constexpr EnvVar kWorkers{"GATEWAY_WORKERS", "0",
                           "event-loop threads (like Envoy's --concurrency); 0: one per usable CPU"};
 
@@ -62,6 +67,7 @@ constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kTrustedProxies,
                                kSignInRate,
                                kSignInBurst,
+                               kPublicUrl,
                                common::settings::kShutdownGraceVar,
                                common::settings::kLogLevelVar,
                                common::settings::kMetricsPortVar};
@@ -226,6 +232,12 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
     limit.per_second = static_cast<double>(per_minute) / 60.0;
     limit.burst = static_cast<double>(burst);
     config.gateway.password_rate_limiter = std::make_shared<AddressRateLimiter>(limit);
+  }
+
+  ASSIGN_OR_RETURN(config.gateway.mcp.public_url, env.GetString(kPublicUrl));
+  if (const std::string& url = config.gateway.mcp.public_url;
+      !url.empty() && !absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
+    return absl::InvalidArgumentError("PUBLIC_URL: expected an http:// or https:// URL");
   }
 
   ASSIGN_OR_RETURN(config.descriptor_set_path, env.GetString(kDescriptorSet));

@@ -17,19 +17,6 @@
 namespace todo::gateway {
 namespace {
 
-// A complete response with a body of one content type.
-HttpResponse WithBody(int status, absl::string_view content_type, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.headers = {{"content-type", std::string(content_type)}};
-  response.body = std::move(body);
-  return response;
-}
-
-HttpResponse Json(int status, std::string body) {
-  return WithBody(status, "application/json", std::move(body));
-}
-
 std::string NewRequestId() {
   unsigned char bytes[16];
   RAND_bytes(bytes, sizeof(bytes));
@@ -83,17 +70,6 @@ bool Forwardable(const std::string& name, const std::string& value) {
 
 }  // namespace
 
-HttpResponse TextResponse(int status, absl::string_view text) {
-  return WithBody(status, "text/plain", std::string(text));
-}
-
-const std::string* HttpRequest::Header(absl::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (key == name) return &value;
-  }
-  return nullptr;
-}
-
 // One request in progress: what the answer needs from the request.
 struct GatewayHandler::Exchange {
   HttpRequest request;
@@ -110,7 +86,12 @@ GatewayHandler::GatewayHandler(const transcoding::TranscoderConfig* config, Upst
     : config_(config),
       upstreams_(upstreams),
       options_(std::move(options)),
-      printer_(&config->pool(), options_.print) {}
+      printer_(&config->pool(), options_.print),
+      mcp_(upstreams, [this] {
+        mcp::McpOptions mcp = options_.mcp;
+        mcp.upstream_timeout = options_.upstream_timeout;
+        return mcp;
+      }()) {}
 
 void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter> writer) {
   auto exchange = std::make_shared<Exchange>();
@@ -139,6 +120,11 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
   } else if (r.method == "GET" && path == "/ready") {
     exchange->route = "/ready";
     Ready(std::move(exchange));
+  } else if (mcp::McpEndpoint::Serves(path)) {
+    exchange->route = std::string(path);
+    common::rpc::Metadata metadata = UpstreamMetadata(*exchange);
+    mcp_.Handle(exchange->request, std::move(metadata),
+                [this, exchange](HttpResponse response) { Reply(*exchange, std::move(response)); });
   } else {
     Transcode(std::move(exchange));
   }
@@ -236,6 +222,26 @@ void GatewayHandler::Ready(std::shared_ptr<Exchange> exchange) {
   }
 }
 
+common::rpc::Metadata GatewayHandler::UpstreamMetadata(const Exchange& exchange) const {
+  const HttpRequest& request = exchange.request;
+  common::rpc::Metadata metadata;
+  for (const auto& [name, value] : request.headers) {
+    if (name != "x-request-id" && name != "traceparent" && name != "tracestate" &&
+        Forwardable(name, value)) {
+      metadata.emplace_back(name, value);
+    }
+  }
+  metadata.emplace_back("x-request-id", exchange.request_id);
+  metadata.emplace_back("traceparent", exchange.trace.TraceParent());
+  if (!exchange.trace.trace_state.empty()) {
+    metadata.emplace_back("tracestate", exchange.trace.trace_state);
+  }
+  metadata.emplace_back("x-forwarded-for",
+                        ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
+                                      options_.trusted_proxies));
+  return metadata;
+}
+
 HttpResponse GatewayHandler::UpstreamError(const ClientReply& reply) const {
   const transcoding::UpstreamErrorHints hints =
       transcoding::HintsForUpstreamError(static_cast<int>(reply.code), reply.details_bin);
@@ -325,20 +331,7 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   call.method_path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
   call.request_bytes = *std::move(message);
   call.timeout = options_.upstream_timeout;
-  for (const auto& [name, value] : request.headers) {
-    if (name != "x-request-id" && name != "traceparent" && name != "tracestate" &&
-        Forwardable(name, value)) {
-      call.metadata.emplace_back(name, value);
-    }
-  }
-  call.metadata.emplace_back("x-request-id", exchange->request_id);
-  call.metadata.emplace_back("traceparent", exchange->trace.TraceParent());
-  if (!exchange->trace.trace_state.empty()) {
-    call.metadata.emplace_back("tracestate", exchange->trace.trace_state);
-  }
-  call.metadata.emplace_back("x-forwarded-for",
-                             ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
-                                           options_.trusted_proxies));
+  call.metadata = UpstreamMetadata(*exchange);
   call.metadata.emplace_back("x-envoy-original-path", request.target);
   call.metadata.emplace_back("x-envoy-original-method", request.method);
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // One HTTP request in, one HTTP response (or a stream of chunks) out: the
-// gateway's own endpoints (/health, /ready, CORS preflight), then Envoy-style
+// gateway's own endpoints (/health, /ready, CORS preflight, MCP), then Envoy-style
 // transcoding (transcoding.md) of the matched route through a generic gRPC
 // call to its service. Free of sockets; http_server.h feeds it. Asynchronous:
 // the answer goes to a ResponseWriter when the upstream replies, on the same
@@ -17,6 +17,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "services/gateway/client_address.h"
+#include "services/gateway/http_message.h"
+#include "services/gateway/mcp/mcp_endpoint.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/transcoding/request_translator.h"
 #include "services/gateway/transcoding/response_translator.h"
@@ -24,49 +26,6 @@
 #include "services/gateway/upstreams.h"
 
 namespace todo::gateway {
-
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpRequest {
-  std::string method;
-  // Path and query, as sent (still percent-encoded).
-  std::string target;
-  // Names lower-case.
-  Headers headers;
-  std::string body;
-  // The socket's peer ("203.0.113.7", "::1"); "" when unknown.
-  std::string peer_address;
-
-  const std::string* Header(absl::string_view name) const;
-};
-
-struct HttpResponse {
-  int status = 200;
-  Headers headers;
-  std::string body;
-};
-
-// How a handler answers one request. Every method runs on the worker thread
-// of the request's connection; any of them may be called after the client
-// went away (they then do nothing).
-class ResponseWriter {
- public:
-  virtual ~ResponseWriter() = default;
-  // The whole response; ends the exchange.
-  virtual void Respond(HttpResponse response) = 0;
-  // A streamed response: the head once, then pieces, then EndStream, which
-  // ends the exchange. False once the client is gone or too slow to keep up.
-  virtual bool StartStream(const HttpResponse& head) = 0;
-  virtual bool WriteStream(absl::string_view piece) = 0;
-  virtual void EndStream() = 0;
-  // `abandon` runs (once) if the client goes away or the server stops
-  // before the exchange ends; the exchange must still be ended.
-  virtual void OnAbandoned(std::function<void()> abandon) = 0;
-};
-
-// A text/plain response: how the gateway answers what it refuses itself
-// (transcoding.md 14).
-HttpResponse TextResponse(int status, absl::string_view text);
 
 // Defaults are Envoy's (transcoding.md 13); the shipped profile
 // (shipped_profile.json) is applied over them by gateway_config.
@@ -94,6 +53,9 @@ struct GatewayOptions {
   // ("todo.tasks.v1.TasksService/GetTask", "/health", "/ready"; "" when no
   // route matched), the HTTP status and the time since the request arrived.
   std::function<void(absl::string_view route, int status, absl::Duration elapsed)> on_response;
+  // The MCP endpoint (mcp/mcp_endpoint.h); its upstream timeout is
+  // upstream_timeout's.
+  mcp::McpOptions mcp;
 };
 
 // One per worker: it calls that worker's upstreams and runs on its thread.
@@ -114,6 +76,9 @@ class GatewayHandler {
   void Stream(std::shared_ptr<Exchange> exchange, Channel* upstream,
               const google::protobuf::Descriptor* output, ClientCall call);
   void Ready(std::shared_ptr<Exchange> exchange);
+  // What every upstream call carries: the client's forwardable headers, the
+  // request id, the trace, the client's address.
+  common::rpc::Metadata UpstreamMetadata(const Exchange& exchange) const;
   // The headers every answer carries: x-request-id and CORS.
   void Decorate(const Exchange& exchange, HttpResponse& response) const;
   // Decorates, then answers.
@@ -126,6 +91,7 @@ class GatewayHandler {
   Upstreams* const upstreams_;
   const GatewayOptions options_;
   const transcoding::ResponseTranslator printer_;
+  mcp::McpEndpoint mcp_;
 };
 
 }  // namespace todo::gateway
