@@ -163,7 +163,8 @@ void GatewayHandler::AddCors(const HttpRequest& request, HttpResponse& response)
   response.headers.emplace_back("vary", "Origin");
   response.headers.emplace_back("access-control-allow-credentials", "true");
   response.headers.emplace_back("access-control-expose-headers",
-                                "x-request-id, traceresponse, grpc-status, grpc-message");
+                                "x-request-id, traceresponse, grpc-status, grpc-message, "
+                                "mcp-protocol-version, www-authenticate");
   if (response.status == 204) {
     response.headers.emplace_back("access-control-allow-methods",
                                   "GET, POST, PUT, PATCH, DELETE, OPTIONS");
