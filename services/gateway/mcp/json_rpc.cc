@@ -105,11 +105,12 @@ std::string ResultJson(const Value& id, const Value& result) {
 }
 
 std::string ErrorJson(const Value& id, const JsonRpcError& error) {
-  Value body;
-  auto& fields = *body.mutable_struct_value()->mutable_fields();
-  fields["code"].set_number_value(error.code);
-  fields["message"].set_string_value(error.message);
-  return "{\"jsonrpc\":\"2.0\",\"id\":" + ToJson(id) + ",\"error\":" + ToJson(body) + "}";
+  // Written in the specification's order (a Struct's is its map's).
+  Value message;
+  message.set_string_value(error.message);
+  return "{\"jsonrpc\":\"2.0\",\"id\":" + ToJson(id) +
+         ",\"error\":{\"code\":" + std::to_string(error.code) + ",\"message\":" + ToJson(message) +
+         "}}";
 }
 
 }  // namespace todo::gateway::mcp
