@@ -49,6 +49,9 @@ constexpr EnvVar kPublicUrl{
     "PUBLIC_URL", "",
     "the gateway's public base URL (https://todo.example.com), named in the MCP endpoint's OAuth "
     "metadata; empty: http:// and the request's Host"};
+constexpr EnvVar kWebRoot{"WEB_ROOT", "",
+                          "folder of the web app served at / (empty: web/ next to the binary, else "
+                          "../share/todo-grpc/web; absent: no app)"};
 constexpr EnvVar kWorkers{"GATEWAY_WORKERS", "0",
                           "event-loop threads (like Envoy's --concurrency); 0: one per usable CPU"};
 
@@ -68,6 +71,7 @@ constexpr EnvVar kAllVars[] = {common::settings::kListenAddressVar,
                                kSignInRate,
                                kSignInBurst,
                                kPublicUrl,
+                               kWebRoot,
                                common::settings::kShutdownGraceVar,
                                common::settings::kLogLevelVar,
                                common::settings::kMetricsPortVar};
@@ -239,6 +243,8 @@ absl::StatusOr<GatewayConfig> LoadGatewayConfig(const common::config::Environmen
       !url.empty() && !absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
     return absl::InvalidArgumentError("PUBLIC_URL: expected an http:// or https:// URL");
   }
+
+  ASSIGN_OR_RETURN(config.web_root, env.GetString(kWebRoot));
 
   ASSIGN_OR_RETURN(config.descriptor_set_path, env.GetString(kDescriptorSet));
   // What each service takes (its limits.h); chat's messages are small text.

@@ -30,6 +30,8 @@ struct GatewayConfig {
   GatewayOptions gateway;
   transcoding::RouteOptions routes;
   std::string descriptor_set_path;
+  // WEB_ROOT; "" looks next to the binary (main).
+  std::string web_root;
   // service full name -> address
   std::map<std::string, std::string> upstreams;
   common::logging::Level log_level = common::logging::Level::kInfo;

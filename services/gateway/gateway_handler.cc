@@ -120,6 +120,11 @@ void GatewayHandler::Handle(HttpRequest request, std::shared_ptr<ResponseWriter>
   } else if (r.method == "GET" && path == "/ready") {
     exchange->route = "/ready";
     Ready(std::move(exchange));
+  } else if (r.method == "GET" && path == "/openapi.json" && options_.openapi_json != nullptr) {
+    exchange->route = "/openapi.json";
+    HttpResponse document = Json(200, *options_.openapi_json);
+    document.headers.emplace_back("cache-control", "no-cache");
+    Reply(*exchange, std::move(document));
   } else if (mcp::McpEndpoint::Serves(path)) {
     exchange->route = std::string(path);
     common::rpc::Metadata metadata = UpstreamMetadata(*exchange);
@@ -135,9 +140,13 @@ void GatewayHandler::Decorate(const Exchange& exchange, HttpResponse& response) 
   // W3C Trace Context Level 2: the trace this request was served in, so a
   // client (or a support ticket) can name it.
   response.headers.emplace_back("traceresponse", exchange.trace.TraceParent());
-  // Every answer is about one caller at one moment, and some carry tokens:
-  // no browser or shared cache keeps any of them.
-  response.headers.emplace_back("cache-control", "no-store");
+  // Every API answer is about one caller at one moment, and some carry
+  // tokens: no browser or shared cache keeps any of them. The app's files
+  // say how they are cached.
+  const bool cache_said =
+      std::any_of(response.headers.begin(), response.headers.end(),
+                  [](const auto& header) { return header.first == "cache-control"; });
+  if (!cache_said) response.headers.emplace_back("cache-control", "no-store");
   AddCors(exchange.request, response);
 }
 
@@ -282,6 +291,14 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
                         "remote reset");
   };
   absl::StatusOr<transcoding::RouteMatch> match = config_->Match(request.method, path);
+  if (!match.ok() && options_.web != nullptr) {
+    // The API's routes come first; then the web app's files.
+    if (std::optional<HttpResponse> file = options_.web->Answer(request, path)) {
+      exchange->route = "static";
+      Reply(*exchange, *std::move(file));
+      return;
+    }
+  }
   if (!match.ok()) {
     Reply(*exchange, options_.reject_unknown_method ? TextResponse(404, match.status().message())
                                                     : passed_through());

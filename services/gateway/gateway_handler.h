@@ -24,6 +24,7 @@
 #include "services/gateway/transcoding/response_translator.h"
 #include "services/gateway/transcoding/transcoder_config.h"
 #include "services/gateway/upstreams.h"
+#include "services/gateway/web/static_files.h"
 
 namespace todo::gateway {
 
@@ -56,6 +57,11 @@ struct GatewayOptions {
   // The MCP endpoint (mcp/mcp_endpoint.h); its upstream timeout is
   // upstream_timeout's.
   mcp::McpOptions mcp;
+  // The web app's files (WEB_ROOT), served where no route matches; the
+  // OpenAPI document of the routes (/openapi.json). Shared by every worker;
+  // null: none.
+  std::shared_ptr<const web::StaticFiles> web;
+  std::shared_ptr<const std::string> openapi_json;
 };
 
 // One per worker: it calls that worker's upstreams and runs on its thread.

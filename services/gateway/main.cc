@@ -2,8 +2,10 @@
 // grpc_json_transcoder. Wiring only; see gateway_handler.h.
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "common/config/environment.h"
 #include "common/lifecycle/process_setup.h"
@@ -12,10 +14,30 @@
 #include "common/metrics/service_metrics.h"
 #include "services/gateway/gateway_config.h"
 #include "services/gateway/gateway_workers.h"
+#include "services/gateway/openapi/openapi_document.h"
+#include "services/gateway/web/static_files.h"
+
+#ifndef TODO_VERSION
+#define TODO_VERSION "0"
+#endif
 
 namespace {
 
 using namespace todo;  // NOLINT(google-build-using-namespace): main only wires
+
+// WEB_ROOT, or the app installed beside the binary: web/ next to it (the
+// build tree, the image), else ../share/todo-grpc/web (an install prefix).
+std::string WebRoot(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::error_code error;
+  const std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  for (const auto& candidate : {binary.parent_path() / "web",
+                                binary.parent_path() / ".." / "share" / "todo-grpc" / "web"}) {
+    if (std::filesystem::is_directory(candidate, error)) return candidate.string();
+  }
+  return "";
+}
 
 int Run() {
   common::logging::SetServiceName("gateway");
@@ -40,6 +62,19 @@ int Run() {
     common::logging::Error("invalid_configuration", {{"error", routes.status().message()}});
     return 2;
   }
+  // The web app and the API's description: read and made once, shared by
+  // every worker.
+  const std::string web_root = WebRoot(config->web_root);
+  absl::StatusOr<gateway::web::StaticFiles> web = gateway::web::StaticFiles::Load(web_root);
+  if (!web.ok()) {
+    common::logging::Error("invalid_configuration", {{"error", web.status().message()}});
+    return 2;
+  }
+  common::logging::Info("web_app",
+                        {{"root", web_root}, {"files", static_cast<int64_t>(web->size())}});
+  config->gateway.web = std::make_shared<const gateway::web::StaticFiles>(*std::move(web));
+  config->gateway.openapi_json = std::make_shared<const std::string>(
+      gateway::openapi::OpenApiDocument(**routes, {config->gateway.print, TODO_VERSION}));
   std::unique_ptr<common::metrics::ServiceMetrics> metrics;
   if (config->metrics_port > 0) {
     absl::StatusOr<std::unique_ptr<common::metrics::ServiceMetrics>> started =
