@@ -24,6 +24,8 @@ case $service in
   gateway)
     mkdir -p "$root/usr/local/share/todo-grpc"
     cp "$build/api_descriptor_set.pb" "$root/usr/local/share/todo-grpc/"
+    # The web app, where todo-gateway looks by default (../share/todo-grpc/web).
+    cp -r "$build/services/gateway/web" "$root/usr/local/share/todo-grpc/web"
     probe='todo-probe http "http://127.0.0.1:${HTTP_PORT:-8080}/health"'
     ;;
   *) echo "stage-service: unknown service $service" >&2; exit 2 ;;
