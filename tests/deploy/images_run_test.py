@@ -179,6 +179,10 @@ class ImagesRunAsTheChartSays(unittest.TestCase):
         self.assertEqual(status, 200, listed)
         titles = sorted(t["title"].lower() for t in listed["tasks"])
         self.assertEqual(titles, ["buy milk", "water the plants"], listed)
+        # The gateway image carries the web app and serves it at /.
+        with urllib.request.urlopen(f"{gateway}/", timeout=15) as page:
+            self.assertEqual(page.headers["content-type"], "text/html; charset=utf-8")
+            self.assertIn(b'src="/assets/app-', page.read())
 
         # Each one's Prometheus endpoint, where its pod annotations say.
         for component in COMPONENTS:
