@@ -218,7 +218,7 @@ fi
 ((failed == 0)) || exit 1
 if [[ -x "$gateway" ]]; then
   cat <<EXAMPLE
-run: try it (Ctrl-C stops everything):
+run: open $gateway_url/ in a browser for the web app ($gateway_url/docs: the API), or (Ctrl-C stops everything):
   TOKEN=\$(curl -s -X POST $gateway_url/v1/auth/sign-up -d '{"email":"ada@example.com","password":"correct horse battery","name":"Ada"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -X POST $gateway_url/v1/tasks -H "authorization: Bearer \$TOKEN" -d '{"title":"Water the plants"}'
   curl -s -X POST $gateway_url/v1/chat -H "authorization: Bearer \$TOKEN" -d '{"message":"add call mom tomorrow at 5pm and show my tasks"}'
