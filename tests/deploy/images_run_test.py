@@ -31,7 +31,12 @@ RUN_ID = f"todo-images-test-{os.getpid()}"
 
 
 def run(argv, **kwargs):
-    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs).stdout
+    done = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        # What failed, in the test's log (a build's last lines say why).
+        raise RuntimeError(f"{' '.join(argv[:3])} exited {done.returncode}:\n"
+                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def ensure_docker():
