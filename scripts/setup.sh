@@ -3,21 +3,21 @@
 # packages only. Re-runnable: does nothing when everything is there.
 set -euo pipefail
 
-# What the release preset needs to compile the services and bundle the web
-# app (npm: esbuild) (the image's build stage installs only these:
-# `setup.sh --image`).
+# What the release preset needs to compile the services (the image's build
+# stage installs only these: `setup.sh --image`; build-images.sh bundles
+# the web app on the host).
 BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libpq-dev libboost-dev libcurl4-openssl-dev libssl-dev libargon2-dev libnghttp2-dev zlib1g-dev
   golang-github-gogo-googleapis-dev
   libicu-dev prometheus-cpp-dev
-  npm
 )
 # Besides: tests, benchmarks, checks and the run command.
 PACKAGES=(
   "${BUILD_PACKAGES[@]}"
   ccache git
+  npm
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib
   python3 python3-grpcio python3-protobuf

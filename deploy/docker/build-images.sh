@@ -19,6 +19,10 @@ export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
 declare -A PORTS=([auth]=50051 [tasks]=50052 [chat]=50053 [gateway]=8080)
 
 "$REPO_ROOT/deploy/docker/base-images.sh"
+# The web app is static files the same on every platform: bundled here, on
+# the host (web/build.sh, which has npm), and copied in, so the image's
+# build stage needs neither node nor the npm registry.
+"$REPO_ROOT/web/build.sh" "$REPO_ROOT/deploy/docker/web-dist" >/dev/null
 for service in auth tasks chat gateway; do
   echo "build-images: todo-$service:$TAG"
   docker build --network host -q -f "$REPO_ROOT/deploy/docker/Dockerfile" --target runtime \

@@ -5,11 +5,15 @@
 # packages that own the shared libraries those binaries load, so the
 # runtime stage installs exactly those.
 #
-#   stage-service.sh SERVICE BUILD_DIR OUT
+#   stage-service.sh SERVICE BUILD_DIR OUT [WEB_DIR]
+#
+# WEB_DIR: the built web app the gateway image carries (default: the one the
+# build made beside todo-gateway).
 set -eu
 service=$1
 build=$2
 root=$3/$service
+web=${4:-$build/services/gateway/web}
 
 mkdir -p "$root/usr/local/bin"
 for binary in "$build/services/$service/todo-$service" "$build/services/probe/todo-probe"; do
@@ -25,7 +29,7 @@ case $service in
     mkdir -p "$root/usr/local/share/todo-grpc"
     cp "$build/api_descriptor_set.pb" "$root/usr/local/share/todo-grpc/"
     # The web app, where todo-gateway looks by default (../share/todo-grpc/web).
-    cp -r "$build/services/gateway/web" "$root/usr/local/share/todo-grpc/web"
+    cp -r "$web" "$root/usr/local/share/todo-grpc/web"
     probe='todo-probe http "http://127.0.0.1:${HTTP_PORT:-8080}/health"'
     ;;
   *) echo "stage-service: unknown service $service" >&2; exit 2 ;;
