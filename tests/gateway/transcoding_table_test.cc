@@ -46,44 +46,6 @@ TEST_F(TranscodingTableTest, P17EmptyResponsePrintsAsAnEmptyObject) {
   EXPECT_EQ(response.body, "{}");
 }
 
-// One transcoded exchange of sections A, B and C: the request, the message
-// the upstream must parse out of it, the upstream's reply and the response.
-struct Row {
-  const char* id;
-  const char* method;
-  const char* target;
-  const char* body;
-  const char* rpc;
-  const char* upstream_json;  // the upstream's message as proto3 JSON
-  const char* reply_type;     // "" for an empty reply of the RPC's type
-  const char* reply_text;
-  const char* response_body;  // compared exactly; nullptr: not checked
-};
-
-class TranscodingRowsTest : public TranscodingTableTest {
- protected:
-  void Run(GatewayHandler& handler, const Row& row) {
-    SCOPED_TRACE(row.id);
-    upstream_.SetReply(
-        {0, "", "", {*row.reply_type ? Message(row.reply_type, row.reply_text) : ""}});
-    const size_t calls_before = upstream_.seen().size();
-    const HttpResponse response =
-        Send(handler, row.method, row.target, row.body,
-             *row.body ? Headers{{"content-type", "application/json"}} : Headers{});
-    EXPECT_EQ(response.status, 200) << response.body;
-    EXPECT_EQ(HeaderOf(response, "content-type"), "application/json");
-    if (row.response_body != nullptr) {
-      EXPECT_EQ(response.body, row.response_body);
-    }
-    ASSERT_EQ(upstream_.seen().size(), calls_before + 1);
-    ExpectUpstreamShape(row.rpc, row.method, row.target);
-    const pb::MethodDescriptor* method =
-        config_->pool().FindMethodByName(absl::StrCat("vt.v1.TaskService.", row.rpc));
-    ASSERT_NE(method, nullptr);
-    ExpectUpstreamGot(method->input_type()->full_name(), row.upstream_json);
-  }
-};
-
 TEST_F(TranscodingTableTest, P48ToP51GatewayMadeErrorsBeforeAnyUpstreamCall) {
   auto handler = Handler(Profile::kD);
   const Headers json = {{"content-type", "application/json"}};

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/json/values.h"
 #include "todo/chat/v1/chat.pb.h"
 
 #ifndef TODO_VERSION
@@ -20,6 +21,9 @@ namespace {
 using google::protobuf::Struct;
 using google::protobuf::Value;
 namespace chat = ::todo::chat::v1;
+using common::json::BoolValue;
+using common::json::ObjectValue;
+using common::json::StringValue;
 
 constexpr absl::string_view kMcpPath = "/mcp";
 constexpr absl::string_view kMetadataPath = "/.well-known/oauth-protected-resource";
@@ -55,36 +59,18 @@ HttpResponse Refusal(int status, int grpc_code, absl::string_view message) {
   return Json(status, ToJson(body));
 }
 
-Value String(absl::string_view text) {
-  Value value;
-  value.set_string_value(std::string(text));
-  return value;
-}
-
-Value Bool(bool flag) {
-  Value value;
-  value.set_bool_value(flag);
-  return value;
-}
-
-Value Object(Struct object) {
-  Value value;
-  *value.mutable_struct_value() = std::move(object);
-  return value;
-}
-
 Value InitializeResult(absl::string_view version) {
   Value result;
   auto& fields = *result.mutable_struct_value()->mutable_fields();
-  fields["protocolVersion"] = String(version);
+  fields["protocolVersion"] = StringValue(version);
   (*(*fields["capabilities"].mutable_struct_value()->mutable_fields())["tools"]
         .mutable_struct_value()
-        ->mutable_fields())["listChanged"] = Bool(false);
+        ->mutable_fields())["listChanged"] = BoolValue(false);
   auto& server = *fields["serverInfo"].mutable_struct_value()->mutable_fields();
-  server["name"] = String("todo-grpc");
-  server["title"] = String("Todo tasks");
-  server["version"] = String(TODO_VERSION);
-  fields["instructions"] = String(
+  server["name"] = StringValue("todo-grpc");
+  server["title"] = StringValue("Todo tasks");
+  server["version"] = StringValue(TODO_VERSION);
+  fields["instructions"] = StringValue(
       "The signed-in user's todo list. Find a task's id with list_tasks (search by words of "
       "its title) before completing, reopening, updating or deleting it. Dates are RFC 3339 "
       "with the user's offset.");
@@ -96,18 +82,18 @@ Value ToolsResult(const chat::ListToolsResponse& listed) {
   auto& tools = *(*result.mutable_struct_value()->mutable_fields())["tools"].mutable_list_value();
   for (const chat::Tool& tool : listed.tools()) {
     auto& fields = *tools.add_values()->mutable_struct_value()->mutable_fields();
-    fields["name"] = String(tool.name());
-    fields["title"] = String(tool.title());
-    fields["description"] = String(tool.description());
-    fields["inputSchema"] = Object(tool.input_schema());
-    fields["outputSchema"] = Object(tool.output_schema());
+    fields["name"] = StringValue(tool.name());
+    fields["title"] = StringValue(tool.title());
+    fields["description"] = StringValue(tool.description());
+    fields["inputSchema"] = ObjectValue(tool.input_schema());
+    fields["outputSchema"] = ObjectValue(tool.output_schema());
     auto& annotations = *fields["annotations"].mutable_struct_value()->mutable_fields();
-    annotations["title"] = String(tool.title());
-    annotations["readOnlyHint"] = Bool(tool.read_only());
-    annotations["destructiveHint"] = Bool(tool.destructive());
-    annotations["idempotentHint"] = Bool(tool.idempotent());
+    annotations["title"] = StringValue(tool.title());
+    annotations["readOnlyHint"] = BoolValue(tool.read_only());
+    annotations["destructiveHint"] = BoolValue(tool.destructive());
+    annotations["idempotentHint"] = BoolValue(tool.idempotent());
     // Only the user's own todo list: no outside world.
-    annotations["openWorldHint"] = Bool(false);
+    annotations["openWorldHint"] = BoolValue(false);
   }
   return result;
 }
@@ -119,10 +105,11 @@ Value ToolCallResult(const Struct& structured, bool is_error, absl::string_view 
   Value result;
   auto& fields = *result.mutable_struct_value()->mutable_fields();
   auto& text = *fields["content"].mutable_list_value()->add_values()->mutable_struct_value();
-  (*text.mutable_fields())["type"] = String("text");
-  (*text.mutable_fields())["text"] = String(is_error ? error : ToJson(Object(structured)));
-  if (!is_error) fields["structuredContent"] = Object(structured);
-  fields["isError"] = Bool(is_error);
+  (*text.mutable_fields())["type"] = StringValue("text");
+  (*text.mutable_fields())["text"] =
+      StringValue(is_error ? error : ToJson(ObjectValue(structured)));
+  if (!is_error) fields["structuredContent"] = ObjectValue(structured);
+  fields["isError"] = BoolValue(is_error);
   return result;
 }
 
@@ -211,11 +198,11 @@ void McpEndpoint::Handle(const HttpRequest& request, common::rpc::Metadata metad
     const std::string base = BaseUrl(request);
     Value document;
     auto& fields = *document.mutable_struct_value()->mutable_fields();
-    fields["resource"] = String(absl::StrCat(base, kMcpPath));
+    fields["resource"] = StringValue(absl::StrCat(base, kMcpPath));
     fields["authorization_servers"].mutable_list_value()->add_values()->set_string_value(base);
     fields["bearer_methods_supported"].mutable_list_value()->add_values()->set_string_value(
         "header");
-    fields["resource_name"] = String("todo-grpc task tools");
+    fields["resource_name"] = StringValue("todo-grpc task tools");
     HttpResponse response = Json(200, ToJson(document));
     if (request.method == "HEAD") response.body.clear();
     reply(std::move(response));
@@ -300,7 +287,7 @@ void McpEndpoint::Dispatch(std::shared_ptr<Exchange> exchange, const JsonRpcMess
     exchange.Error(kInternalError, absl::StrCat("the task tools are unavailable: ", reply.message));
   };
   if (message.method == "ping") {
-    exchange->Result(Object(Struct()));
+    exchange->Result(ObjectValue(Struct()));
   } else if (message.method == "initialize") {
     const std::string requested = message.params.fields().contains("protocolVersion")
                                       ? message.params.fields().at("protocolVersion").string_value()

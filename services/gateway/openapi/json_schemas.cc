@@ -4,25 +4,22 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/json/values.h"
 
 namespace todo::gateway::openapi {
 namespace {
 
 namespace pb = google::protobuf;
+using common::json::BoolValue;
+using common::json::StringValue;
 using pb::FieldDescriptor;
 using pb::Value;
-
-Value Text(absl::string_view text) {
-  Value value;
-  value.set_string_value(std::string(text));
-  return value;
-}
 
 Value TypeSchema(absl::string_view type, absl::string_view format = "") {
   Value schema;
   auto& fields = *schema.mutable_struct_value()->mutable_fields();
-  fields["type"] = Text(type);
-  if (!format.empty()) fields["format"] = Text(format);
+  fields["type"] = StringValue(type);
+  if (!format.empty()) fields["format"] = StringValue(format);
   return schema;
 }
 
@@ -84,20 +81,20 @@ Value JsonSchemas::MessageSchema(const pb::Descriptor& message) {
   if (std::optional<Value> known = WellKnown(message.full_name())) return *known;
   Value reference;
   (*reference.mutable_struct_value()->mutable_fields())["$ref"] =
-      Text(absl::StrCat("#/components/schemas/", message.full_name()));
+      StringValue(absl::StrCat("#/components/schemas/", message.full_name()));
   if (components_.count(message.full_name()) > 0) return reference;
   components_[message.full_name()] = Value();  // placeholder: recursive messages end here
   Value schema = TypeSchema("object");
   auto& fields = *schema.mutable_struct_value()->mutable_fields();
   if (std::string comment = CommentOf(message); !comment.empty()) {
-    fields["description"] = Text(comment);
+    fields["description"] = StringValue(comment);
   }
   auto& properties = *fields["properties"].mutable_struct_value()->mutable_fields();
   for (int i = 0; i < message.field_count(); ++i) {
     const FieldDescriptor& field = *message.field(i);
     Value property = FieldSchema(field);
     if (std::string comment = CommentOf(field); !comment.empty() && property.has_struct_value()) {
-      (*property.mutable_struct_value()->mutable_fields())["description"] = Text(comment);
+      (*property.mutable_struct_value()->mutable_fields())["description"] = StringValue(comment);
     }
     properties[JsonName(field)] = std::move(property);
   }
@@ -137,7 +134,7 @@ Value JsonSchemas::ElementSchema(const FieldDescriptor& field) {
       auto& names =
           *(*schema.mutable_struct_value()->mutable_fields())["enum"].mutable_list_value();
       for (int i = 0; i < field.enum_type()->value_count(); ++i) {
-        *names.add_values() = Text(field.enum_type()->value(i)->name());
+        *names.add_values() = StringValue(field.enum_type()->value(i)->name());
       }
       return schema;
     }

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json/values.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/gateway/openapi/json_schemas.h"
 #include "services/gateway/transcoding/http_template.h"
@@ -15,6 +16,8 @@ namespace todo::gateway::openapi {
 namespace {
 
 namespace pb = google::protobuf;
+using common::json::BoolValue;
+using common::json::StringValue;
 using pb::FieldDescriptor;
 using pb::Struct;
 using pb::Value;
@@ -29,18 +32,6 @@ const std::set<std::string>& AnonymousMethods() {
 // Query parameters reach this deep into nested messages (a.b.c).
 constexpr int kMaxQueryDepth = 3;
 
-Value Text(absl::string_view text) {
-  Value value;
-  value.set_string_value(std::string(text));
-  return value;
-}
-
-Value Flag(bool flag) {
-  Value value;
-  value.set_bool_value(flag);
-  return value;
-}
-
 Struct& ObjectAt(Struct& parent, const std::string& key) {
   return *(*parent.mutable_fields())[key].mutable_struct_value();
 }
@@ -48,7 +39,7 @@ Struct& ObjectAt(Struct& parent, const std::string& key) {
 Value Ref(absl::string_view component) {
   Value ref;
   (*ref.mutable_struct_value()->mutable_fields())["$ref"] =
-      Text(absl::StrCat("#/components/schemas/", component));
+      StringValue(absl::StrCat("#/components/schemas/", component));
   return ref;
 }
 
@@ -123,11 +114,11 @@ Value DocumentBuilder::Parameter(const std::string& name, absl::string_view in, 
                                  bool required, const std::string& description) {
   Value parameter;
   auto& fields = *parameter.mutable_struct_value()->mutable_fields();
-  fields["name"] = Text(name);
-  fields["in"] = Text(in);
-  fields["required"] = Flag(required);
+  fields["name"] = StringValue(name);
+  fields["in"] = StringValue(in);
+  fields["required"] = BoolValue(required);
   fields["schema"] = std::move(schema);
-  if (!description.empty()) fields["description"] = Text(description);
+  if (!description.empty()) fields["description"] = StringValue(description);
   return parameter;
 }
 
@@ -159,10 +150,12 @@ void DocumentBuilder::AddRoute(const transcoding::Route& route, int binding) {
   Value operation;
   auto& fields = *operation.mutable_struct_value()->mutable_fields();
   const std::string comment = CommentOf(method);
-  fields["operationId"] = Text(absl::StrCat(method.service()->name(), "_", method.name(),
-                                            binding > 0 ? absl::StrCat("_", binding + 1) : ""));
-  fields["summary"] = Text(comment.empty() ? method.name() : comment.substr(0, comment.find('\n')));
-  if (!comment.empty()) fields["description"] = Text(comment);
+  fields["operationId"] =
+      StringValue(absl::StrCat(method.service()->name(), "_", method.name(),
+                               binding > 0 ? absl::StrCat("_", binding + 1) : ""));
+  fields["summary"] =
+      StringValue(comment.empty() ? method.name() : comment.substr(0, comment.find('\n')));
+  if (!comment.empty()) fields["description"] = StringValue(comment);
   fields["tags"].mutable_list_value()->add_values()->set_string_value(method.service()->name());
   tags_.insert(method.service()->name());
   if (AnonymousMethods().count(method.full_name()) > 0) {
@@ -178,7 +171,7 @@ void DocumentBuilder::AddRoute(const transcoding::Route& route, int binding) {
     auto resolved =
         transcoding::TranscoderConfig::ResolveFieldPath(*method.input_type(), variable.field_path);
     Value schema = resolved.ok() && !resolved->empty() ? schemas_.FieldSchema(*resolved->back())
-                                                       : Text("string");
+                                                       : StringValue("string");
     *parameters.add_values() =
         Parameter(name, "path", std::move(schema), true,
                   resolved.ok() && !resolved->empty() ? CommentOf(*resolved->back()) : "");
@@ -193,7 +186,7 @@ void DocumentBuilder::AddRoute(const transcoding::Route& route, int binding) {
     Value schema = route.body == "*" ? schemas_.MessageSchema(*method.input_type())
                                      : schemas_.FieldSchema(*route.body_field_path.back());
     Struct& body = ObjectAt(*operation.mutable_struct_value(), "requestBody");
-    (*body.mutable_fields())["required"] = Flag(true);
+    (*body.mutable_fields())["required"] = BoolValue(true);
     (*ObjectAt(ObjectAt(body, "content"), "application/json").mutable_fields())["schema"] =
         std::move(schema);
   }
@@ -202,25 +195,25 @@ void DocumentBuilder::AddRoute(const transcoding::Route& route, int binding) {
   Struct& ok = ObjectAt(responses, "200");
   Struct& content = ObjectAt(ok, "content");
   if (method.server_streaming()) {
-    (*ok.mutable_fields())["description"] = Text(
+    (*ok.mutable_fields())["description"] = StringValue(
         "A stream of messages: a JSON array, or server-sent events (one message per "
         "`data:` line) when the request accepts text/event-stream");
     Value array;
     auto& array_fields = *array.mutable_struct_value()->mutable_fields();
-    array_fields["type"] = Text("array");
+    array_fields["type"] = StringValue("array");
     array_fields["items"] = schemas_.MessageSchema(*method.output_type());
     (*ObjectAt(content, "application/json").mutable_fields())["schema"] = std::move(array);
     Value events;
-    (*events.mutable_struct_value()->mutable_fields())["type"] = Text("string");
+    (*events.mutable_struct_value()->mutable_fields())["type"] = StringValue("string");
     (*ObjectAt(content, "text/event-stream").mutable_fields())["schema"] = std::move(events);
   } else {
-    (*ok.mutable_fields())["description"] = Text("OK");
+    (*ok.mutable_fields())["description"] = StringValue("OK");
     (*ObjectAt(content, "application/json").mutable_fields())["schema"] =
         schemas_.MessageSchema(*method.output_type());
   }
   Struct& error = ObjectAt(responses, "default");
   (*error.mutable_fields())["description"] =
-      Text("An error: the gRPC status as JSON, with the HTTP status of its code");
+      StringValue("An error: the gRPC status as JSON, with the HTTP status of its code");
   (*ObjectAt(ObjectAt(error, "content"), "application/json").mutable_fields())["schema"] =
       Ref("Error");
 
@@ -231,20 +224,20 @@ void DocumentBuilder::AddRoute(const transcoding::Route& route, int binding) {
 std::string DocumentBuilder::Finish() {
   Value document;
   Struct& root = *document.mutable_struct_value();
-  (*root.mutable_fields())["openapi"] = Text("3.1.0");
+  (*root.mutable_fields())["openapi"] = StringValue("3.1.0");
   Struct& info = ObjectAt(root, "info");
-  (*info.mutable_fields())["title"] = Text("todo-grpc API");
-  (*info.mutable_fields())["version"] = Text(options_.version);
-  (*info.mutable_fields())["description"] = Text(
+  (*info.mutable_fields())["title"] = StringValue("todo-grpc API");
+  (*info.mutable_fields())["version"] = StringValue(options_.version);
+  (*info.mutable_fields())["description"] = StringValue(
       "Tasks, accounts and the assistant of todo-grpc, as REST+JSON through the gateway "
       "(generated from the gRPC services' google.api.http rules). Send the access token "
       "of sign-up or sign-in as `Authorization: Bearer <token>`.");
   Value server;
-  (*server.mutable_struct_value()->mutable_fields())["url"] = Text("/");
+  (*server.mutable_struct_value()->mutable_fields())["url"] = StringValue("/");
   *(*root.mutable_fields())["servers"].mutable_list_value()->add_values() = std::move(server);
   for (const std::string& tag : tags_) {
     Value entry;
-    (*entry.mutable_struct_value()->mutable_fields())["name"] = Text(tag);
+    (*entry.mutable_struct_value()->mutable_fields())["name"] = StringValue(tag);
     *(*root.mutable_fields())["tags"].mutable_list_value()->add_values() = std::move(entry);
   }
   (*root.mutable_fields())["paths"].mutable_struct_value()->Swap(&paths_);
@@ -255,9 +248,9 @@ std::string DocumentBuilder::Finish() {
 
   Struct& components = ObjectAt(root, "components");
   Struct& bearer = ObjectAt(ObjectAt(components, "securitySchemes"), "bearer");
-  (*bearer.mutable_fields())["type"] = Text("http");
-  (*bearer.mutable_fields())["scheme"] = Text("bearer");
-  (*bearer.mutable_fields())["bearerFormat"] = Text("JWT");
+  (*bearer.mutable_fields())["type"] = StringValue("http");
+  (*bearer.mutable_fields())["scheme"] = StringValue("bearer");
+  (*bearer.mutable_fields())["bearerFormat"] = StringValue("JWT");
   Struct& schemas = ObjectAt(components, "schemas");
   for (const auto& [name, schema] : schemas_.components())
     (*schemas.mutable_fields())[name] = schema;
