@@ -1,10 +1,13 @@
 #include "services/chat/task_tools.h"
 
+#include <openssl/sha.h>
+
 #include <cmath>
 #include <initializer_list>
 #include <optional>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -15,6 +18,7 @@
 #include "common/time/timestamp.h"
 #include "google/protobuf/empty.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/tasks/limits.h"
 #include "todo/tasks/v1/tasks.pb.h"
 
 namespace todo::chat {
@@ -216,6 +220,17 @@ bool IsToolError(absl::StatusCode code) {
   }
 }
 
+// The x-request-id of a call: its key, or when the key is longer than tasks
+// takes (services/tasks/limits.h; a client's long request id with the turn's
+// prefix and suffix), the key's SHA-256, as stable and as unique.
+std::string RequestIdFor(const std::string& call_key) {
+  if (call_key.size() <= tasks::kMaxRequestIdBytes) return call_key;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(call_key.data()), call_key.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
 // Calls tasks' `method`: what the model can act on comes back as a tool
 // error, the rest as a status; an answer goes through `respond`.
 template <typename Response, typename Request, typename Respond>
@@ -224,7 +239,7 @@ absl::StatusOr<ToolOutcome> CallTasks(common::rpc::BlockingClient& tasks, absl::
                                       Respond respond) {
   absl::StatusOr<Response> response = tasks.Call<Response>(
       absl::StrCat(kTasksService, method), request,
-      {{"authorization", context.authorization}, {"x-request-id", context.call_key}},
+      {{"authorization", context.authorization}, {"x-request-id", RequestIdFor(context.call_key)}},
       context.timeout);
   if (!response.ok()) {
     if (IsToolError(response.status().code())) return Failed(response.status());

@@ -86,6 +86,18 @@ TEST_F(TaskToolsTest, ARetriedCallWithTheSameKeyCreatesOnce) {
   EXPECT_EQ(Count(Run(alice_, "list_tasks", R"({"search": "bills"})")), 1);
 }
 
+TEST_F(TaskToolsTest, AKeyLongerThanTasksTakesStillCreatesOnce) {
+  // A client's 128-character request id with the turn's prefix and suffix.
+  const std::string key = absl::StrCat("chat-request-", std::string(128, 'k'), ":1");
+  const ToolOutcome first = Run(alice_, "add_task", R"({"title": "Long key"})", key);
+  ASSERT_FALSE(first.is_error) << first.result.ShortDebugString();
+  const ToolOutcome again = Run(alice_, "add_task", R"({"title": "Long key"})", key);
+  EXPECT_EQ(Number(first, "task_id"), Number(again, "task_id"));
+  const ToolOutcome other =
+      Run(alice_, "add_task", R"({"title": "Long key"})", absl::StrCat(key, "2"));
+  EXPECT_NE(Number(first, "task_id"), Number(other, "task_id"));
+}
+
 TEST_F(TaskToolsTest, CompleteReopenUpdateAndDeleteSayWhatChanged) {
   const ToolOutcome added =
       Run(alice_, "add_task", R"({"title": "Walk dog", "description": "long walk"})");
