@@ -10,7 +10,6 @@ namespace todo::gateway::openapi {
 namespace {
 
 namespace pb = google::protobuf;
-using common::json::BoolValue;
 using common::json::StringValue;
 using pb::FieldDescriptor;
 using pb::Value;
@@ -62,6 +61,13 @@ std::optional<Value> WellKnown(absl::string_view name) {
 
 }  // namespace
 
+Value SchemaRef(absl::string_view component) {
+  Value reference;
+  (*reference.mutable_struct_value()->mutable_fields())["$ref"] =
+      StringValue(absl::StrCat("#/components/schemas/", component));
+  return reference;
+}
+
 template <typename Descriptor>
 std::string CommentOf(const Descriptor& descriptor) {
   pb::SourceLocation location;
@@ -79,9 +85,7 @@ std::string JsonSchemas::JsonName(const FieldDescriptor& field) const {
 
 Value JsonSchemas::MessageSchema(const pb::Descriptor& message) {
   if (std::optional<Value> known = WellKnown(message.full_name())) return *known;
-  Value reference;
-  (*reference.mutable_struct_value()->mutable_fields())["$ref"] =
-      StringValue(absl::StrCat("#/components/schemas/", message.full_name()));
+  Value reference = SchemaRef(message.full_name());
   if (components_.count(message.full_name()) > 0) return reference;
   components_[message.full_name()] = Value();  // placeholder: recursive messages end here
   Value schema = TypeSchema("object");

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "services/gateway/transcoding/response_translator.h"
@@ -37,6 +38,9 @@ class JsonSchemas {
   transcoding::PrintOptions print_;
   std::map<std::string, google::protobuf::Value> components_;
 };
+
+// {"$ref": "#/components/schemas/<component>"}.
+google::protobuf::Value SchemaRef(absl::string_view component);
 
 // A field or message's leading comment from the descriptor set, trimmed;
 // "" without source info.

@@ -36,13 +36,6 @@ Struct& ObjectAt(Struct& parent, const std::string& key) {
   return *(*parent.mutable_fields())[key].mutable_struct_value();
 }
 
-Value Ref(absl::string_view component) {
-  Value ref;
-  (*ref.mutable_struct_value()->mutable_fields())["$ref"] =
-      StringValue(absl::StrCat("#/components/schemas/", component));
-  return ref;
-}
-
 // A path variable's parameter name: its field's own name ("id" for
 // {task.id}, so /v1/tasks/{task.id} and /v1/tasks/{id} are the one path
 // OpenAPI says they are), or the whole field path when two variables of the
@@ -215,7 +208,7 @@ void DocumentBuilder::AddRoute(const transcoding::Route& route, int binding) {
   (*error.mutable_fields())["description"] =
       StringValue("An error: the gRPC status as JSON, with the HTTP status of its code");
   (*ObjectAt(ObjectAt(error, "content"), "application/json").mutable_fields())["schema"] =
-      Ref("Error");
+      SchemaRef("Error");
 
   (*ObjectAt(paths_, OpenApiPath(*parsed))
         .mutable_fields())[absl::AsciiStrToLower(route.http_method)] = std::move(operation);
