@@ -1,15 +1,20 @@
-// Gateway benchmarks (issue 5), measured side by side in one run:
+// Gateway benchmarks (issues 5 and 20), measured side by side in one run:
 //   1. Peak GetTask throughput through todo-gateway (HTTP/1.1, h2load --h1)
-//      and directly over gRPC (h2load), same 8 connections.
+//      and directly over gRPC (h2load), same 8 connections, in alternating
+//      rounds (target: REST/gRPC >= 0.6), with the gateway's CPU time per
+//      request beside each REST rate.
 //   2. The cost of the hop at 50% of the gateway's peak: GetTask latency
 //      p50/p99 via REST vs directly via gRPC, paced by the same clients
 //      (target: at most +1 ms p50, +3 ms p99).
 //   3. Throughput and p99 against grpc-gateway (Go) in front of the same
 //      todo-tasks, both driven by wrk with the same settings (target: at
-//      least 1.5x its throughput, p99 no worse).
+//      least 2x its throughput at 8 and at 64 connections, p99 no worse).
 //   4. todo-gateway resident memory, idle and at its peak under load
 //      (target: at most 64 MB).
-// Run: build/ci/bench/gateway_bench [seconds per phase]
+// With GATEWAY_BENCH_BASELINE=<another todo-gateway binary>, that build is
+// served beside this one in front of the same todo-tasks and measured in the
+// same rounds of 1 and 3: a change's effect as a ratio in one run.
+// Run: build/ci/bench/gateway_bench [seconds per phase] [rounds: 3]
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +28,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,6 +37,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
@@ -165,11 +172,79 @@ Latencies Paced(double rate, absl::Duration duration, MakeCall make_call) {
   return all;
 }
 
+// One way to load the service: a name, a run that returns requests per
+// second (and a p99 when the client measures one), and the gateway process
+// whose CPU time per request is shown (0: none on this path).
+struct Side {
+  std::string name;
+  std::function<todo::bench::WrkResult(absl::Duration)> run;
+  pid_t gateway = 0;
+};
+
+struct SideResult {
+  double rate = 0;  // mean of the rounds
+  std::vector<double> rounds;
+  absl::Duration p99;          // the worst round's
+  absl::Duration gateway_cpu;  // per request, over all rounds
+};
+
+// Runs every side once per round, in turn (A B C A B C ...), so that the
+// host's changing speed falls on all of them alike, after a short unmeasured
+// turn of each (the first side would otherwise pay for warming the caches of
+// todo-tasks and Postgres).
+std::vector<SideResult> Alternate(const std::vector<Side>& sides, int rounds,
+                                  absl::Duration phase) {
+  std::vector<SideResult> results(sides.size());
+  std::vector<absl::Duration> cpu(sides.size());
+  std::vector<double> requests(sides.size());
+  for (const Side& side : sides) side.run(absl::Seconds(2));
+  for (int round = 0; round < rounds; ++round) {
+    for (size_t i = 0; i < sides.size(); ++i) {
+      const absl::Duration cpu_before =
+          sides[i].gateway != 0 ? todo::bench::ProcessCpu(sides[i].gateway) : absl::ZeroDuration();
+      const todo::bench::WrkResult measured = sides[i].run(phase);
+      const double rate = measured.rate;
+      if (sides[i].gateway != 0) cpu[i] += todo::bench::ProcessCpu(sides[i].gateway) - cpu_before;
+      results[i].p99 = std::max(results[i].p99, measured.p99);
+      requests[i] += rate * absl::ToDoubleSeconds(phase);
+      results[i].rounds.push_back(rate);
+      results[i].rate += rate / rounds;
+    }
+  }
+  for (size_t i = 0; i < sides.size(); ++i) {
+    if (requests[i] > 0) results[i].gateway_cpu = cpu[i] / requests[i];
+  }
+  return results;
+}
+
+// "1.23 (rounds 1.10-1.31)": the ratio of the means, and the lowest and
+// highest ratio of one round's rates.
+std::string Ratio(const SideResult& a, const SideResult& b) {
+  double low = 1e9, high = 0;
+  for (size_t i = 0; i < a.rounds.size(); ++i) {
+    low = std::min(low, a.rounds[i] / b.rounds[i]);
+    high = std::max(high, a.rounds[i] / b.rounds[i]);
+  }
+  return absl::StrFormat("%.2f (rounds %.2f-%.2f)", a.rate / b.rate, low, high);
+}
+
+void PrintRate(const Side& side, const SideResult& result) {
+  std::printf("    %-26s %7.0f/s", side.name.c_str(), result.rate);
+  if (result.p99 > absl::ZeroDuration()) {
+    std::printf("  p99 %s", absl::FormatDuration(result.p99).c_str());
+  }
+  if (side.gateway != 0) {
+    std::printf("  gateway CPU %.1f us/request", absl::ToDoubleMicroseconds(result.gateway_cpu));
+  }
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   const absl::Duration phase = absl::Seconds(argc > 1 ? std::atoi(argv[1]) : 10);
+  const int rounds = std::max(1, argc > 2 ? std::atoi(argv[2]) : 3);
   const todo::bench::BenchDatabase database =
       todo::bench::StartDatabase({{todo::tasks::kSchema, &todo::tasks::TasksMigrations()}});
   const std::string* dsn = &database.dsn;
@@ -181,10 +256,15 @@ int main(int argc, char** argv) {
                             {absl::StrCat("DATABASE_URL=", *dsn),
                              absl::StrCat("GRPC_PORT=", tasks_port), "LISTEN_ADDRESS=127.0.0.1",
                              secret, "LOG_LEVEL=warning", absl::StrCat("DB_POOL_SIZE=", kClients)});
-  const pid_t gateway =
-      Spawn(TODO_GATEWAY_BINARY,
-            {absl::StrCat("HTTP_PORT=", http_port), "LISTEN_ADDRESS=127.0.0.1",
-             absl::StrCat("TASKS_ADDR=127.0.0.1:", tasks_port), "LOG_LEVEL=warning"});
+  const auto start_gateway = [&](const char* binary, int port) {
+    return Spawn(binary, {absl::StrCat("HTTP_PORT=", port), "LISTEN_ADDRESS=127.0.0.1",
+                          absl::StrCat("TASKS_ADDR=127.0.0.1:", tasks_port), "LOG_LEVEL=warning"});
+  };
+  const pid_t gateway = start_gateway(TODO_GATEWAY_BINARY, http_port);
+  const char* baseline_binary = std::getenv("GATEWAY_BENCH_BASELINE");
+  const int baseline_port = baseline_binary != nullptr ? todo::testing::FreeLoopbackPort() : 0;
+  const pid_t baseline =
+      baseline_binary != nullptr ? start_gateway(baseline_binary, baseline_port) : 0;
   const std::string grpc_target = absl::StrCat("127.0.0.1:", tasks_port);
   auto stub = v1::TasksService::NewStub(
       grpc::CreateChannel(grpc_target, grpc::InsecureChannelCredentials()));
@@ -202,10 +282,12 @@ int main(int argc, char** argv) {
   }
   const std::string path = absl::StrCat("/v1/tasks/", task.id());
   WaitForHttp(http_port, path, token, "todo-gateway");
+  if (baseline != 0) WaitForHttp(baseline_port, path, token, "the baseline todo-gateway");
   absl::SleepFor(absl::Milliseconds(300));
   const long idle_rss = MemoryKb(gateway, "VmRSS:");
-  std::printf("gateway_bench: %d connections, %s per phase\n", kClients,
-              absl::FormatDuration(phase).c_str());
+  std::printf("gateway_bench: %d connections, %s per phase, %d rounds%s\n", kClients,
+              absl::FormatDuration(phase).c_str(), rounds,
+              baseline != 0 ? absl::StrCat(", baseline build ", baseline_binary).c_str() : "");
 
   // 1. Peak throughput, closed loop, h2load on both paths.
   std::string frame(5, '\0');
@@ -217,18 +299,39 @@ int main(int argc, char** argv) {
     frame += body;
     std::ofstream("/tmp/todo-gateway-bench.frame", std::ios::binary) << frame;
   }
-  const std::string seconds = absl::StrCat(absl::ToInt64Seconds(phase));
-  const double rest_peak = H2loadRate(absl::StrCat("--h1 -c ", kClients, " -m 1 -t 2 -D ", seconds,
-                                                   " -H 'authorization: Bearer ", token,
-                                                   "' http://127.0.0.1:", http_port, path));
+  const auto rest_side = [&](std::string name, int port, pid_t process) {
+    return Side{std::move(name),
+                [&, port](absl::Duration run_for) {
+                  return todo::bench::WrkResult{H2loadRate(absl::StrCat(
+                      "--h1 -c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(run_for),
+                      " -H 'authorization: Bearer ", token, "' http://127.0.0.1:", port, path))};
+                },
+                process};
+  };
+  std::vector<Side> peak_sides = {
+      rest_side("REST via todo-gateway", http_port, gateway),
+      {"gRPC direct", [&](absl::Duration run_for) {
+         return todo::bench::WrkResult{H2loadRate(
+             absl::StrCat("-c ", kClients, " -m 1 -t 2 -D ", absl::ToInt64Seconds(run_for),
+                          " -d /tmp/todo-gateway-bench.frame -H 'content-type: application/grpc' "
+                          "-H 'te: trailers' -H 'authorization: Bearer ",
+                          token, "' http://", grpc_target, "/todo.tasks.v1.TasksService/GetTask"))};
+       }}};
+  if (baseline != 0) {
+    peak_sides.push_back(rest_side("REST via baseline build", baseline_port, baseline));
+  }
+  std::printf("  peak GetTask, closed loop, mean of %d alternating rounds:\n", rounds);
+  const std::vector<SideResult> peak = Alternate(peak_sides, rounds, phase);
   const long loaded_rss = MemoryKb(gateway, "VmHWM:");
-  const double grpc_peak = H2loadRate(absl::StrCat(
-      "-c ", kClients, " -m 1 -t 2 -D ", seconds,
-      " -d /tmp/todo-gateway-bench.frame -H 'content-type: application/grpc' -H 'te: trailers' "
-      "-H 'authorization: Bearer ",
-      token, "' http://", grpc_target, "/todo.tasks.v1.TasksService/GetTask"));
-  std::printf("  peak GetTask: REST via gateway %.0f/s, gRPC direct %.0f/s (ratio %.2f)\n",
-              rest_peak, grpc_peak, rest_peak / grpc_peak);
+  for (size_t i = 0; i < peak.size(); ++i) PrintRate(peak_sides[i], peak[i]);
+  const double rest_peak = peak[0].rate;
+  std::printf("    REST/gRPC %s (target >= 0.6)\n", Ratio(peak[0], peak[1]).c_str());
+  if (baseline != 0) {
+    std::printf(
+        "    this build / baseline build %s; gateway CPU per request %.2f of the baseline's\n",
+        Ratio(peak[0], peak[2]).c_str(),
+        absl::FDivDuration(peak[0].gateway_cpu, peak[2].gateway_cpu));
+  }
 
   // 2. The hop at 50% of the gateway's peak, same pacing on both paths.
   const double rate = rest_peak / 2;
@@ -274,25 +377,31 @@ int main(int argc, char** argv) {
                                            absl::StrCat("TASKS_ADDR=", grpc_target)});
     WaitForHttp(peer_port, path, token, "grpc-gateway peer");
     for (const int connections : {kClients, 64}) {
-      const auto wrk = [&](int port) {
-        return todo::bench::RunWrk(absl::StrCat("-t 2 -c ", connections, " -d ", seconds,
-                                                " -H 'authorization: Bearer ", token,
-                                                "' http://127.0.0.1:", port, path));
+      const auto wrk_side = [&](std::string name, int port, pid_t process) {
+        return Side{std::move(name),
+                    [&, port](absl::Duration run_for) {
+                      return todo::bench::RunWrk(absl::StrCat(
+                          "-t 2 -c ", connections, " -d ", absl::ToInt64Seconds(run_for),
+                          " -H 'authorization: Bearer ", token, "' http://127.0.0.1:", port, path));
+                    },
+                    process};
       };
-      todo::bench::WrkResult ours, theirs;
-      for (int round = 0; round < 2; ++round) {
-        const todo::bench::WrkResult a = wrk(http_port), b = wrk(peer_port);
-        ours.rate += a.rate / 2;
-        theirs.rate += b.rate / 2;
-        ours.p99 = std::max(ours.p99, a.p99);
-        theirs.p99 = std::max(theirs.p99, b.p99);
-      }
+      std::vector<Side> sides = {wrk_side("todo-gateway", http_port, gateway),
+                                 wrk_side("grpc-gateway", peer_port, 0)};
+      if (baseline != 0) sides.push_back(wrk_side("baseline build", baseline_port, baseline));
+      std::printf("  wrk GetTask, %d connections, mean of %d alternating rounds:\n", connections,
+                  rounds);
+      const std::vector<SideResult> results = Alternate(sides, rounds, phase);
+      for (size_t i = 0; i < results.size(); ++i) PrintRate(sides[i], results[i]);
       std::printf(
-          "  wrk GetTask, %d connections: todo-gateway %.0f/s p99 %s, grpc-gateway %.0f/s p99 %s: "
-          "throughput ratio %.2f (target >= 1.5), p99 ratio %.2f (target <= 1)\n",
-          connections, ours.rate, absl::FormatDuration(ours.p99).c_str(), theirs.rate,
-          absl::FormatDuration(theirs.p99).c_str(), ours.rate / theirs.rate,
-          absl::FDivDuration(ours.p99, theirs.p99));
+          "    vs grpc-gateway: throughput %s (target >= 2), p99 ratio %.2f (target <= 1)\n",
+          Ratio(results[0], results[1]).c_str(),
+          absl::FDivDuration(results[0].p99, results[1].p99));
+      if (baseline != 0) {
+        std::printf("    this build / baseline build: throughput %s, p99 ratio %.2f\n",
+                    Ratio(results[0], results[2]).c_str(),
+                    absl::FDivDuration(results[0].p99, results[2].p99));
+      }
     }
     kill(peer, SIGTERM);
     waitpid(peer, nullptr, 0);
@@ -302,6 +411,7 @@ int main(int argc, char** argv) {
       "  todo-gateway resident memory: idle %.1f MB, peak under load %.1f MB (target <= 64)\n",
       idle_rss / 1024.0, std::max(loaded_rss, MemoryKb(gateway, "VmHWM:")) / 1024.0);
 
+  if (baseline != 0) kill(baseline, SIGTERM);
   kill(gateway, SIGTERM);
   kill(tasks, SIGTERM);
   int status = 0;
@@ -309,5 +419,6 @@ int main(int argc, char** argv) {
   std::printf("  todo-gateway exit after SIGTERM: %d\n",
               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   waitpid(tasks, nullptr, 0);
+  if (baseline != 0) waitpid(baseline, nullptr, 0);
   return 0;
 }
