@@ -1,8 +1,8 @@
 #include "services/gateway/transcoding/request_translator.h"
 
 #include <algorithm>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -15,6 +15,7 @@
 #include "common/logging/log.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/gateway/transcoding/binding_values.h"
 #include "services/gateway/transcoding/percent_encoding.h"
 #include "services/gateway/transcoding/type_resolver.h"
 
@@ -25,11 +26,6 @@ namespace {
 constexpr int kMaxJsonDepth = 100;
 
 namespace pb = google::protobuf;
-
-struct Binding {
-  std::vector<const pb::FieldDescriptor*> fields;
-  std::string value;
-};
 
 // Envoy says "<field>: invalid value ..."; protobuf 3.21 says
 // "(<field>): invalid value ..." (transcoding.md 16.2 b).
@@ -83,81 +79,11 @@ bool BodySets(const pb::Message& body, const std::vector<const pb::FieldDescript
   return false;
 }
 
-// Renders the bindings as one JSON object: nested objects for field paths,
-// arrays for repeated fields, every value a JSON string.
-std::string BindingsJson(const std::vector<Binding>& bindings) {
-  struct Node {
-    std::vector<std::pair<const pb::FieldDescriptor*, std::unique_ptr<Node>>> children;
-    std::vector<std::string> values;
-  };
-  Node root;
-  for (const Binding& binding : bindings) {
-    Node* node = &root;
-    for (const pb::FieldDescriptor* field : binding.fields) {
-      auto it = std::find_if(node->children.begin(), node->children.end(),
-                             [&](const auto& child) { return child.first == field; });
-      if (it == node->children.end()) {
-        node->children.emplace_back(field, std::make_unique<Node>());
-        it = std::prev(node->children.end());
-      }
-      node = it->second.get();
-    }
-    if (binding.fields.back()->is_repeated()) {
-      node->values.push_back(binding.value);
-    } else {
-      node->values = {binding.value};  // the last one wins
-    }
-  }
-  std::string json;
-  const std::function<void(const Node&)> render = [&](const Node& node) {
-    json += '{';
-    bool first = true;
-    for (const auto& [field, child] : node.children) {
-      if (!first) json += ',';
-      first = false;
-      common::logging::AppendJsonString(field->name(), json);
-      json += ':';
-      if (!child->children.empty()) {
-        render(*child);
-      } else if (field->is_repeated()) {
-        json += '[';
-        for (size_t i = 0; i < child->values.size(); ++i) {
-          if (i > 0) json += ',';
-          common::logging::AppendJsonString(child->values[i], json);
-        }
-        json += ']';
-      } else {
-        common::logging::AppendJsonString(child->values.back(), json);
-      }
-    }
-    json += '}';
-  };
-  render(root);
-  return json;
-}
-
 // Case-insensitive enum parsing: upper-case and '-' -> '_' (5.8).
 std::string EnumWord(absl::string_view value) {
   std::string word = absl::AsciiStrToUpper(value);
   std::replace(word.begin(), word.end(), '-', '_');
   return word;
-}
-
-// JsonStringToMessage, step for step, but with the config's cached type
-// resolver: JsonStringToMessage builds a new resolver for every call on a
-// dynamic pool. Without one (a RouteMatch made by hand) it is the same call.
-pb::util::Status ParseJson(pb::util::TypeResolver* resolver, absl::string_view json,
-                           pb::Message& message, const pb::util::JsonParseOptions& options) {
-  if (resolver == nullptr) {
-    return pb::util::JsonStringToMessage(std::string(json), &message, options);
-  }
-  std::string binary;
-  pb::util::Status status = pb::util::JsonToBinaryString(
-      resolver, TypeUrl(*message.GetDescriptor()), std::string(json), &binary, options);
-  if (status.ok() && !message.ParseFromString(binary)) {
-    status = pb::util::InvalidArgumentError("JSON transcoder produced invalid protobuf output.");
-  }
-  return status;
 }
 
 // The binding's text read as its field's type equals what the body set
@@ -171,7 +97,7 @@ bool BodyRepeatsBinding(const pb::Message& body, const Binding& binding,
     return false;
   }
   std::unique_ptr<pb::Message> alone(prototype.New());
-  if (!ParseJson(match.type_resolver, BindingsJson({binding}), *alone, {}).ok()) return false;
+  if (!SetBindings({binding}, match.type_resolver, *alone).ok()) return false;
   const pb::Message* said = &body;
   const pb::Message* bound = alone.get();
   for (size_t i = 0; i + 1 < binding.fields.size(); ++i) {
@@ -212,25 +138,35 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
                                              const RequestTranslatorOptions& options) {
   const Route& route = *match.route;
   const pb::Descriptor& type = *route.method->input_type();
-  pb::DynamicMessageFactory factory;
-  const pb::Message* prototype = factory.GetPrototype(&type);
+  std::optional<pb::DynamicMessageFactory> own_factory;  // for a Route made by hand
+  const pb::Message* prototype = route.request_prototype;
+  if (prototype == nullptr) prototype = own_factory.emplace().GetPrototype(&type);
 
-  // The body, as the request message (or the named field of it).
+  // The body, as the request message (or the named field of it). No bytes
+  // at all is {}, which for the whole message is the empty message.
   std::unique_ptr<pb::Message> from_body(prototype->New());
-  {
-    // No bytes at all is {}; whitespace alone is invalid JSON (5.3).
+  if (!body.empty() || !route.body_field_path.empty()) {
+    // Whitespace alone is invalid JSON (5.3).
     std::string json(body.empty() ? absl::string_view("{}") : body);
     for (auto it = route.body_field_path.rbegin(); it != route.body_field_path.rend(); ++it) {
       std::string wrapped;
       common::logging::AppendJsonString((*it)->name(), wrapped);
       json = absl::StrCat("{", wrapped, ":", json, "}");
     }
-    pb::util::JsonParseOptions lenient;
-    lenient.ignore_unknown_fields = true;
-    lenient.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
-    const auto parsed = ParseJson(match.type_resolver, json, *from_body, lenient);
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
+    // Unknown fields are ignored, unknown enum words are not (5.5). A strict
+    // parse tells them apart; when it succeeds, the lenient one would give
+    // the same message, so it runs only when the strict one fails.
+    pb::util::JsonParseOptions strict;
+    strict.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
+    const auto strict_parsed = ParseJson(match.type_resolver, json, *from_body, strict);
+    if (!strict_parsed.ok()) {
+      from_body->Clear();
+      pb::util::JsonParseOptions lenient = strict;
+      lenient.ignore_unknown_fields = true;
+      const auto parsed = ParseJson(match.type_resolver, json, *from_body, lenient);
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
+      }
     }
     // Protobuf 3.21's converter also takes unquoted and single-quoted names
     // and strings, which the parser Envoy links today refuses; of its
@@ -243,12 +179,6 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
           "Unexpected token. The body must be JSON as RFC 8259 writes it (names and strings in "
           "double quotes).");
     }
-    // Unknown fields are ignored, unknown enum words are not (5.5); the
-    // lenient parser drops both, so a strict parse tells them apart.
-    std::unique_ptr<pb::Message> strict_copy(prototype->New());
-    pb::util::JsonParseOptions strict;
-    strict.case_insensitive_enum_parsing = options.case_insensitive_enum_parsing;
-    const auto strict_parsed = ParseJson(match.type_resolver, json, *strict_copy, strict);
     if (!strict_parsed.ok() &&
         absl::StrContains(strict_parsed.message().ToString(), "invalid value")) {
       return absl::InvalidArgumentError(EnvoyMessage(strict_parsed.message().ToString()));
@@ -290,10 +220,8 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
 
   std::unique_ptr<pb::Message> from_bindings(prototype->New());
   if (!kept.empty()) {
-    const auto parsed = ParseJson(match.type_resolver, BindingsJson(kept), *from_bindings, {});
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(EnvoyMessage(parsed.message().ToString()));
-    }
+    const absl::Status set = SetBindings(kept, match.type_resolver, *from_bindings);
+    if (!set.ok()) return absl::InvalidArgumentError(EnvoyMessage(set.message()));
   }
   // Wire-format concatenation merges: the body first, then the bindings, so
   // repeated binding values follow the body's.

@@ -166,6 +166,7 @@ absl::Status TranscoderConfig::AddRoute(const pb::MethodDescriptor& method,
   route.path_template = std::string(path);
   route.body = std::string(body);
   const pb::Descriptor& request = *method.input_type();
+  route.request_prototype = message_factory_.GetPrototype(&request);
   for (const HttpTemplate::Variable& variable : parsed->variables) {
     if (auto fields = ResolveFieldPath(request, variable.field_path); !fields.ok()) {
       return ConfigError(absl::StrCat(where, " path ", path, ": ", fields.status().message()));

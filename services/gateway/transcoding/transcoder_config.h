@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/type_resolver.h"
 #include "services/gateway/transcoding/path_matcher.h"
 
@@ -39,6 +40,9 @@ struct Route {
   // "" (no body), "*" (the whole request) or a field path.
   std::string body;
   std::vector<const google::protobuf::FieldDescriptor*> body_field_path;
+  // The empty request message to build each call's from (owned by the
+  // config; made once, as making one costs more than the call's parsing).
+  const google::protobuf::Message* request_prototype = nullptr;
 };
 
 struct RouteMatch {
@@ -81,6 +85,7 @@ class TranscoderConfig {
                         PathMatcher::Builder& builder);
 
   google::protobuf::DescriptorPool pool_;
+  google::protobuf::DynamicMessageFactory message_factory_;
   std::unique_ptr<google::protobuf::util::TypeResolver> type_resolver_;
   std::vector<const google::protobuf::ServiceDescriptor*> services_;
   std::vector<Route> routes_;

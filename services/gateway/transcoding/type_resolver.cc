@@ -63,4 +63,18 @@ std::string TypeUrl(const pb::Descriptor& type) {
   return absl::StrCat(kTypeUrlPrefix, "/", type.full_name());
 }
 
+pb::util::Status ParseJson(pb::util::TypeResolver* resolver, absl::string_view json,
+                           pb::Message& message, const pb::util::JsonParseOptions& options) {
+  if (resolver == nullptr) {
+    return pb::util::JsonStringToMessage(std::string(json), &message, options);
+  }
+  std::string binary;
+  pb::util::Status status = pb::util::JsonToBinaryString(
+      resolver, TypeUrl(*message.GetDescriptor()), std::string(json), &binary, options);
+  if (status.ok() && !message.ParseFromString(binary)) {
+    status = pb::util::InvalidArgumentError("JSON transcoder produced invalid protobuf output.");
+  }
+  return status;
+}
+
 }  // namespace todo::gateway::transcoding

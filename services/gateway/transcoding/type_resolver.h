@@ -11,7 +11,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver.h"
 
 namespace todo::gateway::transcoding {
@@ -25,5 +28,12 @@ std::unique_ptr<google::protobuf::util::TypeResolver> NewCachingTypeResolver(
 
 // The URL under which the resolver knows `type`.
 std::string TypeUrl(const google::protobuf::Descriptor& type);
+
+// JsonStringToMessage, step for step, but with `resolver` (a caching one):
+// JsonStringToMessage builds a new resolver for every call on a dynamic
+// pool. With a null resolver (a RouteMatch made by hand) it is that call.
+google::protobuf::util::Status ParseJson(google::protobuf::util::TypeResolver* resolver,
+                                         absl::string_view json, google::protobuf::Message& message,
+                                         const google::protobuf::util::JsonParseOptions& options);
 
 }  // namespace todo::gateway::transcoding

@@ -1,0 +1,193 @@
+#include "services/gateway/transcoding/binding_values.h"
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "common/logging/log.h"
+#include "google/protobuf/stubs/common.h"
+#include "services/gateway/transcoding/type_resolver.h"
+
+namespace todo::gateway::transcoding {
+namespace {
+
+namespace pb = google::protobuf;
+using Cpp = pb::FieldDescriptor::CppType;
+
+// Renders the bindings as one JSON object: nested objects for field paths,
+// arrays for repeated fields, every value a JSON string.
+std::string BindingsJson(const std::vector<Binding>& bindings) {
+  struct Node {
+    std::vector<std::pair<const pb::FieldDescriptor*, std::unique_ptr<Node>>> children;
+    std::vector<std::string> values;
+  };
+  Node root;
+  for (const Binding& binding : bindings) {
+    Node* node = &root;
+    for (const pb::FieldDescriptor* field : binding.fields) {
+      auto it = std::find_if(node->children.begin(), node->children.end(),
+                             [&](const auto& child) { return child.first == field; });
+      if (it == node->children.end()) {
+        node->children.emplace_back(field, std::make_unique<Node>());
+        it = std::prev(node->children.end());
+      }
+      node = it->second.get();
+    }
+    if (binding.fields.back()->is_repeated()) {
+      node->values.push_back(binding.value);
+    } else {
+      node->values = {binding.value};  // the last one wins
+    }
+  }
+  std::string json;
+  const std::function<void(const Node&)> render = [&](const Node& node) {
+    json += '{';
+    bool first = true;
+    for (const auto& [field, child] : node.children) {
+      if (!first) json += ',';
+      first = false;
+      common::logging::AppendJsonString(field->name(), json);
+      json += ':';
+      if (!child->children.empty()) {
+        render(*child);
+      } else if (field->is_repeated()) {
+        json += '[';
+        for (size_t i = 0; i < child->values.size(); ++i) {
+          if (i > 0) json += ',';
+          common::logging::AppendJsonString(child->values[i], json);
+        }
+        json += ']';
+      } else {
+        common::logging::AppendJsonString(child->values.back(), json);
+      }
+    }
+    json += '}';
+  };
+  render(root);
+  return json;
+}
+
+// A field the converter fills as a plain object: a singular message that is
+// not a well-known type (those have JSON forms of their own) and not a
+// oneof member (the converter refuses a second member; reflection would
+// silently replace the first).
+bool PlainMessageField(const pb::FieldDescriptor& field) {
+  return !field.is_repeated() && field.cpp_type() == Cpp::CPPTYPE_MESSAGE &&
+         field.real_containing_oneof() == nullptr &&
+         !absl::StartsWith(field.message_type()->full_name(), "google.protobuf.");
+}
+
+// Decimal digits as the converter's safe_strto* read them, in the one form
+// whose reading is beyond doubt: an optional '-' (signed types only), then
+// 0 or digits without a leading zero. Range is checked by the parse.
+template <typename Int>
+bool ParseCanonicalInteger(absl::string_view text, Int& value) {
+  absl::string_view digits = text;
+  if (std::is_signed_v<Int>) absl::ConsumePrefix(&digits, "-");
+  if (digits.empty() || digits.size() > 20 || (digits[0] == '0' && digits.size() > 1)) {
+    return false;
+  }
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  return absl::SimpleAtoi(text, &value);
+}
+
+// Sets one binding the way the converter would, or returns false (having
+// perhaps set parent messages) when its value or field is not one of the
+// common shapes.
+bool SetDirectly(const Binding& binding, pb::Message& root) {
+  pb::Message* message = &root;
+  for (size_t i = 0; i + 1 < binding.fields.size(); ++i) {
+    if (!PlainMessageField(*binding.fields[i])) return false;
+    message = message->GetReflection()->MutableMessage(message, binding.fields[i]);
+  }
+  const pb::FieldDescriptor& leaf = *binding.fields.back();
+  if (leaf.real_containing_oneof() != nullptr) return false;
+  const pb::Reflection& r = *message->GetReflection();
+  const bool repeated = leaf.is_repeated();
+  const absl::string_view value = binding.value;
+  switch (leaf.cpp_type()) {
+    case Cpp::CPPTYPE_INT32: {
+      int32_t number;
+      if (!ParseCanonicalInteger(value, number)) return false;
+      repeated ? r.AddInt32(message, &leaf, number) : r.SetInt32(message, &leaf, number);
+      return true;
+    }
+    case Cpp::CPPTYPE_INT64: {
+      int64_t number;
+      if (!ParseCanonicalInteger(value, number)) return false;
+      repeated ? r.AddInt64(message, &leaf, number) : r.SetInt64(message, &leaf, number);
+      return true;
+    }
+    case Cpp::CPPTYPE_UINT32: {
+      uint32_t number;
+      if (!ParseCanonicalInteger(value, number)) return false;
+      repeated ? r.AddUInt32(message, &leaf, number) : r.SetUInt32(message, &leaf, number);
+      return true;
+    }
+    case Cpp::CPPTYPE_UINT64: {
+      uint64_t number;
+      if (!ParseCanonicalInteger(value, number)) return false;
+      repeated ? r.AddUInt64(message, &leaf, number) : r.SetUInt64(message, &leaf, number);
+      return true;
+    }
+    case Cpp::CPPTYPE_BOOL: {
+      if (value != "true" && value != "false") return false;
+      repeated ? r.AddBool(message, &leaf, value == "true")
+               : r.SetBool(message, &leaf, value == "true");
+      return true;
+    }
+    case Cpp::CPPTYPE_ENUM: {
+      // By exact name only; numbers and other spellings are the converter's.
+      const pb::EnumValueDescriptor* named = leaf.enum_type()->FindValueByName(std::string(value));
+      if (named == nullptr) return false;
+      repeated ? r.AddEnumValue(message, &leaf, named->number())
+               : r.SetEnumValue(message, &leaf, named->number());
+      return true;
+    }
+    case Cpp::CPPTYPE_STRING: {
+      // JSON-escaped and read back, valid UTF-8 is itself; bytes fields
+      // take base64, which is the converter's.
+      if (leaf.type() == pb::FieldDescriptor::TYPE_BYTES ||
+          !pb::internal::IsStructurallyValidUTF8(value.data(), static_cast<int>(value.size()))) {
+        return false;
+      }
+      repeated ? r.AddString(message, &leaf, binding.value)
+               : r.SetString(message, &leaf, binding.value);
+      return true;
+    }
+    case Cpp::CPPTYPE_DOUBLE:
+    case Cpp::CPPTYPE_FLOAT:
+    case Cpp::CPPTYPE_MESSAGE:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status SetBindingsThroughJson(const std::vector<Binding>& bindings,
+                                    pb::util::TypeResolver* resolver, pb::Message& message) {
+  const pb::util::Status parsed = ParseJson(resolver, BindingsJson(bindings), message, {});
+  if (parsed.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(parsed.message().ToString());
+}
+
+absl::Status SetBindings(const std::vector<Binding>& bindings, pb::util::TypeResolver* resolver,
+                         pb::Message& message) {
+  for (const Binding& binding : bindings) {
+    if (!SetDirectly(binding, message)) {
+      message.Clear();
+      return SetBindingsThroughJson(bindings, resolver, message);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace todo::gateway::transcoding
