@@ -181,38 +181,59 @@ struct Side {
   pid_t gateway = 0;
 };
 
+// The processes whose CPU time each request costs: the gateway (when the
+// side goes through one), todo-tasks, Postgres (the postmaster and all its
+// processes) and the load client (this driver's waited-for children).
+struct Processes {
+  pid_t tasks = 0;
+  pid_t postmaster = 0;
+};
+
+struct CpuPerRequest {
+  absl::Duration client, gateway, tasks, postgres;
+};
+
 struct SideResult {
   double rate = 0;  // mean of the rounds
   std::vector<double> rounds;
-  absl::Duration p99;          // the worst round's
-  absl::Duration gateway_cpu;  // per request, over all rounds
+  absl::Duration p99;  // the worst round's
+  CpuPerRequest cpu;   // over all rounds
 };
 
 // Runs every side once per round, in turn (A B C A B C ...), so that the
 // host's changing speed falls on all of them alike, after a short unmeasured
 // turn of each (the first side would otherwise pay for warming the caches of
 // todo-tasks and Postgres).
-std::vector<SideResult> Alternate(const std::vector<Side>& sides, int rounds,
-                                  absl::Duration phase) {
+std::vector<SideResult> Alternate(const std::vector<Side>& sides, int rounds, absl::Duration phase,
+                                  const Processes& processes) {
   std::vector<SideResult> results(sides.size());
-  std::vector<absl::Duration> cpu(sides.size());
+  std::vector<CpuPerRequest> cpu(sides.size());  // totals until the end
   std::vector<double> requests(sides.size());
   for (const Side& side : sides) side.run(absl::Seconds(2));
   for (int round = 0; round < rounds; ++round) {
     for (size_t i = 0; i < sides.size(); ++i) {
-      const absl::Duration cpu_before =
-          sides[i].gateway != 0 ? todo::bench::ProcessCpu(sides[i].gateway) : absl::ZeroDuration();
+      const auto gateway_cpu = [&] {
+        return sides[i].gateway != 0 ? todo::bench::ProcessCpu(sides[i].gateway)
+                                     : absl::ZeroDuration();
+      };
+      const CpuPerRequest before{todo::bench::ChildrenCpu(), gateway_cpu(),
+                                 todo::bench::ProcessCpu(processes.tasks),
+                                 todo::bench::ServerCpu(processes.postmaster)};
       const todo::bench::WrkResult measured = sides[i].run(phase);
-      const double rate = measured.rate;
-      if (sides[i].gateway != 0) cpu[i] += todo::bench::ProcessCpu(sides[i].gateway) - cpu_before;
+      cpu[i].client += todo::bench::ChildrenCpu() - before.client;
+      cpu[i].gateway += gateway_cpu() - before.gateway;
+      cpu[i].tasks += todo::bench::ProcessCpu(processes.tasks) - before.tasks;
+      cpu[i].postgres += todo::bench::ServerCpu(processes.postmaster) - before.postgres;
       results[i].p99 = std::max(results[i].p99, measured.p99);
-      requests[i] += rate * absl::ToDoubleSeconds(phase);
-      results[i].rounds.push_back(rate);
-      results[i].rate += rate / rounds;
+      requests[i] += measured.rate * absl::ToDoubleSeconds(phase);
+      results[i].rounds.push_back(measured.rate);
+      results[i].rate += measured.rate / rounds;
     }
   }
   for (size_t i = 0; i < sides.size(); ++i) {
-    if (requests[i] > 0) results[i].gateway_cpu = cpu[i] / requests[i];
+    if (requests[i] <= 0) continue;
+    results[i].cpu = {cpu[i].client / requests[i], cpu[i].gateway / requests[i],
+                      cpu[i].tasks / requests[i], cpu[i].postgres / requests[i]};
   }
   return results;
 }
@@ -233,10 +254,12 @@ void PrintRate(const Side& side, const SideResult& result) {
   if (result.p99 > absl::ZeroDuration()) {
     std::printf("  p99 %s", absl::FormatDuration(result.p99).c_str());
   }
-  if (side.gateway != 0) {
-    std::printf("  gateway CPU %.1f us/request", absl::ToDoubleMicroseconds(result.gateway_cpu));
-  }
-  std::printf("\n");
+  const CpuPerRequest& cpu = result.cpu;
+  std::printf("  CPU us/request: client %.1f, ", absl::ToDoubleMicroseconds(cpu.client));
+  if (side.gateway != 0) std::printf("gateway %.1f, ", absl::ToDoubleMicroseconds(cpu.gateway));
+  std::printf("tasks %.1f, postgres %.1f, all %.1f\n", absl::ToDoubleMicroseconds(cpu.tasks),
+              absl::ToDoubleMicroseconds(cpu.postgres),
+              absl::ToDoubleMicroseconds(cpu.client + cpu.gateway + cpu.tasks + cpu.postgres));
 }
 
 }  // namespace
@@ -261,6 +284,7 @@ int main(int argc, char** argv) {
                           absl::StrCat("TASKS_ADDR=127.0.0.1:", tasks_port), "LOG_LEVEL=warning"});
   };
   const pid_t gateway = start_gateway(TODO_GATEWAY_BINARY, http_port);
+  const Processes processes{tasks, database.server->server_pid()};
   const char* baseline_binary = std::getenv("GATEWAY_BENCH_BASELINE");
   const int baseline_port = baseline_binary != nullptr ? todo::testing::FreeLoopbackPort() : 0;
   const pid_t baseline =
@@ -321,7 +345,7 @@ int main(int argc, char** argv) {
     peak_sides.push_back(rest_side("REST via baseline build", baseline_port, baseline));
   }
   std::printf("  peak GetTask, closed loop, mean of %d alternating rounds:\n", rounds);
-  const std::vector<SideResult> peak = Alternate(peak_sides, rounds, phase);
+  const std::vector<SideResult> peak = Alternate(peak_sides, rounds, phase, processes);
   const long loaded_rss = MemoryKb(gateway, "VmHWM:");
   for (size_t i = 0; i < peak.size(); ++i) PrintRate(peak_sides[i], peak[i]);
   const double rest_peak = peak[0].rate;
@@ -330,7 +354,7 @@ int main(int argc, char** argv) {
     std::printf(
         "    this build / baseline build %s; gateway CPU per request %.2f of the baseline's\n",
         Ratio(peak[0], peak[2]).c_str(),
-        absl::FDivDuration(peak[0].gateway_cpu, peak[2].gateway_cpu));
+        absl::FDivDuration(peak[0].cpu.gateway, peak[2].cpu.gateway));
   }
 
   // 2. The hop at 50% of the gateway's peak, same pacing on both paths.
@@ -387,11 +411,11 @@ int main(int argc, char** argv) {
                     process};
       };
       std::vector<Side> sides = {wrk_side("todo-gateway", http_port, gateway),
-                                 wrk_side("grpc-gateway", peer_port, 0)};
+                                 wrk_side("grpc-gateway", peer_port, peer)};
       if (baseline != 0) sides.push_back(wrk_side("baseline build", baseline_port, baseline));
       std::printf("  wrk GetTask, %d connections, mean of %d alternating rounds:\n", connections,
                   rounds);
-      const std::vector<SideResult> results = Alternate(sides, rounds, phase);
+      const std::vector<SideResult> results = Alternate(sides, rounds, phase, processes);
       for (size_t i = 0; i < results.size(); ++i) PrintRate(sides[i], results[i]);
       std::printf(
           "    vs grpc-gateway: throughput %s (target >= 2), p99 ratio %.2f (target <= 1)\n",
