@@ -18,21 +18,6 @@ bool IsLowerHex(absl::string_view text) {
 
 bool AllZero(absl::string_view text) { return text.find_first_not_of('0') == text.npos; }
 
-// `bytes` random bytes as lower-case hex, never all zero (an invalid id).
-std::string RandomHex(int bytes) {
-  thread_local absl::BitGen bits;
-  std::string hex;
-  do {
-    hex.clear();
-    for (int i = 0; i < bytes; i += 8) {
-      const uint64_t word = absl::Uniform<uint64_t>(bits);
-      hex += absl::StrCat(absl::Hex(word, absl::kZeroPad16));
-    }
-    hex.resize(2 * bytes);
-  } while (AllZero(hex));
-  return hex;
-}
-
 }  // namespace
 
 std::optional<ParsedTraceParent> ParseTraceParent(absl::string_view header) {
@@ -79,6 +64,20 @@ TraceContext TraceContext::ForRequest(absl::string_view traceparent, absl::strin
   context.flags = flags ? "01" : "00";
   context.trace_state = std::string(absl::StripAsciiWhitespace(tracestate));
   return context;
+}
+
+std::string RandomHex(int bytes) {
+  thread_local absl::BitGen bits;
+  std::string hex;
+  do {
+    hex.clear();
+    for (int i = 0; i < bytes; i += 8) {
+      const uint64_t word = absl::Uniform<uint64_t>(bits);
+      hex += absl::StrCat(absl::Hex(word, absl::kZeroPad16));
+    }
+    hex.resize(2 * bytes);
+  } while (AllZero(hex));
+  return hex;
 }
 
 std::string TraceContext::TraceParent() const {

@@ -49,4 +49,9 @@ std::optional<ParsedTraceParent> ParseTraceParent(absl::string_view header);
 // The trace id of a `traceparent` or `traceresponse` value; "" if invalid.
 std::string TraceIdOf(absl::string_view header);
 
+// `bytes` random bytes as lower-case hex, never all zero (an invalid trace
+// or span id), from a per-thread generator seeded by the system: unique
+// enough for ids, cheap enough for every request (not for secrets).
+std::string RandomHex(int bytes);
+
 }  // namespace todo::common::tracing

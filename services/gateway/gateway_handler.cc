@@ -1,14 +1,11 @@
 #include "services/gateway/gateway_handler.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/rpc/wire.h"
 #include "common/tracing/trace_context.h"
@@ -17,15 +14,15 @@
 namespace todo::gateway {
 namespace {
 
+// A UUID version 4 (RFC 9562): 122 random bits.
 std::string NewRequestId() {
-  unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof(bytes));
-  bytes[6] = (bytes[6] & 0x0F) | 0x40;  // UUID version 4
-  bytes[8] = (bytes[8] & 0x3F) | 0x80;
-  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                         bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6],
-                         bytes[7], bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13],
-                         bytes[14], bytes[15]);
+  std::string hex = common::tracing::RandomHex(16);
+  hex[12] = '4';  // the version
+  const int nibble = hex[16] <= '9' ? hex[16] - '0' : hex[16] - 'a' + 10;
+  hex[16] = "89ab"[nibble & 3];  // the variant: 10xx
+  const absl::string_view digits = hex;
+  return absl::StrCat(digits.substr(0, 8), "-", digits.substr(8, 4), "-", digits.substr(12, 4), "-",
+                      digits.substr(16, 4), "-", digits.substr(20));
 }
 
 // A client's X-Request-Id is kept only when it is 1-128 characters of a
@@ -304,8 +301,7 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
                                                     : passed_through());
     return;
   }
-  exchange->route =
-      absl::StrCat(match->route->method->service()->full_name(), "/", match->route->method->name());
+  exchange->route.assign(match->route->grpc_path, 1);  // "<service>/<method>"
   absl::StatusOr<std::string> message =
       transcoding::TranslateRequest(*match, query, request.body, options_.request);
   if (!message.ok()) {
@@ -317,9 +313,9 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
   }
 
   const google::protobuf::MethodDescriptor& method = *match->route->method;
-  const std::string client = ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
-                                           options_.trusted_proxies);
   if (options_.password_rate_limiter != nullptr && HashesAPassword(method)) {
+    const std::string client = ClientAddress(
+        request.peer_address, request.Header("x-forwarded-for"), options_.trusted_proxies);
     if (const std::optional<absl::Duration> wait =
             options_.password_rate_limiter->Take(client, absl::Now())) {
       HttpResponse refused = Json(
@@ -346,7 +342,7 @@ void GatewayHandler::Transcode(std::shared_ptr<Exchange> exchange) {
     return;
   }
   ClientCall call;
-  call.method_path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
+  call.method_path = match->route->grpc_path;
   call.request_bytes = *std::move(message);
   call.timeout = options_.upstream_timeout;
   call.metadata = UpstreamMetadata(*exchange);

@@ -72,19 +72,19 @@ const char* Reason(int status) {
   }
 }
 
-std::string Head(const HttpResponse& response, bool keep_alive, bool chunked) {
-  std::string head = absl::StrFormat("HTTP/1.1 %d %s\r\n%s: %s\r\n", response.status,
-                                     Reason(response.status), kNoSniffName, kNoSniffValue);
+// The status line and headers, appended to `out`.
+void AppendHead(const HttpResponse& response, bool keep_alive, bool chunked, std::string& out) {
+  absl::StrAppend(&out, "HTTP/1.1 ", response.status, " ", Reason(response.status), "\r\n",
+                  kNoSniffName, ": ", kNoSniffValue, "\r\n");
   for (const auto& [name, value] : response.headers) {
-    absl::StrAppend(&head, name, ": ", value, "\r\n");
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
   if (chunked) {
-    head += "transfer-encoding: chunked\r\n";
+    out += "transfer-encoding: chunked\r\n";
   } else {
-    absl::StrAppend(&head, "content-length: ", response.body.size(), "\r\n");
+    absl::StrAppend(&out, "content-length: ", response.body.size(), "\r\n");
   }
-  absl::StrAppend(&head, "connection: ", keep_alive ? "keep-alive" : "close", "\r\n\r\n");
-  return head;
+  out += keep_alive ? "connection: keep-alive\r\n\r\n" : "connection: close\r\n\r\n";
 }
 
 }  // namespace
@@ -110,7 +110,7 @@ class Http1Connection : public ClientConnection,
     worker_.connections.insert(this);
     phase_ = Phase::kBusy;
     close_after_write_ = true;
-    Send(Head(response, false, false) + response.body);
+    SendResponse(response, /*keep_alive=*/false);
   }
 
   void Sweep(absl::Time now) override;
@@ -138,6 +138,8 @@ class Http1Connection : public ClientConnection,
   // The exchange is over: log it, then read the next request or close.
   void EndExchange(int status);
   void Send(absl::string_view bytes);
+  // Head and body straight into the outbox (no copy of the body on the way).
+  void SendResponse(const HttpResponse& response, bool keep_alive);
   void StartWrite();
   void Close();
 
@@ -293,7 +295,7 @@ void Http1Connection::OnBody(const boost::system::error_code& error) {
 void Http1Connection::RefuseRequest(const HttpResponse& response) {
   phase_ = Phase::kBusy;
   close_after_write_ = true;
-  Send(Head(response, false, false) + response.body);
+  SendResponse(response, /*keep_alive=*/false);
 }
 
 void Http1Connection::Dispatch() {
@@ -344,7 +346,7 @@ void Http1Connection::Respond(const HttpResponse& response) {
   if (phase_ == Phase::kClosed) return;
   tags_ = TagsOf(response);
   if (worker_.stopping) keep_alive_ = false;
-  Send(Head(response, keep_alive_, false) + response.body);
+  SendResponse(response, keep_alive_);
   EndExchange(response.status);
 }
 
@@ -352,7 +354,9 @@ bool Http1Connection::StartStream(const HttpResponse& head) {
   if (phase_ == Phase::kClosed) return false;
   tags_ = TagsOf(head);
   streaming_ = true;
-  Send(Head(head, keep_alive_, /*chunked=*/true));
+  std::string bytes;
+  AppendHead(head, keep_alive_, /*chunked=*/true, bytes);
+  Send(bytes);
   return true;
 }
 
@@ -390,6 +394,12 @@ void Http1Connection::EndExchange(int status) {
 
 void Http1Connection::Send(absl::string_view bytes) {
   outbox_.append(bytes.data(), bytes.size());
+  if (!write_in_flight_) StartWrite();
+}
+
+void Http1Connection::SendResponse(const HttpResponse& response, bool keep_alive) {
+  AppendHead(response, keep_alive, /*chunked=*/false, outbox_);
+  outbox_ += response.body;
   if (!write_in_flight_) StartWrite();
 }
 

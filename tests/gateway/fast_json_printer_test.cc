@@ -54,8 +54,11 @@ class RandomMessages {
     const std::string& name = type.full_name();
     if (name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration") {
       const bool timestamp = name == "google.protobuf.Timestamp";
+      // Edges, and any second of years 1..9999 (leap days and centuries).
       const int64_t seconds =
-          Pick<int64_t>({0, 1, 86399, 1714557600, 253402300799, -1, -62135596800, 1795446590});
+          Chance(0.5) ? Pick<int64_t>({0, 1, 86399, 1714557600, 253402300799, -1, -62135596800,
+                                       1795446590, 951782400, 4107542399, -2203891200})
+                      : std::uniform_int_distribution<int64_t>(-62135596800, 253402300799)(random_);
       int32_t nanos = Pick<int32_t>({0, 120000000, 500000, 999999999, 1, 605028000});
       if (!timestamp && seconds < 0) nanos = -nanos;
       r.SetInt64(&message, type.FindFieldByNumber(1), timestamp ? seconds : seconds % 1000000);

@@ -162,6 +162,7 @@ absl::Status TranscoderConfig::AddRoute(const pb::MethodDescriptor& method,
   }
   Route route;
   route.method = &method;
+  route.grpc_path = absl::StrCat("/", method.service()->full_name(), "/", method.name());
   route.http_method = std::string(http_method);
   route.path_template = std::string(path);
   route.body = std::string(body);

@@ -35,6 +35,8 @@ struct RouteOptions {
 // One HTTP binding of a method.
 struct Route {
   const google::protobuf::MethodDescriptor* method = nullptr;
+  // "/<service>/<method>", the gRPC call's path.
+  std::string grpc_path;
   std::string http_method;
   std::string path_template;
   // "" (no body), "*" (the whole request) or a field path.
