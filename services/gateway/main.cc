@@ -16,6 +16,9 @@
 #include "services/gateway/gateway_workers.h"
 #include "services/gateway/openapi/openapi_document.h"
 #include "services/gateway/web/static_files.h"
+#include "todo/auth/v1/auth.pb.h"
+#include "todo/chat/v1/chat.pb.h"
+#include "todo/tasks/v1/tasks.pb.h"
 
 #ifndef TODO_VERSION
 #define TODO_VERSION "0"
@@ -102,10 +105,21 @@ int Run() {
   return 0;
 }
 
+// The API's messages are compiled in so that the response printer parses
+// answers of these types with their generated code when the descriptor set
+// describes them alike (fast_json_printer.h). Naming one message of each
+// file keeps the linker from dropping them.
+void LinkApiMessages() {
+  (void)todo::tasks::v1::Task::descriptor();
+  (void)todo::auth::v1::User::descriptor();
+  (void)todo::chat::v1::Conversation::descriptor();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   todo::common::lifecycle::PrepareServerProcess();
+  LinkApiMessages();
   if (todo::common::config::WantsHelp(argc, argv)) {
     std::fputs(todo::common::config::FormatHelp("todo-gateway",
                                                 "REST+JSON gateway to the todo-grpc services.",

@@ -18,6 +18,9 @@
 #include "google/protobuf/util/type_resolver_util.h"
 #include "gtest/gtest.h"
 #include "services/gateway/transcoding/response_translator.h"
+#include "todo/auth/v1/auth.pb.h"
+#include "todo/chat/v1/chat.pb.h"
+#include "todo/tasks/v1/tasks.pb.h"
 
 namespace todo::gateway::transcoding {
 namespace {
@@ -238,7 +241,14 @@ void ExpectSameAsConverter(const char* descriptor_set, int messages_per_type, in
   }
 }
 
+// As in todo-gateway, the API's messages are compiled in: its types parse
+// into their generated messages, the vectors' into dynamic ones.
+const pb::Descriptor* const kCompiledIn[] = {todo::tasks::v1::Task::descriptor(),
+                                             todo::auth::v1::User::descriptor(),
+                                             todo::chat::v1::Conversation::descriptor()};
+
 TEST(FastJsonPrinterTest, PrintsWhatTheConverterPrintsForTheApi) {
+  ASSERT_NE(kCompiledIn[0], nullptr);
   int fast_printed = 0;
   ExpectSameAsConverter(TODO_API_DESCRIPTOR_SET, 60, &fast_printed);
   EXPECT_GT(fast_printed, 1000);
@@ -276,6 +286,40 @@ TEST(FastJsonPrinterTest, HandlesTheApisResponsesAndDeclinesWhatItDoesNotKnow) {
   if (status != nullptr) {
     EXPECT_FALSE(fast.Print(*status, "").has_value());  // Any inside
   }
+}
+
+TEST(FastJsonPrinterTest, ParsesIntoTheCompiledMessageOnlyWhenTheDescriptorSetSaysTheSame) {
+  // A descriptor set whose Task calls field 2 "headline": the compiled Task
+  // (field 2 "title") must not be used to print it.
+  DescriptorSet set = Load(TODO_API_DESCRIPTOR_SET);
+  bool renamed = false;
+  for (pb::FileDescriptorProto& file : *set.files.mutable_file()) {
+    if (file.package() != "todo.tasks.v1") continue;
+    for (pb::DescriptorProto& message : *file.mutable_message_type()) {
+      if (message.name() != "Task") continue;
+      for (pb::FieldDescriptorProto& field : *message.mutable_field()) {
+        if (field.name() == "title") {
+          field.set_name("headline");
+          field.clear_json_name();
+          renamed = true;
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(renamed);
+  pb::DescriptorPool changed;
+  for (const auto& file : set.files.file()) ASSERT_NE(changed.BuildFile(file), nullptr);
+  todo::tasks::v1::Task task;
+  task.set_title("milk");
+  PrintOptions print;
+  print.preserve_proto_field_names = true;
+  const pb::Descriptor& changed_task = *changed.FindMessageTypeByName("todo.tasks.v1.Task");
+  EXPECT_EQ(FastJsonPrinter(&changed, print).Print(changed_task, task.SerializeAsString()),
+            R"({"headline":"milk"})");
+  const DescriptorSet same = Load(TODO_API_DESCRIPTOR_SET);
+  const pb::Descriptor& same_task = *same.pool->FindMessageTypeByName("todo.tasks.v1.Task");
+  EXPECT_EQ(FastJsonPrinter(same.pool.get(), print).Print(same_task, task.SerializeAsString()),
+            R"({"title":"milk"})");
 }
 
 }  // namespace

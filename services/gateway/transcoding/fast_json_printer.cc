@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/stubs/strutil.h"
 #include "services/gateway/transcoding/response_translator.h"
 
@@ -218,6 +220,35 @@ bool AppendDuration(int64_t seconds, int32_t nanos, std::string& out) {
   return true;
 }
 
+// Whether `a` and `b` (its namesake in another pool) describe the same
+// message: the same fields, names, JSON names, types, options and syntax,
+// and so, recursively, every message and enum type they use.
+bool SameShape(const pb::Descriptor& a, const pb::Descriptor& b,
+               absl::flat_hash_set<std::string>& checked) {
+  if (!checked.insert(a.full_name()).second) return true;  // checked, or being checked
+  if (a.file()->syntax() != b.file()->syntax()) return false;
+  pb::DescriptorProto said_a, said_b;
+  a.CopyTo(&said_a);
+  b.CopyTo(&said_b);
+  if (said_a.SerializeAsString() != said_b.SerializeAsString()) return false;
+  for (int i = 0; i < a.field_count(); ++i) {
+    const pb::FieldDescriptor& field_a = *a.field(i);
+    const pb::FieldDescriptor& field_b = *b.field(i);
+    if (field_a.json_name() != field_b.json_name()) return false;
+    if (field_a.message_type() != nullptr &&
+        !SameShape(*field_a.message_type(), *field_b.message_type(), checked)) {
+      return false;
+    }
+    if (field_a.enum_type() != nullptr) {
+      pb::EnumDescriptorProto enum_a, enum_b;
+      field_a.enum_type()->CopyTo(&enum_a);
+      field_b.enum_type()->CopyTo(&enum_b);
+      if (enum_a.SerializeAsString() != enum_b.SerializeAsString()) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 FastJsonPrinter::FastJsonPrinter(const pb::DescriptorPool* pool, const PrintOptions& options)
@@ -268,6 +299,21 @@ const FastJsonPrinter::FieldOrder* FastJsonPrinter::Order(const pb::Descriptor& 
   return orders_.emplace(&type, std::move(order)).first->second.get();
 }
 
+const pb::Message* FastJsonPrinter::Prototype(const pb::Descriptor& type) const {
+  absl::MutexLock lock(&mutex_);
+  auto found = prototypes_.find(&type);
+  if (found != prototypes_.end()) return found->second;
+  const pb::Message* prototype = nullptr;
+  const pb::Descriptor* compiled =
+      pb::DescriptorPool::generated_pool()->FindMessageTypeByName(type.full_name());
+  absl::flat_hash_set<std::string> checked;
+  if (compiled != nullptr && SameShape(type, *compiled, checked)) {
+    prototype = pb::MessageFactory::generated_factory()->GetPrototype(compiled);
+  }
+  if (prototype == nullptr) prototype = factory_.GetPrototype(&type);
+  return prototypes_.emplace(&type, prototype).first->second;
+}
+
 std::optional<std::string> FastJsonPrinter::Print(const pb::Descriptor& type,
                                                   absl::string_view bytes) const {
   // A well-known type as the whole response is rare, and the converter has
@@ -277,7 +323,7 @@ std::optional<std::string> FastJsonPrinter::Print(const pb::Descriptor& type,
     return std::nullopt;
   }
   pb::Arena arena;
-  pb::Message* message = factory_.GetPrototype(&type)->New(&arena);
+  pb::Message* message = Prototype(type)->New(&arena);
   if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
   std::string out;
   out.reserve(bytes.size() * 2 + 64);

@@ -9,6 +9,12 @@
 // text that is not valid UTF-8, add_whitespace, out-of-range times) it declines, and the
 // caller prints with the converter. tests/gateway/fast_json_printer_test
 // holds the two to the same bytes over random messages.
+//
+// A response is parsed into the generated message of its type when the
+// binary has one compiled in (todo-gateway links the API's) whose
+// descriptor is the same as the descriptor set's, field for field: protobuf's
+// generated parser is several times faster than a DynamicMessage's, which
+// took a third of the printer's time. Any other type parses dynamically.
 
 #include <memory>
 #include <optional>
@@ -41,6 +47,9 @@ class FastJsonPrinter {
   // them, which the converter prints in); nullptr for a shape not handled.
   using FieldOrder = std::vector<const google::protobuf::FieldDescriptor*>;
   const FieldOrder* Order(const google::protobuf::Descriptor& type) const;
+  // The message to parse a response of `type` into: the generated one when
+  // it has the same shape, else a dynamic one.
+  const google::protobuf::Message* Prototype(const google::protobuf::Descriptor& type) const;
   bool Handles(const google::protobuf::Descriptor& type,
                absl::flat_hash_map<const google::protobuf::Descriptor*, bool>& visiting) const;
   bool PrintObject(const google::protobuf::Message& message, std::string& out) const;
@@ -61,6 +70,8 @@ class FastJsonPrinter {
   // not a handled shape.
   mutable absl::flat_hash_map<const google::protobuf::Descriptor*, std::unique_ptr<FieldOrder>>
       orders_ ABSL_GUARDED_BY(mutex_);
+  mutable absl::flat_hash_map<const google::protobuf::Descriptor*, const google::protobuf::Message*>
+      prototypes_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace todo::gateway::transcoding
