@@ -98,6 +98,18 @@ bool ParseCanonicalInteger(absl::string_view text, Int& value) {
   return absl::SimpleAtoi(text, &value);
 }
 
+// An integer binding on its field (appended when repeated), or false when
+// the text is not in canonical form or out of the type's range.
+template <typename Int>
+bool SetInteger(absl::string_view value, pb::Message& message, const pb::FieldDescriptor& field,
+                void (pb::Reflection::*set)(pb::Message*, const pb::FieldDescriptor*, Int) const,
+                void (pb::Reflection::*add)(pb::Message*, const pb::FieldDescriptor*, Int) const) {
+  Int number;
+  if (!ParseCanonicalInteger(value, number)) return false;
+  (message.GetReflection()->*(field.is_repeated() ? add : set))(&message, &field, number);
+  return true;
+}
+
 // Sets one binding the way the converter would, or returns false (having
 // perhaps set parent messages) when its value or field is not one of the
 // common shapes.
@@ -113,30 +125,18 @@ bool SetDirectly(const Binding& binding, pb::Message& root) {
   const bool repeated = leaf.is_repeated();
   const absl::string_view value = binding.value;
   switch (leaf.cpp_type()) {
-    case Cpp::CPPTYPE_INT32: {
-      int32_t number;
-      if (!ParseCanonicalInteger(value, number)) return false;
-      repeated ? r.AddInt32(message, &leaf, number) : r.SetInt32(message, &leaf, number);
-      return true;
-    }
-    case Cpp::CPPTYPE_INT64: {
-      int64_t number;
-      if (!ParseCanonicalInteger(value, number)) return false;
-      repeated ? r.AddInt64(message, &leaf, number) : r.SetInt64(message, &leaf, number);
-      return true;
-    }
-    case Cpp::CPPTYPE_UINT32: {
-      uint32_t number;
-      if (!ParseCanonicalInteger(value, number)) return false;
-      repeated ? r.AddUInt32(message, &leaf, number) : r.SetUInt32(message, &leaf, number);
-      return true;
-    }
-    case Cpp::CPPTYPE_UINT64: {
-      uint64_t number;
-      if (!ParseCanonicalInteger(value, number)) return false;
-      repeated ? r.AddUInt64(message, &leaf, number) : r.SetUInt64(message, &leaf, number);
-      return true;
-    }
+    case Cpp::CPPTYPE_INT32:
+      return SetInteger(value, *message, leaf, &pb::Reflection::SetInt32,
+                        &pb::Reflection::AddInt32);
+    case Cpp::CPPTYPE_INT64:
+      return SetInteger(value, *message, leaf, &pb::Reflection::SetInt64,
+                        &pb::Reflection::AddInt64);
+    case Cpp::CPPTYPE_UINT32:
+      return SetInteger(value, *message, leaf, &pb::Reflection::SetUInt32,
+                        &pb::Reflection::AddUInt32);
+    case Cpp::CPPTYPE_UINT64:
+      return SetInteger(value, *message, leaf, &pb::Reflection::SetUInt64,
+                        &pb::Reflection::AddUInt64);
     case Cpp::CPPTYPE_BOOL: {
       if (value != "true" && value != "false") return false;
       repeated ? r.AddBool(message, &leaf, value == "true")
