@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/stubs/strutil.h"
@@ -27,28 +28,15 @@ bool IsWrapper(absl::string_view name) {
          name == "google.protobuf.BytesValue";
 }
 
-// `value` (>= 0) in decimal, zero-padded to `width` digits.
-void AppendPadded(int64_t value, int width, std::string& out) {
-  char digits[20];
-  int length = 0;
-  do {
-    digits[length++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value > 0);
-  for (int i = length; i < width; ++i) out.push_back('0');
-  while (length > 0) out.push_back(digits[--length]);
-}
-
 // The converter's fractional seconds: none, or 3, 6 or 9 digits.
 void AppendNanos(int32_t nanos, std::string& out) {
   if (nanos == 0) return;
-  out.push_back('.');
   if (nanos % 1'000'000 == 0) {
-    AppendPadded(nanos / 1'000'000, 3, out);
+    absl::StrAppend(&out, ".", absl::Dec(nanos / 1'000'000, absl::kZeroPad3));
   } else if (nanos % 1'000 == 0) {
-    AppendPadded(nanos / 1'000, 6, out);
+    absl::StrAppend(&out, ".", absl::Dec(nanos / 1'000, absl::kZeroPad6));
   } else {
-    AppendPadded(nanos, 9, out);
+    absl::StrAppend(&out, ".", absl::Dec(nanos, absl::kZeroPad9));
   }
 }
 
@@ -171,33 +159,15 @@ bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string& out) {
   if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999'999'999) {
     return false;
   }
-  // The proleptic Gregorian date of a day count (Howard Hinnant's
-  // civil_from_days): a printed response may hold hundreds of timestamps,
-  // and a time zone lookup and a format string for each showed in profiles.
-  const int64_t second_of_day = ((seconds % 86400) + 86400) % 86400;
-  const int64_t days = (seconds - second_of_day) / 86400 + 719468;  // from 0000-03-01
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t day_of_era = days - era * 146097;
-  const int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const int64_t shifted_month = (5 * day_of_year + 2) / 153;  // March = 0
-  const int64_t day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-  const int64_t month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-  const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  out.push_back('"');
-  AppendPadded(year, 4, out);
-  out.push_back('-');
-  AppendPadded(month, 2, out);
-  out.push_back('-');
-  AppendPadded(day, 2, out);
-  out.push_back('T');
-  AppendPadded(second_of_day / 3600, 2, out);
-  out.push_back(':');
-  AppendPadded(second_of_day / 60 % 60, 2, out);
-  out.push_back(':');
-  AppendPadded(second_of_day % 60, 2, out);
+  // Civil arithmetic from the epoch: the same date as a UTC time zone
+  // lookup, without one (it and a format string per timestamp showed in
+  // profiles; a printed response may hold hundreds of timestamps).
+  const absl::CivilSecond civil = absl::CivilSecond(1970, 1, 1, 0, 0, 0) + seconds;
+  absl::StrAppend(
+      &out, "\"", absl::Dec(civil.year(), absl::kZeroPad4), "-",
+      absl::Dec(civil.month(), absl::kZeroPad2), "-", absl::Dec(civil.day(), absl::kZeroPad2), "T",
+      absl::Dec(civil.hour(), absl::kZeroPad2), ":", absl::Dec(civil.minute(), absl::kZeroPad2),
+      ":", absl::Dec(civil.second(), absl::kZeroPad2));
   AppendNanos(nanos, out);
   out += "Z\"";
   return true;
