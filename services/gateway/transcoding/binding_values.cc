@@ -98,16 +98,23 @@ bool ParseCanonicalInteger(absl::string_view text, Int& value) {
   return absl::SimpleAtoi(text, &value);
 }
 
-// An integer binding on its field (appended when repeated), or false when
-// the text is not in canonical form or out of the type's range.
+// Puts `value` in `field`: appended when repeated, set when singular.
+template <typename T, typename Arg>
+bool Put(pb::Message& message, const pb::FieldDescriptor& field, Arg value,
+         void (pb::Reflection::*set)(pb::Message*, const pb::FieldDescriptor*, T) const,
+         void (pb::Reflection::*add)(pb::Message*, const pb::FieldDescriptor*, T) const) {
+  (message.GetReflection()->*(field.is_repeated() ? add : set))(&message, &field, value);
+  return true;
+}
+
+// An integer binding, or false when the text is not in canonical form or out
+// of the type's range.
 template <typename Int>
-bool SetInteger(absl::string_view value, pb::Message& message, const pb::FieldDescriptor& field,
+bool PutInteger(absl::string_view value, pb::Message& message, const pb::FieldDescriptor& field,
                 void (pb::Reflection::*set)(pb::Message*, const pb::FieldDescriptor*, Int) const,
                 void (pb::Reflection::*add)(pb::Message*, const pb::FieldDescriptor*, Int) const) {
   Int number;
-  if (!ParseCanonicalInteger(value, number)) return false;
-  (message.GetReflection()->*(field.is_repeated() ? add : set))(&message, &field, number);
-  return true;
+  return ParseCanonicalInteger(value, number) && Put(message, field, number, set, add);
 }
 
 // Sets one binding the way the converter would, or returns false (having
@@ -121,35 +128,29 @@ bool SetDirectly(const Binding& binding, pb::Message& root) {
   }
   const pb::FieldDescriptor& leaf = *binding.fields.back();
   if (leaf.real_containing_oneof() != nullptr) return false;
-  const pb::Reflection& r = *message->GetReflection();
-  const bool repeated = leaf.is_repeated();
   const absl::string_view value = binding.value;
   switch (leaf.cpp_type()) {
     case Cpp::CPPTYPE_INT32:
-      return SetInteger(value, *message, leaf, &pb::Reflection::SetInt32,
+      return PutInteger(value, *message, leaf, &pb::Reflection::SetInt32,
                         &pb::Reflection::AddInt32);
     case Cpp::CPPTYPE_INT64:
-      return SetInteger(value, *message, leaf, &pb::Reflection::SetInt64,
+      return PutInteger(value, *message, leaf, &pb::Reflection::SetInt64,
                         &pb::Reflection::AddInt64);
     case Cpp::CPPTYPE_UINT32:
-      return SetInteger(value, *message, leaf, &pb::Reflection::SetUInt32,
+      return PutInteger(value, *message, leaf, &pb::Reflection::SetUInt32,
                         &pb::Reflection::AddUInt32);
     case Cpp::CPPTYPE_UINT64:
-      return SetInteger(value, *message, leaf, &pb::Reflection::SetUInt64,
+      return PutInteger(value, *message, leaf, &pb::Reflection::SetUInt64,
                         &pb::Reflection::AddUInt64);
-    case Cpp::CPPTYPE_BOOL: {
-      if (value != "true" && value != "false") return false;
-      repeated ? r.AddBool(message, &leaf, value == "true")
-               : r.SetBool(message, &leaf, value == "true");
-      return true;
-    }
+    case Cpp::CPPTYPE_BOOL:
+      return (value == "true" || value == "false") &&
+             Put(*message, leaf, value == "true", &pb::Reflection::SetBool,
+                 &pb::Reflection::AddBool);
     case Cpp::CPPTYPE_ENUM: {
       // By exact name only; numbers and other spellings are the converter's.
       const pb::EnumValueDescriptor* named = leaf.enum_type()->FindValueByName(std::string(value));
-      if (named == nullptr) return false;
-      repeated ? r.AddEnumValue(message, &leaf, named->number())
-               : r.SetEnumValue(message, &leaf, named->number());
-      return true;
+      return named != nullptr && Put(*message, leaf, named->number(), &pb::Reflection::SetEnumValue,
+                                     &pb::Reflection::AddEnumValue);
     }
     case Cpp::CPPTYPE_STRING: {
       // JSON-escaped and read back, valid UTF-8 is itself; bytes fields
@@ -158,9 +159,8 @@ bool SetDirectly(const Binding& binding, pb::Message& root) {
           !pb::internal::IsStructurallyValidUTF8(value.data(), static_cast<int>(value.size()))) {
         return false;
       }
-      repeated ? r.AddString(message, &leaf, binding.value)
-               : r.SetString(message, &leaf, binding.value);
-      return true;
+      return Put(*message, leaf, binding.value, &pb::Reflection::SetString,
+                 &pb::Reflection::AddString);
     }
     case Cpp::CPPTYPE_DOUBLE:
     case Cpp::CPPTYPE_FLOAT:
