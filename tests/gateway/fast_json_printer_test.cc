@@ -314,12 +314,27 @@ TEST(FastJsonPrinterTest, ParsesIntoTheCompiledMessageOnlyWhenTheDescriptorSetSa
   PrintOptions print;
   print.preserve_proto_field_names = true;
   const pb::Descriptor& changed_task = *changed.FindMessageTypeByName("todo.tasks.v1.Task");
-  EXPECT_EQ(FastJsonPrinter(&changed, print).Print(changed_task, task.SerializeAsString()),
+  const FastJsonPrinter changed_printer(&changed, print);
+  EXPECT_EQ(changed_printer.Print(changed_task, task.SerializeAsString()),
             R"({"headline":"milk"})");
+  EXPECT_FALSE(changed_printer.ParsesIntoCompiledMessage(changed_task));
+  // ListTasksResponse holds a Task: it is not the same either.
+  EXPECT_FALSE(changed_printer.ParsesIntoCompiledMessage(
+      *changed.FindMessageTypeByName("todo.tasks.v1.ListTasksResponse")));
+
+  // The descriptor set protoc wrote states every field's JSON name, the
+  // compiled descriptor only those the .proto sets: still the same messages.
   const DescriptorSet same = Load(TODO_API_DESCRIPTOR_SET);
+  const FastJsonPrinter same_printer(same.pool.get(), print);
   const pb::Descriptor& same_task = *same.pool->FindMessageTypeByName("todo.tasks.v1.Task");
-  EXPECT_EQ(FastJsonPrinter(same.pool.get(), print).Print(same_task, task.SerializeAsString()),
-            R"({"title":"milk"})");
+  EXPECT_EQ(same_printer.Print(same_task, task.SerializeAsString()), R"({"title":"milk"})");
+  for (const pb::Descriptor* compiled : kCompiledIn) {
+    const pb::Descriptor* in_set = same.pool->FindMessageTypeByName(compiled->full_name());
+    ASSERT_NE(in_set, nullptr) << compiled->full_name();
+    EXPECT_TRUE(same_printer.ParsesIntoCompiledMessage(*in_set)) << compiled->full_name();
+  }
+  EXPECT_TRUE(same_printer.ParsesIntoCompiledMessage(
+      *same.pool->FindMessageTypeByName("todo.tasks.v1.ListTasksResponse")));
 }
 
 }  // namespace

@@ -190,6 +190,22 @@ bool AppendDuration(int64_t seconds, int32_t nanos, std::string& out) {
   return true;
 }
 
+// A message's declaration as text to compare, without the JSON names: a
+// descriptor set written by protoc states every field's, the descriptor
+// compiled into the binary only those the .proto sets (both are compared
+// below as the JSON names they resolve to).
+void ClearJsonNames(pb::DescriptorProto& said) {
+  for (pb::FieldDescriptorProto& field : *said.mutable_field()) field.clear_json_name();
+  for (pb::DescriptorProto& nested : *said.mutable_nested_type()) ClearJsonNames(nested);
+}
+
+std::string Declaration(const pb::Descriptor& type) {
+  pb::DescriptorProto said;
+  type.CopyTo(&said);
+  ClearJsonNames(said);
+  return said.SerializeAsString();
+}
+
 // Whether `a` and `b` (its namesake in another pool) describe the same
 // message: the same fields, names, JSON names, types, options and syntax,
 // and so, recursively, every message and enum type they use.
@@ -197,10 +213,7 @@ bool SameShape(const pb::Descriptor& a, const pb::Descriptor& b,
                absl::flat_hash_set<std::string>& checked) {
   if (!checked.insert(a.full_name()).second) return true;  // checked, or being checked
   if (a.file()->syntax() != b.file()->syntax()) return false;
-  pb::DescriptorProto said_a, said_b;
-  a.CopyTo(&said_a);
-  b.CopyTo(&said_b);
-  if (said_a.SerializeAsString() != said_b.SerializeAsString()) return false;
+  if (Declaration(a) != Declaration(b)) return false;
   for (int i = 0; i < a.field_count(); ++i) {
     const pb::FieldDescriptor& field_a = *a.field(i);
     const pb::FieldDescriptor& field_b = *b.field(i);
@@ -282,6 +295,10 @@ const pb::Message* FastJsonPrinter::Prototype(const pb::Descriptor& type) const 
   }
   if (prototype == nullptr) prototype = factory_.GetPrototype(&type);
   return prototypes_.emplace(&type, prototype).first->second;
+}
+
+bool FastJsonPrinter::ParsesIntoCompiledMessage(const pb::Descriptor& type) const {
+  return Prototype(type)->GetDescriptor()->file()->pool() == pb::DescriptorPool::generated_pool();
 }
 
 std::optional<std::string> FastJsonPrinter::Print(const pb::Descriptor& type,

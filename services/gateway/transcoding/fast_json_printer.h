@@ -42,6 +42,10 @@ class FastJsonPrinter {
   std::optional<std::string> Print(const google::protobuf::Descriptor& type,
                                    absl::string_view bytes) const;
 
+  // Whether responses of `type` parse into the generated message compiled
+  // into the binary (rather than a dynamic one).
+  bool ParsesIntoCompiledMessage(const google::protobuf::Descriptor& type) const;
+
  private:
   // A type's fields in field-number order (the order protobuf serializes
   // them, which the converter prints in); nullptr for a shape not handled.
