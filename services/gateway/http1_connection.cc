@@ -1,15 +1,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <cerrno>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -87,6 +87,10 @@ void AppendHead(const HttpResponse& response, bool keep_alive, bool chunked, std
   out += keep_alive ? "connection: keep-alive\r\n\r\n" : "connection: close\r\n\r\n";
 }
 
+// How much a read takes, and how much of what a client sends ahead
+// (pipelined requests) is read while an exchange is in progress.
+constexpr size_t kReadChunk = 16 * 1024;
+
 }  // namespace
 
 // One client connection, served on one worker's thread.
@@ -129,11 +133,15 @@ class Http1Connection : public ClientConnection,
   // HTTP/1.1 request uses): such connections go to Http2Connection.
   void Sniff();
   void ReadRequest();
+  // One read of the client's bytes into `buffer_` at a time, kept going
+  // while an exchange is in progress (see OnRead).
+  void ReadMore();
+  void OnRead(const boost::system::error_code& error);
   void ParseHead();
   void OnHeader(const boost::system::error_code& error);
+  void ParseBody();
   void OnBody(const boost::system::error_code& error);
   void Dispatch();
-  void WatchForHangUp();
   void RefuseRequest(const HttpResponse& response);
   // The exchange is over: log it, then read the next request or close.
   void EndExchange(int status);
@@ -150,6 +158,8 @@ class Http1Connection : public ClientConnection,
   const std::string peer_address_;
   Phase phase_ = Phase::kWaiting;
   boost::beast::flat_buffer buffer_;
+  std::array<char, kReadChunk> inbound_;
+  bool read_in_flight_ = false;
   std::optional<http::request_parser<http::string_body>> parser_;
   absl::Time last_activity_ = absl::Now();
   bool keep_alive_ = true;
@@ -209,6 +219,51 @@ void Http1Connection::ReadRequest() {
   ParseHead();
 }
 
+// A read goes to `inbound_`, not straight into `buffer_`: a read started
+// during an exchange may still be pending when the next request is parsed
+// from `buffer_`, which moves its bytes about as it is consumed.
+void Http1Connection::ReadMore() {
+  if (read_in_flight_ || phase_ == Phase::kClosed) return;
+  read_in_flight_ = true;
+  socket_.async_read_some(
+      asio::buffer(inbound_),
+      [self = shared_from_this()](const boost::system::error_code& error, size_t read) {
+        self->read_in_flight_ = false;
+        if (self->phase_ == Phase::kClosed) return;
+        if (!error) {
+          self->buffer_.commit(
+              asio::buffer_copy(self->buffer_.prepare(read), asio::buffer(self->inbound_, read)));
+        }
+        self->OnRead(error);
+      });
+}
+
+// While a request is being read, its bytes go to the parser. While an
+// exchange is in progress the connection goes on reading: a client that
+// hangs up (end of stream, or an error) is seen at once, which closes the
+// connection and abandons the exchange (its upstream call is cancelled; for
+// a stream that may otherwise never end). A pipelined request waits in the
+// buffer; past kReadChunk bytes of them reading stops, and the sweep's poll
+// for POLLRDHUP watches for the hang-up instead. (Reading on, rather than
+// waiting for readability, also spares the reactor an epoll_ctl per
+// request.)
+void Http1Connection::OnRead(const boost::system::error_code& error) {
+  if (phase_ == Phase::kWaiting) {
+    if (error) {
+      parser_->is_header_done() ? OnBody(error) : OnHeader(error);
+    } else {
+      parser_->is_header_done() ? ParseBody() : ParseHead();
+    }
+    return;
+  }
+  if (error) {
+    // An answer that closes the connection when written is left to finish.
+    if (exchange_ != nullptr) Close();
+    return;
+  }
+  if (buffer_.size() < kReadChunk) ReadMore();
+}
+
 // Beast's async_read_header, written out so that the raw head can be looked
 // at (HasObsFold) before the parser takes it: the parser consumes nothing
 // until the head is complete, so the buffer always starts at the request.
@@ -226,18 +281,7 @@ void Http1Connection::ParseHead() {
       return;
     }
   }
-  constexpr size_t kReadChunk = 16 * 1024;
-  socket_.async_read_some(
-      buffer_.prepare(kReadChunk),
-      [self = shared_from_this()](const boost::system::error_code& error, size_t read) {
-        if (self->phase_ == Phase::kClosed) return;
-        if (error) {
-          self->OnHeader(error);
-          return;
-        }
-        self->buffer_.commit(read);
-        self->ParseHead();
-      });
+  ReadMore();
 }
 
 void Http1Connection::OnHeader(const boost::system::error_code& error) {
@@ -273,10 +317,30 @@ void Http1Connection::OnHeader(const boost::system::error_code& error) {
     return;
   }
   phase_ = Phase::kWaiting;
-  http::async_read(socket_, buffer_, *parser_,
-                   [self = shared_from_this()](const boost::system::error_code& error, size_t) {
-                     self->OnBody(error);
-                   });
+  ParseBody();
+}
+
+// Beast's async_read for the body, from the same buffer and reads as the
+// head.
+void Http1Connection::ParseBody() {
+  while (!parser_->is_done()) {
+    if (buffer_.size() == 0) {
+      ReadMore();
+      return;
+    }
+    boost::system::error_code error;
+    const size_t used = parser_->put(buffer_.data(), error);
+    buffer_.consume(used);
+    if (error == http::error::need_more || (!error && used == 0)) {
+      ReadMore();
+      return;
+    }
+    if (error) {
+      OnBody(error);
+      return;
+    }
+  }
+  OnBody({});
 }
 
 void Http1Connection::OnBody(const boost::system::error_code& error) {
@@ -320,26 +384,7 @@ void Http1Connection::Dispatch() {
   tags_ = {};
   exchange_ = std::make_shared<Exchange>(shared_from_this());
   worker_.handler.handle(std::move(request), exchange_);
-  if (exchange_) WatchForHangUp();
-}
-
-// While an exchange is in progress the connection reads nothing, so a client
-// that hangs up (FIN) would go unseen until its answer is written, which for
-// a stream may be never: wait for the socket to turn readable instead. End
-// of stream or an error closes the connection and abandons the exchange,
-// which cancels its upstream call at once. The bytes of a pipelined request
-// leave it to the sweep's poll for POLLRDHUP.
-void Http1Connection::WatchForHangUp() {
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this(), watched = exchange_.get()](
-                                                 const boost::system::error_code& error) {
-    if (self->phase_ == Phase::kClosed || self->exchange_.get() != watched) return;
-    char byte;
-    const ssize_t seen =
-        error ? -1 : recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (seen == 0 || (seen < 0 && (error || (errno != EAGAIN && errno != EWOULDBLOCK)))) {
-      self->Close();
-    }
-  });
+  if (exchange_ != nullptr) ReadMore();  // see OnRead
 }
 
 void Http1Connection::Respond(const HttpResponse& response) {

@@ -171,6 +171,26 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
   EXPECT_THAT(received, HasSubstr("connection: keep-alive"));
 }
 
+TEST_F(HttpServerTest, RequestsComingInPiecesDuringAnExchangeAreReadAfterIt) {
+  // The connection goes on reading while /slow is answered: what comes
+  // meanwhile (a head, half a body) waits in its buffer; the rest of the
+  // body, and a chunked one, come after the answer.
+  Start();
+  RawClient client(server_->port());
+  client.Send("GET /slow HTTP/1.1\r\nhost: x\r\n\r\n");
+  absl::SleepFor(absl::Milliseconds(100));
+  client.Send("POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 11\r\n\r\nhello");
+  EXPECT_THAT(client.ReadUntil("slow"), HasSubstr("\r\n\r\nslow"));
+  absl::SleepFor(absl::Milliseconds(50));
+  client.Send(" world");
+  EXPECT_THAT(client.ReadUntil("hello world"), HasSubstr("\r\n\r\nhello world"));
+  client.Send("POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nab");
+  absl::SleepFor(absl::Milliseconds(50));
+  client.Send("cde\r\n3\r\nfgh\r\n0\r\n\r\n");
+  EXPECT_THAT(client.ReadUntil("abcdefgh"), HasSubstr("\r\n\r\nabcdefgh"));
+  EXPECT_EQ(observed_.requests.load(), 3);
+}
+
 TEST_F(HttpServerTest, OversizedHeadersAndDeclaredBodiesAreRefusedBeforeReading) {
   HttpServerOptions options;
   options.max_header_bytes = 1024;
@@ -184,6 +204,14 @@ TEST_F(HttpServerTest, OversizedHeadersAndDeclaredBodiesAreRefusedBeforeReading)
   body.Send("POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 1000000\r\n\r\n");
   EXPECT_THAT(body.ReadUntil("limit."), StartsWith("HTTP/1.1 413"));
   EXPECT_TRUE(body.ClosedByPeer());
+  // A chunked body says its size only as it comes: refused once past.
+  RawClient chunked(server_->port());
+  chunked.Send("POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n");
+  chunked.Send("64\r\n" + std::string(100, 'a') + "\r\n");
+  absl::SleepFor(absl::Milliseconds(20));
+  chunked.Send("1\r\nb\r\n0\r\n\r\n");
+  EXPECT_THAT(chunked.ReadUntil("limit."), StartsWith("HTTP/1.1 413"));
+  EXPECT_TRUE(chunked.ClosedByPeer());
   RawClient garbage(server_->port());
   garbage.Send("NOT HTTP AT ALL\r\n\r\n");
   EXPECT_THAT(garbage.ReadUntil("\r\n\r\n"), StartsWith("HTTP/1.1 400"));
