@@ -227,7 +227,7 @@ void Channel::Impl::Finish(CallState& call, absl::StatusCode code, std::string m
       connection.ScheduleFlush();
     }
   }
-  if (owned->deadline_timer) owned->deadline_timer->cancel();
+  if (owned->deadline != absl::InfiniteFuture()) deadlines.erase({owned->deadline, owned->id});
   owned->reply.code = code;
   if (code != absl::StatusCode::kOk) owned->reply.message = std::move(message);
   asio::post(io,
@@ -270,6 +270,34 @@ void Channel::Impl::FinishFromStream(CallState& call, uint32_t error_code) {
 void Channel::Impl::Abort(uint64_t call_id, absl::StatusCode code, const char* message) {
   auto found = calls.find(call_id);
   if (found != calls.end()) Finish(*found->second, code, message);
+}
+
+void Channel::Impl::WatchDeadline(const CallState& call) {
+  deadlines.emplace(call.deadline, call.id);
+  if (call.deadline < deadline_timer_due) ArmDeadlineTimer(call.deadline);
+}
+
+void Channel::Impl::ArmDeadlineTimer(absl::Time due) {
+  deadline_timer_due = due;
+  // Re-arming cancels the wait before, whose handler then does nothing.
+  deadline_timer.expires_after(
+      absl::ToChronoNanoseconds(std::max(absl::ZeroDuration(), due - absl::Now())));
+  deadline_timer.async_wait(
+      [weak = std::weak_ptr<Impl>(shared_from_this())](const boost::system::error_code& error) {
+        auto self = weak.lock();
+        if (!error && self) self->OnDeadlineTimer();
+      });
+}
+
+void Channel::Impl::OnDeadlineTimer() {
+  deadline_timer_due = absl::InfiniteFuture();
+  const absl::Time now = absl::Now();
+  std::vector<uint64_t> expired;
+  for (auto it = deadlines.begin(); it != deadlines.end() && it->first <= now; ++it) {
+    expired.push_back(it->second);
+  }
+  for (uint64_t id : expired) Abort(id, absl::StatusCode::kDeadlineExceeded, "Deadline Exceeded");
+  if (!deadlines.empty() && !closed) ArmDeadlineTimer(deadlines.begin()->first);
 }
 
 namespace {
@@ -336,14 +364,7 @@ uint64_t Channel::Start(ClientCall call, ClientCallbacks callbacks) {
   call.request_bytes.clear();
   if (call.timeout != absl::InfiniteDuration()) {
     state->deadline = absl::Now() + call.timeout;
-    state->deadline_timer = std::make_unique<asio::steady_timer>(impl.io);
-    state->deadline_timer->expires_after(absl::ToChronoNanoseconds(call.timeout));
-    state->deadline_timer->async_wait(
-        [weak = std::weak_ptr<Impl>(impl_), id](const boost::system::error_code& error) {
-          auto self = weak.lock();
-          if (!error && self)
-            self->Abort(id, absl::StatusCode::kDeadlineExceeded, "Deadline Exceeded");
-        });
+    impl.WatchDeadline(*state);
   }
   state->call = std::move(call);
   impl.calls.emplace(id, std::move(state));
@@ -393,6 +414,7 @@ void Channel::Close() {
   impl.closed = true;
   impl.resolver.cancel();
   impl.reresolve_timer.cancel();
+  impl.deadline_timer.cancel();
   std::vector<uint64_t> ids;
   for (const auto& [id, call] : impl.calls) ids.push_back(id);
   for (uint64_t id : ids) impl.Abort(id, absl::StatusCode::kUnavailable, "the channel is closing");

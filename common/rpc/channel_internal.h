@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/random/random.h"
 #include "common/rpc/byte_queue.h"
@@ -44,7 +45,6 @@ struct CallState {
   bool send_closed = false;
   bool send_deferred = false;
   absl::Time deadline = absl::InfiniteFuture();
-  std::unique_ptr<asio::steady_timer> deadline_timer;
   // Where the call runs, once it has a stream.
   std::shared_ptr<Connection> connection;
   int32_t stream_id = -1;
@@ -66,7 +66,8 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
         target(std::move(target_name)),
         options(upstream_options),
         resolver(io_context),
-        reresolve_timer(io_context) {}
+        reresolve_timer(io_context),
+        deadline_timer(io_context) {}
 
   void Resolve();
   void OnResolved(std::vector<tcp::endpoint> endpoints);
@@ -76,6 +77,11 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
   void Finish(CallState& call, absl::StatusCode code, std::string message);
   void FinishFromStream(CallState& call, uint32_t error_code);
   void Abort(uint64_t call_id, absl::StatusCode code, const char* message);
+  // Calls past their deadline end with DEADLINE_EXCEEDED; the timer is
+  // re-armed for the soonest deadline left.
+  void WatchDeadline(const CallState& call);
+  void ArmDeadlineTimer(absl::Time due);
+  void OnDeadlineTimer();
   // A client_streaming call has more to send: wakes its stream if nghttp2
   // was waiting for data.
   void ResumeSending(CallState& call);
@@ -115,6 +121,14 @@ struct Channel::Impl : std::enable_shared_from_this<Channel::Impl> {
   size_t next_pick = 0;
   uint64_t next_call_id = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<CallState>> calls;
+  // The deadlines of the calls in flight, soonest first, and the one timer
+  // that watches them, due at `deadline_timer_due` (a timer per call cost an
+  // allocation, a timer-queue entry and a cancelled wait's completion on
+  // every call). It is re-armed only for a sooner deadline than it waits
+  // for, and when it fires.
+  absl::btree_set<std::pair<absl::Time, uint64_t>> deadlines;
+  asio::steady_timer deadline_timer;
+  absl::Time deadline_timer_due = absl::InfiniteFuture();
   // Calls waiting for a ready connection.
   std::deque<uint64_t> waiting;
   absl::BitGen random;

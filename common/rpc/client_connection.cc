@@ -284,12 +284,17 @@ bool Connection::Submit(CallState& call) {
     timeout = TimeoutHeader(call.deadline - absl::Now());
     headers.push_back(Header("grpc-timeout", timeout));
   }
-  // -bin values in base64; the encoded copies must outlive the submit.
+  // -bin values in base64; the encoded copies must outlive the submit (the
+  // reserve keeps them where they are).
   std::vector<std::string> encoded;
   encoded.reserve(call.call.metadata.size());
   for (const auto& [name, value] : call.call.metadata) {
-    encoded.push_back(EncodeMetadataValue(name, value));
-    headers.push_back(Header(name, encoded.back()));
+    if (IsBinaryHeader(name)) {
+      encoded.push_back(EncodeMetadataValue(name, value));
+      headers.push_back(Header(name, encoded.back()));
+    } else {
+      headers.push_back(Header(name, value));
+    }
   }
   nghttp2_data_provider body;
   body.source.ptr = nullptr;

@@ -257,6 +257,53 @@ TEST_F(ChannelTest, ASilentPeerMeetsTheDeadline) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
+TEST_F(ChannelTest, EachCallEndsAtItsOwnDeadlineWhateverTheOrderTheyStarted) {
+  // One timer watches every deadline: a later call with a sooner deadline
+  // re-arms it, a call that ends first leaves no trace, and a call with no
+  // deadline is never ended by it.
+  SilentListener silent;
+  Channel upstream(io_, silent.target());
+  const absl::Time start = absl::Now();
+  std::vector<std::shared_ptr<Outcome>> outcomes;
+  std::vector<absl::Time> ended(3);
+  for (const absl::Duration timeout :
+       {absl::Milliseconds(900), absl::Milliseconds(300), absl::Milliseconds(600)}) {
+    ClientCall call = Get();
+    call.timeout = timeout;
+    outcomes.push_back(Start(upstream, std::move(call)));
+  }
+  ClientCall cancelled = Get();
+  cancelled.timeout = absl::Milliseconds(100);
+  uint64_t cancelled_id = 0;
+  auto cancelled_outcome = Start(upstream, std::move(cancelled), &cancelled_id);
+  upstream.Cancel(cancelled_id);
+  ClientCall endless = Get();
+  endless.timeout = absl::InfiniteDuration();
+  uint64_t endless_id = 0;
+  auto endless_outcome = Start(upstream, std::move(endless), &endless_id);
+  while (absl::Now() - start < absl::Seconds(5)) {
+    io_.run_one_for(std::chrono::milliseconds(10));
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i]->reply && ended[i] == absl::Time()) ended[i] = absl::Now();
+    }
+    if (ended[0] != absl::Time() && ended[1] != absl::Time() && ended[2] != absl::Time()) break;
+  }
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    ASSERT_TRUE(outcomes[i]->reply) << i;
+    EXPECT_EQ(outcomes[i]->reply->code, kDeadlineExceeded) << i;
+  }
+  EXPECT_LT(ended[1], ended[2]);
+  EXPECT_LT(ended[2], ended[0]);
+  EXPECT_GE(ended[1] - start, absl::Milliseconds(300));
+  EXPECT_LT(ended[0] - start, absl::Milliseconds(900) + absl::Seconds(1));
+  ASSERT_TRUE(cancelled_outcome->reply);
+  EXPECT_EQ(cancelled_outcome->reply->code, absl::StatusCode::kCancelled);
+  EXPECT_FALSE(endless_outcome->reply);
+  upstream.Cancel(endless_id);
+  RunUntilDone({endless_outcome});
+  EXPECT_EQ(endless_outcome->reply->code, absl::StatusCode::kCancelled);
+}
+
 TEST_F(ChannelTest, CancelEndsACallAtOnceAndLaterCancelsAreHarmless) {
   SilentListener silent;
   Channel upstream(io_, silent.target());
