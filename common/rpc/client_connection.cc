@@ -30,7 +30,10 @@ std::string TimeoutHeader(absl::Duration remaining) {
 }
 
 // Values that differ on every call are sent without indexing: added to the
-// HPACK table they would only push out the ones that repeat (authorization).
+// HPACK table they would only push out the ones that repeat (the forwarded
+// address, grpc-timeout, the user agent). nghttp2 never indexes
+// authorization itself (a never-indexed literal, HPACK's defence against
+// compression oracles on a connection many callers share).
 bool ChangesEveryCall(absl::string_view name) {
   return name == "x-request-id" || name == "traceparent" || name == "tracestate" ||
          name == "x-envoy-original-path";
