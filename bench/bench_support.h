@@ -16,6 +16,15 @@
 
 namespace todo::bench {
 
+// Sides measured in rounds run in this order: each round starts one side
+// later (A B C, B C A, C A B, ...), so that the host's changing speed falls
+// on all of them alike and no side always follows the same one (which
+// leaves todo-tasks' and Postgres' queues and caches in its own state).
+// The side that takes `turn` in `round`.
+inline size_t SideInTurn(int round, size_t turn, size_t sides) {
+  return (turn + static_cast<size_t>(round)) % sides;
+}
+
 // Prints "<program>: <message>" and exits 1.
 [[noreturn]] void Die(const std::string& message);
 // Starts `binary` with `environment` (NAME=value entries) plus, to try a

@@ -200,10 +200,9 @@ struct SideResult {
   CpuPerRequest cpu;   // over all rounds
 };
 
-// Runs every side once per round, in turn (A B C A B C ...), so that the
-// host's changing speed falls on all of them alike, after a short unmeasured
-// turn of each (the first side would otherwise pay for warming the caches of
-// todo-tasks and Postgres).
+// Runs every side once per round, in turn (SideInTurn), after a short
+// unmeasured turn of each (the first side would otherwise pay for warming
+// the caches of todo-tasks and Postgres).
 std::vector<SideResult> Alternate(const std::vector<Side>& sides, int rounds, absl::Duration phase,
                                   const Processes& processes) {
   std::vector<SideResult> results(sides.size());
@@ -211,7 +210,8 @@ std::vector<SideResult> Alternate(const std::vector<Side>& sides, int rounds, ab
   std::vector<double> requests(sides.size());
   for (const Side& side : sides) side.run(absl::Seconds(2));
   for (int round = 0; round < rounds; ++round) {
-    for (size_t i = 0; i < sides.size(); ++i) {
+    for (size_t turn = 0; turn < sides.size(); ++turn) {
+      const size_t i = todo::bench::SideInTurn(round, turn, sides.size());
       const auto gateway_cpu = [&] {
         return sides[i].gateway != 0 ? todo::bench::ProcessCpu(sides[i].gateway)
                                      : absl::ZeroDuration();

@@ -166,7 +166,7 @@ Measured H2loadRate(const GrpcCalls& calls, absl::Duration duration) {
   return {rate, done, PerCall(todo::bench::ChildrenCpu() - client_before, done)};
 }
 
-// The sides of a comparison, measured in turn (A B C A B C ...) so that a
+// The sides of a comparison, measured in turn (SideInTurn) so that a
 // change in the shared host's speed falls on all; each side's ratio to the
 // last one (the reference) is of the means, with the rounds' own beside it.
 // Each side's load client measures itself; the servers' CPU is measured here.
@@ -185,12 +185,15 @@ struct SideTotals {
 std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides, pid_t postmaster) {
   std::vector<SideTotals> totals(sides.size());
   for (int round = 0; round < rounds; ++round) {
-    std::vector<Measured> measured;
-    for (const Side& side : sides) {
+    std::vector<Measured> measured(sides.size());
+    for (size_t turn = 0; turn < sides.size(); ++turn) {
+      const size_t i = todo::bench::SideInTurn(round, turn, sides.size());
+      const Side& side = sides[i];
       const absl::Duration postgres_before = todo::bench::ServerCpu(postmaster);
       const absl::Duration service_before =
           side.service != 0 ? todo::bench::ProcessCpu(side.service) : absl::ZeroDuration();
-      Measured& m = measured.emplace_back(side.measure());
+      measured[i] = side.measure();
+      Measured& m = measured[i];
       m.postgres_cpu = PerCall(todo::bench::ServerCpu(postmaster) - postgres_before, m.calls);
       if (side.service != 0) {
         m.service_cpu = PerCall(todo::bench::ProcessCpu(side.service) - service_before, m.calls);
