@@ -1,17 +1,14 @@
 #include "services/gateway/transcoding/fast_json_printer.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/time/civil_time.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.pb.h"
-#include "google/protobuf/stubs/strutil.h"
+#include "services/gateway/transcoding/json_values.h"
 #include "services/gateway/transcoding/response_translator.h"
 
 namespace todo::gateway::transcoding {
@@ -19,176 +16,6 @@ namespace {
 
 namespace pb = google::protobuf;
 using Cpp = pb::FieldDescriptor::CppType;
-
-bool IsWrapper(absl::string_view name) {
-  return name == "google.protobuf.DoubleValue" || name == "google.protobuf.FloatValue" ||
-         name == "google.protobuf.Int64Value" || name == "google.protobuf.UInt64Value" ||
-         name == "google.protobuf.Int32Value" || name == "google.protobuf.UInt32Value" ||
-         name == "google.protobuf.BoolValue" || name == "google.protobuf.StringValue" ||
-         name == "google.protobuf.BytesValue";
-}
-
-// The converter's fractional seconds: none, or 3, 6 or 9 digits.
-void AppendNanos(int32_t nanos, std::string& out) {
-  if (nanos == 0) return;
-  if (nanos % 1'000'000 == 0) {
-    absl::StrAppend(&out, ".", absl::Dec(nanos / 1'000'000, absl::kZeroPad3));
-  } else if (nanos % 1'000 == 0) {
-    absl::StrAppend(&out, ".", absl::Dec(nanos / 1'000, absl::kZeroPad6));
-  } else {
-    absl::StrAppend(&out, ".", absl::Dec(nanos, absl::kZeroPad9));
-  }
-}
-
-// The code points beyond ASCII that protobuf's JsonEscaping writes as \u
-// escapes (C1 controls and invisible formatting characters), found by
-// printing every code point through the converter.
-bool EscapedByProtobuf(uint32_t code_point) {
-  static constexpr std::pair<uint32_t, uint32_t> kRanges[] = {
-      {0x80, 0x9F},       {0xAD, 0xAD},       {0x600, 0x603},    {0x6DD, 0x6DD},
-      {0x70F, 0x70F},     {0x17B4, 0x17B5},   {0x200B, 0x200F},  {0x2028, 0x202E},
-      {0x2060, 0x2064},   {0x206A, 0x206F},   {0xFEFF, 0xFEFF},  {0xFFF9, 0xFFFB},
-      {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F}};
-  for (const auto& [first, last] : kRanges) {
-    if (code_point >= first && code_point <= last) return true;
-  }
-  return false;
-}
-
-// JSON string escaping as protobuf's JsonEscaping does it. False for text
-// that is not strictly valid UTF-8 (the converter drops or replaces such
-// bytes in ways not worth copying; it prints those itself).
-bool AppendEscaped(absl::string_view text, std::string& out) {
-  out.push_back('"');
-  for (size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x80) {
-      size_t length = 0;
-      uint32_t code_point = 0;
-      if ((byte & 0xE0) == 0xC0) {
-        length = 2;
-        code_point = byte & 0x1F;
-      } else if ((byte & 0xF0) == 0xE0) {
-        length = 3;
-        code_point = byte & 0x0F;
-      } else if ((byte & 0xF8) == 0xF0) {
-        length = 4;
-        code_point = byte & 0x07;
-      } else {
-        return false;
-      }
-      if (i + length > text.size()) return false;
-      for (size_t k = 1; k < length; ++k) {
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        if ((next & 0xC0) != 0x80) return false;
-        code_point = code_point << 6 | (next & 0x3F);
-      }
-      const uint32_t smallest = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
-      if (code_point < smallest || code_point > 0x10FFFF ||
-          (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-        return false;  // overlong, out of range, or a surrogate
-      }
-      if (!EscapedByProtobuf(code_point)) {
-        out.append(text.data() + i, length);
-      } else if (code_point < 0x10000) {
-        absl::StrAppendFormat(&out, "\\u%04x", code_point);
-      } else {
-        const uint32_t offset = code_point - 0x10000;
-        absl::StrAppendFormat(&out, "\\u%04x\\u%04x", 0xD800 + (offset >> 10),
-                              0xDC00 + (offset & 0x3FF));
-      }
-      i += length;
-      continue;
-    }
-    switch (byte) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '<':
-        out += "\\u003c";
-        break;
-      case '>':
-        out += "\\u003e";
-        break;
-      default:
-        if (byte < 0x20 || byte == 0x7F) {
-          absl::StrAppendFormat(&out, "\\u%04x", byte);
-        } else {
-          out.push_back(static_cast<char>(byte));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
-  return true;
-}
-
-template <typename T>
-void AppendFloating(T value, std::string& out) {
-  if (std::isnan(value)) {
-    out += "\"NaN\"";
-  } else if (std::isinf(value)) {
-    out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-  } else if constexpr (std::is_same_v<T, float>) {
-    out += pb::SimpleFtoa(value);
-  } else {
-    out += pb::SimpleDtoa(value);
-  }
-}
-
-bool AppendTimestamp(int64_t seconds, int32_t nanos, std::string& out) {
-  // 0001-01-01 .. 9999-12-31, valid nanos; the year always has four digits.
-  if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999'999'999) {
-    return false;
-  }
-  // Civil arithmetic from the epoch: the same date as a UTC time zone
-  // lookup, without one (it and a format string per timestamp showed in
-  // profiles; a printed response may hold hundreds of timestamps).
-  const absl::CivilSecond civil = absl::CivilSecond(1970, 1, 1, 0, 0, 0) + seconds;
-  absl::StrAppend(
-      &out, "\"", absl::Dec(civil.year(), absl::kZeroPad4), "-",
-      absl::Dec(civil.month(), absl::kZeroPad2), "-", absl::Dec(civil.day(), absl::kZeroPad2), "T",
-      absl::Dec(civil.hour(), absl::kZeroPad2), ":", absl::Dec(civil.minute(), absl::kZeroPad2),
-      ":", absl::Dec(civil.second(), absl::kZeroPad2));
-  AppendNanos(nanos, out);
-  out += "Z\"";
-  return true;
-}
-
-bool AppendDuration(int64_t seconds, int32_t nanos, std::string& out) {
-  if (seconds < -315'576'000'000 || seconds > 315'576'000'000 || nanos < -999'999'999 ||
-      nanos > 999'999'999 || (seconds < 0 && nanos > 0) || (seconds > 0 && nanos < 0)) {
-    return false;
-  }
-  out.push_back('"');
-  if (seconds < 0 || nanos < 0) {
-    out.push_back('-');
-    seconds = -seconds;
-    nanos = -nanos;
-  }
-  absl::StrAppend(&out, seconds);
-  AppendNanos(nanos, out);
-  out += "s\"";
-  return true;
-}
 
 // A message's declaration as text to compare, without the JSON names: a
 // descriptor set written by protoc states every field's, the descriptor
@@ -234,6 +61,35 @@ bool SameShape(const pb::Descriptor& a, const pb::Descriptor& b,
 
 }  // namespace
 
+// How one field prints, worked out once per type: its key, and for a
+// message field how the value prints (a nested object, or one of the
+// well-known types with a short form).
+struct FastJsonPrinter::FieldPlan {
+  enum class Kind { kValue, kObject, kTimestamp, kDuration, kWrapper };
+  const pb::FieldDescriptor* field = nullptr;
+  std::string key;  // "\"name\":"
+  Kind kind = Kind::kValue;
+  const TypePlan* object = nullptr;  // kObject: the nested type's plan
+  // kTimestamp, kDuration: seconds and nanos; kWrapper: its value field.
+  const pb::FieldDescriptor* inner[2] = {nullptr, nullptr};
+  // Printed in the declaration-order pass only when present (singular
+  // messages laid out by always_print_primitive_fields).
+  bool only_if_present = false;
+};
+
+// The converter's field order. Without always_print_primitive_fields: the
+// order fields come on the wire (field numbers). With it, its default-value
+// writer first lays out, in declaration order, a node for every field except
+// the singular scalars of a oneof (proto3 optional ones included); scalars
+// and lists print there, present or not, messages only if present. A present
+// field with no node of its kind (a oneof scalar, or a message that prints
+// as a scalar: Timestamp, Duration, a wrapper) is added after them, in wire
+// order.
+struct FastJsonPrinter::TypePlan {
+  std::vector<FieldPlan> laid_out;    // declaration order
+  std::vector<FieldPlan> if_present;  // field-number order
+};
+
 FastJsonPrinter::FastJsonPrinter(const pb::DescriptorPool* pool, const PrintOptions& options)
     : always_print_primitive_fields_(options.always_print_primitive_fields),
       enums_as_ints_(options.always_print_enums_as_ints),
@@ -251,7 +107,7 @@ bool FastJsonPrinter::Handles(const pb::Descriptor& type,
     // Of the well-known types, those with a fixed short form; Any, Struct,
     // Value, FieldMask, Empty and the rest are the converter's.
     return type_name == "google.protobuf.Timestamp" || type_name == "google.protobuf.Duration" ||
-           IsWrapper(type_name);
+           IsWrapperType(type_name);
   }
   visiting[&type] = true;  // recursive types: assume yes while looking
   bool handled = type.file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO3;
@@ -267,23 +123,59 @@ bool FastJsonPrinter::Handles(const pb::Descriptor& type,
   return handled;
 }
 
-const FastJsonPrinter::FieldOrder* FastJsonPrinter::Order(const pb::Descriptor& type) const {
-  absl::MutexLock lock(&mutex_);
-  auto found = orders_.find(&type);
-  if (found != orders_.end()) return found->second.get();
+const FastJsonPrinter::TypePlan* FastJsonPrinter::PlanLocked(const pb::Descriptor& type) const {
+  if (auto found = plans_.find(&type); found != plans_.end()) return found->second.get();
   absl::flat_hash_map<const pb::Descriptor*, bool> visiting;
-  std::unique_ptr<FieldOrder> order;
-  if (Handles(type, visiting)) {
-    order = std::make_unique<FieldOrder>();
-    for (int i = 0; i < type.field_count(); ++i) order->push_back(type.field(i));
-    std::sort(order->begin(), order->end(),
-              [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  if (!Handles(type, visiting)) return plans_.emplace(&type, nullptr).first->second.get();
+  // In the map before its fields are planned: a recursive type finds itself.
+  TypePlan* plan = plans_.emplace(&type, std::make_unique<TypePlan>()).first->second.get();
+  const auto plan_field = [&](const pb::FieldDescriptor& field) {
+    FieldPlan planned;
+    planned.field = &field;
+    planned.key = absl::StrCat("\"", proto_names_ ? field.name() : field.json_name(), "\":");
+    if (field.cpp_type() != Cpp::CPPTYPE_MESSAGE) return planned;
+    const pb::Descriptor& value_type = *field.message_type();
+    const std::string& name = value_type.full_name();
+    if (name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration") {
+      planned.kind = name == "google.protobuf.Timestamp" ? FieldPlan::Kind::kTimestamp
+                                                         : FieldPlan::Kind::kDuration;
+      planned.inner[0] = value_type.FindFieldByNumber(1);
+      planned.inner[1] = value_type.FindFieldByNumber(2);
+    } else if (IsWrapperType(name)) {
+      planned.kind = FieldPlan::Kind::kWrapper;
+      planned.inner[0] = value_type.FindFieldByNumber(1);
+    } else {
+      planned.kind = FieldPlan::Kind::kObject;
+      planned.object = PlanLocked(value_type);
+    }
+    return planned;
+  };
+  const auto has_node = [&](const pb::FieldDescriptor& field) {
+    if (!always_print_primitive_fields_ || field.is_repeated()) {
+      return always_print_primitive_fields_;
+    }
+    if (field.cpp_type() != Cpp::CPPTYPE_MESSAGE) return field.containing_oneof() == nullptr;
+    const std::string& name = field.message_type()->full_name();
+    return name != "google.protobuf.Timestamp" && name != "google.protobuf.Duration" &&
+           !IsWrapperType(name);
+  };
+  std::vector<const pb::FieldDescriptor*> by_number;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const pb::FieldDescriptor& field = *type.field(i);
+    if (!has_node(field)) {
+      by_number.push_back(&field);
+      continue;
+    }
+    FieldPlan& laid_out = plan->laid_out.emplace_back(plan_field(field));
+    laid_out.only_if_present = !field.is_repeated() && field.cpp_type() == Cpp::CPPTYPE_MESSAGE;
   }
-  return orders_.emplace(&type, std::move(order)).first->second.get();
+  std::sort(by_number.begin(), by_number.end(),
+            [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  for (const pb::FieldDescriptor* field : by_number) plan->if_present.push_back(plan_field(*field));
+  return plan;
 }
 
-const pb::Message* FastJsonPrinter::Prototype(const pb::Descriptor& type) const {
-  absl::MutexLock lock(&mutex_);
+const pb::Message* FastJsonPrinter::PrototypeLocked(const pb::Descriptor& type) const {
   auto found = prototypes_.find(&type);
   if (found != prototypes_.end()) return found->second;
   const pb::Message* prototype = nullptr;
@@ -298,81 +190,65 @@ const pb::Message* FastJsonPrinter::Prototype(const pb::Descriptor& type) const 
 }
 
 bool FastJsonPrinter::ParsesIntoCompiledMessage(const pb::Descriptor& type) const {
-  return Prototype(type)->GetDescriptor()->file()->pool() == pb::DescriptorPool::generated_pool();
+  absl::MutexLock lock(&mutex_);
+  return PrototypeLocked(type)->GetDescriptor()->file()->pool() ==
+         pb::DescriptorPool::generated_pool();
 }
 
 std::optional<std::string> FastJsonPrinter::Print(const pb::Descriptor& type,
                                                   absl::string_view bytes) const {
   // A well-known type as the whole response is rare, and the converter has
   // quirks there (a FloatValue printed as `true` by the default-value writer).
-  if (declines_all_ || absl::StartsWith(type.full_name(), "google.protobuf.") ||
-      Order(type) == nullptr) {
-    return std::nullopt;
+  if (declines_all_ || absl::StartsWith(type.full_name(), "google.protobuf.")) return std::nullopt;
+  const pb::Message* prototype = nullptr;
+  const TypePlan* plan = nullptr;
+  {
+    absl::MutexLock lock(&mutex_);
+    prototype = PrototypeLocked(type);
+    // Planned for the descriptor the parsed message has (the compiled
+    // one's, when it parses into that), whose fields its reflection takes.
+    plan = PlanLocked(*prototype->GetDescriptor());
   }
+  if (plan == nullptr) return std::nullopt;
   pb::Arena arena;
-  pb::Message* message = Prototype(type)->New(&arena);
+  pb::Message* message = prototype->New(&arena);
   if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
   std::string out;
   out.reserve(bytes.size() * 2 + 64);
-  if (!PrintObject(*message, out)) return std::nullopt;
+  if (!PrintObject(*message, *plan, out)) return std::nullopt;
   return out;
 }
 
-// The converter's field order. Without always_print_primitive_fields: the
-// order fields come on the wire (field numbers). With it, its default-value
-// writer first lays out, in declaration order, a node for every field except
-// the singular scalars of a oneof (proto3 optional ones included); scalars
-// and lists print there, present or not, messages only if present. A present
-// field with no node of its kind (a oneof scalar, or a message that prints
-// as a scalar: Timestamp, Duration, a wrapper) is added after them, in wire
-// order.
-bool FastJsonPrinter::PrintObject(const pb::Message& message, std::string& out) const {
-  const pb::Descriptor& type = *message.GetDescriptor();
-  const FieldOrder* order = Order(type);
-  if (order == nullptr) return false;
+bool FastJsonPrinter::PrintObject(const pb::Message& message, const TypePlan& plan,
+                                  std::string& out) const {
   const pb::Reflection& reflection = *message.GetReflection();
   const auto present = [&](const pb::FieldDescriptor& field) {
     return field.is_repeated() ? reflection.FieldSize(message, &field) > 0
                                : reflection.HasField(message, &field);
   };
-  const auto laid_out = [&](const pb::FieldDescriptor& field) {
-    if (!always_print_primitive_fields_ || field.is_repeated())
-      return always_print_primitive_fields_;
-    if (field.cpp_type() != Cpp::CPPTYPE_MESSAGE) return field.containing_oneof() == nullptr;
-    const std::string& name = field.message_type()->full_name();
-    return name != "google.protobuf.Timestamp" && name != "google.protobuf.Duration" &&
-           !IsWrapper(name);
-  };
   out.push_back('{');
   bool first = true;
-  const auto emit = [&](const pb::FieldDescriptor& field) {
+  const auto emit = [&](const FieldPlan& field) {
     if (!first) out.push_back(',');
     first = false;
-    out.push_back('"');
-    out += proto_names_ ? field.name() : field.json_name();
-    out += "\":";
+    out += field.key;
     return PrintField(message, field, out);
   };
-  if (always_print_primitive_fields_) {
-    for (int i = 0; i < type.field_count(); ++i) {
-      const pb::FieldDescriptor& field = *type.field(i);
-      if (!laid_out(field)) continue;
-      const bool only_if_present = !field.is_repeated() && field.cpp_type() == Cpp::CPPTYPE_MESSAGE;
-      if ((!only_if_present || present(field)) && !emit(field)) return false;
-    }
+  for (const FieldPlan& field : plan.laid_out) {
+    if ((!field.only_if_present || present(*field.field)) && !emit(field)) return false;
   }
-  for (const pb::FieldDescriptor* field : *order) {
-    if (!laid_out(*field) && present(*field) && !emit(*field)) return false;
+  for (const FieldPlan& field : plan.if_present) {
+    if (present(*field.field) && !emit(field)) return false;
   }
   out.push_back('}');
   return true;
 }
 
-bool FastJsonPrinter::PrintField(const pb::Message& message, const pb::FieldDescriptor& field,
+bool FastJsonPrinter::PrintField(const pb::Message& message, const FieldPlan& field,
                                  std::string& out) const {
-  if (!field.is_repeated()) return PrintValue(message, field, -1, out);
+  if (!field.field->is_repeated()) return PrintValue(message, field, -1, out);
   out.push_back('[');
-  const int size = message.GetReflection()->FieldSize(message, &field);
+  const int size = message.GetReflection()->FieldSize(message, field.field);
   for (int i = 0; i < size; ++i) {
     if (i > 0) out.push_back(',');
     if (!PrintValue(message, field, i, out)) return false;
@@ -381,8 +257,32 @@ bool FastJsonPrinter::PrintField(const pb::Message& message, const pb::FieldDesc
   return true;
 }
 
-bool FastJsonPrinter::PrintValue(const pb::Message& message, const pb::FieldDescriptor& field,
-                                 int index, std::string& out) const {
+bool FastJsonPrinter::PrintValue(const pb::Message& message, const FieldPlan& field, int index,
+                                 std::string& out) const {
+  if (field.kind == FieldPlan::Kind::kValue) return PrintScalar(message, *field.field, index, out);
+  const pb::Reflection& r = *message.GetReflection();
+  const pb::Message& value = index >= 0 ? r.GetRepeatedMessage(message, field.field, index)
+                                        : r.GetMessage(message, field.field);
+  const pb::Reflection& inner = *value.GetReflection();
+  switch (field.kind) {
+    case FieldPlan::Kind::kTimestamp:
+      return AppendTimestamp(inner.GetInt64(value, field.inner[0]),
+                             inner.GetInt32(value, field.inner[1]), out);
+    case FieldPlan::Kind::kDuration:
+      return AppendDuration(inner.GetInt64(value, field.inner[0]),
+                            inner.GetInt32(value, field.inner[1]), out);
+    case FieldPlan::Kind::kWrapper:
+      return PrintScalar(value, *field.inner[0], -1, out);
+    case FieldPlan::Kind::kObject:
+      return PrintObject(value, *field.object, out);
+    case FieldPlan::Kind::kValue:
+      break;
+  }
+  return false;
+}
+
+bool FastJsonPrinter::PrintScalar(const pb::Message& message, const pb::FieldDescriptor& field,
+                                  int index, std::string& out) const {
   const pb::Reflection& r = *message.GetReflection();
   const bool repeated = index >= 0;
   switch (field.cpp_type()) {
@@ -407,12 +307,12 @@ bool FastJsonPrinter::PrintValue(const pb::Message& message, const pb::FieldDesc
           "\"");
       return true;
     case Cpp::CPPTYPE_DOUBLE:
-      AppendFloating(
+      AppendJsonNumber(
           repeated ? r.GetRepeatedDouble(message, &field, index) : r.GetDouble(message, &field),
           out);
       return true;
     case Cpp::CPPTYPE_FLOAT:
-      AppendFloating(
+      AppendJsonNumber(
           repeated ? r.GetRepeatedFloat(message, &field, index) : r.GetFloat(message, &field), out);
       return true;
     case Cpp::CPPTYPE_BOOL:
@@ -441,28 +341,12 @@ bool FastJsonPrinter::PrintValue(const pb::Message& message, const pb::FieldDesc
         absl::StrAppend(&out, "\"", absl::Base64Escape(text), "\"");
         return true;
       }
-      return AppendEscaped(text, out);
+      return AppendJsonString(text, out);
     }
     case Cpp::CPPTYPE_MESSAGE:
-      return PrintMessageValue(
-          repeated ? r.GetRepeatedMessage(message, &field, index) : r.GetMessage(message, &field),
-          out);
+      break;  // planned as a FieldPlan kind
   }
   return false;
-}
-
-bool FastJsonPrinter::PrintMessageValue(const pb::Message& message, std::string& out) const {
-  const pb::Descriptor& type = *message.GetDescriptor();
-  const std::string& name = type.full_name();
-  if (name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration") {
-    const pb::Reflection& r = *message.GetReflection();
-    const int64_t seconds = r.GetInt64(message, type.FindFieldByNumber(1));
-    const int32_t nanos = r.GetInt32(message, type.FindFieldByNumber(2));
-    return name == "google.protobuf.Timestamp" ? AppendTimestamp(seconds, nanos, out)
-                                               : AppendDuration(seconds, nanos, out);
-  }
-  if (IsWrapper(name)) return PrintValue(message, *type.FindFieldByNumber(1), -1, out);
-  return PrintObject(message, out);
 }
 
 }  // namespace todo::gateway::transcoding

@@ -47,22 +47,27 @@ class FastJsonPrinter {
   bool ParsesIntoCompiledMessage(const google::protobuf::Descriptor& type) const;
 
  private:
-  // A type's fields in field-number order (the order protobuf serializes
-  // them, which the converter prints in); nullptr for a shape not handled.
-  using FieldOrder = std::vector<const google::protobuf::FieldDescriptor*>;
-  const FieldOrder* Order(const google::protobuf::Descriptor& type) const;
+  // How a type prints, worked out once (fast_json_printer.cc); nullptr for
+  // a shape not handled.
+  struct FieldPlan;
+  struct TypePlan;
+  const TypePlan* PlanLocked(const google::protobuf::Descriptor& type) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The message to parse a response of `type` into: the generated one when
   // it has the same shape, else a dynamic one.
-  const google::protobuf::Message* Prototype(const google::protobuf::Descriptor& type) const;
+  const google::protobuf::Message* PrototypeLocked(const google::protobuf::Descriptor& type) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   bool Handles(const google::protobuf::Descriptor& type,
                absl::flat_hash_map<const google::protobuf::Descriptor*, bool>& visiting) const;
-  bool PrintObject(const google::protobuf::Message& message, std::string& out) const;
-  bool PrintField(const google::protobuf::Message& message,
-                  const google::protobuf::FieldDescriptor& field, std::string& out) const;
-  bool PrintValue(const google::protobuf::Message& message,
-                  const google::protobuf::FieldDescriptor& field, int index,
+  bool PrintObject(const google::protobuf::Message& message, const TypePlan& plan,
+                   std::string& out) const;
+  bool PrintField(const google::protobuf::Message& message, const FieldPlan& field,
                   std::string& out) const;
-  bool PrintMessageValue(const google::protobuf::Message& message, std::string& out) const;
+  bool PrintValue(const google::protobuf::Message& message, const FieldPlan& field, int index,
+                  std::string& out) const;
+  bool PrintScalar(const google::protobuf::Message& message,
+                   const google::protobuf::FieldDescriptor& field, int index,
+                   std::string& out) const;
 
   const bool always_print_primitive_fields_;
   const bool enums_as_ints_;
@@ -70,10 +75,8 @@ class FastJsonPrinter {
   const bool declines_all_;
   mutable google::protobuf::DynamicMessageFactory factory_;
   mutable absl::Mutex mutex_;
-  // Per type: its field order, or null when it (or anything it contains) is
-  // not a handled shape.
-  mutable absl::flat_hash_map<const google::protobuf::Descriptor*, std::unique_ptr<FieldOrder>>
-      orders_ ABSL_GUARDED_BY(mutex_);
+  mutable absl::flat_hash_map<const google::protobuf::Descriptor*, std::unique_ptr<TypePlan>> plans_
+      ABSL_GUARDED_BY(mutex_);
   mutable absl::flat_hash_map<const google::protobuf::Descriptor*, const google::protobuf::Message*>
       prototypes_ ABSL_GUARDED_BY(mutex_);
 };
