@@ -341,7 +341,7 @@ bool FastJsonPrinter::PrintScalar(const pb::Message& message, const pb::FieldDes
         absl::StrAppend(&out, "\"", absl::Base64Escape(text), "\"");
         return true;
       }
-      return AppendJsonString(text, out);
+      return AppendProtobufJsonString(text, out);
     }
     case Cpp::CPPTYPE_MESSAGE:
       break;  // planned as a FieldPlan kind

@@ -63,7 +63,7 @@ bool IsWrapperType(absl::string_view name) {
          name == "google.protobuf.BytesValue";
 }
 
-bool AppendJsonString(absl::string_view text, std::string& out) {
+bool AppendProtobufJsonString(absl::string_view text, std::string& out) {
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
     const auto byte = static_cast<unsigned char>(text[i]);

@@ -17,10 +17,14 @@ namespace todo::gateway::transcoding {
 bool IsWrapperType(absl::string_view full_name);
 
 // `text` as a JSON string, quotes included, escaped as protobuf's
-// JsonEscaping does. False for text that is not strictly valid UTF-8 (the
-// converter drops or replaces such bytes in ways not worth copying; the
-// caller leaves those to it); `out` is then partly written.
-bool AppendJsonString(absl::string_view text, std::string& out);
+// JsonEscaping does (<, >, C1 controls and invisible format characters as
+// \u escapes): a transcoded answer must be byte for byte what Envoy's
+// would be, which the project's own escaper for logs and messages
+// (common::logging::AppendJsonString) is not. False for text that is not
+// strictly valid UTF-8 (the converter drops or replaces such bytes in ways
+// not worth copying; the caller leaves those to it); `out` is then partly
+// written.
+bool AppendProtobufJsonString(absl::string_view text, std::string& out);
 
 // NaN and the infinities as the converter's strings, other values as
 // protobuf's shortest round-trip text.
