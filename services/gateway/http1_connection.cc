@@ -13,10 +13,7 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "services/gateway/http1_framing.h"
 #include "services/gateway/http_server_internal.h"
@@ -30,62 +27,6 @@ namespace todo::gateway::http_internal {
 namespace http = boost::beast::http;
 
 namespace {
-
-const char* Reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Payload Too Large";
-    case 422:
-      return "Unprocessable Content";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 499:
-      return "Client Closed Request";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Status";
-  }
-}
-
-// The status line and headers, appended to `out`.
-void AppendHead(const HttpResponse& response, bool keep_alive, bool chunked, std::string& out) {
-  absl::StrAppend(&out, "HTTP/1.1 ", response.status, " ", Reason(response.status), "\r\n",
-                  kNoSniffName, ": ", kNoSniffValue, "\r\n");
-  for (const auto& [name, value] : response.headers) {
-    absl::StrAppend(&out, name, ": ", value, "\r\n");
-  }
-  if (chunked) {
-    out += "transfer-encoding: chunked\r\n";
-  } else {
-    absl::StrAppend(&out, "content-length: ", response.body.size(), "\r\n");
-  }
-  out += keep_alive ? "connection: keep-alive\r\n\r\n" : "connection: close\r\n\r\n";
-}
 
 // How much a read takes, and how much of what a client sends ahead
 // (pipelined requests) is read while an exchange is in progress.
@@ -400,7 +341,7 @@ bool Http1Connection::StartStream(const HttpResponse& head) {
   tags_ = TagsOf(head);
   streaming_ = true;
   std::string bytes;
-  AppendHead(head, keep_alive_, /*chunked=*/true, bytes);
+  AppendResponseHead(head, keep_alive_, /*chunked=*/true, bytes);
   Send(bytes);
   return true;
 }
@@ -443,7 +384,7 @@ void Http1Connection::Send(absl::string_view bytes) {
 }
 
 void Http1Connection::SendResponse(const HttpResponse& response, bool keep_alive) {
-  AppendHead(response, keep_alive, /*chunked=*/false, outbox_);
+  AppendResponseHead(response, keep_alive, /*chunked=*/false, outbox_);
   outbox_ += response.body;
   if (!write_in_flight_) StartWrite();
 }

@@ -5,10 +5,71 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/gateway/http_server_internal.h"
 
 namespace todo::gateway {
 
 namespace http = boost::beast::http;
+
+namespace {
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 499:
+      return "Client Closed Request";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
+  }
+}
+
+}  // namespace
+
+void AppendResponseHead(const HttpResponse& response, bool keep_alive, bool chunked,
+                        std::string& out) {
+  absl::StrAppend(&out, "HTTP/1.1 ", response.status, " ", Reason(response.status), "\r\n",
+                  http_internal::kNoSniffName, ": ", http_internal::kNoSniffValue, "\r\n");
+  for (const auto& [name, value] : response.headers) {
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
+  }
+  if (chunked) {
+    out += "transfer-encoding: chunked\r\n";
+  } else {
+    absl::StrAppend(&out, "content-length: ", response.body.size(), "\r\n");
+  }
+  out += keep_alive ? "connection: keep-alive\r\n\r\n" : "connection: close\r\n\r\n";
+}
 
 bool HasObsFold(absl::string_view buffered) {
   const size_t end = buffered.find("\r\n\r\n");

@@ -1,11 +1,13 @@
 #pragma once
 
-// The HTTP/1.1 framing rules the gateway holds a request to before reading
-// its body (RFC 9112), beyond what Beast's parser checks: a request that
+// HTTP/1.1 framing (RFC 9112): the rules the gateway holds a request to
+// before reading its body, beyond what Beast's parser checks (a request that
 // breaks one is answered with the given refusal and its connection closed,
-// so that no byte of it is ever read as a request of its own (smuggling).
+// so that no byte of it is ever read as a request of its own: smuggling),
+// and how a response's head is written.
 
 #include <optional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "boost/beast/http/parser.hpp"
@@ -25,5 +27,11 @@ bool HasObsFold(absl::string_view buffered);
 // without exactly one Host (400; 3.2).
 std::optional<HttpResponse> FramingError(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
+
+// The status line and headers of `response`, appended to `out`: its own
+// headers, x-content-type-options, then content-length (or
+// transfer-encoding: chunked) and connection.
+void AppendResponseHead(const HttpResponse& response, bool keep_alive, bool chunked,
+                        std::string& out);
 
 }  // namespace todo::gateway
