@@ -28,8 +28,8 @@ bool HasObsFold(absl::string_view buffered);
 std::optional<HttpResponse> FramingError(
     const boost::beast::http::request_parser<boost::beast::http::string_body>& parser);
 
-// The status line and headers of `response`, appended to `out`: its own
-// headers, x-content-type-options, then content-length (or
+// The status line and headers of `response`, appended to `out`:
+// x-content-type-options, its own headers, then content-length (or
 // transfer-encoding: chunked) and connection.
 void AppendResponseHead(const HttpResponse& response, bool keep_alive, bool chunked,
                         std::string& out);
