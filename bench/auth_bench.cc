@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -368,20 +369,22 @@ int main(int argc, char** argv) {
     get_task_request.set_id(task.id());
     const std::string get_task_bytes = get_task_request.SerializeAsString();
     const std::string get_me_bytes = auth_v1::GetMeRequest().SerializeAsString();
-    double get_me_total = 0;
-    double get_task_total = 0;
-    std::vector<double> ratios;
-    for (int round = 0; round < 3; ++round) {
-      const double me = load(auth_port, "/todo.auth.v1.AuthService/GetMe", get_me_bytes);
-      const double get = load(tasks_port, "/todo.tasks.v1.TasksService/GetTask", get_task_bytes);
-      get_me_total += me;
-      get_task_total += get;
-      ratios.push_back(me / get);
+    std::vector<double> get_me, get_task;
+    constexpr int kRounds = 3;
+    for (int round = 0; round < kRounds; ++round) {
+      for (size_t turn = 0; turn < 2; ++turn) {
+        if (todo::bench::SideInTurn(round, turn, 2) == 0) {
+          get_me.push_back(load(auth_port, "/todo.auth.v1.AuthService/GetMe", get_me_bytes));
+        } else {
+          get_task.push_back(
+              load(tasks_port, "/todo.tasks.v1.TasksService/GetTask", get_task_bytes));
+        }
+      }
     }
-    std::sort(ratios.begin(), ratios.end());
-    std::printf("  GetMe %.0f/s vs GetTask %.0f/s (8 connections): ratio %.2f (rounds %.2f-%.2f)\n",
-                get_me_total / 3, get_task_total / 3, get_me_total / get_task_total, ratios.front(),
-                ratios.back());
+    std::printf("  GetMe %.0f/s vs GetTask %.0f/s (8 connections): ratio %s\n",
+                std::accumulate(get_me.begin(), get_me.end(), 0.0) / kRounds,
+                std::accumulate(get_task.begin(), get_task.end(), 0.0) / kRounds,
+                todo::bench::RoundsRatio(get_me, get_task).c_str());
   }
 
   // Argon2id's memory (ARGON2_MEMORY_KIB per hash computing) counts here.

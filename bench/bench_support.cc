@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -128,6 +129,17 @@ absl::Duration ChildrenCpu() {
   rusage usage{};
   getrusage(RUSAGE_CHILDREN, &usage);
   return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+}
+
+std::string RoundsRatio(const std::vector<double>& rates, const std::vector<double>& reference) {
+  double sum = 0, reference_sum = 0, low = 1e9, high = 0;
+  for (size_t i = 0; i < rates.size() && i < reference.size(); ++i) {
+    sum += rates[i];
+    reference_sum += reference[i];
+    low = std::min(low, rates[i] / reference[i]);
+    high = std::max(high, rates[i] / reference[i]);
+  }
+  return absl::StrFormat("%.2f (rounds %.2f-%.2f)", sum / reference_sum, low, high);
 }
 
 std::string RunCommand(const std::string& command) {

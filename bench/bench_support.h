@@ -25,6 +25,11 @@ inline size_t SideInTurn(int round, size_t turn, size_t sides) {
   return (turn + static_cast<size_t>(round)) % sides;
 }
 
+// "1.23 (rounds 1.10-1.31)": the ratio of the mean rates of two sides
+// measured in the same rounds (one rate per round each), and the lowest and
+// highest ratio of one round's rates.
+std::string RoundsRatio(const std::vector<double>& rates, const std::vector<double>& reference);
+
 // Prints "<program>: <message>" and exits 1.
 [[noreturn]] void Die(const std::string& message);
 // Starts `binary` with `environment` (NAME=value entries) plus, to try a

@@ -238,15 +238,8 @@ std::vector<SideResult> Alternate(const std::vector<Side>& sides, int rounds, ab
   return results;
 }
 
-// "1.23 (rounds 1.10-1.31)": the ratio of the means, and the lowest and
-// highest ratio of one round's rates.
 std::string Ratio(const SideResult& a, const SideResult& b) {
-  double low = 1e9, high = 0;
-  for (size_t i = 0; i < a.rounds.size(); ++i) {
-    low = std::min(low, a.rounds[i] / b.rounds[i]);
-    high = std::max(high, a.rounds[i] / b.rounds[i]);
-  }
-  return absl::StrFormat("%.2f (rounds %.2f-%.2f)", a.rate / b.rate, low, high);
+  return todo::bench::RoundsRatio(a.rounds, b.rounds);
 }
 
 void PrintRate(const Side& side, const SideResult& result) {

@@ -177,8 +177,7 @@ struct Side {
 };
 struct SideTotals {
   Measured mean;
-  double lowest_ratio = 1e9;
-  double highest_ratio = 0;
+  std::vector<double> rounds;  // the rate of each round
 };
 
 // `postmaster` is the Postgres server all sides use.
@@ -200,13 +199,11 @@ std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides, pi
       }
     }
     for (size_t i = 0; i < sides.size(); ++i) {
-      const double ratio = measured[i].rate / measured.back().rate;
+      totals[i].rounds.push_back(measured[i].rate);
       totals[i].mean.rate += measured[i].rate / rounds;
       totals[i].mean.client_cpu += measured[i].client_cpu / rounds;
       totals[i].mean.service_cpu += measured[i].service_cpu / rounds;
       totals[i].mean.postgres_cpu += measured[i].postgres_cpu / rounds;
-      totals[i].lowest_ratio = std::min(totals[i].lowest_ratio, ratio);
-      totals[i].highest_ratio = std::max(totals[i].highest_ratio, ratio);
     }
   }
   return totals;
@@ -216,10 +213,9 @@ std::vector<SideTotals> Alternate(int rounds, const std::vector<Side>& sides, pi
 void Report(const std::vector<Side>& sides, const std::vector<SideTotals>& totals, double target) {
   const SideTotals& reference = totals.back();
   for (size_t i = 0; i + 1 < sides.size(); ++i) {
-    std::printf("  %-28s %9.0f/s   %s %9.0f/s   ratio %.2f (rounds %.2f-%.2f)%s\n",
-                sides[i].name.c_str(), totals[i].mean.rate, sides.back().name.c_str(),
-                reference.mean.rate, totals[i].mean.rate / reference.mean.rate,
-                totals[i].lowest_ratio, totals[i].highest_ratio,
+    std::printf("  %-28s %9.0f/s   %s %9.0f/s   ratio %s%s\n", sides[i].name.c_str(),
+                totals[i].mean.rate, sides.back().name.c_str(), reference.mean.rate,
+                todo::bench::RoundsRatio(totals[i].rounds, reference.rounds).c_str(),
                 i == 0 ? absl::StrFormat("; target >= %.1f", target).c_str() : "");
   }
   std::printf("    CPU per call:");
