@@ -226,14 +226,17 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
 
   void SendThisTurn() {
     std::vector<Waiting> batch = std::exchange(this_turn_, {});
-    // libpq 15 writes to the socket at every statement's Sync (its
-    // PQpipelineSync flushes); a corked TCP socket gathers those writes into
-    // one segment, sent when uncorked.
-    const bool cork = batch.size() > 1 && corkable_;
+    // The batch's reads share one Sync; a write has one of its own, and libpq
+    // 15 writes to the socket at every Sync (its PQpipelineSync flushes): a
+    // corked TCP socket gathers those writes into one segment, sent when
+    // uncorked.
+    const bool cork = corkable_ && batch.size() > 1 &&
+                      std::any_of(batch.begin(), batch.end(),
+                                  [](const Waiting& each) { return each.statement.writes; });
     if (cork) SetCork(true);
     for (size_t i = 0; i < batch.size(); ++i) {
       absl::Status refused;
-      if (!protocol_.Send(batch[i].statement, batch[i].params, batch[i].done, refused)) {
+      if (!protocol_.Send(batch[i].statement, std::move(batch[i].params), batch[i].done, refused)) {
         ReadyCallbacks failed;
         if (!refused.ok()) failed.emplace_back(std::move(batch[i].done), std::move(refused));
         // The unsent rest is this turn's again, which Lost fails with the
@@ -245,8 +248,9 @@ class LoopConnection : public std::enable_shared_from_this<LoopConnection> {
         return;
       }
     }
+    const bool sent = protocol_.EndBatch();
     if (cork) SetCork(false);
-    if (!protocol_.Flush()) {
+    if (!sent) {
       Lost();
       return;
     }

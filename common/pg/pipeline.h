@@ -6,10 +6,11 @@
 // A short query costs Postgres little next to the wake-ups around it: with a
 // connection per caller, every query wakes a backend and then the caller.
 // In libpq's pipeline mode callers queue statements on a shared connection
-// without waiting for it and one backend runs them back to back. Each
-// statement gets its own Sync, so it is its own transaction and one failure
-// never touches another. Only for statements that stand alone (autocommit);
-// transactions belong on the ConnectionPool.
+// without waiting for it and one backend runs them back to back. The reads
+// sent together share a Sync and come back in one write; a write gets a Sync
+// of its own, so it is its own transaction; one statement's failure never
+// changes another's answer (pipeline_protocol.h). Only for statements that
+// stand alone (autocommit); transactions belong on the ConnectionPool.
 
 #include <atomic>
 #include <memory>

@@ -31,7 +31,10 @@ struct Statement {
   const char* sql;
   // Changes data. Read only by the pipelines (pipeline.h), which give such
   // statements fewer connections than reads (PipelineOptions::
-  // write_connections); a pool runs every statement alike.
+  // write_connections) and a transaction of their own, where reads share one
+  // (pipeline_protocol.h): a statement that changes data and is not marked
+  // could be rolled back by another's failure after reporting success. A
+  // pool runs every statement alike.
   bool writes = false;
 };
 

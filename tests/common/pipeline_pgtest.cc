@@ -36,6 +36,14 @@ constexpr Statement kRepeat{"test_repeat", "SELECT repeat(md5($1::text), $2::int
 constexpr Statement kBackendRead{"test_backend_read", "SELECT pg_backend_pid()"};
 constexpr Statement kBackendWrite{"test_backend_write", "SELECT pg_backend_pid()",
                                   /*writes=*/true};
+// The transaction it ran in (its virtual transaction id), as a read and as a write.
+#define TODO_TRANSACTION_SQL                                                  \
+  "SELECT virtualtransaction FROM pg_locks WHERE pid = pg_backend_pid() AND " \
+  "locktype = 'virtualxid'"
+constexpr Statement kTransactionRead{"test_transaction_read", TODO_TRANSACTION_SQL};
+constexpr Statement kTransactionWrite{"test_transaction_write", TODO_TRANSACTION_SQL,
+                                      /*writes=*/true};
+#undef TODO_TRANSACTION_SQL
 
 // Waits for one statement's outcome.
 absl::StatusOr<Result> RunOne(StatementRunner& pipeline, const Statement& statement,
@@ -378,6 +386,111 @@ TEST_F(LoopPipelineTest, ItsStatsCountConnectionsUpAndStatementsNotAnsweredYet) 
   EXPECT_THAT(SubmitOnLoop(pipeline, loops_, 0, kEcho, Params().Add("not a number")).outcome,
               Not(IsOk()));
   EXPECT_EQ(pipeline.stats().statements, 0);
+}
+
+// Statements submitted on loop 0 in one turn of it (so they are sent as one
+// batch), and their outcomes once all are answered.
+std::vector<absl::StatusOr<Result>> SubmitInOneTurn(
+    LoopPipeline& pipeline, event_loops::EventLoops& loops,
+    std::vector<std::pair<Statement, Params>> statements) {
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<Result>> outcomes(statements.size(),
+                                               absl::DeadlineExceededError("no answer in 10 s"));
+  size_t answered = 0;
+  bool all_answered = false;
+  boost::asio::post(loops.loop(0), [&] {
+    for (size_t i = 0; i < statements.size(); ++i) {
+      pipeline.Submit(statements[i].first, std::move(statements[i].second),
+                      [&, i](absl::StatusOr<Result> result) {
+                        absl::MutexLock lock(&mu);
+                        outcomes[i] = std::move(result);
+                        all_answered = ++answered == outcomes.size();
+                      });
+    }
+  });
+  absl::MutexLock lock(&mu);
+  mu.AwaitWithTimeout(absl::Condition(&all_answered), absl::Seconds(10));
+  return outcomes;
+}
+
+std::string Transaction(const absl::StatusOr<Result>& outcome) {
+  return outcome.ok() ? std::string(outcome->GetText(0, 0)) : "failed";
+}
+
+class SyncGroupTest : public LoopPipelineTest {
+ protected:
+  void SetUp() override {
+    LoopPipelineTest::SetUp();
+    options_ = PipelineFor(connect_);
+    options_.write_connections = 0;  // loop 0's connection takes writes too
+  }
+  PipelineOptions options_;
+};
+
+TEST_F(SyncGroupTest, ReadsSentTogetherShareOneTransactionAndAWriteHasItsOwn) {
+  LoopPipeline pipeline(options_, &loops_);
+  AwaitEveryConnection(pipeline, 2);
+  // Prepared first, so that no preparation starts a group of its own below.
+  SubmitInOneTurn(pipeline, loops_, {{kTransactionRead, Params()}, {kTransactionWrite, Params()}});
+  const std::vector<absl::StatusOr<Result>> outcomes =
+      SubmitInOneTurn(pipeline, loops_,
+                      {{kTransactionRead, Params()},
+                       {kTransactionRead, Params()},
+                       {kTransactionWrite, Params()},
+                       {kTransactionRead, Params()},
+                       {kTransactionRead, Params()}});
+  for (const auto& outcome : outcomes) ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(Transaction(outcomes[0]), Transaction(outcomes[1]));
+  EXPECT_NE(Transaction(outcomes[1]), Transaction(outcomes[2]));
+  EXPECT_NE(Transaction(outcomes[2]), Transaction(outcomes[3]));
+  EXPECT_EQ(Transaction(outcomes[3]), Transaction(outcomes[4]));
+  EXPECT_NE(Transaction(outcomes[0]), Transaction(outcomes[3]));
+}
+
+TEST_F(SyncGroupTest, AFailingReadLeavesTheOthersInItsGroupTheirOwnAnswers) {
+  LoopPipeline pipeline(options_, &loops_);
+  AwaitEveryConnection(pipeline, 2);
+  SubmitInOneTurn(pipeline, loops_, {{kDivide, Params().Add(1)}});  // prepared
+  const std::vector<absl::StatusOr<Result>> outcomes =
+      SubmitInOneTurn(pipeline, loops_,
+                      {{kDivide, Params().Add(4)},
+                       {kDivide, Params().Add(0)},
+                       {kDivide, Params().Add(5)},
+                       {kEcho, Params().Add("not a number")},
+                       {kDivide, Params().Add(10)},
+                       {kEcho, Params().Add(int64_t{21})}});
+  ASSERT_THAT(outcomes[0], IsOk());
+  EXPECT_EQ(outcomes[0]->GetInt64(0, 0).value_or(-1), 25);
+  EXPECT_THAT(outcomes[1], StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(outcomes[2], IsOk());  // aborted by the division by zero, sent again
+  EXPECT_EQ(outcomes[2]->GetInt64(0, 0).value_or(-1), 20);
+  EXPECT_THAT(outcomes[3], StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(outcomes[4], IsOk());
+  EXPECT_EQ(outcomes[4]->GetInt64(0, 0).value_or(-1), 10);
+  ASSERT_THAT(outcomes[5], IsOk());
+  EXPECT_EQ(outcomes[5]->GetInt64(0, 0).value_or(-1), 42);
+  EXPECT_EQ(pipeline.stats().statements, 0);  // each answered once
+}
+
+TEST_F(SyncGroupTest, AReadThatCannotBePreparedFailsWithoutHarmingItsGroup) {
+  LoopPipeline pipeline(options_, &loops_);
+  AwaitEveryConnection(pipeline, 2);
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<absl::StatusOr<Result>> outcomes =
+        SubmitInOneTurn(pipeline, loops_,
+                        {{kEcho, Params().Add(int64_t{1})},
+                         {kBroken, Params().Add(1)},
+                         {kEcho, Params().Add(int64_t{2})},
+                         {kBroken, Params().Add(2)},
+                         {kDivide, Params().Add(50)}});
+    EXPECT_THAT(outcomes[0], IsOk());
+    EXPECT_THAT(outcomes[1], StatusIs(absl::StatusCode::kInternal));
+    ASSERT_THAT(outcomes[2], IsOk());
+    EXPECT_EQ(outcomes[2]->GetInt64(0, 0).value_or(-1), 4);
+    EXPECT_THAT(outcomes[3], StatusIs(absl::StatusCode::kInternal));
+    ASSERT_THAT(outcomes[4], IsOk());
+    EXPECT_EQ(outcomes[4]->GetInt64(0, 0).value_or(-1), 2);
+  }
 }
 
 }  // namespace
