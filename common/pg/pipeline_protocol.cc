@@ -97,22 +97,32 @@ bool PipelineProtocol::OnSocketReady(bool readable, bool writable, ReadyCallback
     // A null result closes the head statement's results.
     if (head.kind == Kind::kQuery) {
       Finish(head, ready, resends);
-    } else if (head.aborted || !head.outcome->ok()) {
+    } else if (head.aborted || !head.outcome.has_value() || !head.outcome->ok()) {
       prepared_.erase(head.label);
       logging::Error("database_prepare_failed",
                      {{"statement", head.label},
-                      {"error", head.aborted ? "not run" : head.outcome->status().message()}});
+                      {"error", head.aborted               ? "not run"
+                                : head.outcome.has_value() ? head.outcome->status().message()
+                                                           : "no result"}});
     }
     pending_.pop_front();
   }
   // Sent again, each alone: this time only its own failure can stop it.
-  for (Pending& aborted : resends) {
+  for (size_t i = 0; i < resends.size(); ++i) {
     absl::Status refused;
-    if (!Queue(aborted.resend->statement, std::move(aborted.resend->params), aborted.done,
-               /*alone=*/true, refused)) {
-      if (!refused.ok()) ready.emplace_back(std::move(aborted.done), std::move(refused));
-      return false;
+    Pending& aborted = resends[i];
+    if (Queue(aborted.resend->statement, std::move(aborted.resend->params), aborted.done,
+              /*alone=*/true, refused)) {
+      continue;
     }
+    // The connection failed: what was queued is Detach's to fail, the rest ours.
+    if (!refused.ok()) ready.emplace_back(std::move(aborted.done), std::move(refused));
+    for (++i; i < resends.size(); ++i) {
+      ready.emplace_back(std::move(resends[i].done),
+                         DatabaseUnavailable(
+                             absl::StrCat(resends[i].label, ": the database connection was lost")));
+    }
+    return false;
   }
   return PQstatus(conn_) == CONNECTION_OK;
 }
