@@ -115,13 +115,10 @@ bool PipelineProtocol::OnSocketReady(bool readable, bool writable, ReadyCallback
               /*alone=*/true, refused)) {
       continue;
     }
-    // The connection failed: what was queued is Detach's to fail, the rest ours.
+    // The connection failed. The rest join the queue that Detach, the
+    // caller's next step, fails with its reason.
     if (!refused.ok()) ready.emplace_back(std::move(aborted.done), std::move(refused));
-    for (++i; i < resends.size(); ++i) {
-      ready.emplace_back(std::move(resends[i].done),
-                         DatabaseUnavailable(
-                             absl::StrCat(resends[i].label, ": the database connection was lost")));
-    }
+    for (++i; i < resends.size(); ++i) pending_.push_back(std::move(resends[i]));
     return false;
   }
   return PQstatus(conn_) == CONNECTION_OK;

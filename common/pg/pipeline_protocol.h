@@ -56,7 +56,8 @@ class PipelineProtocol {
   bool want_write() const { return want_write_; }
 
   // Flushes (when writable) and reads (when readable); finished statements'
-  // callbacks go to `ready`. False when the connection failed.
+  // callbacks go to `ready`. False when the connection failed: every other
+  // callback is then queued, for Detach to fail.
   bool OnSocketReady(bool readable, bool writable, ReadyCallbacks& ready);
 
   // Takes every queued callback, failed UNAVAILABLE with `why`, and forgets
