@@ -360,12 +360,14 @@ void Http1Connection::EndStream() {
 }
 
 void Http1Connection::EndExchange(int status) {
-  LogExchange(worker_, {{"method", method_},
-                        {"path", path_},
-                        {"status", status},
-                        {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
-                        {"request_id", tags_.request_id},
-                        {"trace_id", tags_.trace_id}});
+  if (AccessLogOn()) {
+    LogExchange(worker_, {{"method", method_},
+                          {"path", path_},
+                          {"status", status},
+                          {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
+                          {"request_id", tags_.request_id},
+                          {"trace_id", tags_.trace_id}});
+  }
   exchange_.reset();
   streaming_ = false;
   if (!keep_alive_ || worker_.stopping) {

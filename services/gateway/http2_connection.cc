@@ -193,6 +193,7 @@ void Http2Connection::Submit(int32_t id, Stream& stream, const HttpResponse& hea
 }
 
 void Http2Connection::Log(const Stream& stream, int status) {
+  if (!AccessLogOn()) return;
   LogExchange(worker_, {{"method", stream.method},
                         {"path", stream.path},
                         {"status", status},

@@ -41,6 +41,7 @@ HttpResponse TooLarge() {
 
 ExchangeTags TagsOf(const HttpResponse& response) {
   ExchangeTags tags;
+  if (!AccessLogOn()) return tags;
   for (const auto& [name, value] : response.headers) {
     if (name == "x-request-id") tags.request_id = value;
     if (name == "traceresponse") tags.trace_id = common::tracing::TraceIdOf(value);

@@ -65,6 +65,9 @@ struct Worker {
 
 // Writes the worker's buffered access-log lines.
 void FlushAccessLog(Worker& worker);
+// Whether exchanges are logged (LOG_LEVEL info or debug): when not, callers
+// skip building the line's fields and tags, a tenth of a GET's own work.
+inline bool AccessLogOn() { return common::logging::IsEnabled(common::logging::Level::kInfo); }
 // One access-log line for a finished exchange, into the worker's buffer.
 void LogExchange(Worker& worker, std::initializer_list<common::logging::Field> fields);
 
@@ -79,7 +82,8 @@ std::string PeerAddress(const tcp::socket& socket);
 // The answer to a body over the limit (transcoding.md 11.1).
 HttpResponse TooLarge();
 // What the access log line names: the request id the handler answered with
-// (the client's, or one it made up) and the trace it was served in.
+// (the client's, or one it made up) and the trace it was served in; empty
+// when the access log is off.
 struct ExchangeTags {
   std::string request_id;
   std::string trace_id;

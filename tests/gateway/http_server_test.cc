@@ -19,7 +19,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/logging/log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -104,8 +107,12 @@ struct Ticker : std::enable_shared_from_this<Ticker> {
   bool stopped = false;
 };
 
+constexpr char kTraceId[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+constexpr char kSpanId[] = "00f067aa0ba902b7";
+
 // Answers GET /hello at once, /slow after 300 ms, /stream with a chunk
-// every 50 ms until abandoned; echoes the body of POSTs.
+// every 50 ms until abandoned, /tagged with a request id and a trace; echoes
+// the body of POSTs.
 HttpServer::HandlerFactory TestHandlers(Observed* observed) {
   return [observed](boost::asio::io_context& io) {
     HttpServer::WorkerHandler worker;
@@ -129,6 +136,14 @@ HttpServer::HandlerFactory TestHandlers(Observed* observed) {
           ticker->stopped = true;
         });
         ticker->Tick();
+        return;
+      }
+      if (absl::StartsWith(request.target, "/tagged")) {
+        HttpResponse tagged = TextResponse(201, "tagged");
+        tagged.headers.emplace_back("x-request-id", "request-7");
+        tagged.headers.emplace_back("traceresponse",
+                                    absl::StrCat("00-", kTraceId, "-", kSpanId, "-01"));
+        writer->Respond(tagged);
         return;
       }
       writer->Respond(TextResponse(200, request.method == "POST" ? request.body : "hello"));
@@ -348,6 +363,45 @@ TEST_F(HttpServerTest, Http2LimitsAndStreamResetsHoldToo) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_EQ(observed_.abandoned.load(), 1);
+}
+
+// One access-log line per exchange, over either protocol, naming what the
+// response carried; below info there are none (and nothing is spent on them).
+TEST_F(HttpServerTest, AccessLogLinesNameEachExchangeAndStopBelowInfo) {
+  std::vector<std::string> lines;
+  absl::Mutex mutex;
+  common::logging::SetSinkForTest([&](absl::string_view written) {
+    absl::MutexLock lock(&mutex);
+    for (absl::string_view line : absl::StrSplit(written, '\n', absl::SkipEmpty())) {
+      if (absl::StrContains(line, "\"http_request\"")) lines.emplace_back(line);
+    }
+  });
+  for (const common::logging::Level level :
+       {common::logging::Level::kInfo, common::logging::Level::kWarning}) {
+    common::logging::SetMinLevel(level);
+    Start();
+    RawClient http1(server_->port());
+    http1.Send("GET /tagged?page=2 HTTP/1.1\r\nhost: x\r\n\r\n");
+    EXPECT_THAT(http1.ReadUntil("tagged"), StartsWith("HTTP/1.1 201"));
+    std::string body;
+    EXPECT_EQ(Http2Request(server_->port(), "GET", "/tagged", "", &body), 201);
+    server_->Shutdown();  // writes what the workers buffered
+    absl::MutexLock lock(&mutex);
+    if (level == common::logging::Level::kInfo) {
+      ASSERT_EQ(lines.size(), 2u);
+      for (const std::string& line : lines) {
+        EXPECT_THAT(line, HasSubstr(R"("method":"GET","path":"/tagged","status":201)"));
+        EXPECT_THAT(line, HasSubstr(R"("request_id":"request-7")"));
+        EXPECT_THAT(line, HasSubstr(absl::StrCat(R"("trace_id":")", kTraceId, R"(")")));
+      }
+      EXPECT_THAT(lines[1], HasSubstr(R"("protocol":"h2c")"));
+      lines.clear();
+    } else {
+      EXPECT_THAT(lines, ::testing::IsEmpty());
+    }
+  }
+  common::logging::SetMinLevel(common::logging::Level::kInfo);
+  common::logging::SetSinkForTest(nullptr);
 }
 
 }  // namespace
