@@ -291,8 +291,9 @@ int main(int argc, char** argv) {
   // Each gateway starts once todo-tasks answers, and the baseline once the
   // first is up: a gateway's workers then connect back to back and todo-tasks
   // deals them to different loops. Started together, their retries
-  // interleave, and one build can end up with both of its connections on one
-  // loop of todo-tasks (a third less throughput for the same CPU per request).
+  // interleave, and one build can end up with both of its connections on
+  // one loop of todo-tasks (up to a fifth less throughput at the same CPU
+  // per request).
   const auto start_gateway = [&](const char* binary, int port, const char* name) {
     const pid_t pid =
         Spawn(binary, {absl::StrCat("HTTP_PORT=", port), "LISTEN_ADDRESS=127.0.0.1",

@@ -66,7 +66,8 @@ struct Worker {
 // Writes the worker's buffered access-log lines.
 void FlushAccessLog(Worker& worker);
 // Whether exchanges are logged (LOG_LEVEL info or debug): when not, callers
-// skip building the line's fields and tags, a tenth of a GET's own work.
+// skip building the line's fields and tags (3% of the gateway's CPU on a GET
+// had gone to lines then dropped).
 inline bool AccessLogOn() { return common::logging::IsEnabled(common::logging::Level::kInfo); }
 // One access-log line for a finished exchange, into the worker's buffer.
 void LogExchange(Worker& worker, std::initializer_list<common::logging::Field> fields);
