@@ -137,10 +137,13 @@ absl::StatusOr<std::string> TranslateRequest(const RouteMatch& match, absl::stri
                                              absl::string_view body,
                                              const RequestTranslatorOptions& options) {
   const Route& route = *match.route;
-  const pb::Descriptor& type = *route.method->input_type();
   std::optional<pb::DynamicMessageFactory> own_factory;  // for a Route made by hand
   const pb::Message* prototype = route.request_prototype;
-  if (prototype == nullptr) prototype = own_factory.emplace().GetPrototype(&type);
+  if (prototype == nullptr)
+    prototype = own_factory.emplace().GetPrototype(route.method->input_type());
+  // Fields are named in the prototype's own descriptor (the compiled one's,
+  // when it stands for the set's type), which its reflection takes.
+  const pb::Descriptor& type = *prototype->GetDescriptor();
 
   // The body, as the request message (or the named field of it). No bytes
   // at all is {}, which for the whole message is the empty message: none is

@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "services/gateway/transcoding/compiled_messages.h"
 #include "services/gateway/transcoding/type_resolver.h"
 
 namespace todo::gateway::transcoding {
@@ -167,7 +168,13 @@ absl::Status TranscoderConfig::AddRoute(const pb::MethodDescriptor& method,
   route.path_template = std::string(path);
   route.body = std::string(body);
   const pb::Descriptor& request = *method.input_type();
-  route.request_prototype = message_factory_.GetPrototype(&request);
+  // The compiled message when the binary has one of the same shape: it
+  // serializes several times faster than a dynamic one (a fifth of a GET's
+  // translation went to that).
+  route.request_prototype = CompiledPrototype(request);
+  if (route.request_prototype == nullptr) {
+    route.request_prototype = message_factory_.GetPrototype(&request);
+  }
   for (const HttpTemplate::Variable& variable : parsed->variables) {
     if (auto fields = ResolveFieldPath(request, variable.field_path); !fields.ok()) {
       return ConfigError(absl::StrCat(where, " path ", path, ": ", fields.status().message()));

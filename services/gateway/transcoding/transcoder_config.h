@@ -42,8 +42,10 @@ struct Route {
   // "" (no body), "*" (the whole request) or a field path.
   std::string body;
   std::vector<const google::protobuf::FieldDescriptor*> body_field_path;
-  // The empty request message to build each call's from (owned by the
-  // config; made once, as making one costs more than the call's parsing).
+  // The empty request message to build each call's from: the compiled one
+  // when the binary has it in the same shape (compiled_messages.h), else a
+  // dynamic one owned by the config; made once, as making one costs more
+  // than the call's parsing.
   const google::protobuf::Message* request_prototype = nullptr;
 };
 
