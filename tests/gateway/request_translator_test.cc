@@ -204,8 +204,9 @@ TEST_F(RequestTranslatorTest, RefusesBadRequestsWithEnvoysMessages) {
 }
 
 // The API's requests are built in the messages compiled into the binary
-// (faster to fill and serialize than dynamic ones) with the same bytes: path,
-// query and body each set, and a body field that repeats its binding.
+// (faster to fill and serialize than dynamic ones), and what path, query and
+// body set (a body field repeating its binding included) parses back out of
+// the bytes field for field.
 TEST(CompiledRequestTest, TheApisRequestsAreBuiltInTheirCompiledMessages) {
   std::ifstream file(TODO_API_DESCRIPTOR_SET, std::ios::binary);
   std::stringstream bytes;
