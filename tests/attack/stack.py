@@ -4,8 +4,8 @@ small raw clients (HTTP/1.1 over a plain socket, so malformed requests reach
 the server exactly as written).
 
 The binaries come from the environment (ctest sets TODO_AUTH_BIN,
-TODO_TASKS_BIN, TODO_GATEWAY_BIN, and TODO_CHAT_BIN for a stack with chat); extra variables for a service can be given
-per test class.
+TODO_TASKS_BIN, TODO_GATEWAY_BIN, and TODO_CHAT_BIN for a stack with chat);
+extra variables for a service can be given per test class.
 """
 
 import ctypes
@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -26,10 +27,34 @@ PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sc
                      "grpc_probe.py")
 
 
+def _ephemeral_range_start():
+    """The lowest port connect() and bind(port 0) pick on their own."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port free a moment ago, for a server told its port up front.
+
+    Drawn below the ephemeral range: a port from bind(0) lies inside it, where
+    any process's next outgoing connection may take it before the server binds
+    it (the attack suites' floods did, in CI). Below the range only another
+    test's server can, and `Stack` starts a service again on another port then.
+    """
+    ceiling = _ephemeral_range_start()
+    floor = max(1024, ceiling // 2)
+    for _ in range(64):
+        port = random.randrange(floor, ceiling) if ceiling > floor else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free loopback port in {floor}-{ceiling - 1}")
 
 
 def _pg_bin():
@@ -46,7 +71,6 @@ class Postgres:
         self.bin = _pg_bin()
         self.root = tempfile.mkdtemp(prefix="todo-attack-pg-")
         self.data = os.path.join(self.root, "data")
-        self.port = free_port()
         self._as = []
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
@@ -54,9 +78,17 @@ class Postgres:
             self._as = ["runuser", "-u", "postgres", "--"]
         self._run(["initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
                    "--locale=C.UTF-8"])
-        self.options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                        "-c fsync=off -c max_connections=200")
-        self.resume()
+        # The port can be taken between choosing and binding it: try a few.
+        for attempt in range(5):
+            self.port = free_port()
+            self.options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                            "-c fsync=off -c max_connections=200")
+            try:
+                self.resume()
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 4:
+                    raise
         self.psql("CREATE DATABASE todo")
         self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/todo"
 
@@ -91,6 +123,32 @@ def _end_with_parent():
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _listens_on(pid, port):
+    """Whether process `pid` holds a TCP socket listening on `port`. (Connecting
+    would not tell: another test's server on that port answers as well.)"""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in list(f)[1:]:
+                fields = line.split()  # sl local_address rem_address st ... inode
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    listening.add(f"socket:[{fields[9]}]")
+    if not listening:
+        return False
+    fd_dir = f"/proc/{pid}/fd"
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return False  # exited: the caller sees it
+    for fd in fds:
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)) in listening:
+                return True
+        except OSError:
+            pass  # closed meanwhile
+    return False
+
+
 class Service:
     def __init__(self, name, binary, env, log_dir):
         self.name = name
@@ -101,8 +159,27 @@ class Service:
         self.start()
 
     def start(self):
+        self.log.flush()
+        self._log_start = os.path.getsize(self.log_path)
         self.process = subprocess.Popen([self.binary], env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, preexec_fn=_end_with_parent)
+
+    def wait_listening(self, port, seconds=60):
+        """True once the process listens on `port`; False if it exited because
+        the port was taken; raises if it exited otherwise or never listened."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.flush()
+                with open(self.log_path, "rb") as f:
+                    f.seek(self._log_start)
+                    if b"Address already in use" in f.read():
+                        return False
+                raise RuntimeError(f"{self.name} exited: {self.log_text()[-2000:]}")
+            if _listens_on(self.process.pid, port):
+                return True
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not listen on {port} in {seconds} s")
 
     def log_text(self):
         self.log.flush()
@@ -143,10 +220,7 @@ class Stack:
         self.log_dir = tempfile.mkdtemp(prefix="todo-attack-logs-")
         self.pg = Postgres()
         self.backends = ["auth", "tasks"] + (["chat"] if with_chat else [])
-        self.ports = {name: [free_port() for _ in range(replicas)] for name in self.backends}
-        self.auth_port, self.tasks_port = self.ports["auth"][0], self.ports["tasks"][0]
-        self.chat_port = self.ports["chat"][0] if with_chat else free_port()
-        self.http_port = free_port()
+        self.ports = {name: [] for name in self.backends}
         base = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "DATABASE_URL": self.pg.dsn,
@@ -154,31 +228,45 @@ class Stack:
             "LISTEN_ADDRESS": "127.0.0.1",
             "LOG_LEVEL": "info",
         }
-        for name in self.backends:
-            base[f"{name.upper()}_ADDR"] = address_list(self.ports[name])
         self.services = {}
         try:
-            for name in self.backends:
-                for i, port in enumerate(self.ports[name]):
+            # A service's port is known once it listens, so the ones called
+            # start first: auth calls tasks and chat, chat calls tasks.
+            for name in [name for name in ("tasks", "chat", "auth") if name in self.backends]:
+                env = dict(base, **extra_env.get("all", {}), **extra_env.get(name, {}))
+                for i in range(replicas):
                     key = name if replicas == 1 else f"{name}-{i}"
-                    env = dict(base, **extra_env.get("all", {}), **extra_env.get(name, {}))
-                    env["GRPC_PORT"] = str(port)
-                    self.services[key] = Service(key, os.environ[f"TODO_{name.upper()}_BIN"],
-                                                 env, self.log_dir)
+                    self.ports[name].append(self._start_listening(
+                        key, os.environ[f"TODO_{name.upper()}_BIN"], env, "GRPC_PORT"))
+                base[f"{name.upper()}_ADDR"] = address_list(self.ports[name])
+            self.auth_port, self.tasks_port = self.ports["auth"][0], self.ports["tasks"][0]
+            # Without chat, a port nobody serves: the gateway reports chat absent.
+            self.chat_port = self.ports["chat"][0] if with_chat else free_port()
             # Each gateway worker dials the services when it starts: they
             # answer first, so no worker begins in back-off.
             self._wait_serving()
             env = dict(base, **extra_env.get("all", {}), **extra_env.get("gateway", {}))
-            env["HTTP_PORT"] = str(self.http_port)
             if not with_chat:
-                # No chat service here: the gateway reports it absent.
                 env["CHAT_ADDR"] = f"127.0.0.1:{self.chat_port}"
-            self.services["gateway"] = Service("gateway", os.environ["TODO_GATEWAY_BIN"], env,
-                                               self.log_dir)
+            self.http_port = self._start_listening("gateway", os.environ["TODO_GATEWAY_BIN"],
+                                                   env, "HTTP_PORT")
             self._wait_ready()
         except Exception:
             self.stop()
             raise
+
+    def _start_listening(self, key, binary, env, port_variable):
+        """Starts `binary` on a free port, and on another if that one was taken
+        before the service bound it; the port."""
+        for _ in range(5):
+            port = free_port()
+            service = Service(key, binary, dict(env, **{port_variable: str(port)}),
+                              self.log_dir)
+            self.services[key] = service
+            if service.wait_listening(port):
+                return port
+            service.log.close()
+        raise RuntimeError(f"{key}: each port tried was taken before it bound")
 
     def _wait_serving(self):
         for name in self.backends:

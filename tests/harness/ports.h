@@ -2,9 +2,11 @@
 
 namespace todo::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read
-// it, release it), for servers that must be told a port up front (Postgres,
-// a child process). Another process can take it in between; callers retry.
+// A TCP port on 127.0.0.1 that was free a moment ago, for servers that must
+// be told a port up front (Postgres, a child process). Drawn below the
+// kernel's ephemeral range: a port from bind(0) lies inside it, where any
+// process's next outgoing connection may take it before the server binds it.
+// Another test's server still can; callers retry.
 int FreeLoopbackPort();
 
 }  // namespace todo::testing
