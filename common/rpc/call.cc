@@ -90,7 +90,10 @@ bool Call::Write(std::string message, bool compress) {
     done_.store(true, std::memory_order_release);
     return false;
   }
-  return !done();
+  // Handed over while the call was open: sent, even if the client leaves
+  // before this returns (it may have read the message and hung up; a caller
+  // told otherwise would send it again, as reminders did).
+  return true;
 }
 
 void Call::Reply(std::string message) {

@@ -100,9 +100,10 @@ class Call {
   // client at once that it is open. No-op once anything was sent.
   void SendInitialMetadata();
   // Sends one serialized message, compressed when SetCompression chose an
-  // encoding and `compress` (a message may opt out); false when the call is
-  // over. Messages of a call are sent in the order written. A message over
-  // the server's send limit ends the call RESOURCE_EXHAUSTED instead.
+  // encoding and `compress` (a message may opt out). True when handed to the
+  // call's stream; false when the call was over before (nothing sent).
+  // Messages of a call are sent in the order written. A message over the
+  // server's send limit ends the call RESOURCE_EXHAUSTED instead.
   bool Write(std::string message, bool compress = true);
   // A unary call's answer: `message` and OK, in one hand-over.
   void Reply(std::string message);

@@ -379,6 +379,35 @@ TEST_F(ServerTest, ShutdownLetsACallInProgressFinish) {
 namespace todo::common::rpc {
 namespace {
 
+// A stream whose client reads each message and leaves at once: the call
+// ends while Write is still returning.
+class HangUpAfterReadingSink final : public CallSink {
+ public:
+  bool Send(std::string framed_message) override {
+    sent.push_back(std::move(framed_message));
+    if (call != nullptr) call->MarkDone();
+    return true;
+  }
+  void SendHeaders(Metadata, Encoding) override {}
+  void End(ClientStatus, std::string, Metadata) override {}
+
+  Call* call = nullptr;
+  std::vector<std::string> sent;
+};
+
+TEST(CallTest, AMessageHandedOverCountsAsSentThoughTheClientLeavesBeforeWriteReturns) {
+  auto sink = std::make_shared<HangUpAfterReadingSink>();
+  Call call("/todo.tasks.v1.TasksService/StreamReminders", {}, absl::InfiniteFuture(), "", sink);
+  sink->call = &call;
+  // The reminders' hub keeps a reminder due when no stream took it: a false
+  // here sent it a second time to the client's next stream.
+  EXPECT_TRUE(call.Write("call mum"));
+  EXPECT_TRUE(call.done());
+  // Once over, nothing more is handed over.
+  EXPECT_FALSE(call.Write("again"));
+  EXPECT_EQ(sink->sent.size(), 1u);
+}
+
 TEST(ServiceServerTest, AServiceMissingAHandlerOrBoundInTheWrongShapeDoesNotStart) {
   event_loops::EventLoops loops(1);
   ServiceServerOptions options;
