@@ -170,20 +170,20 @@ class Service:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self.log.flush()
-                with open(self.log_path, "rb") as f:
-                    f.seek(self._log_start)
-                    if b"Address already in use" in f.read():
-                        return False
+                if "Address already in use" in self.log_text(this_run=True):
+                    return False
                 raise RuntimeError(f"{self.name} exited: {self.log_text()[-2000:]}")
             if _listens_on(self.process.pid, port):
                 return True
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} did not listen on {port} in {seconds} s")
 
-    def log_text(self):
+    def log_text(self, this_run=False):
+        """The log; with `this_run`, only what the latest start wrote."""
         self.log.flush()
         with open(self.log_path, "rb") as f:
+            if this_run:
+                f.seek(self._log_start)
             return f.read().decode("utf-8", "replace")
 
     def terminate(self, timeout=15):
